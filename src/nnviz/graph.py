@@ -1,0 +1,352 @@
+"""The layer graph: the one plain data model every reader produces and every renderer reads.
+
+A :class:`LayerGraph` holds :class:`Layer` objects in Keras's order and the
+:class:`Call` objects that wire them (a shared layer has several calls). Shapes
+always include the batch dimension first (``None``); ``None`` marks a dimension
+nnviz cannot know, and an output shape of ``None`` a tensor it cannot know.
+
+>>> g = LayerGraph(
+...     "tiny",
+...     layers=[Layer("x", "InputLayer", output_shapes=((None, 3),)),
+...             Layer("d", "Dense", units=2, output_shapes=((None, 2),), params=8, trainable_params=8)],
+...     calls=[Call("x", 0, ()), Call("d", 0, (TensorRef("x"),))],
+...     inputs=[TensorRef("x")], outputs=[TensorRef("d")])
+>>> g.total_params, [l.name for l in g.layers], g.layer("d").output_shape
+(8, ['x', 'd'], (None, 2))
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx
+    import numpy
+
+__all__ = ["Shape", "TensorRef", "Call", "Weight", "Layer", "LayerGraph", "FORMAT_VERSION", "format_shape"]
+
+FORMAT_VERSION = 1
+
+Shape = tuple  # tuple[int | None, ...], batch dimension first
+
+
+@dataclass(frozen=True)
+class TensorRef:
+    """One tensor: output ``tensor`` of call ``call`` of layer ``layer``."""
+
+    layer: str
+    call: int = 0
+    tensor: int = 0
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a layer: which tensors it reads, in order.
+
+    ``output_shapes`` is filled in by inference; ``None`` entries are unknown.
+    """
+
+    layer: str
+    index: int
+    inputs: tuple[TensorRef, ...]
+    output_shapes: tuple[Shape | None, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Weight:
+    """One weight variable of a layer: its name, shape and whether it trains."""
+
+    name: str
+    shape: tuple[int, ...]
+    trainable: bool = True
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= int(d)
+        return n
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer as nnviz knows it, whatever it was read from.
+
+    Attributes:
+        name: the layer's name (unique in its graph).
+        type: the modern Keras class name (``Conv2D`` for Keras 1's ``Convolution2D``).
+        config: the layer's config with modern argument names.
+        units: the layer's width (units, filters, embedding size) or ``None``.
+        activation: the activation's name, or ``None``.
+        output_shapes: the output shapes of the layer's first call.
+        params: number of parameters (trainable + non-trainable).
+        trainable_params, non_trainable_params: the split Keras reports.
+        weights: the weight variables, as inferred or as stored.
+        trainable: the layer's ``trainable`` flag.
+        subgraph: for a nested model, its own :class:`LayerGraph`.
+        dtype: the dtype of the layer's variables (for parameter memory).
+        stored_weights: the weight shapes found in the file, when the source has weights.
+        shape_known: ``False`` when nnviz could not infer the output shape.
+        notes: what nnviz noticed while reading (unknown class, quirks).
+    """
+
+    name: str
+    type: str
+    config: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    units: int | None = None
+    activation: str | None = None
+    output_shapes: tuple[Shape | None, ...] = ()
+    params: int = 0
+    trainable_params: int = 0
+    non_trainable_params: int = 0
+    weights: tuple[Weight, ...] = field(default=(), repr=False)
+    trainable: bool = True
+    subgraph: "LayerGraph | None" = field(default=None, repr=False, compare=False)
+    dtype: str = "float32"
+    stored_weights: tuple[Weight, ...] | None = field(default=None, repr=False)
+    shape_known: bool = True
+    notes: tuple[str, ...] = ()
+
+    @property
+    def output_shape(self) -> Shape | tuple[Shape | None, ...] | None:
+        """The output shape, or a tuple of shapes for a layer with several outputs."""
+        if len(self.output_shapes) == 1:
+            return self.output_shapes[0]
+        if not self.output_shapes:
+            return None
+        return self.output_shapes
+
+    @property
+    def is_input(self) -> bool:
+        return self.type == "InputLayer"
+
+    @property
+    def is_model(self) -> bool:
+        return self.subgraph is not None
+
+    def replace(self, **changes: Any) -> "Layer":
+        """A copy with some fields changed (layers are immutable)."""
+        return replace(self, **changes)
+
+
+def _shape_to_json(shape: Shape | None) -> list | None:
+    return None if shape is None else [None if d is None else int(d) for d in shape]
+
+
+def format_shape(shape: Any) -> str:
+    """Keras's way of printing a shape: ``(None, 10)``; several shapes joined by commas.
+
+    >>> format_shape((None, 28, 28, 1)), format_shape(None), format_shape(((None, 2), (None, 3)))
+    ('(None, 28, 28, 1)', '?', '[(None, 2), (None, 3)]')
+    """
+    if shape is None:
+        return "?"
+    if shape and isinstance(shape[0], tuple):
+        return "[" + ", ".join(format_shape(s) for s in shape) + "]"
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+class LayerGraph:
+    """Layers, their calls and the model's inputs and outputs.
+
+    Args:
+        name: the model's name.
+        layers: the layers in Keras's order (input layers included).
+        calls: every call of every layer.
+        inputs, outputs: the model's input and output tensors.
+        class_name: ``Sequential`` or ``Functional`` (as Keras calls it).
+        source: where the graph came from (a path or a description), for messages.
+        keras_version: the Keras version that wrote the source, if known.
+        weights_loader: a function ``layer name -> list of (name, array)``; loads weights lazily.
+        warnings: what nnviz noticed while reading (quirks, unknown classes).
+    """
+
+    def __init__(self, name: str, layers: Sequence[Layer], calls: Sequence[Call],
+                 inputs: Sequence[TensorRef], outputs: Sequence[TensorRef], *,
+                 class_name: str = "Functional", source: str | None = None,
+                 keras_version: str | None = None,
+                 weights_loader: Callable[[str], list] | None = None,
+                 warnings: Sequence[str] = ()) -> None:
+        self.name = name
+        self.layers: tuple[Layer, ...] = tuple(layers)
+        self.calls: tuple[Call, ...] = tuple(calls)
+        self.inputs: tuple[TensorRef, ...] = tuple(inputs)
+        self.outputs: tuple[TensorRef, ...] = tuple(outputs)
+        self.class_name = class_name
+        self.source = source
+        self.keras_version = keras_version
+        self.weights_loader = weights_loader
+        self.warnings: list[str] = list(warnings)
+        self._by_name = {layer.name: layer for layer in self.layers}
+
+    # -- lookup -----------------------------------------------------------
+    def layer(self, name: str) -> Layer:
+        """The layer called ``name``; ``KeyError`` if there is none."""
+        return self._by_name[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def calls_of(self, name: str) -> list[Call]:
+        """The calls of one layer, in order."""
+        return [c for c in self.calls if c.layer == name]
+
+    def inbound(self, name: str) -> list[list[str]]:
+        """Per call of layer ``name``, the names of the layers it reads from."""
+        return [[t.layer for t in c.inputs] for c in self.calls_of(name)]
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t.layer for t in self.inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t.layer for t in self.outputs]
+
+    def with_layers(self, layers: Sequence[Layer], calls: Sequence[Call] | None = None) -> "LayerGraph":
+        """A copy of this graph with other layers (and calls)."""
+        g = LayerGraph(self.name, layers, self.calls if calls is None else calls, self.inputs, self.outputs,
+                       class_name=self.class_name, source=self.source, keras_version=self.keras_version,
+                       weights_loader=self.weights_loader, warnings=self.warnings)
+        return g
+
+    # -- networkx view ----------------------------------------------------
+    @cached_property
+    def nx(self) -> "networkx.MultiDiGraph":
+        """The graph as a ``networkx.MultiDiGraph``: a node per layer, an edge per tensor read.
+
+        Node attribute ``layer`` holds the :class:`Layer`; edge attributes ``call``
+        (the consumer's call index), ``port`` (input position) and ``tensor``.
+        """
+        import networkx as nx
+
+        g = nx.MultiDiGraph(name=self.name)
+        for layer in self.layers:
+            g.add_node(layer.name, layer=layer)
+        for call in self.calls:
+            for port, ref in enumerate(call.inputs):
+                g.add_edge(ref.layer, call.layer, call=call.index, port=port,
+                           tensor=ref.tensor, src_call=ref.call)
+        return g
+
+    def edges(self) -> list[tuple[str, str]]:
+        """Distinct (source, target) layer pairs in call order."""
+        seen: dict[tuple[str, str], None] = {}
+        for call in self.calls:
+            for ref in call.inputs:
+                seen.setdefault((ref.layer, call.layer), None)
+        return list(seen)
+
+    # -- totals -----------------------------------------------------------
+    @property
+    def total_params(self) -> int:
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(layer.trainable_params for layer in self.layers)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return sum(layer.non_trainable_params for layer in self.layers)
+
+    def walk(self) -> Iterator[tuple[tuple[str, ...], Layer]]:
+        """Every layer, nested ones included, with the path of model names above it."""
+        for layer in self.layers:
+            yield (), layer
+            if layer.subgraph is not None:
+                for path, inner in layer.subgraph.walk():
+                    yield (layer.name, *path), inner
+
+    def param_memory(self) -> dict[str, int]:
+        """Bytes of parameters per dtype, like Keras 3's summary."""
+        from .layers.dtypes import itemsize
+
+        out: dict[str, int] = {}
+        for _, layer in self.walk():
+            if layer.subgraph is not None:
+                continue
+            out[layer.dtype] = out.get(layer.dtype, 0) + layer.params * itemsize(layer.dtype)
+        return dict(sorted(out.items()))
+
+    # -- weights ----------------------------------------------------------
+    @property
+    def has_weights(self) -> bool:
+        """Whether weights can be loaded (a file with weights, a live model, a training run)."""
+        return self.weights_loader is not None
+
+    def weights(self, name: str) -> list[tuple[str, "numpy.ndarray"]]:
+        """The weights of layer ``name`` as (variable name, array), read on demand.
+
+        Returns an empty list when the layer has none or the graph carries no weights.
+        """
+        if self.weights_loader is None:
+            return []
+        return list(self.weights_loader(name))
+
+    # -- output -----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The graph as plain JSON-ready data: exactly what ``nnviz summary --json`` prints."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "name": self.name,
+            "total_params": self.total_params,
+            "trainable_params": self.trainable_params,
+            "non_trainable_params": self.non_trainable_params,
+            "inputs": self.input_names,
+            "outputs": self.output_names,
+            "layers": self._layers_to_list(),
+        }
+
+    def _layers_to_list(self) -> list[dict[str, Any]]:
+        rows = []
+        for layer in self.layers:
+            shapes = layer.output_shapes
+            if len(shapes) == 1:
+                shape_json: Any = _shape_to_json(shapes[0])
+            elif not shapes:
+                shape_json = None
+            else:
+                shape_json = [_shape_to_json(s) for s in shapes]
+            row: dict[str, Any] = {
+                "name": layer.name,
+                "type": layer.type,
+                "output_shape": shape_json,
+                "params": layer.params,
+                "trainable_params": layer.trainable_params,
+                "units": layer.units,
+                "activation": layer.activation,
+                "inbound": self.inbound(layer.name),
+            }
+            if layer.subgraph is not None:
+                row["layers"] = layer.subgraph._layers_to_list()
+            rows.append(row)
+        return rows
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def summary(self, *, width: int | None = None) -> str:
+        """A text table like Keras's ``model.summary()``."""
+        from .summary import summary_text
+
+        return summary_text(self, width=width)
+
+    def _repr_html_(self) -> str:
+        from .summary import summary_html
+
+        return summary_html(self)
+
+    def __repr__(self) -> str:
+        return (f"<LayerGraph {self.name!r}: {len(self.layers)} layers, "
+                f"{self.total_params:,} params>")

@@ -1,0 +1,6 @@
+"""Shape and parameter inference: a registry keyed by Keras class name, one module per family."""
+
+from .infer import infer_graph
+from .registry import Inferred, UnknownShape, infers, lookup, registered, weight
+
+__all__ = ["infer_graph", "Inferred", "UnknownShape", "infers", "lookup", "registered", "weight"]

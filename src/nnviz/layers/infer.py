@@ -1,0 +1,291 @@
+"""The inference engine: walks a graph's calls in data-flow order and fills in shapes and params.
+
+Readers build a graph whose layers carry only ``type`` and ``config`` (and
+the weight shapes stored in the file, when there are any); :func:`infer_graph`
+returns the same graph with output shapes, units, activations and parameter
+counts, computed by the registry in :mod:`nnviz.layers.registry`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from ..errors import NnvizError, ReadError, ShapeError
+from ..graph import Call, Layer, LayerGraph, Shape, TensorRef, Weight
+from .dtypes import variable_dtype
+from .registry import Inferred, UnknownShape, activation_name, lookup
+
+__all__ = ["infer_graph", "infer_layer", "input_layer_shape", "MODEL_TYPES"]
+
+MODEL_TYPES = ("Sequential", "Functional", "Model")
+
+
+def _as_shape(value: Any) -> Shape | None:
+    if value is None:
+        return None
+    if isinstance(value, dict) and value.get("class_name") == "TensorShape":
+        value = value.get("items")
+    if not isinstance(value, (list, tuple)):
+        return None
+    out = []
+    for d in value:
+        if d is None:
+            out.append(None)
+        elif isinstance(d, bool) or not isinstance(d, int):
+            if isinstance(d, float) and d.is_integer():
+                out.append(int(d))
+            else:
+                return None
+        else:
+            out.append(int(d))
+    return tuple(out)
+
+
+def input_layer_shape(cfg: Mapping[str, Any]) -> Shape | None:
+    """The output shape of an ``InputLayer`` from its config (batch dimension first)."""
+    for key in ("batch_shape", "batch_input_shape"):
+        if cfg.get(key) is not None:
+            return _as_shape(cfg[key])
+    for key in ("input_shape", "shape"):
+        if cfg.get(key) is not None:
+            s = _as_shape(cfg[key])
+            return None if s is None else (None, *s)
+    return None
+
+
+def build_input_shapes(cfg: Mapping[str, Any]) -> list[Shape] | None:
+    """Input shapes recorded by Keras 3 in ``build_config`` (or Keras 2's ``batch_input_shape``)."""
+    build = cfg.get("build_config")
+    if isinstance(build, dict):
+        if "input_shape" in build:
+            s = build["input_shape"]
+            if isinstance(s, (list, tuple)) and s and isinstance(s[0], (list, tuple, dict)):
+                shapes = [_as_shape(x) for x in s]
+                return None if any(x is None for x in shapes) else shapes
+            one = _as_shape(s)
+            return None if one is None else [one]
+        if isinstance(build.get("shapes_dict"), dict):
+            shapes = [_as_shape(v) for v in build["shapes_dict"].values()]
+            return None if not shapes or any(x is None for x in shapes) else shapes
+    if cfg.get("batch_input_shape") is not None:
+        s = _as_shape(cfg["batch_input_shape"])
+        return None if s is None else [s]
+    return None
+
+
+def _order_calls(graph: LayerGraph) -> list[Call]:
+    """Calls in data-flow order (a stable topological sort); cycles are errors."""
+    import networkx as nx
+
+    key = {(c.layer, c.index): c for c in graph.calls}
+    dep = nx.DiGraph()
+    position = {}
+    for i, c in enumerate(graph.calls):
+        dep.add_node((c.layer, c.index))
+        position[(c.layer, c.index)] = i
+    for c in graph.calls:
+        for ref in c.inputs:
+            if ref.layer not in graph:
+                raise ReadError(f"input {ref.layer!r} is not a layer of the model", layer=c.layer)
+            src = (ref.layer, ref.call)
+            if src not in key:
+                calls = [k for k in key if k[0] == ref.layer]
+                if not calls:
+                    raise ReadError(f"reads from {ref.layer!r}, which is never called", layer=c.layer)
+                src = calls[min(ref.call, len(calls) - 1)]
+            if src == (c.layer, c.index):
+                raise ReadError("the layer reads its own output (a cycle)", layer=c.layer)
+            dep.add_edge(src, (c.layer, c.index))
+    try:
+        order = list(nx.lexicographical_topological_sort(dep, key=lambda n: position[n]))
+    except nx.NetworkXUnfeasible:
+        cycle = nx.find_cycle(dep)
+        names = " -> ".join(a[0] for a, _ in cycle)
+        raise ReadError(f"the layers form a cycle: {names} -> {cycle[0][0][0]}") from None
+    return [key[n] for n in order]
+
+
+def _resolve(ref: TensorRef, calls_done: dict[tuple[str, int], Call],
+             calls_by_layer: dict[str, list[int]]) -> Shape | None:
+    call = calls_done.get((ref.layer, ref.call))
+    if call is None:
+        idx = calls_by_layer.get(ref.layer, [])
+        if not idx:
+            return None
+        call = calls_done.get((ref.layer, idx[min(ref.call, len(idx) - 1)]))
+        if call is None:
+            return None
+    shapes = call.output_shapes or ()
+    if ref.tensor < len(shapes):
+        return shapes[ref.tensor]
+    return None
+
+
+def _units(layer_type: str, cfg: Mapping[str, Any]) -> int | None:
+    for key in ("units", "filters", "output_dim"):
+        v = cfg.get(key)
+        if isinstance(v, int) and not isinstance(v, bool):
+            return v
+    return None
+
+
+def infer_graph(graph: LayerGraph, *, frozen: bool = False,
+                input_shapes: Sequence[Shape | None] | None = None) -> LayerGraph:
+    """Infer the output shape and parameters of every layer of ``graph``.
+
+    Args:
+        graph: a graph from a reader (types and configs).
+        frozen: the graph is part of a model that is not trainable.
+        input_shapes: shapes that arrive at the graph's inputs (for a nested model).
+
+    Returns:
+        A new graph with every layer's shapes and parameter counts.
+
+    Raises:
+        ReadError: on a cycle, a dangling input or shapes that do not fit.
+    """
+    order = _order_calls(graph)
+    calls_by_layer: dict[str, list[int]] = {}
+    for c in graph.calls:
+        calls_by_layer.setdefault(c.layer, []).append(c.index)
+    done: dict[tuple[str, int], Call] = {}
+    new_layers: dict[str, Layer] = {}
+    feed = {}
+    if input_shapes is not None:
+        for ref, shape in zip(graph.inputs, input_shapes):
+            if shape is not None:
+                feed[ref.layer] = shape
+
+    for call in order:
+        layer = new_layers.get(call.layer, graph.layer(call.layer))
+        first = call.layer not in new_layers
+        in_shapes = [_resolve(r, done, calls_by_layer) for r in call.inputs]
+        try:
+            outputs, layer = _infer_call(layer, call, in_shapes, first, frozen, feed)
+        except NnvizError as err:
+            raise err.with_context(layer=call.layer)
+        except UnknownShape:  # pragma: no cover - _infer_call handles it
+            raise
+        new_layers[call.layer] = layer
+        done[(call.layer, call.index)] = Call(call.layer, call.index, call.inputs, tuple(outputs))
+
+    # layers never called (rare: an InputLayer of a Sequential read from a bare list)
+    layers = []
+    for layer in graph.layers:
+        if layer.name in new_layers:
+            layers.append(new_layers[layer.name])
+        else:
+            layers.append(_finish(layer, None, frozen, first_outputs=[]))
+    calls = [done.get((c.layer, c.index), c) for c in graph.calls]
+    out = graph.with_layers(layers, calls)
+    return out
+
+
+def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: bool,
+                frozen: bool, feed: Mapping[str, Shape]) -> tuple[list[Shape | None], Layer]:
+    cfg = layer.config
+    if layer.type == "InputLayer":
+        shape = feed.get(layer.name) or input_layer_shape(cfg)
+        return [shape], _finish(layer, Inferred([shape], []), frozen, first_outputs=[shape])
+
+    if layer.subgraph is not None:
+        return _infer_nested(layer, in_shapes, first, frozen)
+
+    fn = lookup(layer.type)
+    result: Inferred | None = None
+    notes = list(layer.notes)
+    if fn is None:
+        notes.append(f"nnviz does not know the class {layer.type!r}: shape unknown")
+    else:
+        attempts = [in_shapes]
+        build = build_input_shapes(cfg) if first else None
+        if build is not None and any(s is None for s in in_shapes):
+            attempts.append(build)
+        for shapes in attempts:
+            if any(s is None for s in shapes) or (not shapes and call.inputs):
+                continue
+            try:
+                result = fn(cfg, shapes)
+                break
+            except UnknownShape:
+                continue
+            except ShapeError:
+                raise
+            except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError, AttributeError) as err:
+                raise ReadError(f"{layer.type} config cannot be read ({type(err).__name__}: {err})") from err
+        if result is not None and any(s is None for s in in_shapes):
+            # weights came from build_config; the outputs of this call are still unknown
+            result = Inferred([None] * len(result.outputs), result.weights, result.units, result.activation)
+    if result is None:
+        outputs: list[Shape | None] = [None]
+    else:
+        outputs = list(result.outputs)
+    if not first:
+        return outputs, layer
+    new = _finish(layer.replace(notes=tuple(notes)), result, frozen, first_outputs=outputs)
+    return outputs, new
+
+
+def _infer_nested(layer: Layer, in_shapes: list[Shape | None], first: bool,
+                  frozen: bool) -> tuple[list[Shape | None], Layer]:
+    sub = layer.subgraph
+    assert sub is not None
+    trainable = bool(layer.config.get("trainable", True)) and not frozen
+    inner = infer_graph(sub, frozen=not trainable, input_shapes=in_shapes)
+    outputs = []
+    calls = {(c.layer, c.index): c for c in inner.calls}
+    by_layer: dict[str, list[int]] = {}
+    for c in inner.calls:
+        by_layer.setdefault(c.layer, []).append(c.index)
+    for ref in inner.outputs:
+        outputs.append(_resolve(ref, calls, by_layer))
+    if not first:
+        return outputs, layer
+    new = layer.replace(
+        subgraph=inner, output_shapes=tuple(outputs), params=inner.total_params,
+        trainable_params=inner.trainable_params, non_trainable_params=inner.non_trainable_params,
+        trainable=trainable, shape_known=all(s is not None for s in outputs),
+        dtype=variable_dtype(layer.config.get("dtype")))
+    return outputs, new
+
+
+def _finish(layer: Layer, result: Inferred | None, frozen: bool, *,
+            first_outputs: list[Shape | None]) -> Layer:
+    cfg = layer.config
+    trainable = bool(cfg.get("trainable", True)) and not frozen
+    weights: tuple[Weight, ...]
+    if result is not None and (result.weights or layer.stored_weights is None):
+        weights = tuple(result.weights)
+    elif layer.stored_weights is not None:
+        weights = layer.stored_weights
+    else:
+        weights = ()
+    total = sum(w.size for w in weights)
+    train = sum(w.size for w in weights if w.trainable) if trainable else 0
+    units = result.units if result is not None and result.units is not None else _units(layer.type, cfg)
+    act = result.activation if result is not None and result.activation is not None else activation_name(
+        cfg.get("activation"))
+    return layer.replace(
+        output_shapes=tuple(first_outputs), params=total, trainable_params=train,
+        non_trainable_params=total - train, weights=weights, trainable=trainable, units=units,
+        activation=act, shape_known=bool(first_outputs) and all(s is not None for s in first_outputs),
+        dtype=variable_dtype(cfg.get("dtype")))
+
+
+def infer_layer(layer_type: str, config: Mapping[str, Any], input_shapes: Sequence[Shape]) -> Layer:
+    """Infer one layer called on inputs of the given shapes (batch dimension first).
+
+    >>> infer_layer("Dense", {"units": 10}, [(None, 13)]).params
+    140
+    """
+    from .aliases import modernize
+
+    cls, cfg = modernize(layer_type, config)
+    cfg.setdefault("name", "layer")
+    inputs = [Layer(f"in{i}", "InputLayer", {"batch_shape": list(s)}) for i, s in enumerate(input_shapes)]
+    layer = Layer(cfg["name"], cls, cfg)
+    calls = [Call(l.name, 0, ()) for l in inputs]
+    calls.append(Call(layer.name, 0, tuple(TensorRef(l.name) for l in inputs)))
+    g = LayerGraph("probe", [*inputs, layer], calls, [TensorRef(l.name) for l in inputs],
+                   [TensorRef(layer.name)])
+    return infer_graph(g).layer(layer.name)

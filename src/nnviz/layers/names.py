@@ -1,0 +1,45 @@
+"""Keras's naming rules: snake_case of class names and automatic layer names."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["snake_case", "NameCounter"]
+
+_A = re.compile(r"(.)([A-Z][a-z]+)")
+_B = re.compile(r"([a-z])([A-Z])")
+
+
+def snake_case(name: str) -> str:
+    """Keras's ``to_snake_case``.
+
+    >>> snake_case("Conv2D"), snake_case("BatchNormalization"), snake_case("LSTM"), snake_case("LeakyReLU")
+    ('conv2d', 'batch_normalization', 'lstm', 'leaky_re_lu')
+    """
+    intermediate = _A.sub(r"\1_\2", name)
+    insecure = _B.sub(r"\1_\2", intermediate).lower()
+    if insecure[0] != "_":
+        return insecure
+    return "private" + insecure
+
+
+class NameCounter:
+    """Names layers as Keras does: ``dense``, ``dense_1``, ``dense_2`` ...
+
+    >>> c = NameCounter(); [c.next("Dense"), c.next("Dense"), c.next("Conv2D")]
+    ['dense', 'dense_1', 'conv2d']
+    """
+
+    def __init__(self, taken: set[str] | None = None) -> None:
+        self.counts: dict[str, int] = {}
+        self.taken = set(taken or ())
+
+    def next(self, class_name: str) -> str:
+        base = snake_case(class_name)
+        while True:
+            n = self.counts.get(base, 0)
+            self.counts[base] = n + 1
+            name = base if n == 0 else f"{base}_{n}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return name

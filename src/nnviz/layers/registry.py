@@ -1,0 +1,201 @@
+"""The registry of shape and parameter inference, one function per Keras layer class.
+
+A function takes the layer's config (modern argument names) and the shapes of
+its inputs (batch dimension first, ``None`` for unknown dimensions) and returns
+an :class:`Inferred`: the output shapes and the weight variables. Register it with
+:func:`infers`:
+
+>>> @infers("MyScale")
+... def _my_scale(cfg, inputs):
+...     (shape,) = inputs
+...     return Inferred([shape], [weight("scale", shape[-1])])
+>>> lookup("MyScale")(dict(), [(None, 4)]).params
+4
+>>> unregister("MyScale")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from ..errors import ShapeError
+from ..graph import Shape, Weight
+
+__all__ = ["Inferred", "UnknownShape", "infers", "lookup", "unregister", "registered", "weight",
+           "conv_output_length", "deconv_output_length", "normalize_tuple", "channels_axis",
+           "activation_name", "one_input", "InferFn"]
+
+
+class UnknownShape(Exception):
+    """Raised by an inference function when its inputs do not determine its output."""
+
+
+@dataclass
+class Inferred:
+    """What an inference function returns.
+
+    Attributes:
+        outputs: one shape per output tensor (``None`` where unknown).
+        weights: the layer's weight variables, in Keras's order.
+        units: the layer's width, when the generic rule (units/filters) is wrong.
+        activation: the activation's name, when not the config's ``activation``.
+    """
+
+    outputs: list[Shape | None]
+    weights: list[Weight] = field(default_factory=list)
+    units: int | None = None
+    activation: str | None = None
+
+    @property
+    def params(self) -> int:
+        return sum(w.size for w in self.weights)
+
+
+InferFn = Callable[[Mapping[str, Any], Sequence[Shape]], Inferred]
+_REGISTRY: dict[str, InferFn] = {}
+
+
+def infers(*class_names: str) -> Callable[[InferFn], InferFn]:
+    """Register the decorated function for the Keras classes ``class_names``."""
+
+    def deco(fn: InferFn) -> InferFn:
+        for name in class_names:
+            _REGISTRY[name] = fn
+        return fn
+
+    return deco
+
+
+def lookup(class_name: str) -> InferFn | None:
+    """The inference function of a class, or ``None`` when nnviz does not know it."""
+    _load_families()
+    return _REGISTRY.get(class_name)
+
+
+def unregister(class_name: str) -> None:
+    _REGISTRY.pop(class_name, None)
+
+
+def registered() -> list[str]:
+    """Every class name nnviz can infer, sorted."""
+    _load_families()
+    return sorted(_REGISTRY)
+
+
+_loaded = False
+
+
+def _load_families() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from . import families  # noqa: F401  (imports every family module, which registers itself)
+
+
+# -- helpers for inference functions -----------------------------------------------
+
+def weight(name: str, *shape: int, trainable: bool = True) -> Weight:
+    """A weight variable; every dimension must be known."""
+    if any(d is None for d in shape):
+        raise UnknownShape(f"weight {name!r} depends on an unknown dimension")
+    return Weight(name, tuple(int(d) for d in shape), trainable)
+
+
+def one_input(inputs: Sequence[Shape], cls: str = "layer") -> Shape:
+    """The single input shape of a layer that takes one tensor."""
+    if len(inputs) < 1:
+        raise ShapeError(f"{cls} needs an input")
+    return inputs[0]
+
+
+def normalize_tuple(value: Any, n: int, name: str = "value") -> tuple[int, ...]:
+    """``3`` -> ``(3, 3)``; ``[3, 1]`` -> ``(3, 1)``.
+
+    >>> normalize_tuple(3, 2), normalize_tuple([1, 2], 2)
+    ((3, 3), (1, 2))
+    """
+    if isinstance(value, (list, tuple)):
+        if len(value) == 1 and n > 1:
+            return tuple(int(value[0]) for _ in range(n))
+        if len(value) != n:
+            raise ShapeError(f"{name} must have {n} entries, got {list(value)}")
+        return tuple(int(v) for v in value)
+    return tuple(int(value) for _ in range(n))
+
+
+def conv_output_length(length: int | None, kernel: int, padding: str, stride: int,
+                       dilation: int = 1) -> int | None:
+    """Keras's ``conv_output_length`` (valid, same, causal, full).
+
+    >>> conv_output_length(28, 3, "valid", 1), conv_output_length(28, 3, "same", 2)
+    (26, 14)
+    """
+    if length is None:
+        return None
+    dilated = kernel + (kernel - 1) * (dilation - 1)
+    padding = padding.lower()
+    if padding in ("same", "causal"):
+        out = length
+    elif padding == "valid":
+        out = length - dilated + 1
+    elif padding == "full":
+        out = length + dilated - 1
+    else:
+        raise ShapeError(f"unknown padding {padding!r}")
+    out = (out + stride - 1) // stride
+    if out <= 0:
+        raise ShapeError(f"input of size {length} is too small for kernel {kernel}")
+    return out
+
+
+def deconv_output_length(length: int | None, kernel: int, padding: str, output_padding: int | None,
+                         stride: int, dilation: int = 1) -> int | None:
+    """Keras's ``deconv_output_length`` for transposed convolutions.
+
+    >>> deconv_output_length(7, 3, "same", None, 2), deconv_output_length(7, 5, "valid", None, 2)
+    (14, 17)
+    """
+    if length is None:
+        return None
+    kernel = kernel + (kernel - 1) * (dilation - 1)
+    padding = padding.lower()
+    if output_padding is None:
+        if padding == "valid":
+            return length * stride + max(kernel - stride, 0)
+        if padding == "full":
+            return length * stride - (stride + kernel - 2)
+        return length * stride  # same
+    pad = {"same": kernel // 2, "valid": 0, "full": kernel - 1}[padding]
+    return (length - 1) * stride + kernel - 2 * pad + output_padding
+
+
+def channels_axis(cfg: Mapping[str, Any]) -> int:
+    """-1 for ``channels_last`` (the default), 1 for ``channels_first``."""
+    return 1 if cfg.get("data_format") == "channels_first" else -1
+
+
+def activation_name(value: Any) -> str | None:
+    """The name of an activation from a config entry of any era.
+
+    >>> activation_name("relu"), activation_name({"class_name": "LeakyReLU", "config": {}}), activation_name(None)
+    ('relu', 'leaky_re_lu', None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        cfg = value.get("config")
+        if isinstance(cfg, dict) and isinstance(cfg.get("name"), str) and value.get("class_name") in (
+                None, "function", "builtins.function"):
+            return cfg["name"]
+        cls = value.get("class_name")
+        if isinstance(cls, str):
+            if cls in ("function", "builtins.function"):
+                return str(value.get("config"))
+            from .names import snake_case
+
+            return snake_case(cls)
+    return str(value)

@@ -1,0 +1,361 @@
+"""Model configs of every Keras era (Keras 1, Keras 2 / tf.keras, Keras 3) into a layer graph.
+
+The same reader serves ``model.to_json()`` output, the ``model_config`` of
+``.h5`` files, ``config.json`` of ``.keras`` zips and the metadata of
+SavedModels. Nothing in a config is ever run: a ``Lambda``'s bytecode stays a
+string, and custom classes become layers of unknown shape.
+
+>>> cfg = {"class_name": "Sequential", "config": {"name": "s", "layers": [
+...     {"class_name": "InputLayer", "config": {"batch_shape": [None, 13], "name": "x"}},
+...     {"class_name": "Dense", "config": {"name": "d", "units": 10}}]}}
+>>> g = read_model_config(cfg)
+>>> [(l.name, l.output_shape, l.params) for l in g.layers]
+[('x', (None, 13), 0), ('d', (None, 10), 140)]
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Mapping, Sequence
+
+from ..errors import ReadError
+from ..graph import Call, Layer, LayerGraph, TensorRef, Weight
+from ..layers.aliases import modernize
+from ..layers.infer import MODEL_TYPES, infer_graph
+from ..layers.names import NameCounter
+
+__all__ = ["read_model_config", "build_graph", "config_from_json_text", "MAX_LAYERS", "MAX_DEPTH"]
+
+MAX_LAYERS = 200_000  # layers in one model, nested ones included
+MAX_DEPTH = 64        # nesting of models inside models
+
+StoredWeights = Mapping[tuple[str, ...], Sequence[Weight]]
+
+
+def config_from_json_text(text: str, *, path: object = None) -> Any:
+    """Parse JSON text with the limits nnviz applies to any file."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ReadError("JSON is nested too deeply", path=path) from None
+    except json.JSONDecodeError as err:
+        raise ReadError(f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno})",
+                        path=path) from None
+
+
+def read_model_config(config: Any, *, path: object = None, keras_version: str | None = None,
+                      stored: StoredWeights | None = None,
+                      weights_loader: Callable[[str], list] | None = None,
+                      infer: bool = True) -> LayerGraph:
+    """Read a model config (``{"class_name", "config"}``) of any Keras era.
+
+    Args:
+        config: the parsed JSON config.
+        path: the file it came from, for messages.
+        keras_version: the version that wrote it, when the file says.
+        stored: weight shapes found in the file, keyed by the path of layer names.
+        weights_loader: a function that loads a layer's weights on demand.
+        infer: compute shapes and parameters (the default).
+
+    Returns:
+        The layer graph, with shapes and parameter counts when ``infer`` is true.
+
+    Raises:
+        ReadError: when the config is not a model config or is inconsistent.
+    """
+    if isinstance(config, list):  # a bare Keras 1 Sequential list
+        config = {"class_name": "Sequential", "config": config}
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ReadError("not a Keras model config (no 'class_name')", path=path)
+    if keras_version is None and isinstance(config.get("keras_version"), str):
+        keras_version = config["keras_version"]
+    builder = _Builder(keras_version, stored or {}, path)
+    try:
+        graph = builder.model(config, (), depth=0)
+    except RecursionError:
+        raise ReadError("model config is nested too deeply", path=path) from None
+    except ReadError as err:
+        raise err.with_context(path=path)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+        raise ReadError(f"malformed model config ({type(err).__name__}: {err})", path=path) from err
+    graph.source = None if path is None else str(path)
+    graph.keras_version = keras_version
+    graph.weights_loader = weights_loader
+    graph.warnings.extend(builder.warnings)
+    if infer:
+        try:
+            graph = infer_graph(graph)
+        except ReadError as err:
+            raise err.with_context(path=path)
+    return graph
+
+
+def build_graph(config: Any, **kwargs: Any) -> LayerGraph:
+    """The graph of a config without inference (types, configs and wiring only)."""
+    return read_model_config(config, infer=False, **kwargs)
+
+
+def _major(version: str | None) -> int | None:
+    if not version:
+        return None
+    try:
+        return int(version.split(".")[0])
+    except ValueError:
+        return None
+
+
+class _Builder:
+    def __init__(self, keras_version: str | None, stored: StoredWeights, path: object) -> None:
+        self.major = _major(keras_version)
+        self.stored = stored
+        self.path = path
+        self.count = 0
+        self.warnings: list[str] = []
+
+    # -- layers ---------------------------------------------------------------
+    def layer(self, entry: Mapping[str, Any], scope: tuple[str, ...], depth: int,
+              name: str | None = None) -> Layer:
+        self.count += 1
+        if self.count > MAX_LAYERS:
+            raise ReadError(f"the model has more than {MAX_LAYERS:,} layers (nnviz's limit)")
+        if not isinstance(entry, Mapping):
+            raise ReadError(f"a layer entry is {type(entry).__name__}, not an object")
+        cls = entry.get("class_name")
+        if not isinstance(cls, str) or not cls:
+            raise ReadError("a layer entry has no 'class_name'")
+        raw_cfg = entry.get("config")
+        if raw_cfg is None:
+            raw_cfg = {}
+        if cls in MODEL_TYPES or (isinstance(raw_cfg, Mapping) and _looks_like_model(raw_cfg)) or (
+                isinstance(raw_cfg, list) and cls == "Sequential"):
+            sub_name = name or (raw_cfg.get("name") if isinstance(raw_cfg, Mapping) else None) or "model"
+            sub = self.model(entry, (*scope, sub_name), depth + 1)
+            sub_cfg = dict(raw_cfg) if isinstance(raw_cfg, Mapping) else {"layers": raw_cfg}
+            t = "Functional" if cls == "Model" else cls
+            if t not in MODEL_TYPES:
+                t = "Functional"
+            return Layer(sub_name, t, sub_cfg, subgraph=sub)
+        if not isinstance(raw_cfg, Mapping):
+            raise ReadError(f"the config of a {cls} layer is not an object")
+        modern, cfg = modernize(cls, raw_cfg)
+        inner = cfg.get("layer")
+        if isinstance(inner, Mapping) and isinstance(inner.get("class_name"), str):
+            icls, icfg = modernize(inner["class_name"], inner.get("config") or {})
+            cfg["layer"] = {**inner, "class_name": icls, "config": icfg}
+        for key in ("forward_layer", "backward_layer"):
+            sub = cfg.get(key)
+            if isinstance(sub, Mapping) and isinstance(sub.get("class_name"), str):
+                icls, icfg = modernize(sub["class_name"], sub.get("config") or {})
+                cfg[key] = {**sub, "class_name": icls, "config": icfg}
+        lname = name or cfg.get("name")
+        if not isinstance(lname, str) or not lname:
+            raise ReadError(f"a {cls} layer has no name")
+        notes: tuple[str, ...] = ()
+        if modern == "Lambda":
+            notes = ("Lambda: its function is stored as code, which nnviz never runs",)
+        stored = self.stored.get((*scope, lname))
+        return Layer(lname, modern, cfg, stored_weights=tuple(stored) if stored is not None else None,
+                     notes=notes)
+
+    # -- models ---------------------------------------------------------------
+    def model(self, entry: Mapping[str, Any], scope: tuple[str, ...], depth: int) -> LayerGraph:
+        if depth > 64:
+            raise ReadError("models are nested more than 64 deep")
+        cls = entry.get("class_name")
+        cfg = entry.get("config")
+        if cls == "Sequential" or isinstance(cfg, list):
+            return self.sequential(cfg, scope, depth, entry)
+        if not isinstance(cfg, Mapping) or not isinstance(cfg.get("layers"), list):
+            raise ReadError(f"a {cls} model config has no 'layers' list")
+        return self.functional(cfg, scope, depth)
+
+    def sequential(self, cfg: Any, scope: tuple[str, ...], depth: int,
+                   entry: Mapping[str, Any]) -> LayerGraph:
+        if isinstance(cfg, list):
+            entries, name, build_shape = cfg, None, None
+        elif isinstance(cfg, Mapping):
+            entries = cfg.get("layers")
+            name = cfg.get("name")
+            build_shape = cfg.get("build_input_shape")
+            if not isinstance(entries, list):
+                raise ReadError("a Sequential config has no 'layers' list")
+        else:
+            raise ReadError("a Sequential config is neither a list nor an object")
+        name = name if isinstance(name, str) else (scope[-1] if scope else "sequential")
+        layers: list[Layer] = []
+        for e in entries:
+            layers.append(self.layer(e, scope, depth))
+        names = [l.name for l in layers]
+        if len(set(names)) != len(names):
+            dup = sorted({n for n in names if names.count(n) > 1})[0]
+            raise ReadError(f"two layers are named {dup!r}")
+        if not layers or layers[0].type != "InputLayer":
+            shape = None
+            if layers:
+                first = layers[0].config
+                shape = _legacy_input_shape(first)
+                if shape is None and layers[0].subgraph is not None:
+                    shape = None
+            if shape is None and build_shape is not None:
+                shape = build_shape
+            input_name = f"{layers[0].name}_input" if layers else "input"
+            counter = NameCounter(set(names))
+            if input_name in names:
+                input_name = counter.next("InputLayer")
+            in_layer = Layer(input_name, "InputLayer",
+                             {"batch_shape": list(shape) if shape is not None else None, "name": input_name})
+            if shape is None and layers:
+                self.warnings.append(f"Sequential {name!r} states no input shape: shapes are unknown")
+            layers.insert(0, in_layer)
+        calls = [Call(layers[0].name, 0, ())]
+        for prev, layer in zip(layers, layers[1:]):
+            calls.append(Call(layer.name, 0, (TensorRef(prev.name),)))
+        return LayerGraph(name, layers, calls, [TensorRef(layers[0].name)], [TensorRef(layers[-1].name)],
+                          class_name="Sequential")
+
+    def functional(self, cfg: Mapping[str, Any], scope: tuple[str, ...], depth: int) -> LayerGraph:
+        name = cfg.get("name") if isinstance(cfg.get("name"), str) else (scope[-1] if scope else "model")
+        layers: list[Layer] = []
+        raw_calls: list[tuple[str, int, list[TensorRef]]] = []
+        seen: set[str] = set()
+        for e in cfg["layers"]:
+            if not isinstance(e, Mapping):
+                raise ReadError("a layer entry is not an object")
+            outer = e.get("name")
+            if not isinstance(outer, str):
+                c = e.get("config")
+                outer = c.get("name") if isinstance(c, Mapping) else None
+            if not isinstance(outer, str) or not outer:
+                raise ReadError(f"a {e.get('class_name')} layer has no name")
+            if outer in seen:
+                raise ReadError(f"two layers are named {outer!r}")
+            seen.add(outer)
+            layer = self.layer(e, scope, depth, name=outer)
+            layers.append(layer)
+            nodes = e.get("inbound_nodes") or []
+            if not isinstance(nodes, list):
+                raise ReadError("'inbound_nodes' is not a list", layer=outer)
+            if layer.type == "InputLayer" and not nodes:
+                raw_calls.append((outer, 0, []))
+            for i, node in enumerate(nodes):
+                refs = _node_refs(node)
+                raw_calls.append((outer, i, refs))
+        by_name = {l.name: l for l in layers}
+        n_calls: dict[str, int] = {}
+        for lname, _, _ in raw_calls:
+            n_calls[lname] = n_calls.get(lname, 0) + 1
+        inputs = [_to_ref(t) for t in _triples(cfg.get("input_layers"))]
+        outputs = [_to_ref(t) for t in _triples(cfg.get("output_layers"))]
+        all_refs = [r for _, _, refs in raw_calls for r in refs] + inputs + outputs
+        fix = self._node_offsets(all_refs, n_calls, by_name)
+        for r in all_refs:
+            if r.layer not in by_name:
+                raise ReadError(f"refers to a layer {r.layer!r} that the model does not have")
+        calls = [Call(lname, i, tuple(fix(r) for r in refs)) for lname, i, refs in raw_calls]
+        for c in calls:
+            if len(c.inputs) != len(set(c.inputs)) and len(c.inputs) > 1:
+                self.warnings.append(f"{c.layer!r} reads the same tensor twice (a known Keras quirk)")
+        if not inputs:
+            inputs = [TensorRef(l.name) for l in layers if l.type == "InputLayer"]
+        if not outputs:
+            consumed = {r.layer for c in calls for r in c.inputs}
+            outputs = [TensorRef(l.name) for l in layers if l.name not in consumed and l.type != "InputLayer"]
+        return LayerGraph(name, layers, calls, [fix(r) for r in inputs], [fix(r) for r in outputs],
+                          class_name="Functional")
+
+    def _node_offsets(self, refs: list[TensorRef], n_calls: Mapping[str, int],
+                      by_name: Mapping[str, Layer]) -> Callable[[TensorRef], TensorRef]:
+        """Map node indices onto call indices.
+
+        Keras 1/2 count a nested model's own first node (built on its Input), so its
+        first call is node 1; Keras 3 numbers calls from 0 but still offsets
+        ``output_layers``. Shift when every reference is past the end, else clamp.
+        """
+        shift: dict[str, int] = {}
+        for lname in {r.layer for r in refs}:
+            n = n_calls.get(lname, 0)
+            idx = [r.call for r in refs if r.layer == lname]
+            if n and max(idx) >= n and min(idx) >= 1:
+                shift[lname] = 1
+
+        def fix(r: TensorRef) -> TensorRef:
+            n = n_calls.get(r.layer, 0)
+            call = r.call - shift.get(r.layer, 0)
+            call = max(0, min(call, n - 1)) if n else 0
+            return TensorRef(r.layer, call, r.tensor) if call != r.call else r
+
+        return fix
+
+
+def _looks_like_model(cfg: Mapping[str, Any]) -> bool:
+    return isinstance(cfg.get("layers"), list) and ("input_layers" in cfg or "output_layers" in cfg)
+
+
+def _legacy_input_shape(cfg: Mapping[str, Any]) -> list | None:
+    if cfg.get("batch_input_shape") is not None:
+        return list(cfg["batch_input_shape"])
+    if cfg.get("batch_shape") is not None:
+        return list(cfg["batch_shape"])
+    if cfg.get("input_shape") is not None:
+        return [None, *cfg["input_shape"]]
+    if cfg.get("input_dim") is not None:
+        if cfg.get("input_length") is not None or "input_length" in cfg and cfg.get("output_dim"):
+            return [None, cfg.get("input_length"), cfg["input_dim"]]
+        return [None, cfg["input_dim"]]
+    return None
+
+
+def _triples(value: Any) -> list[list]:
+    """Every ``[name, node, tensor]`` in a nested structure (input_layers of any era)."""
+    out: list[list] = []
+    if isinstance(value, list):
+        if len(value) >= 3 and isinstance(value[0], str) and isinstance(value[1], int) and isinstance(
+                value[2], int):
+            return [value]
+        for v in value:
+            out.extend(_triples(v))
+    elif isinstance(value, dict):
+        for k in sorted(value) if not _is_keras_tensor(value) else ():
+            out.extend(_triples(value[k]))
+    return out
+
+
+def _is_keras_tensor(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def _to_ref(t: Sequence[Any]) -> TensorRef:
+    return TensorRef(str(t[0]), int(t[1]), int(t[2]))
+
+
+def _node_refs(node: Any) -> list[TensorRef]:
+    """The tensors one inbound node reads, in order, for every era's node format."""
+    refs: list[TensorRef] = []
+
+    def walk(v: Any) -> None:
+        if _is_keras_tensor(v):
+            hist = (v.get("config") or {}).get("keras_history")
+            if isinstance(hist, list) and len(hist) >= 3:
+                refs.append(_to_ref(hist))
+            return
+        if isinstance(v, dict):
+            if "args" in v or "kwargs" in v:
+                walk(v.get("args"))
+                walk(v.get("kwargs"))
+                return
+            for k in v:
+                walk(v[k])
+            return
+        if isinstance(v, list):
+            if len(v) >= 3 and isinstance(v[0], str) and isinstance(v[1], int) and isinstance(v[2], int):
+                if v[0] == "_CONSTANT_VALUE":
+                    return
+                refs.append(_to_ref(v))
+                if len(v) > 3:
+                    walk(v[3])  # Keras 2 kwargs may hold more tensors
+                return
+            for x in v:
+                walk(x)
+
+    walk(node)
+    return refs

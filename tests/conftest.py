@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from truth import have_tf  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_MODELS = ROOT.parent / "shared" / "real-models"
+EXAMPLES = ROOT / "examples"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_tf = pytest.mark.skip(reason="needs TensorFlow (pip install -e '.[test]')")
+    skip_dot = pytest.mark.skip(reason="needs the Graphviz dot program (apt-get install graphviz)")
+    tf = have_tf()
+    dot = shutil.which("dot") is not None
+    for item in items:
+        if "needs_tf" in item.keywords and not tf:
+            item.add_marker(skip_tf)
+        if "needs_dot" in item.keywords and not dot:
+            item.add_marker(skip_dot)
+
+
+@pytest.fixture
+def real_models() -> Path:
+    if not REAL_MODELS.is_dir():
+        pytest.skip("../shared/real-models is not beside this checkout")
+    return REAL_MODELS
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")

@@ -1,0 +1,100 @@
+"""Keras ground truth for the tests, computed with TensorFlow once and cached.
+
+Keras's own numbers (output shapes, parameter counts) are the truth nnviz is
+tested against. Computing them means importing TensorFlow and building models,
+so each result is cached on disk under ``tests/.truth-cache/`` (not committed),
+keyed by the Keras version and a hash of what was asked. A clean clone (CI)
+computes everything once; later runs read the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+CACHE = Path(__file__).parent / ".truth-cache"
+
+
+def keras_version() -> str | None:
+    try:
+        return importlib.metadata.version("keras")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def have_tf() -> bool:
+    try:
+        importlib.metadata.version("tensorflow")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return keras_version() is not None
+
+
+def cached(kind: str, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per (kind, key, Keras version); later calls read the cache.
+
+    Skips the test when TensorFlow is missing and the cache has no answer.
+    """
+    blob = json.dumps([kind, key, keras_version()], sort_keys=True, default=str)
+    digest = hashlib.sha256(blob.encode()).hexdigest()[:24]
+    path = CACHE / kind / f"{digest}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    if not have_tf():
+        pytest.skip("needs TensorFlow to compute Keras's ground truth")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value))
+    tmp.replace(path)
+    return value
+
+
+def _flatten(x: Any) -> list:
+    if isinstance(x, (list, tuple)):
+        return [t for v in x for t in _flatten(v)]
+    if isinstance(x, dict):
+        return [t for k in sorted(x) for t in _flatten(x[k])]
+    return [x]
+
+
+def layer_truth(cls: str, config: dict, input_shapes: list) -> dict:
+    """Keras 3's output shapes and parameter counts for one layer on inputs of these shapes.
+
+    ``input_shapes`` include the batch dimension (``None``). Returns
+    ``{"outputs": [[None, ...], ...], "params": n, "trainable": n, "non_trainable": n}``.
+    """
+
+    def compute() -> dict:
+        import keras
+        import numpy as np
+
+        inputs = [keras.Input(batch_shape=tuple(s)) for s in input_shapes]
+        layer = getattr(keras.layers, cls).from_config(dict(config))
+        out = layer(inputs[0] if len(inputs) == 1 else inputs)
+        outs = [list(t.shape) for t in _flatten(out)]
+        tr = int(sum(np.prod(w.shape) for w in layer.trainable_weights))
+        nt = int(sum(np.prod(w.shape) for w in layer.non_trainable_weights))
+        return {"outputs": outs, "params": int(layer.count_params()), "trainable": tr, "non_trainable": nt}
+
+    return cached("layer", [cls, config, input_shapes], compute)
+
+
+def check_layer(cls: str, config: dict, input_shapes: list) -> None:
+    """Assert that nnviz infers what Keras computes for one layer."""
+    from nnviz.layers.infer import infer_layer
+
+    truth = layer_truth(cls, config, input_shapes)
+    got = infer_layer(cls, config, [tuple(s) for s in input_shapes])
+    shapes = [list(s) if s is not None else None for s in got.output_shapes]
+    assert shapes == truth["outputs"], f"{cls} {config}: shapes {shapes} != Keras {truth['outputs']}"
+    assert got.params == truth["params"], f"{cls} {config}: params {got.params} != Keras {truth['params']}"
+    assert got.trainable_params == truth["trainable"]
+    assert got.non_trainable_params == truth["non_trainable"]
