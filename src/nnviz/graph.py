@@ -163,6 +163,7 @@ class LayerGraph:
         keras_version: the Keras version that wrote the source, if known.
         weights_loader: a function ``layer name -> list of (name, array)``; loads weights lazily.
         warnings: what nnviz noticed while reading (quirks, unknown classes).
+        description: a one-line description (from a spec's ``description``).
     """
 
     def __init__(self, name: str, layers: Sequence[Layer], calls: Sequence[Call],
@@ -170,8 +171,9 @@ class LayerGraph:
                  class_name: str = "Functional", source: str | None = None,
                  keras_version: str | None = None,
                  weights_loader: Callable[[str], list] | None = None,
-                 warnings: Sequence[str] = ()) -> None:
+                 warnings: Sequence[str] = (), description: str | None = None) -> None:
         self.name = name
+        self.description = description
         self.layers: tuple[Layer, ...] = tuple(layers)
         self.calls: tuple[Call, ...] = tuple(calls)
         self.inputs: tuple[TensorRef, ...] = tuple(inputs)
@@ -217,7 +219,8 @@ class LayerGraph:
         """A copy of this graph with other layers (and calls)."""
         g = LayerGraph(self.name, layers, self.calls if calls is None else calls, self.inputs, self.outputs,
                        class_name=self.class_name, source=self.source, keras_version=self.keras_version,
-                       weights_loader=self.weights_loader, warnings=self.warnings)
+                       weights_loader=self.weights_loader, warnings=self.warnings,
+                       description=self.description)
         return g
 
     # -- networkx view ----------------------------------------------------

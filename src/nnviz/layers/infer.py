@@ -213,9 +213,8 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
                 raise
             except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError, AttributeError) as err:
                 raise ReadError(f"{layer.type} config cannot be read ({type(err).__name__}: {err})") from err
-        if result is not None and any(s is None for s in in_shapes):
-            # weights came from build_config; the outputs of this call are still unknown
-            result = Inferred([None] * len(result.outputs), result.weights, result.units, result.activation)
+        # (when the inputs were unknown, build_config recorded the shapes the layer was
+        # really built on, so the outputs computed from them are Keras's, not a guess)
     if result is None:
         outputs: list[Shape | None] = [None]
     else:

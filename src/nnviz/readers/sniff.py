@@ -1,0 +1,122 @@
+"""``nnviz.load``: recognise a source (a path, a dict, a live model, a graph) and read it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import ReadError
+from ..graph import LayerGraph
+
+__all__ = ["load", "MAX_JSON_BYTES", "sniff"]
+
+MAX_JSON_BYTES = 64 * 1024 * 1024
+_ZIP = b"PK\x03\x04"
+_HDF5 = b"\x89HDF\r\n\x1a\n"
+
+
+def sniff(path: Path) -> str:
+    """The kind of file: ``h5``, ``keras``, ``json``, ``savedmodel`` (by content, not by name)."""
+    if path.is_dir():
+        return "savedmodel"
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise ReadError("the file is empty", path=path)
+    if head.startswith(_HDF5):
+        return "h5"
+    if head.startswith(_ZIP) or head.startswith(b"PK\x05\x06"):
+        return "keras"
+    if path.suffix.lower() in (".h5", ".hdf5", ".keras"):
+        # HDF5 may start with a user block; the library decides
+        if path.suffix.lower() != ".keras":
+            return "h5"
+        raise ReadError("not a .keras file (not a zip archive)", path=path)
+    return "json"
+
+
+def load(source: Any, *, weights_file: str | os.PathLike | None = None) -> LayerGraph:
+    """Read any source nnviz understands into a layer graph with shapes and parameter counts.
+
+    Args:
+        source: a path (``.h5``/``.hdf5``/``.keras``/``.json``/SavedModel directory), an nnviz
+            spec or Keras config as a dict, a live ``keras.Model``, or a :class:`LayerGraph`.
+        weights_file: for a JSON architecture, an ``.h5``/``.weights.h5`` file with its weights.
+
+    Returns:
+        The layer graph.
+
+    Raises:
+        ReadError: the source is missing, corrupt, hostile or not a model.
+
+    >>> load({"input_shape": [3], "layers": [{"type": "Dense", "units": 1}]}).total_params
+    4
+    """
+    if isinstance(source, LayerGraph):
+        return source
+    if isinstance(source, dict):
+        return _from_data(source, path=None)
+    if isinstance(source, (str, os.PathLike)):
+        graph = _from_path(Path(source))
+    else:
+        from .live import is_keras_model, read_live
+
+        if is_keras_model(source):
+            return read_live(source)
+        raise ReadError(f"nnviz cannot read a {type(source).__name__}: give a path, a dict, "
+                        "a keras.Model or a LayerGraph")
+    if weights_file is not None:
+        from .weights import attach_weights
+
+        graph = attach_weights(graph, Path(weights_file))
+    return graph
+
+
+def _from_data(data: Any, *, path: object) -> LayerGraph:
+    from .keras_config import read_model_config
+    from .spec import is_spec, read_spec
+
+    if is_spec(data):
+        return read_spec(data, path=path)
+    if isinstance(data, (dict, list)):
+        return read_model_config(data, path=path)
+    raise ReadError("JSON that is neither an nnviz spec nor a Keras model config", path=path)
+
+
+def _from_path(path: Path) -> LayerGraph:
+    if not path.exists():
+        raise ReadError("no such file or directory", path=path)
+    try:
+        kind = sniff(path)
+    except PermissionError as err:
+        raise ReadError("permission denied", path=path) from err
+    except IsADirectoryError as err:  # pragma: no cover
+        raise ReadError("is a directory", path=path) from err
+    if kind == "h5":
+        from .h5 import read_h5
+
+        return read_h5(path)
+    if kind == "keras":
+        from .keras_zip import read_keras_zip
+
+        return read_keras_zip(path)
+    if kind == "savedmodel":
+        from .savedmodel import read_savedmodel
+
+        return read_savedmodel(path)
+    from .keras_config import config_from_json_text
+
+    size = path.stat().st_size
+    if size > MAX_JSON_BYTES:
+        raise ReadError(f"the file is {size:,} bytes, more than nnviz reads as JSON "
+                        f"({MAX_JSON_BYTES:,})", path=path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReadError("not a model file nnviz knows (not UTF-8 text, HDF5 or zip)", path=path) from None
+    if not text.strip():
+        raise ReadError("the file is empty", path=path)
+    data = config_from_json_text(text, path=path)
+    return _from_data(data, path=path)

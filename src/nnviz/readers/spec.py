@@ -1,0 +1,230 @@
+"""The nnviz JSON spec: a small format for networks written by hand.
+
+::
+
+    {"name": "deepnn", "description": "10-6-3-1 with dropout",
+     "input_shape": [10],
+     "layers": [
+        {"type": "Dense", "units": 6, "activation": "relu", "name": "h1"},
+        {"type": "Dropout", "rate": 0.2},
+        {"type": "Dense", "units": 1, "activation": "sigmoid", "name": "output"}]}
+
+- ``input_shape`` (one input, named ``input``) or ``inputs: {"name": shape, ...}``;
+  shapes never include the batch dimension.
+- ``layers``: Keras argument names; ``type`` is the Keras class name. A layer
+  without ``name`` is named as Keras would (``dense``, ``dense_1``...).
+- Each layer reads the previous one unless it lists ``inputs: [names]``.
+- ``{"reuse": "shared", "inputs": [...]}`` calls an earlier layer again (a
+  shared layer); later layers read that call as ``"shared:1"``.
+- A layer of ``type`` ``Sequential`` or ``Model`` with its own ``layers`` is a
+  nested model (its input is whatever it is called on).
+- ``outputs: [names]`` (optional; default: the last layer).
+
+>>> g = read_spec({"input_shape": [13], "layers": [{"type": "Dense", "units": 10}, {"type": "Dense", "units": 1}]})
+>>> [(l.name, l.params) for l in g.layers]
+[('input', 0), ('dense', 140), ('dense_1', 11)]
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Mapping, Sequence
+
+from ..errors import ReadError
+from ..graph import Call, Layer, LayerGraph, TensorRef
+from ..layers.aliases import CLASS_ALIASES, modernize
+from ..layers.infer import MODEL_TYPES, infer_graph
+from ..layers.names import NameCounter
+from ..layers.registry import registered
+
+__all__ = ["read_spec", "is_spec", "SPEC_KEYS"]
+
+SPEC_KEYS = {"name", "description", "input_shape", "inputs", "layers", "outputs", "nnviz", "$schema"}
+_RESERVED = {"type", "name", "inputs", "reuse", "description"}
+MAX_DIM = 2**31 - 1
+
+
+def is_spec(data: Any) -> bool:
+    """Whether parsed JSON looks like an nnviz spec (rather than a Keras config)."""
+    return isinstance(data, dict) and "class_name" not in data and "layers" in data
+
+
+def _known_types() -> set[str]:
+    return set(registered()) | set(CLASS_ALIASES) | {"InputLayer", "Merge", *MODEL_TYPES}
+
+
+def _shape(value: Any, where: str) -> tuple:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise ReadError(f"{where} must be a list of sizes, got {value!r}")
+    out = []
+    for d in value:
+        if d is None:
+            out.append(None)
+        elif isinstance(d, int) and not isinstance(d, bool) and 0 < d <= MAX_DIM:
+            out.append(d)
+        else:
+            raise ReadError(f"{where} has an invalid size {d!r} (sizes are positive integers or null)")
+    return (None, *out)
+
+
+def _parse_ref(text: Any, layer: str) -> TensorRef:
+    if not isinstance(text, str) or not text:
+        raise ReadError(f"inputs must be layer names, got {text!r}", layer=layer)
+    name, _, idx = text.partition(":")
+    if idx:
+        if not idx.isdigit():
+            raise ReadError(f"bad input reference {text!r} (use 'name' or 'name:call')", layer=layer)
+        return TensorRef(name, int(idx))
+    return TensorRef(name)
+
+
+def _build(spec: Mapping[str, Any], scope: str, counter: NameCounter, depth: int,
+           nested: bool) -> LayerGraph:
+    if depth > 32:
+        raise ReadError("nested models are nested more than 32 deep")
+    if not isinstance(spec.get("layers"), list) or not spec["layers"]:
+        raise ReadError("a spec needs a non-empty 'layers' list")
+    known = _known_types()
+    layers: list[Layer] = []
+    calls: list[Call] = []
+    inputs: list[TensorRef] = []
+    name = spec.get("name", scope)
+    if not isinstance(name, str):
+        raise ReadError("'name' must be a string")
+
+    if "inputs" in spec and isinstance(spec["inputs"], Mapping):
+        items = list(spec["inputs"].items())
+    elif "input_shape" in spec:
+        items = [("input", spec["input_shape"])]
+    elif nested:
+        items = [(f"{name}_input", None)]
+    else:
+        raise ReadError("a spec needs 'input_shape' (or 'inputs': {name: shape})")
+    for iname, shape in items:
+        counter.taken.add(iname)
+        batch = None if shape is None else list(_shape(shape, f"input {iname!r}"))
+        layers.append(Layer(iname, "InputLayer", {"batch_shape": batch, "name": iname}))
+        calls.append(Call(iname, 0, ()))
+        inputs.append(TensorRef(iname))
+
+    names = {l.name for l in layers}
+    call_count: dict[str, int] = {l.name: 1 for l in layers}
+    previous = TensorRef(layers[-1].name)
+    for i, entry in enumerate(spec["layers"]):
+        if not isinstance(entry, Mapping):
+            raise ReadError(f"layer #{i + 1} is not an object")
+        if "reuse" in entry:
+            target = entry["reuse"]
+            if target not in names:
+                raise ReadError(f"layer #{i + 1} reuses {target!r}, which is not defined before it")
+            refs = tuple(_parse_ref(r, target) for r in entry.get("inputs", [])) or (previous,)
+            idx = call_count[target]
+            call_count[target] = idx + 1
+            calls.append(Call(target, idx, refs))
+            previous = TensorRef(target, idx)
+            continue
+        ltype = entry.get("type")
+        if not isinstance(ltype, str):
+            raise ReadError(f"layer #{i + 1} has no 'type'")
+        if ltype not in known:
+            close = difflib.get_close_matches(ltype, sorted(known), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "see `nnviz layers` for the known types"
+            raise ReadError(f"unknown layer type {ltype!r}", layer=entry.get("name") or f"#{i + 1}",
+                            hint=hint)
+        lname = entry.get("name")
+        if lname is None:
+            lname = counter.next(modernize(ltype, {})[0] if ltype not in MODEL_TYPES else ltype)
+        if not isinstance(lname, str) or not lname or ":" in lname:
+            raise ReadError(f"layer #{i + 1} has an invalid name {lname!r}")
+        if lname in names:
+            raise ReadError(f"two layers are named {lname!r}", layer=lname)
+        counter.taken.add(lname)
+        names.add(lname)
+        raw_inputs = entry.get("inputs")
+        if raw_inputs is None:
+            refs = (previous,)
+        else:
+            if isinstance(raw_inputs, str):
+                raw_inputs = [raw_inputs]
+            if not isinstance(raw_inputs, list) or not raw_inputs:
+                raise ReadError("'inputs' must be a non-empty list of layer names", layer=lname)
+            refs = tuple(_parse_ref(r, lname) for r in raw_inputs)
+        if ltype in MODEL_TYPES:
+            sub = _build(entry, lname, NameCounter(), depth + 1, nested=True)
+            cfg = {k: v for k, v in entry.items() if k not in ("layers", "inputs", "type")}
+            layer = Layer(lname, "Functional" if ltype == "Model" else ltype, cfg, subgraph=sub)
+        else:
+            cfg = {k: v for k, v in entry.items() if k not in _RESERVED}
+            cfg["name"] = lname
+            modern, cfg = modernize(ltype, cfg)
+            _check_sizes(cfg, lname)
+            layer = Layer(lname, modern, cfg)
+        layers.append(layer)
+        calls.append(Call(lname, 0, refs))
+        call_count[lname] = 1
+        previous = TensorRef(lname)
+
+    for c in calls:
+        for r in c.inputs:
+            if r.layer not in names:
+                close = difflib.get_close_matches(r.layer, sorted(names), n=1)
+                raise ReadError(f"reads from {r.layer!r}, which is not a layer or input of the model",
+                                layer=c.layer, hint=f"did you mean {close[0]!r}?" if close else None)
+            if r.call >= call_count[r.layer]:
+                raise ReadError(f"reads call {r.call} of {r.layer!r}, which is called only "
+                                f"{call_count[r.layer]} time(s)", layer=c.layer)
+    outs = spec.get("outputs")
+    if outs is None:
+        outputs = [previous]
+    else:
+        if isinstance(outs, str):
+            outs = [outs]
+        if not isinstance(outs, list) or not outs:
+            raise ReadError("'outputs' must be a list of layer names")
+        outputs = [_parse_ref(o, "outputs") for o in outs]
+        for o in outputs:
+            if o.layer not in names:
+                raise ReadError(f"output {o.layer!r} is not a layer of the model")
+    class_name = "Sequential" if _is_chain(layers, calls) else "Functional"
+    return LayerGraph(name, layers, calls, inputs, outputs, class_name=class_name)
+
+
+def _check_sizes(cfg: Mapping[str, Any], lname: str) -> None:
+    for key in ("units", "filters", "output_dim", "input_dim", "num_heads", "key_dim", "n"):
+        v = cfg.get(key)
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0 or v > MAX_DIM:
+            raise ReadError(f"{key} must be a positive integer of at most {MAX_DIM:,}, got {v!r}", layer=lname)
+
+
+def _is_chain(layers: Sequence[Layer], calls: Sequence[Call]) -> bool:
+    if len([l for l in layers if l.type == "InputLayer"]) != 1 or len(calls) != len(layers):
+        return False
+    return all(len(c.inputs) == 1 and c.inputs[0].layer == p.layer for p, c in zip(calls, calls[1:]))
+
+
+def read_spec(spec: Any, *, path: object = None) -> LayerGraph:
+    """Read an nnviz spec (a parsed JSON object) into an inferred layer graph.
+
+    Raises:
+        ReadError: unknown layer types, dangling inputs, cycles, shapes that do not fit.
+    """
+    if not isinstance(spec, Mapping):
+        raise ReadError("a spec must be a JSON object", path=path)
+    unknown = [k for k in spec if k not in SPEC_KEYS]
+    if unknown:
+        raise ReadError(f"unknown top-level key {unknown[0]!r} in the spec", path=path,
+                        hint=f"allowed: {', '.join(sorted(SPEC_KEYS))}")
+    try:
+        graph = _build(spec, "model", NameCounter(), 0, nested=False)
+        graph.source = None if path is None else str(path)
+        graph = infer_graph(graph)
+    except RecursionError:
+        raise ReadError("the spec is nested too deeply", path=path) from None
+    except ReadError as err:
+        raise err.with_context(path=path)
+    graph.description = spec.get("description") if isinstance(spec.get("description"), str) else None
+    return graph
