@@ -58,6 +58,61 @@ def summary(source: str, as_json: bool, weights_file: str | None) -> None:
         click.echo(graph.summary())
 
 
+def _size(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        w, h = (float(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not WIDTHxHEIGHT in inches, e.g. 10x8") from None
+    return (w, h)
+
+
+@cli.command()
+@click.argument("source", type=click.Path(path_type=str))
+@click.option("-o", "--output", type=click.Path(path_type=str), default=None,
+              help="Output file: .png, .svg, .pdf, .dot/.gv, .mmd, .html (default: SOURCE's name + .svg).")
+@click.option("--style", type=click.Choice(["block", "node"]), default="block", show_default=True,
+              help="A box per layer, or neurons and links.")
+@click.option("--engine", type=click.Choice(["matplotlib", "graphviz", "auto"]), default=None,
+              help="Block style: who lays out and draws (default matplotlib).")
+@click.option("--direction", type=click.Choice(["LR", "TB"]), default=None, help="Data flows left-right or top-bottom.")
+@click.option("--show", default=None, help="Block style: fields on blocks, e.g. shapes,params,activations.")
+@click.option("--expand", multiple=True, help="Block style: nested model(s) to draw open ('all' for every one).")
+@click.option("--collapse", type=click.Choice(["auto", "yes", "no"]), default=None,
+              help="Block style: fold repeated blocks into one group.")
+@click.option("--from", "from_layer", default=None, help="Block style: first layer of the range to draw.")
+@click.option("--to", "to_layer", default=None, help="Block style: last layer of the range to draw.")
+@click.option("--max-neurons", type=int, default=None, help="Node style: neurons shown per layer before collapsing.")
+@click.option("--weights", is_flag=True, default=None, help="Node style: colour links by the stored weights.")
+@click.option("--weights-file", type=click.Path(path_type=str), default=None,
+              help="Weights (.h5) for a JSON architecture.")
+@click.option("--description", is_flag=True, default=None, help="Node style: caption layers with formulae.")
+@click.option("--figsize", default=None, help="Figure size in inches, WIDTHxHEIGHT.")
+@click.option("--dpi", type=float, default=None, help="Resolution of PNG output.")
+def draw(source: str, output: str | None, style: str, weights_file: str | None, dpi: float | None,
+         figsize: str | None, collapse: str | None, expand: tuple[str, ...], show: str | None,
+         **options: Any) -> None:
+    """Draw SOURCE (a Keras file, a to_json() file, an nnviz spec) as a diagram."""
+    from pathlib import Path
+
+    from .api import draw as draw_fn
+
+    opts = {k: v for k, v in options.items() if v is not None}
+    if figsize is not None:
+        opts["figsize"] = _size(figsize)
+    if collapse is not None:
+        opts["collapse"] = {"auto": "auto", "yes": True, "no": False}[collapse]
+    if expand:
+        opts["expand"] = tuple(expand)
+    if show is not None:
+        opts["show"] = tuple(s.strip() for s in show.split(",") if s.strip())
+    out = Path(output) if output else Path(Path(source).name).with_suffix(".svg")
+    diagram = draw_fn(source, style=style, weights_file=weights_file, **opts)
+    diagram.save(out, dpi=dpi)
+    click.echo(f"wrote {out}")
+
+
 @cli.command("layers")
 def layers_cmd() -> None:
     """List the Keras layer classes nnviz infers shapes and parameters for."""

@@ -184,6 +184,8 @@ class LayerGraph:
         self.weights_loader = weights_loader
         self.warnings: list[str] = list(warnings)
         self._by_name = {layer.name: layer for layer in self.layers}
+        # shapes a Keras 3 config records for tensors (used where inference cannot know)
+        self.recorded_shapes: dict[TensorRef, tuple] = {}
 
     # -- lookup -----------------------------------------------------------
     def layer(self, name: str) -> Layer:
@@ -221,6 +223,7 @@ class LayerGraph:
                        class_name=self.class_name, source=self.source, keras_version=self.keras_version,
                        weights_loader=self.weights_loader, warnings=self.warnings,
                        description=self.description)
+        g.recorded_shapes = self.recorded_shapes
         return g
 
     # -- networkx view ----------------------------------------------------

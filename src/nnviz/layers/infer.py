@@ -162,6 +162,8 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
         in_shapes = [_resolve(r, done, calls_by_layer) for r in call.inputs]
         try:
             outputs, layer = _infer_call(layer, call, in_shapes, first, frozen, feed)
+            if any(o is None for o in outputs) and graph.recorded_shapes:
+                outputs, layer = _recorded(graph, call, outputs, layer, first)
         except NnvizError as err:
             raise err.with_context(layer=call.layer)
         except UnknownShape:  # pragma: no cover - _infer_call handles it
@@ -179,6 +181,20 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
     calls = [done.get((c.layer, c.index), c) for c in graph.calls]
     out = graph.with_layers(layers, calls)
     return out
+
+
+def _recorded(graph: LayerGraph, call: Call, outputs: list[Shape | None], layer: Layer,
+              first: bool) -> tuple[list[Shape | None], Layer]:
+    """Fill unknown outputs with the shapes the consumers' config recorded (Keras 3)."""
+    n = max([len(outputs)] + [r.tensor + 1 for r in graph.recorded_shapes
+                              if r.layer == call.layer and r.call == call.index])
+    filled = list(outputs) + [None] * (n - len(outputs))
+    for i in range(n):
+        if filled[i] is None:
+            filled[i] = graph.recorded_shapes.get(TensorRef(call.layer, call.index, i))
+    if first and filled != outputs:
+        layer = layer.replace(output_shapes=tuple(filled), shape_known=all(s is not None for s in filled))
+    return filled, layer
 
 
 def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: bool,

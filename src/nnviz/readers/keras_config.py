@@ -218,6 +218,7 @@ class _Builder:
         layers: list[Layer] = []
         raw_calls: list[tuple[str, int, list[TensorRef]]] = []
         seen: set[str] = set()
+        recorded: dict[TensorRef, tuple] = {}
         for e in cfg["layers"]:
             if not isinstance(e, Mapping):
                 raise ReadError("a layer entry is not an object")
@@ -238,7 +239,7 @@ class _Builder:
             if layer.type == "InputLayer" and not nodes:
                 raw_calls.append((outer, 0, []))
             for i, node in enumerate(nodes):
-                refs = _node_refs(node)
+                refs = _node_refs(node, recorded)
                 raw_calls.append((outer, i, refs))
         by_name = {l.name: l for l in layers}
         n_calls: dict[str, int] = {}
@@ -260,8 +261,10 @@ class _Builder:
         if not outputs:
             consumed = {r.layer for c in calls for r in c.inputs}
             outputs = [TensorRef(l.name) for l in layers if l.name not in consumed and l.type != "InputLayer"]
-        return LayerGraph(name, layers, calls, [fix(r) for r in inputs], [fix(r) for r in outputs],
-                          class_name="Functional")
+        graph = LayerGraph(name, layers, calls, [fix(r) for r in inputs], [fix(r) for r in outputs],
+                           class_name="Functional")
+        graph.recorded_shapes = {fix(r): s for r, s in recorded.items()}
+        return graph
 
     def _node_offsets(self, refs: list[TensorRef], n_calls: Mapping[str, int],
                       by_name: Mapping[str, Layer]) -> Callable[[TensorRef], TensorRef]:
@@ -328,15 +331,22 @@ def _to_ref(t: Sequence[Any]) -> TensorRef:
     return TensorRef(str(t[0]), int(t[1]), int(t[2]))
 
 
-def _node_refs(node: Any) -> list[TensorRef]:
-    """The tensors one inbound node reads, in order, for every era's node format."""
+def _node_refs(node: Any, recorded: dict[TensorRef, tuple] | None = None) -> list[TensorRef]:
+    """The tensors one inbound node reads, in order, for every era's node format.
+
+    Keras 3 records each tensor's shape too; those go into ``recorded``.
+    """
     refs: list[TensorRef] = []
 
     def walk(v: Any) -> None:
         if _is_keras_tensor(v):
             hist = (v.get("config") or {}).get("keras_history")
             if isinstance(hist, list) and len(hist) >= 3:
-                refs.append(_to_ref(hist))
+                ref = _to_ref(hist)
+                refs.append(ref)
+                shape = (v.get("config") or {}).get("shape")
+                if recorded is not None and isinstance(shape, list):
+                    recorded[ref] = tuple(shape)
             return
         if isinstance(v, dict):
             if "args" in v or "kwargs" in v:

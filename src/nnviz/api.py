@@ -1,0 +1,62 @@
+"""The public drawing functions: ``draw`` and ``visualize_nn``.
+
+``draw`` reads as the stages of the pipeline: load the source into a layer
+graph, lay it out for the chosen style, render it with the chosen engine.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import OptionError
+from .readers.sniff import load
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from .render.diagram import Diagram
+
+__all__ = ["draw", "visualize_nn", "STYLES"]
+
+STYLES = ("block", "node")
+
+
+def draw(source: Any, *, style: str = "block", weights_file: Any = None, **options: Any) -> "Diagram":
+    """Draw a model as a block or node-and-link diagram.
+
+    Args:
+        source: anything :func:`nnviz.load` reads (path, dict, keras.Model, LayerGraph).
+        style: ``block`` (a box per layer) or ``node`` (neurons and links).
+        weights_file: weights for a JSON architecture.
+        **options: the fields of the style's options (``BlockOptions`` or ``NodeOptions``).
+
+    Returns:
+        A :class:`~nnviz.render.diagram.Diagram`.
+
+    Raises:
+        OptionError: an unknown style or option.
+    """
+    if style not in STYLES:
+        raise OptionError(f"unknown style {style!r} (must be one of {list(STYLES)})")
+    graph = load(source, weights_file=weights_file)
+    if style == "node":
+        from .render.node import draw_nodes
+
+        return draw_nodes(graph, **options)
+    from .render.block import draw_blocks
+
+    return draw_blocks(graph, **options)
+
+
+def visualize_nn(model: Any, description: bool = False, figsize: tuple[float, float] | None = None,
+                 **options: Any) -> "Figure":
+    """Draw ``model`` as neurons and links, the familiar notebook way; returns the Figure.
+
+    Args:
+        model: a keras.Model, a file path, a spec dict or a layer graph.
+        description: caption every layer with its activation and formula.
+        figsize: the figure size in inches.
+        **options: further ``NodeOptions`` fields (``max_neurons``, ``weights``, ``ax``...).
+    """
+    diagram = draw(model, style="node", description=description, figsize=figsize, **options)
+    return diagram.figure

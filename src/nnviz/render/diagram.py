@@ -1,0 +1,97 @@
+"""The Diagram: what ``nnviz.draw`` returns. Saves itself and shows itself in Jupyter."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..errors import OptionError
+from ..fileio import write_atomic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from ..graph import LayerGraph
+    from ..scene import Scene
+
+__all__ = ["Diagram", "IMAGE_FORMATS"]
+
+IMAGE_FORMATS = ("png", "svg", "pdf")
+
+
+class Diagram:
+    """A drawn model.
+
+    Attributes:
+        graph: the layer graph that was drawn.
+        scene: the positioned scene (for the matplotlib engine).
+        style: ``node`` or ``block``.
+        engine: ``matplotlib`` or ``graphviz``.
+
+    Extra output formats register in ``writers`` (suffix -> function(diagram, path, dpi)).
+    """
+
+    writers: dict[str, Callable[["Diagram", Path, float | None], None]] = {}
+
+    def __init__(self, graph: "LayerGraph", *, scene: "Scene | None" = None, style: str = "block",
+                 engine: str = "matplotlib", render: Callable[[], "Figure"] | None = None,
+                 figure: "Figure | None" = None, dpi: float = 100.0, options: Any = None) -> None:
+        self.graph = graph
+        self.scene = scene
+        self.style = style
+        self.engine = engine
+        self.options = options
+        self.dpi = dpi
+        self._render = render
+        self._figure = figure
+
+    @property
+    def figure(self) -> "Figure":
+        """The matplotlib Figure (drawn on first use)."""
+        if self._figure is None:
+            if self._render is None:
+                raise OptionError(f"the {self.engine} engine draws no matplotlib figure")
+            self._figure = self._render()
+        return self._figure
+
+    def save(self, path: str | Path, *, dpi: float | None = None) -> Path:
+        """Write the diagram; the format follows the suffix (png, svg, pdf, and more per engine).
+
+        The file is written atomically: an existing file is replaced only when the new one is complete.
+        """
+        path = Path(path)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt in self.writers:
+            self.writers[fmt](self, path, dpi)
+            return path
+        if fmt not in IMAGE_FORMATS:
+            allowed = sorted({*IMAGE_FORMATS, *self.writers})
+            raise OptionError(f"unknown output format {fmt!r} (must be one of {allowed})", path=path)
+        data = self.to_bytes(fmt, dpi=dpi)
+        write_atomic(path, data)
+        return path
+
+    def to_bytes(self, fmt: str, *, dpi: float | None = None) -> bytes:
+        """The diagram as PNG, SVG or PDF bytes."""
+        buf = io.BytesIO()
+        meta: dict[str, Any] = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
+                                "png": {}}[fmt]
+        self.figure.savefig(buf, format=fmt, dpi=dpi or self.dpi, metadata=meta,
+                            facecolor=self.figure.get_facecolor())
+        return buf.getvalue()
+
+    def _repr_svg_(self) -> str | None:
+        try:
+            return self.to_bytes("svg").decode("utf-8")
+        except OptionError:
+            return None
+
+    def _repr_png_(self) -> bytes | None:
+        try:
+            return self.to_bytes("png")
+        except OptionError:
+            return None
+
+    def __repr__(self) -> str:
+        return f"<Diagram {self.style} of {self.graph.name!r} ({self.engine})>"

@@ -1,0 +1,110 @@
+"""Colours and fonts, shared by every renderer and engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from ..errors import OptionError
+
+__all__ = ["Theme", "family_of", "FAMILIES"]
+
+FAMILIES = ("input", "output", "dense", "convolution", "pooling", "recurrent", "normalization",
+            "attention", "merge", "reshape", "activation", "regularization", "embedding", "model",
+            "group", "other")
+
+_FAMILY_COLORS = MappingProxyType({
+    "input": "#a8e6a3", "output": "#f7c97e", "dense": "#9cc3e6", "convolution": "#f4a6a6",
+    "pooling": "#c9b3e6", "recurrent": "#f2d98d", "normalization": "#d9d9d9", "attention": "#e6a8d7",
+    "merge": "#a8dcd9", "reshape": "#e8e2c8", "activation": "#f0f0f0", "regularization": "#eeeeee",
+    "embedding": "#b8e0b0", "model": "#ffffff", "group": "#f7f7f7", "other": "#e0e0e0",
+})
+_ROLE_COLORS = MappingProxyType({
+    "input": "#7fc97f", "hidden": "#6baed6", "output": "#7fc97f", "passive": "#ef6f6c",
+})
+
+_FAMILY_OF = {
+    "InputLayer": "input",
+    "Dense": "dense", "EinsumDense": "dense",
+    "Embedding": "embedding",
+    "Add": "merge", "Subtract": "merge", "Multiply": "merge", "Average": "merge", "Maximum": "merge",
+    "Minimum": "merge", "Concatenate": "merge", "Dot": "merge",
+    "Flatten": "reshape", "Reshape": "reshape", "Permute": "reshape", "RepeatVector": "reshape",
+    "Cropping1D": "reshape", "Cropping2D": "reshape", "Cropping3D": "reshape",
+    "ZeroPadding1D": "reshape", "ZeroPadding2D": "reshape", "ZeroPadding3D": "reshape",
+    "UpSampling1D": "reshape", "UpSampling2D": "reshape", "UpSampling3D": "reshape",
+    "Resizing": "reshape", "CenterCrop": "reshape", "Rescaling": "reshape",
+    "Sequential": "model", "Functional": "model",
+}
+
+
+def family_of(layer_type: str) -> str:
+    """The family a Keras class is coloured by.
+
+    >>> family_of("Conv2D"), family_of("MaxPooling2D"), family_of("LSTM"), family_of("MyLayer")
+    ('convolution', 'pooling', 'recurrent', 'other')
+    """
+    if layer_type in _FAMILY_OF:
+        return _FAMILY_OF[layer_type]
+    t = layer_type
+    if "Conv" in t:
+        return "recurrent" if "LSTM" in t or "GRU" in t else "convolution"
+    if "Pool" in t:
+        return "pooling"
+    if any(k in t for k in ("LSTM", "GRU", "RNN", "Bidirectional")):
+        return "recurrent"
+    if "Normalization" in t:
+        return "normalization"
+    if "Attention" in t:
+        return "attention"
+    if "Dropout" in t or "Noise" in t or t in ("ActivityRegularization", "Masking"):
+        return "regularization"
+    if t in ("Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ThresholdedReLU"):
+        return "activation"
+    if t == "TimeDistributed":
+        return "dense"
+    return "other"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Theme:
+    """Colours and fonts for every renderer.
+
+    Args:
+        font: the font family.
+        font_size: the base font size in points (labels on blocks and neurons).
+        title_size: the title's font size.
+        family_colors: fill colour per layer family (see ``FAMILIES``).
+        role_colors: fill colour per neuron role (input, hidden, output, passive).
+        edge_color: colour of arrows and links.
+        text_color: colour of text.
+        background: the page colour.
+        positive, negative: link colours for positive and negative weights.
+    """
+
+    font: str = "DejaVu Sans"
+    font_size: float = 8.0
+    title_size: float = 12.0
+    family_colors: Mapping[str, str] = field(default_factory=lambda: dict(_FAMILY_COLORS))
+    role_colors: Mapping[str, str] = field(default_factory=lambda: dict(_ROLE_COLORS))
+    edge_color: str = "#555555"
+    text_color: str = "#222222"
+    background: str = "#ffffff"
+    positive: str = "#2166ac"
+    negative: str = "#b2182b"
+
+    def __post_init__(self) -> None:
+        if self.font_size <= 0 or self.title_size <= 0:
+            raise OptionError(f"font sizes must be positive, got {self.font_size} and {self.title_size}")
+        unknown = sorted(set(self.family_colors) - set(FAMILIES))
+        if unknown:
+            raise OptionError(f"unknown layer family {unknown[0]!r} (must be one of {list(FAMILIES)})")
+
+    def color(self, family: str) -> str:
+        """The fill colour of a layer family."""
+        return self.family_colors.get(family, _FAMILY_COLORS.get(family, _FAMILY_COLORS["other"]))
+
+    def role_color(self, role: str) -> str:
+        """The fill colour of a neuron role."""
+        return self.role_colors.get(role, _ROLE_COLORS.get(role, "#cccccc"))

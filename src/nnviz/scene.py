@@ -1,0 +1,96 @@
+"""The Scene: what a layout produces and a renderer draws. Positioned, library-free.
+
+Coordinates are in points (1/72 inch), origin at the top left, y growing
+downwards, so that sizes on the page (and font sizes) are what the scene says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Box", "Neuron", "Edge", "Label", "Cluster", "Scene"]
+
+
+@dataclass(frozen=True)
+class Box:
+    """A block: one layer (or a group of layers) as a rectangle with lines of text."""
+
+    id: str
+    x: float
+    y: float
+    w: float
+    h: float
+    lines: tuple[str, ...] = ()
+    family: str = "other"
+    layer: str | None = None
+    frozen: bool = False
+    repeat: int = 1
+    font_size: float = 8.0
+
+
+@dataclass(frozen=True)
+class Neuron:
+    """One neuron (a circle) of a node-and-link diagram."""
+
+    id: str
+    x: float
+    y: float
+    r: float
+    role: str  # input, hidden, output, passive (a layer without neurons)
+    layer: str
+    index: int
+    value: float | None = None  # the bias, when weights are drawn
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A connection: a polyline from one item to another."""
+
+    points: tuple[tuple[float, float], ...]
+    src: str
+    dst: str
+    kind: str = "data"  # data (block arrow), link (neuron to neuron), dropped (one-to-one)
+    weight: float | None = None
+
+
+@dataclass(frozen=True)
+class Label:
+    """A piece of text at a position."""
+
+    x: float
+    y: float
+    text: str
+    size: float = 8.0
+    ha: str = "center"
+    va: str = "center"
+    role: str = "label"
+    rotation: float = 0.0
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A labelled frame around the blocks of a nested model or a repeated group."""
+
+    id: str
+    x: float
+    y: float
+    w: float
+    h: float
+    title: str = ""
+
+
+@dataclass
+class Scene:
+    """Everything a renderer needs, in points."""
+
+    width: float
+    height: float
+    title: str = ""
+    boxes: list[Box] = field(default_factory=list)
+    neurons: list[Neuron] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (text, family or role)
+    meta: dict[str, Any] = field(default_factory=dict)
