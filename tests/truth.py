@@ -9,6 +9,7 @@ computes everything once; later runs read the cache.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.metadata
 import json
@@ -65,11 +66,15 @@ def _flatten(x: Any) -> list:
     return [x]
 
 
-def layer_truth(cls: str, config: dict, input_shapes: list) -> dict:
+def layer_truth(cls: str, config: dict, input_shapes: list, call_style: str = "list") -> dict:
     """Keras 3's output shapes and parameter counts for one layer on inputs of these shapes.
 
     ``input_shapes`` include the batch dimension (``None``). Returns
     ``{"outputs": [[None, ...], ...], "params": n, "trainable": n, "non_trainable": n}``.
+
+    ``call_style`` says how the inputs reach the layer: ``"list"`` (one tensor alone,
+    several as a list), ``"args"`` (as positional arguments, as MultiHeadAttention takes
+    ``(query, value, key)``) or ``"initial_state"`` (an RNN's sequence, then its initial states).
     """
 
     def compute() -> dict:
@@ -77,21 +82,29 @@ def layer_truth(cls: str, config: dict, input_shapes: list) -> dict:
         import numpy as np
 
         inputs = [keras.Input(batch_shape=tuple(s)) for s in input_shapes]
-        layer = getattr(keras.layers, cls).from_config(dict(config))
-        out = layer(inputs[0] if len(inputs) == 1 else inputs)
+        # a deep copy: deserializing nested configs (an RNN's cells) pops keys from them
+        layer = getattr(keras.layers, cls).from_config(copy.deepcopy(config))
+        if call_style == "args":
+            out = layer(*inputs)
+        elif call_style == "initial_state":
+            out = layer(inputs[0], initial_state=inputs[1:])
+        else:
+            out = layer(inputs[0] if len(inputs) == 1 else inputs)
         outs = [list(t.shape) for t in _flatten(out)]
         tr = int(sum(np.prod(w.shape) for w in layer.trainable_weights))
         nt = int(sum(np.prod(w.shape) for w in layer.non_trainable_weights))
         return {"outputs": outs, "params": int(layer.count_params()), "trainable": tr, "non_trainable": nt}
 
-    return cached("layer", [cls, config, input_shapes], compute)
+    # the default style keeps the cache keys it always had
+    key = [cls, config, input_shapes] if call_style == "list" else [cls, config, input_shapes, call_style]
+    return cached("layer", key, compute)
 
 
-def check_layer(cls: str, config: dict, input_shapes: list) -> None:
-    """Assert that nnviz infers what Keras computes for one layer."""
+def check_layer(cls: str, config: dict, input_shapes: list, call_style: str = "list") -> None:
+    """Assert that nnviz infers what Keras computes for one layer (``call_style``: see :func:`layer_truth`)."""
     from nnviz.layers.infer import infer_layer
 
-    truth = layer_truth(cls, config, input_shapes)
+    truth = layer_truth(cls, config, input_shapes, call_style)
     got = infer_layer(cls, config, [tuple(s) for s in input_shapes])
     shapes = [list(s) if s is not None else None for s in got.output_shapes]
     assert shapes == truth["outputs"], f"{cls} {config}: shapes {shapes} != Keras {truth['outputs']}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import ReadError
+from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph, Weight
 from .keras_config import config_from_json_text, read_model_config
 
@@ -87,6 +87,38 @@ def _loader(path: Path):
     return load
 
 
+H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError,
+             UnicodeDecodeError, SystemError, OverflowError)
+
+
+def _read_meta(path: Path) -> tuple[Any, str, dict]:
+    import h5py
+
+    try:
+        f = h5py.File(path, "r")
+    except (OSError, ValueError) as err:
+        raise ReadError("not a readable HDF5 file (truncated or corrupt?)", path=path) from err
+    with f:
+        raw = f.attrs.get("model_config")
+        version = f.attrs.get("keras_version")
+        if raw is None:
+            if "layer_names" in f.attrs or "model_weights" not in f and any(
+                    "weight_names" in f[k].attrs for k in list(f.keys())[:50]):
+                raise ReadError(
+                    "holds weights only (a save_weights() file), not an architecture",
+                    path=path, hint="draw the model's .keras/.h5/JSON file, or give the architecture "
+                                    "JSON with this file as --weights-file")
+            raise ReadError("HDF5 file without a Keras model config (no 'model_config' attribute)", path=path)
+        text = _text(raw)
+        if len(text) > MAX_ATTR_BYTES:
+            raise ReadError(f"model config is larger than {MAX_ATTR_BYTES // 2**20} MB", path=path)
+        config = config_from_json_text(text, path=path)
+        # Keras 1 wrote no keras_version
+        version = _text(version) if version is not None else "1"
+        stored = _stored_shapes(f)
+    return config, version, stored
+
+
 def read_h5(path: str | Path) -> LayerGraph:
     """Read a Keras model saved as HDF5, without TensorFlow.
 
@@ -99,42 +131,14 @@ def read_h5(path: str | Path) -> LayerGraph:
     Raises:
         ReadError: the file is corrupt, holds weights only, or has no model config.
     """
-    import h5py
-
     path = Path(path)
     try:
-        f = h5py.File(path, "r")
-    except (OSError, ValueError) as err:
-        raise ReadError("not a readable HDF5 file (truncated or corrupt?)", path=path) from err
-    try:
-        with f:
-            try:
-                raw = f.attrs.get("model_config")
-                version = f.attrs.get("keras_version")
-            except (OSError, RuntimeError, KeyError, ValueError) as err:
-                raise ReadError("the HDF5 attributes cannot be read (corrupt file?)", path=path) from err
-            if raw is None:
-                if "layer_names" in f.attrs or "model_weights" not in f and any(
-                        "weight_names" in f[k].attrs for k in list(f.keys())[:50]):
-                    raise ReadError(
-                        "holds weights only (a save_weights() file), not an architecture",
-                        path=path, hint="draw the model's .keras/.h5/JSON file, or give the architecture "
-                                        "JSON with this file as --weights-file")
-                raise ReadError("HDF5 file without a Keras model config (no 'model_config' attribute)",
-                                path=path)
-            text = _text(raw)
-            if len(text) > MAX_ATTR_BYTES:
-                raise ReadError(f"model config is larger than {MAX_ATTR_BYTES // 2**20} MB", path=path)
-            config = config_from_json_text(text, path=path)
-            version = _text(version) if version is not None else None
-            if version is None:
-                version = "1"  # Keras 1 wrote no keras_version
-            try:
-                stored = _stored_shapes(f)
-            except (OSError, RuntimeError, KeyError, ValueError) as err:
-                raise ReadError("the weight datasets cannot be read (corrupt file?)", path=path) from err
-            has_weights = bool(stored)
-    except OSError as err:
-        raise ReadError(f"cannot read the HDF5 file ({err})", path=path) from err
+        config, version, stored = _read_meta(path)
+    except NnvizError:
+        raise
+    except H5_ERRORS as err:
+        # h5py raises many kinds of errors on damaged files; all mean the same to a user
+        raise ReadError(f"cannot read the HDF5 file (truncated or corrupt?): {err}", path=path) from err
+    has_weights = bool(stored)
     return read_model_config(config, path=path, keras_version=version, stored=stored,
                              weights_loader=_loader(path) if has_weights else None)

@@ -1,0 +1,70 @@
+"""The command line: summary, --json, errors as one line with exit status 2, --debug."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from nnviz.cli import cli
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_summary_table_like_keras():
+    r = run("summary", str(EXAMPLES / "deepnn.json"))
+    assert r.exit_code == 0, r.output
+    assert 'Model: "DeepNN"' in r.output
+    assert "h1 (Dense)" in r.output and "(None, 6)" in r.output
+    assert "Total params: 91 (364.00 B)" in r.output
+    assert "Connected to" in r.output
+
+
+def test_summary_json_is_to_dict():
+    import nnviz
+
+    r = run("summary", str(EXAMPLES / "deepnn.json"), "--json")
+    assert r.exit_code == 0
+    assert json.loads(r.output) == nnviz.load(EXAMPLES / "deepnn.json").to_dict()
+
+
+def test_error_is_one_line_exit_2_no_traceback(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"input_shape": [3], "layers": [{"type": "Dens", "units": 1}]}')
+    r = run("summary", str(bad))
+    assert r.exit_code == 2
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"nnviz: error: {bad}: ")
+    assert "Traceback" not in r.output
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "nnviz.cli", "--debug", "summary", str(tmp_path / "missing.h5")],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr and "ReadError" in proc.stderr
+
+
+def test_installed_command_runs_in_a_real_process(tmp_path):
+    proc = subprocess.run(["nnviz", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    import nnviz
+
+    assert nnviz.__version__ in proc.stdout
+    proc = subprocess.run(["nnviz", "summary", str(tmp_path / "missing.h5")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"nnviz: error: {tmp_path / 'missing.h5'}: no such file or directory"
+    assert proc.stdout == ""
+
+
+def test_layers_lists_the_registry():
+    r = run("layers")
+    assert r.exit_code == 0
+    names = r.output.split()
+    assert "Dense" in names and names == sorted(names)
