@@ -111,3 +111,58 @@ def check_layer(cls: str, config: dict, input_shapes: list, call_style: str = "l
     assert got.params == truth["params"], f"{cls} {config}: params {got.params} != Keras {truth['params']}"
     assert got.trainable_params == truth["trainable"]
     assert got.non_trainable_params == truth["non_trainable"]
+
+
+def typed_layer_truth(cls: str, config: dict, input_shapes: list, dtype: str) -> dict:
+    """:func:`layer_truth` for layers whose inputs must be of one dtype (``"string"``, ``"int64"``)."""
+
+    def compute() -> dict:
+        import keras
+        import numpy as np
+
+        inputs = [keras.Input(batch_shape=tuple(s), dtype=dtype) for s in input_shapes]
+        layer = getattr(keras.layers, cls).from_config(copy.deepcopy(config))
+        out = layer(inputs[0] if len(inputs) == 1 else inputs)
+        outs = [list(t.shape) for t in _flatten(out)]
+        tr = int(sum(np.prod(w.shape) for w in layer.trainable_weights))
+        nt = int(sum(np.prod(w.shape) for w in layer.non_trainable_weights))
+        return {"outputs": outs, "params": int(layer.count_params()), "trainable": tr, "non_trainable": nt}
+
+    return cached("layer", [cls, config, input_shapes, "dtype", dtype], compute)
+
+
+def check_typed_layer(cls: str, config: dict, input_shapes: list, dtype: str) -> None:
+    """:func:`check_layer` on inputs of ``dtype`` (string lookups, integer encoders)."""
+    from nnviz.layers.infer import infer_layer
+
+    truth = typed_layer_truth(cls, config, input_shapes, dtype)
+    got = infer_layer(cls, config, [tuple(s) for s in input_shapes])
+    shapes = [list(s) if s is not None else None for s in got.output_shapes]
+    assert shapes == truth["outputs"], f"{cls} {config}: shapes {shapes} != Keras {truth['outputs']}"
+    assert got.params == truth["params"], f"{cls} {config}: params {got.params} != Keras {truth['params']}"
+    assert got.trainable_params == truth["trainable"]
+    assert got.non_trainable_params == truth["non_trainable"]
+
+
+def weights_truth(cls: str, config: dict, input_shapes: list, dtype: str = "float32") -> list:
+    """Keras 3's weights of one layer, in its order: ``[[name, [dims], trainable], ...]``."""
+
+    def compute() -> list:
+        import keras
+
+        inputs = [keras.Input(batch_shape=tuple(s), dtype=dtype) for s in input_shapes]
+        layer = getattr(keras.layers, cls).from_config(copy.deepcopy(config))
+        layer(inputs[0] if len(inputs) == 1 else inputs)
+        return [[w.name, [int(d) for d in w.shape], bool(w.trainable)] for w in layer.weights]
+
+    return cached("weights", [cls, config, input_shapes, dtype], compute)
+
+
+def check_weights(cls: str, config: dict, input_shapes: list, dtype: str = "float32") -> None:
+    """Assert that nnviz lists the weights Keras creates: same names, shapes, order and trainable flags."""
+    from nnviz.layers.infer import infer_layer
+
+    truth = weights_truth(cls, config, input_shapes, dtype)
+    got = infer_layer(cls, config, [tuple(s) for s in input_shapes])
+    mine = [[w.name, list(w.shape), w.trainable] for w in got.weights]
+    assert mine == truth, f"{cls} {config}: weights {mine} != Keras {truth}"

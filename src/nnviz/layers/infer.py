@@ -18,6 +18,7 @@ from .registry import Inferred, UnknownShape, activation_name, lookup
 __all__ = ["infer_graph", "infer_layer", "input_layer_shape", "MODEL_TYPES"]
 
 MODEL_TYPES = ("Sequential", "Functional", "Model")
+_QUIET_NOTES: frozenset[str] = frozenset()
 
 
 def _as_shape(value: Any) -> Shape | None:
@@ -180,6 +181,8 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
             layers.append(_finish(layer, None, frozen, first_outputs=[]))
     calls = [done.get((c.layer, c.index), c) for c in graph.calls]
     out = graph.with_layers(layers, calls)
+    out.warnings = [*graph.warnings, *(f"{l.name}: {n}" for l in layers for n in l.notes if n not in
+                                       _QUIET_NOTES)]
     return out
 
 
@@ -211,7 +214,7 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
     result: Inferred | None = None
     notes = list(layer.notes)
     if fn is None:
-        notes.append(f"nnviz does not know the class {layer.type!r}: shape unknown")
+        notes.append(f"a class nnviz does not know ({layer.type}): parameters come from its stored weights")
     else:
         attempts = [in_shapes]
         build = build_input_shapes(cfg) if first else None
@@ -269,8 +272,14 @@ def _finish(layer: Layer, result: Inferred | None, frozen: bool, *,
     cfg = layer.config
     trainable = bool(cfg.get("trainable", True)) and not frozen
     weights: tuple[Weight, ...]
+    notes = layer.notes
     if result is not None and (result.weights or layer.stored_weights is None):
         weights = tuple(result.weights)
+        stored = layer.stored_weights
+        if stored is not None and sum(w.size for w in stored) != sum(w.size for w in weights):
+            # the file disagrees with what the config implies: say so rather than hide it
+            notes = (*notes, f"the file stores {sum(w.size for w in stored):,} weights, "
+                             f"the config implies {sum(w.size for w in weights):,}")
     elif layer.stored_weights is not None:
         weights = layer.stored_weights
     else:
@@ -284,7 +293,7 @@ def _finish(layer: Layer, result: Inferred | None, frozen: bool, *,
         output_shapes=tuple(first_outputs), params=total, trainable_params=train,
         non_trainable_params=total - train, weights=weights, trainable=trainable, units=units,
         activation=act, shape_known=bool(first_outputs) and all(s is not None for s in first_outputs),
-        dtype=variable_dtype(cfg.get("dtype")))
+        dtype=variable_dtype(cfg.get("dtype")), notes=notes)
 
 
 def infer_layer(layer_type: str, config: Mapping[str, Any], input_shapes: Sequence[Shape]) -> Layer:

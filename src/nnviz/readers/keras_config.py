@@ -70,6 +70,7 @@ def read_model_config(config: Any, *, path: object = None, keras_version: str | 
     if keras_version is None and isinstance(config.get("keras_version"), str):
         keras_version = config["keras_version"]
     builder = _Builder(keras_version, stored or {}, path)
+    builder.default_dim_ordering = _model_dim_ordering(config) if builder.major == 1 else None
     try:
         graph = builder.model(config, (), depth=0)
     except RecursionError:
@@ -111,6 +112,7 @@ class _Builder:
         self.path = path
         self.count = 0
         self.warnings: list[str] = []
+        self.default_dim_ordering: str | None = None
 
     # -- layers ---------------------------------------------------------------
     def layer(self, entry: Mapping[str, Any], scope: tuple[str, ...], depth: int,
@@ -137,6 +139,11 @@ class _Builder:
             return Layer(sub_name, t, sub_cfg, subgraph=sub)
         if not isinstance(raw_cfg, Mapping):
             raise ReadError(f"the config of a {cls} layer is not an object")
+        if (self.default_dim_ordering and "dim_ordering" not in raw_cfg and "data_format" not in raw_cfg
+                and ("2D" in cls or "3D" in cls)):
+            # Keras 1.0.x left dim_ordering out of some configs (UpSampling2D); the layer used the
+            # same global ordering as the layers that state it
+            raw_cfg = {**raw_cfg, "dim_ordering": self.default_dim_ordering}
         modern, cfg = modernize(cls, raw_cfg)
         inner = cfg.get("layer")
         if isinstance(inner, Mapping) and isinstance(inner.get("class_name"), str):
@@ -288,6 +295,24 @@ class _Builder:
             return TensorRef(r.layer, call, r.tensor) if call != r.call else r
 
         return fix
+
+
+def _model_dim_ordering(config: Any) -> str | None:
+    """The one ``dim_ordering`` a Keras 1 model's layers state, if they agree."""
+    found: set[str] = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            if isinstance(v.get("dim_ordering"), str):
+                found.add(v["dim_ordering"])
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(config)
+    return found.pop() if len(found) == 1 else None
 
 
 def _looks_like_model(cfg: Mapping[str, Any]) -> bool:
