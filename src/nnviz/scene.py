@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Box", "Neuron", "Edge", "Label", "Cluster", "Scene"]
+__all__ = ["Box", "Neuron", "Edge", "LinkSet", "Label", "Cluster", "Scene"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,31 @@ class Edge:
     weight: float | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class LinkSet:
+    """The links between two columns of neurons, as arrays rather than one :class:`Edge` per link.
+
+    A 784-512 pair of layers has 401,408 links; arrays keep that cheap to build and to draw.
+
+    Attributes:
+        src, dst: the layers the links leave and enter.
+        segments: an ``(n, 2, 2)`` array of start and end points, in points.
+        kind: ``link`` (all to all) or ``dropped`` (one to one, into a layer without neurons).
+        role: the role of the neurons the links enter (their colour).
+        weights: an ``(n,)`` array of the weights the links carry, or ``None``.
+    """
+
+    src: str
+    dst: str
+    segments: Any
+    kind: str = "link"
+    role: str = "hidden"
+    weights: Any = None
+
+    def __len__(self) -> int:
+        return len(self.segments)
+
+
 @dataclass(frozen=True)
 class Label:
     """A piece of text at a position."""
@@ -94,3 +119,4 @@ class Scene:
     clusters: list[Cluster] = field(default_factory=list)
     legend: list[tuple[str, str]] = field(default_factory=list)  # (text, family or role)
     meta: dict[str, Any] = field(default_factory=dict)
+    links: list[LinkSet] = field(default_factory=list)  # node style: links as arrays

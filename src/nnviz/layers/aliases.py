@@ -26,7 +26,6 @@ CLASS_ALIASES = {
     "AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D", "AvgPool3D": "AveragePooling3D",
     "MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
     "Convolution3DTranspose": "Conv3DTranspose", "Conv1DTranspose": "Conv1DTranspose",
-    "CuDNNLSTM": "LSTM", "CuDNNGRU": "GRU",
     "SeparableConv2D": "SeparableConv2D",
     "ZeroPadding1D": "ZeroPadding1D",
     "Functional": "Functional", "Model": "Functional",

@@ -19,17 +19,16 @@ from .registry import Inferred, UnknownShape, infers, lookup, one_input, weight
 def _axes(value: Any, ndim: int, cls: str) -> list[int]:
     """Non-negative axes from an int or a list (Keras 2 wrote ``[3]`` where Keras 3 writes ``3``).
 
+    Keras 3 sorts the axes as written, negative ones first, and its weights follow that order.
+
     >>> _axes(-1, 4, "X"), _axes([1, -1], 4, "X")
-    ([3], [1, 3])
+    ([3], [3, 1])
     """
-    axes = list(value) if isinstance(value, (list, tuple)) else [value]
-    out = []
+    axes = sorted(int(a) for a in (value if isinstance(value, (list, tuple)) else [value]))
     for a in axes:
-        a = int(a)
         if not -ndim <= a < ndim:
             raise ShapeError(f"{cls} axis {a} is out of range for an input of rank {ndim}")
-        out.append(a % ndim)
-    return sorted(out)
+    return [a % ndim for a in axes]
 
 
 @infers("BatchNormalization", "SyncBatchNormalization", "BatchNormalizationV1", "BatchNormalizationV2")

@@ -70,14 +70,6 @@ class Cell:
     activation: str | None = None
 
 
-def _cudnn_variant(cfg: Mapping[str, Any]) -> bool:
-    """A Keras 2 ``CuDNNLSTM``/``CuDNNGRU`` config (the aliases rename them ``LSTM``/``GRU``).
-
-    cuDNN fixes the activations, so those configs state initializers but no activation.
-    """
-    return "kernel_initializer" in cfg and "activation" not in cfg and "recurrent_activation" not in cfg
-
-
 def _simple_cell(cfg: Mapping[str, Any], input_dim: int | None) -> Cell:
     units = int(cfg["units"])
     w = [weight("kernel", input_dim, units), weight("recurrent_kernel", units, units)]
@@ -86,25 +78,25 @@ def _simple_cell(cfg: Mapping[str, Any], input_dim: int | None) -> Cell:
     return Cell(w, [units], units, activation_name(cfg.get("activation", "tanh")))
 
 
-def _lstm_cell(cfg: Mapping[str, Any], input_dim: int | None) -> Cell:
+def _lstm_cell(cfg: Mapping[str, Any], input_dim: int | None, cudnn: bool = False) -> Cell:
     # Keras 1 stored twelve per-gate arrays (W_i, U_i, b_i, ...); they add up to these three
     units = int(cfg["units"])
     w = [weight("kernel", input_dim, 4 * units), weight("recurrent_kernel", units, 4 * units)]
     if cfg.get("use_bias", True):
         # Keras 2's CuDNNLSTM keeps the input and the recurrent biases in one flat vector
-        w.append(weight("bias", (8 if _cudnn_variant(cfg) else 4) * units))
+        w.append(weight("bias", (8 if cudnn else 4) * units))
     return Cell(w, [units, units], units, activation_name(cfg.get("activation", "tanh")))
 
 
-def _gru_cell(cfg: Mapping[str, Any], input_dim: int | None) -> Cell:
+def _gru_cell(cfg: Mapping[str, Any], input_dim: int | None, cudnn: bool = False) -> Cell:
     units = int(cfg["units"])
     w = [weight("kernel", input_dim, 3 * units), weight("recurrent_kernel", units, 3 * units)]
     if cfg.get("use_bias", True):
-        if _cudnn_variant(cfg):
+        if cudnn:
             w.append(weight("bias", 6 * units))  # CuDNNGRU: input and recurrent biases, flat
-        elif cfg.get("reset_after", False):
-            # Keras 3 defaults to True, but configs from before the key existed (Keras 1, early
-            # Keras 2) meant False, and every later config states it
+        elif cfg.get("reset_after", True):
+            # Keras 3's default; the config reader sets False for configs written before the
+            # key existed (Keras 1, early Keras 2), which meant False
             w.append(weight("bias", 2, 3 * units))
         else:
             w.append(weight("bias", 3 * units))
@@ -178,7 +170,10 @@ def _rnn_layer(cfg: Mapping[str, Any], inputs: Sequence[Shape], cls: str) -> Inf
     return Inferred(outs, cell.weights, activation=cell.activation)
 
 
-_LAYER_CELLS = {"SimpleRNN": _simple_cell, "LSTM": _lstm_cell, "GRU": _gru_cell}
+# Keras 2's CuDNNLSTM/CuDNNGRU keep the input and the recurrent biases in one flat vector
+_LAYER_CELLS = {"SimpleRNN": _simple_cell, "LSTM": _lstm_cell, "GRU": _gru_cell,
+                "CuDNNLSTM": lambda cfg, dim: _lstm_cell(cfg, dim, cudnn=True),
+                "CuDNNGRU": lambda cfg, dim: _gru_cell(cfg, dim, cudnn=True)}
 
 for _name in _LAYER_CELLS:
     infers(_name)(lambda cfg, inputs, _c=_name: _rnn_layer(cfg, inputs, _c))

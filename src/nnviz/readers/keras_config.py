@@ -145,14 +145,17 @@ class _Builder:
             # same global ordering as the layers that state it
             raw_cfg = {**raw_cfg, "dim_ordering": self.default_dim_ordering}
         modern, cfg = modernize(cls, raw_cfg)
+        _legacy_defaults(modern, cfg)
         inner = cfg.get("layer")
         if isinstance(inner, Mapping) and isinstance(inner.get("class_name"), str):
             icls, icfg = modernize(inner["class_name"], inner.get("config") or {})
+            _legacy_defaults(icls, icfg)
             cfg["layer"] = {**inner, "class_name": icls, "config": icfg}
         for key in ("forward_layer", "backward_layer"):
             sub = cfg.get(key)
             if isinstance(sub, Mapping) and isinstance(sub.get("class_name"), str):
                 icls, icfg = modernize(sub["class_name"], sub.get("config") or {})
+                _legacy_defaults(icls, icfg)
                 cfg[key] = {**sub, "class_name": icls, "config": icfg}
         lname = name or cfg.get("name")
         if not isinstance(lname, str) or not lname:
@@ -295,6 +298,16 @@ class _Builder:
             return TensorRef(r.layer, call, r.tensor) if call != r.call else r
 
         return fix
+
+
+def _legacy_defaults(cls: str, cfg: dict[str, Any]) -> None:
+    """Defaults that changed between eras, made explicit (newer configs always state them).
+
+    GRU's ``reset_after`` was False before the key existed (Keras 1, Keras 2 < 2.1.5); Keras 3
+    defaults to True, which is what a spec without the key means.
+    """
+    if cls in ("GRU", "GRUCell"):
+        cfg.setdefault("reset_after", False)
 
 
 def _model_dim_ordering(config: Any) -> str | None:

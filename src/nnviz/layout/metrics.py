@@ -1,0 +1,65 @@
+"""Text extents estimated without a drawing library, so layouts stay library-free.
+
+The advance widths are DejaVu Sans's (matplotlib's default font), in ems,
+measured once with matplotlib's font loader. Other fonts come out close enough
+for spacing; :data:`SAFETY` leaves room for the difference and for bold text.
+
+>>> w, h = text_size("Dense(16, relu)", 10)
+>>> 70 < w < 90, h
+(True, 10.0)
+>>> round(text_size("$H_{128}$", 10)[0])  # mathtext subscripts shrink by 0.7
+22
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["text_size", "SAFETY", "LINE_SPACING"]
+
+_ADVANCE = {
+    " ": 0.318, "!": 0.401, '"': 0.46, "#": 0.838, "$": 0.636, "%": 0.95, "&": 0.78, "'": 0.275,
+    "(": 0.39, ")": 0.39, "*": 0.5, "+": 0.838, ",": 0.318, "-": 0.361, ".": 0.318, "/": 0.337,
+    "0": 0.636, "1": 0.636, "2": 0.636, "3": 0.636, "4": 0.636, "5": 0.636, "6": 0.636, "7": 0.636,
+    "8": 0.636, "9": 0.636, ":": 0.337, ";": 0.337, "<": 0.838, "=": 0.838, ">": 0.838, "?": 0.531,
+    "@": 1.0, "A": 0.684, "B": 0.686, "C": 0.698, "D": 0.77, "E": 0.632, "F": 0.575, "G": 0.775,
+    "H": 0.752, "I": 0.295, "J": 0.295, "K": 0.656, "L": 0.557, "M": 0.863, "N": 0.748, "O": 0.787,
+    "P": 0.603, "Q": 0.787, "R": 0.695, "S": 0.635, "T": 0.611, "U": 0.732, "V": 0.684, "W": 0.989,
+    "X": 0.685, "Y": 0.611, "Z": 0.685, "[": 0.39, "\\": 0.337, "]": 0.39, "^": 0.838, "_": 0.5,
+    "`": 0.5, "a": 0.613, "b": 0.635, "c": 0.55, "d": 0.635, "e": 0.615, "f": 0.352, "g": 0.635,
+    "h": 0.634, "i": 0.278, "j": 0.278, "k": 0.579, "l": 0.278, "m": 0.974, "n": 0.634, "o": 0.612,
+    "p": 0.635, "q": 0.635, "r": 0.411, "s": 0.521, "t": 0.392, "u": 0.634, "v": 0.592, "w": 0.818,
+    "x": 0.592, "y": 0.592, "z": 0.525, "{": 0.636, "|": 0.337, "}": 0.636, "~": 0.838,
+    "Σ": 0.632, "·": 0.318, "×": 0.838, "⋮": 1.0, "⋯": 1.0, "—": 1.0, "→": 0.838,
+}
+_WIDE = 1.0       # any other character: assume a full em (CJK, symbols)
+SAFETY = 1.1      # bold text is about 10% wider; other fonts differ by as much
+LINE_SPACING = 1.2  # matplotlib's default, in ems between baselines
+_SHRINK = 0.7     # mathtext's subscript scale
+_MATH = re.compile(r"^\$(?P<base>[^_$]*)(?:_\{(?P<sub>[^}]*)\})?\$$")
+
+
+def _line_width(line: str) -> float:
+    """Width of one line in ems (mathtext of the form ``$A_{12}$`` understood)."""
+    m = _MATH.match(line)
+    if m:
+        base = sum(_ADVANCE.get(c, _WIDE) for c in m["base"])
+        sub = sum(_ADVANCE.get(c, _WIDE) for c in (m["sub"] or ""))
+        return base + _SHRINK * sub + 0.15  # italic overhang and the gap before the subscript
+    return sum(_ADVANCE.get(c, _WIDE) for c in line)
+
+
+def text_size(text: str, size: float) -> tuple[float, float]:
+    """The (width, height) in points that ``text`` takes at font ``size``, a little generously.
+
+    Args:
+        text: the text; ``\\n`` separates lines.
+        size: the font size in points.
+
+    Returns:
+        Width and height in points, as matplotlib's ``get_window_extent`` would report them.
+    """
+    lines = text.split("\n")
+    width = max(_line_width(line) for line in lines) * size * SAFETY
+    height = size if len(lines) == 1 else LINE_SPACING * len(lines) * size
+    return width, height
