@@ -113,6 +113,56 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
     click.echo(f"wrote {out}")
 
 
+@cli.command("train")
+@click.argument("spec", type=click.Path(path_type=str))
+@click.option("--data", default="synthetic", show_default=True,
+              help="iris, digits, wine, breast_cancer, diabetes, a .csv or .npz file, or "
+                   "synthetic[:classification|:regression][?n=500&features=20&classes=2].")
+@click.option("--target", default=None, help="CSV: the column to predict (default: the last).")
+@click.option("--epochs", type=int, default=50, show_default=True)
+@click.option("--batch-size", type=int, default=32, show_default=True)
+@click.option("--validation-split", type=float, default=0.2, show_default=True,
+              help="Fraction of the training data held out for validation.")
+@click.option("--test-split", type=float, default=0.2, show_default=True,
+              help="Fraction of the data held out for the final test.")
+@click.option("--loss", default=None, help="A Keras loss (default: from the output layer's activation).")
+@click.option("--optimizer", default="adam", show_default=True)
+@click.option("--learning-rate", type=float, default=None)
+@click.option("--metrics", default=None, help="Comma-separated Keras metrics (default: accuracy or mae).")
+@click.option("--patience", type=int, default=None, help="Stop early after this many epochs without improvement.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split, weights and shuffling.")
+@click.option("--strategy", type=click.Choice(["default", "mirrored"]), default="default", show_default=True,
+              help="mirrored: train under tf.distribute.MirroredStrategy (several GPUs).")
+@click.option("--categorical", type=click.Choice(["onehot", "ordinal"]), default="onehot", show_default=True,
+              help="CSV: how text columns become numbers.")
+@click.option("-o", "--output", type=click.Path(path_type=str), default=None,
+              help="Save the trained model (.keras, .h5).")
+@click.option("--history", "history_path", type=click.Path(path_type=str), default=None,
+              help="Plot loss and metrics per epoch (.png, .svg, .pdf).")
+@click.option("--animate", type=click.Path(path_type=str), default=None,
+              help="A GIF of the weights learning, epoch by epoch.")
+@click.option("--animate-every", type=int, default=None, help="Epochs between animation frames.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, not in CI).")
+def train_cmd(spec: str, data: str, output: str | None, history_path: str | None, **options: Any) -> None:
+    """Build SPEC in Keras, train it on DATA, and report the test metrics."""
+    from .training.fit import check_model_path, train
+    from .training.plot import check_plot_path
+
+    if output is not None:  # a bad suffix should fail before training, not after
+        check_model_path(output)
+    if history_path is not None:
+        check_plot_path(history_path)
+    run = train(spec, data, **{k: v for k, v in options.items() if v is not None})
+    click.echo(f"trained {run.graph.name!r} for {run.epochs} epochs on {data}: {run.metrics_text()}")
+    if output is not None:
+        click.echo(f"wrote {run.save(output)}")
+    if history_path is not None:
+        run.plot_history(history_path)
+        click.echo(f"wrote {history_path}")
+    if options.get("animate") is not None:
+        click.echo(f"wrote {options['animate']}")
+
+
 @cli.command("layers")
 def layers_cmd() -> None:
     """List the Keras layer classes nnviz infers shapes and parameters for."""

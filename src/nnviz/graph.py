@@ -203,7 +203,15 @@ class LayerGraph:
 
     def calls_of(self, name: str) -> list[Call]:
         """The calls of one layer, in order."""
-        return [c for c in self.calls if c.layer == name]
+        return list(self._calls_by_layer.get(name, ()))
+
+    @cached_property
+    def _calls_by_layer(self) -> dict[str, list[Call]]:
+        # an index, so that summaries and to_dict() of 10,000-layer models stay linear
+        out: dict[str, list[Call]] = {}
+        for call in self.calls:
+            out.setdefault(call.layer, []).append(call)
+        return out
 
     def inbound(self, name: str) -> list[list[str]]:
         """Per call of layer ``name``, the names of the layers it reads from."""

@@ -82,6 +82,15 @@ def _bias(cfg: Mapping[str, Any], n: int | None) -> list:
     return [weight("bias", n)] if cfg.get("use_bias", True) else []
 
 
+def _product(dims: Sequence[int | None]) -> int | None:
+    n = 1
+    for d in dims:
+        if d is None:
+            return None
+        n *= int(d)
+    return n
+
+
 def _positive(cfg: Mapping[str, Any], key: str, default: Any = None) -> int:
     value = cfg.get(key, default)
     if value is None or int(value) <= 0:
@@ -210,15 +219,6 @@ def locally_connected(cfg: Mapping[str, Any], inputs: Sequence[Shape], cls: str)
         kernel_w = weight("kernel", positions, _product([*kernel, channels]), filters)
     bias = [weight("bias", *sizes, filters)] if cfg.get("use_bias", True) else []
     return Inferred([out], [kernel_w, *bias])
-
-
-def _product(dims: Sequence[int | None]) -> int | None:
-    n = 1
-    for d in dims:
-        if d is None:
-            return None
-        n *= int(d)
-    return n
 
 
 infers_each(locally_connected, "LocallyConnected1D", "LocallyConnected2D")

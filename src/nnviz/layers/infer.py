@@ -79,6 +79,9 @@ def _order_calls(graph: LayerGraph) -> list[Call]:
     import networkx as nx
 
     key = {(c.layer, c.index): c for c in graph.calls}
+    by_layer: dict[str, list[tuple[str, int]]] = {}  # an index: no scan of every call per input
+    for k in key:
+        by_layer.setdefault(k[0], []).append(k)
     dep = nx.DiGraph()
     position = {}
     for i, c in enumerate(graph.calls):
@@ -90,10 +93,10 @@ def _order_calls(graph: LayerGraph) -> list[Call]:
                 raise ReadError(f"input {ref.layer!r} is not a layer of the model", layer=c.layer)
             src = (ref.layer, ref.call)
             if src not in key:
-                calls = [k for k in key if k[0] == ref.layer]
+                calls = by_layer.get(ref.layer, [])
                 if not calls:
                     raise ReadError(f"reads from {ref.layer!r}, which is never called", layer=c.layer)
-                src = calls[min(ref.call, len(calls) - 1)]
+                src = calls[max(0, min(ref.call, len(calls) - 1))]
             if src == (c.layer, c.index):
                 raise ReadError("the layer reads its own output (a cycle)", layer=c.layer)
             dep.add_edge(src, (c.layer, c.index))
@@ -113,11 +116,11 @@ def _resolve(ref: TensorRef, calls_done: dict[tuple[str, int], Call],
         idx = calls_by_layer.get(ref.layer, [])
         if not idx:
             return None
-        call = calls_done.get((ref.layer, idx[min(ref.call, len(idx) - 1)]))
+        call = calls_done.get((ref.layer, idx[max(0, min(ref.call, len(idx) - 1))]))
         if call is None:
             return None
     shapes = call.output_shapes or ()
-    if ref.tensor < len(shapes):
+    if 0 <= ref.tensor < len(shapes):
         return shapes[ref.tensor]
     return None
 
@@ -152,6 +155,7 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
     done: dict[tuple[str, int], Call] = {}
     new_layers: dict[str, Layer] = {}
     feed = {}
+    recorded_counts = _recorded_counts(graph)
     if input_shapes is not None:
         for ref, shape in zip(graph.inputs, input_shapes):
             if shape is not None:
@@ -164,7 +168,7 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
         try:
             outputs, layer = _infer_call(layer, call, in_shapes, first, frozen, feed)
             if any(o is None for o in outputs) and graph.recorded_shapes:
-                outputs, layer = _recorded(graph, call, outputs, layer, first)
+                outputs, layer = _recorded(graph, call, outputs, layer, first, recorded_counts)
         except NnvizError as err:
             raise err.with_context(layer=call.layer)
         except UnknownShape:  # pragma: no cover - _infer_call handles it
@@ -186,11 +190,19 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
     return out
 
 
+def _recorded_counts(graph: LayerGraph) -> dict[tuple[str, int], int]:
+    """Per call, how many output tensors the consumers' configs recorded (an index, built once)."""
+    out: dict[tuple[str, int], int] = {}
+    for r in graph.recorded_shapes:
+        key = (r.layer, r.call)
+        out[key] = max(out.get(key, 0), r.tensor + 1)
+    return out
+
+
 def _recorded(graph: LayerGraph, call: Call, outputs: list[Shape | None], layer: Layer,
-              first: bool) -> tuple[list[Shape | None], Layer]:
+              first: bool, counts: Mapping[tuple[str, int], int]) -> tuple[list[Shape | None], Layer]:
     """Fill unknown outputs with the shapes the consumers' config recorded (Keras 3)."""
-    n = max([len(outputs)] + [r.tensor + 1 for r in graph.recorded_shapes
-                              if r.layer == call.layer and r.call == call.index])
+    n = max(len(outputs), counts.get((call.layer, call.index), 0))
     filled = list(outputs) + [None] * (n - len(outputs))
     for i in range(n):
         if filled[i] is None:

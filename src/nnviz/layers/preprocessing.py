@@ -46,7 +46,7 @@ def _image_axes(cfg: Mapping[str, Any], shape: Shape, cls: str) -> tuple[int, in
     return (-2, -1) if cfg.get("data_format") == "channels_first" else (-3, -2)
 
 
-def _with_sizes(shape: Shape, axes: tuple[int, int], sizes: tuple[int | None, int | None]) -> Shape:
+def _with_sizes(shape: Shape, axes: Sequence[int], sizes: Sequence[int | None]) -> Shape:
     out = list(shape)
     for axis, size in zip(axes, sizes):
         out[axis] = size
@@ -67,7 +67,7 @@ def random_size(cfg: Mapping[str, Any], inputs: Sequence[Shape], cls: str) -> In
     """tf.keras RandomHeight/RandomWidth: the size of that axis changes per batch, so it is unknown."""
     shape = one_input(inputs, cls)
     height, width = _image_axes(cfg, shape, cls)
-    return Inferred([_with_sizes(shape, (height if cls == "RandomHeight" else width,), (None, None))])
+    return Inferred([_with_sizes(shape, [height if cls == "RandomHeight" else width], [None])])
 
 
 infers_each(random_size, "RandomHeight", "RandomWidth")
@@ -233,6 +233,6 @@ def pipeline(cfg: Mapping[str, Any], inputs: Sequence[Shape]) -> Inferred:
         _, _, result = infer_wrapped(entry, shapes, "Pipeline")
         if any(s is None for s in result.outputs):
             raise UnknownShape("a layer of the Pipeline has an unknown shape")
-        shapes = list(result.outputs)  # type: ignore[arg-type]
+        shapes = [s for s in result.outputs if s is not None]
         weights += result.weights
     return Inferred(list(shapes), weights)

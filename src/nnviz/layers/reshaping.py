@@ -25,25 +25,27 @@ def _rank(cls: str) -> int:
     return int(cls[-2])  # "ZeroPadding2D" -> 2
 
 
-def _pairs(value: Any, rank: int, name: str) -> list[tuple[int, int]]:
+def _pairs(value: Any, rank: int, name: str) -> list[tuple[int, ...]]:
     """``(before, after)`` per spatial dimension from any form Keras has accepted.
 
     >>> _pairs(1, 2, "padding"), _pairs([1, 2], 2, "padding"), _pairs([1, 2], 1, "padding")
     ([(1, 1), (1, 1)], [(1, 1), (2, 2)], [(1, 2)])
-    >>> _pairs([1, 2, 3, 4], 2, "padding"), _pairs({"top_pad": 1, "bottom_pad": 2, "left_pad": 0, "right_pad": 3}, 2, "p")
-    ([(1, 2), (3, 4)], [(1, 2), (0, 3)])
+    >>> _pairs([1, 2, 3, 4], 2, "padding")
+    [(1, 2), (3, 4)]
+    >>> _pairs({"top_pad": 1, "bottom_pad": 2, "left_pad": 0, "right_pad": 3}, 2, "padding")
+    [(1, 2), (0, 3)]
     """
     if isinstance(value, Mapping):
         value = [int(value.get(k, 0)) for k in _SIDES.get(rank, ())]
     if rank == 1:
-        return [normalize_tuple(value, 2, name)]  # type: ignore[list-item]
+        return [normalize_tuple(value, 2, name)]
     if isinstance(value, (list, tuple)) and len(value) == 2 * rank and all(
             isinstance(v, int) for v in value):
         return [(int(value[2 * i]), int(value[2 * i + 1])) for i in range(rank)]
     per_dim = value if isinstance(value, (list, tuple)) else [value] * rank
     if len(per_dim) != rank:
         raise ShapeError(f"{name} must have {rank} entries, got {value!r}")
-    return [normalize_tuple(v, 2, name) for v in per_dim]  # type: ignore[misc]
+    return [normalize_tuple(v, 2, name) for v in per_dim]
 
 
 def _spatial(cfg: Mapping[str, Any], inputs: Sequence[Shape], cls: str) -> tuple[Shape, list, int | None]:

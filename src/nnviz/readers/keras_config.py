@@ -284,11 +284,16 @@ class _Builder:
         first call is node 1; Keras 3 numbers calls from 0 but still offsets
         ``output_layers``. Shift when every reference is past the end, else clamp.
         """
+        # one pass over the references (not one per layer): 10,000-layer configs stay linear
+        lowest: dict[str, int] = {}
+        highest: dict[str, int] = {}
+        for r in refs:
+            lowest[r.layer] = min(lowest.get(r.layer, r.call), r.call)
+            highest[r.layer] = max(highest.get(r.layer, r.call), r.call)
         shift: dict[str, int] = {}
-        for lname in {r.layer for r in refs}:
+        for lname in lowest:
             n = n_calls.get(lname, 0)
-            idx = [r.call for r in refs if r.layer == lname]
-            if n and max(idx) >= n and min(idx) >= 1:
+            if n and highest[lname] >= n and lowest[lname] >= 1:
                 shift[lname] = 1
 
         def fix(r: TensorRef) -> TensorRef:

@@ -15,9 +15,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..graph import LayerGraph
     from ..scene import Scene
 
-__all__ = ["Diagram", "IMAGE_FORMATS"]
+__all__ = ["Diagram", "IMAGE_FORMATS", "SAVE_RC"]
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
+SAVE_RC = {"svg.hashsalt": "nnviz"}
 
 
 class Diagram:
@@ -77,8 +78,11 @@ class Diagram:
         buf = io.BytesIO()
         meta: dict[str, Any] = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
                                 "png": {}}[fmt]
-        self.figure.savefig(buf, format=fmt, dpi=dpi or self.dpi, metadata=meta,
-                            facecolor=self.figure.get_facecolor())
+        import matplotlib
+
+        with matplotlib.rc_context(SAVE_RC):  # fixed SVG ids: the same diagram gives the same bytes
+            self.figure.savefig(buf, format=fmt, dpi=dpi or self.dpi, metadata=meta,
+                                facecolor=self.figure.get_facecolor())
         return buf.getvalue()
 
     def _repr_svg_(self) -> str | None:

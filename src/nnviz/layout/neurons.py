@@ -1,0 +1,787 @@
+"""Node-and-link layout: a column of neurons per layer, wide layers collapsed, every label placed so none overlap.
+
+The stages, each a small function: :func:`node_chain` finds the chain of
+layers (nested models opened), :func:`plan_columns` decides what each column
+shows (roles, collapsed neurons, labels, captions), :func:`_fit` sizes the page
+(shrinking fonts when a fixed ``figsize`` is too small) and :func:`_emit`
+writes the positioned :class:`~nnviz.scene.Scene`. No drawing library is
+imported; text sizes come from :mod:`nnviz.layout.metrics`.
+
+>>> from nnviz import load
+>>> scene = layout_nodes(load({"input_shape": [8], "layers": [
+...     {"type": "Dense", "units": 16, "activation": "relu"}, {"type": "Dense", "units": 1}]}))
+>>> len(scene.neurons), sum(len(s) for s in scene.links)   # 8 + 10 shown of 16 + 1
+(19, 90)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Sequence
+
+from ..errors import OptionError, ReadError
+from ..graph import Layer, LayerGraph
+from ..options import check_choice, strict_options
+from ..render.theme import Theme, family_of
+from ..scene import Label, LinkSet, Neuron, Scene
+from .metrics import text_size
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy
+
+__all__ = ["NodeOptions", "DIRECTIONS", "layout_nodes", "node_chain", "plan_columns", "collapse", "Column"]
+
+DIRECTIONS = ("LR", "TB")
+ROLES = ("input", "hidden", "output", "passive")
+# Families whose layers have no neurons of their own: they pass each unit through (or drop it).
+PASSIVE_FAMILIES = frozenset({"regularization", "normalization", "activation", "reshape", "pooling"})
+_BLOCK_HINT = "draw it with style='block' (nnviz draw --style block)"
+
+# Sizes in points. Why these: a 24 pt pitch fits an 8 pt subscripted label with air;
+# natural pages stop growing at about 9 inches across the columns.
+_MARGIN = 12.0
+_PAD = 3.0
+_CAPTION_GAP = 12.0
+_MAX_CROSS = {"LR": 660.0, "TB": 900.0}
+_MIN_CROSS = 150.0
+_COLORBAR_W = 140.0
+_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
+
+
+@strict_options
+@dataclass(frozen=True, kw_only=True)
+class NodeOptions:
+    """How a node-and-link diagram is drawn; every field is a keyword of ``draw(style="node")``.
+
+    Args:
+        max_neurons: neurons shown per column; a wider layer shows its first and last few around
+            an ellipsis and a "+N more" count (at least 4).
+        weights: colour links by weight and neurons by bias (the source must carry weights).
+        description: caption layers with the familiar formula (``RELU (`` / ``Σ8[X*w]+b`` / ``) = 16 out``).
+        figsize: (width, height) in inches; ``None`` sizes the page to its content.
+        dpi: resolution of PNG output.
+        direction: ``LR`` (data flows left to right) or ``TB`` (top to bottom).
+        feature_names: labels of the input neurons instead of X_1, X_2...
+        output_names: labels of the output neurons instead of y_1, y_2...
+        title: the title; ``None`` for the model's name and parameter total, ``""`` for none.
+        theme: colours and fonts (``None`` for the default theme).
+        ax: a matplotlib Axes to draw into instead of a new figure.
+
+    Raises:
+        OptionError: an unknown option or a value out of range.
+
+    >>> NodeOptions(direction="XY")
+    Traceback (most recent call last):
+    ...
+    nnviz.errors.OptionError: unknown direction: 'XY' (must be one of ['LR', 'TB'])
+    """
+
+    max_neurons: int = 10
+    weights: bool = False
+    description: bool = False
+    figsize: tuple[float, float] | None = None
+    dpi: float = 100.0
+    direction: str = "LR"
+    feature_names: tuple[str, ...] | None = None
+    output_names: tuple[str, ...] | None = None
+    title: str | None = None
+    theme: Theme | None = None
+    ax: Any = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_neurons, bool) or not isinstance(self.max_neurons, int) or self.max_neurons < 4:
+            raise OptionError(f"max_neurons must be an integer of at least 4, got {self.max_neurons!r}")
+        for name in ("weights", "description"):
+            if not isinstance(getattr(self, name), bool):
+                raise OptionError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        check_choice("direction", self.direction, DIRECTIONS)
+        self._check_figsize()
+        if isinstance(self.dpi, bool) or not isinstance(self.dpi, (int, float)) or not 0 < self.dpi <= 2400:
+            raise OptionError(f"dpi must be a number between 0 and 2400, got {self.dpi!r}")
+        for name in ("feature_names", "output_names"):
+            object.__setattr__(self, name, _names(name, getattr(self, name)))
+        if self.title is not None and not isinstance(self.title, str):
+            raise OptionError(f"title must be a string, got {self.title!r}")
+        if self.theme is None:
+            object.__setattr__(self, "theme", Theme())
+        elif not isinstance(self.theme, Theme):
+            raise OptionError(f"theme must be an nnviz Theme, got {type(self.theme).__name__}")
+        if self.ax is not None and not hasattr(self.ax, "add_collection"):
+            raise OptionError(f"ax must be a matplotlib Axes, got {type(self.ax).__name__}")
+
+    def _check_figsize(self) -> None:
+        size = self.figsize
+        if size is None:
+            return
+        ok = isinstance(size, (tuple, list)) and len(size) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0.5 <= v <= 200 for v in size)
+        if not ok:
+            raise OptionError(f"figsize must be (width, height) in inches between 0.5 and 200, got {size!r}")
+        object.__setattr__(self, "figsize", (float(size[0]), float(size[1])))
+
+
+def _names(option: str, value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise OptionError(f"{option} must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+# -- the chain of layers ------------------------------------------------------
+
+def _not_a_chain(graph: LayerGraph, why: str) -> OptionError:
+    return OptionError(f"the node style draws a chain of layers, and model {graph.name!r} is not one: {why}",
+                       hint=_BLOCK_HINT)
+
+
+def node_chain(graph: LayerGraph) -> list[tuple[Layer, LayerGraph]]:
+    """The layers from input to output, nested models opened, each with the graph that holds it.
+
+    Args:
+        graph: a layer graph.
+
+    Returns:
+        ``(layer, owner)`` pairs in data-flow order, the input layer first.
+
+    Raises:
+        OptionError: the model branches, merges, shares a layer or has several inputs or outputs
+            (the block style draws those).
+    """
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise _not_a_chain(graph, f"it has {len(graph.inputs)} inputs and {len(graph.outputs)} outputs")
+    consumers: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for call in graph.calls:
+        if call.layer in seen:
+            raise _not_a_chain(graph, f"layer {call.layer!r} is shared (called more than once)")
+        seen.add(call.layer)
+        if len(call.inputs) > 1:
+            raise _not_a_chain(graph, f"layer {call.layer!r} merges {len(call.inputs)} tensors")
+        for ref in call.inputs:
+            consumers.setdefault(ref.layer, []).append(call.layer)
+    name = graph.inputs[0].layer
+    chain = [graph.layer(name)]
+    while consumers.get(name):
+        if len(consumers[name]) > 1:
+            raise _not_a_chain(graph, f"layer {name!r} feeds {len(consumers[name])} branches")
+        name = consumers[name][0]
+        chain.append(graph.layer(name))
+    if name != graph.outputs[0].layer:
+        raise _not_a_chain(graph, f"the path from the input ends at {name!r}, not at the output")
+    return _open_nested(chain, graph)
+
+
+def _open_nested(chain: list[Layer], graph: LayerGraph) -> list[tuple[Layer, LayerGraph]]:
+    out: list[tuple[Layer, LayerGraph]] = []
+    for layer in chain:
+        if layer.subgraph is None:
+            out.append((layer, graph))
+            continue
+        inner = node_chain(layer.subgraph)
+        out.extend(pair for pair in inner if not pair[0].is_input)
+    return out
+
+
+# -- what each column shows ---------------------------------------------------
+
+def collapse(n: int, max_neurons: int) -> tuple[list[int], int | None]:
+    """The neurons a column of ``n`` shows, and how many come before the ellipsis (``None``: all shown).
+
+    >>> collapse(6, 10)
+    ([0, 1, 2, 3, 4, 5], None)
+    >>> collapse(128, 10)
+    ([0, 1, 2, 3, 124, 125, 126, 127], 4)
+    """
+    if n <= max_neurons:
+        return list(range(n)), None
+    k = (max_neurons - 2) // 2
+    return [*range(k), *range(n - k, n)], k
+
+
+@dataclass
+class Column:
+    """One column of the diagram before it is placed: a layer, its role and what it shows.
+
+    Attributes:
+        layer, owner: the layer and the graph holding it (for weights of nested models).
+        role: input, hidden, output or passive.
+        n: the layer's true width.
+        shown: indices of the neurons drawn.
+        head: neurons before the ellipsis, ``None`` when nothing is collapsed.
+        slots: the column's height in neuron pitches.
+        labels: one label per shown neuron ("" for none).
+        caption: the caption's first line (the name) and the lines below it.
+        more: the "+N more" count of a collapsed column ("" for none).
+    """
+
+    layer: Layer
+    owner: LayerGraph
+    role: str
+    n: int
+    shown: list[int]
+    head: int | None
+    slots: int
+    labels: list[str]
+    caption: tuple[str, str]
+    more: str = ""
+
+    @property
+    def passive(self) -> bool:
+        return self.role == "passive"
+
+    def slot(self, position: int) -> int:
+        """The slot of the ``position``-th shown neuron (the ellipsis takes the slots between)."""
+        if self.head is None or position < self.head:
+            return position
+        return self.slots - (len(self.shown) - position)
+
+
+def _width(layer: Layer, graph: LayerGraph) -> int:
+    shapes = layer.output_shapes
+    if len(shapes) != 1 or shapes[0] is None or (len(shapes[0]) > 1 and shapes[0][-1] is None):
+        raise OptionError(f"the width of layer {layer.name!r} is unknown ({shapes or 'no shape'})",
+                          hint=_BLOCK_HINT, path=graph.source)
+    shape = shapes[0]
+    return 1 if len(shape) < 2 else int(shape[-1])
+
+
+def _is_passive(layer: Layer) -> bool:
+    family = family_of(layer.type)
+    return family in PASSIVE_FAMILIES or (family == "other" and layer.params == 0)
+
+
+def _roles(chain: Sequence[Layer]) -> list[str]:
+    roles = ["input" if l.is_input else "passive" if _is_passive(l) else "hidden" for l in chain]
+    for i in range(len(roles) - 1, 0, -1):  # the last layer with neurons is the output
+        if roles[i] == "hidden":
+            roles[i] = "output"
+            break
+    return roles
+
+
+def _dims(shape: Any) -> str:
+    return "×".join("?" if d is None else str(d) for d in shape[1:]) or "1"
+
+
+def _arguments(layer: Layer, n: int) -> str:
+    """What goes in the parentheses after the type: width, activation, rate."""
+    if layer.is_input:
+        return _dims(layer.output_shapes[0])
+    parts = [] if layer.units is None else [str(layer.units)]
+    rate = layer.config.get("rate")
+    if isinstance(rate, (int, float)) and not isinstance(rate, bool):
+        parts.append(f"{rate:g}")
+    if layer.activation and not (layer.units is None and layer.type == "Activation" and False):
+        parts.append(layer.activation)
+    return ", ".join(parts)
+
+
+def _caption(layer: Layer, n: int, n_prev: int, last: bool, description: bool) -> tuple[str, str]:
+    """The caption of a column: the name, then type, shape and parameters (or the recipe's formula)."""
+    shape = layer.output_shapes[0]
+    lines: list[str] = []
+    name = layer.name
+    if description:
+        name = name.upper()
+        if not layer.is_input and not _is_passive(layer):
+            act = (layer.activation or "linear").upper()
+            lines += [f"{act} (", f"Σ{n_prev}[X*w]+b", f") = {n} {'Y' if last else 'out'}"]
+        elif not layer.is_input:
+            lines.append(f"{layer.type}({_arguments(layer, n)})".replace("()", ""))
+    else:
+        label = "Input" if layer.is_input else layer.type
+        lines.append(f"{label}({_arguments(layer, n)})".replace("()", ""))
+        if len(shape) > 2 and not layer.is_input:
+            lines.append(_dims(shape))
+    if layer.params:
+        lines.append(f"{layer.params:,} params")
+    return name, "\n".join(lines)
+
+
+def _neuron_labels(role: str, shown: list[int], first: bool, last: bool, options: NodeOptions) -> list[str]:
+    if first:
+        names, letter = options.feature_names, "X"
+    elif last:
+        names, letter = options.output_names, "y"
+    elif role == "passive":
+        return [""] * len(shown)
+    else:
+        names, letter = None, "H"
+    if names is not None:
+        return [names[i] for i in shown]
+    return [f"${letter}_{{{i + 1}}}$" for i in shown]
+
+
+def _check_names(option: str, names: tuple[str, ...] | None, n: int, where: str) -> None:
+    if names is not None and len(names) != n:
+        raise OptionError(f"{option} has {len(names)} names, and the {where} has {n} neurons")
+
+
+def plan_columns(graph: LayerGraph, options: NodeOptions) -> list[Column]:
+    """Decide what each column shows: its role, the neurons drawn, their labels and the caption.
+
+    Args:
+        graph: the layer graph.
+        options: the node options.
+
+    Returns:
+        One :class:`Column` per layer of the chain.
+
+    Raises:
+        OptionError: not a chain, a layer of unknown width, or names that do not match the widths.
+    """
+    chain = node_chain(graph)
+    layers = [layer for layer, _ in chain]
+    roles = _roles(layers)
+    widths = [_width(layer, owner) for layer, owner in chain]
+    _check_names("feature_names", options.feature_names, widths[0], "input")
+    _check_names("output_names", options.output_names, widths[-1], "output")
+    columns = []
+    for i, ((layer, owner), role, n) in enumerate(zip(chain, roles, widths)):
+        shown, head = collapse(n, options.max_neurons)
+        last = i == len(chain) - 1
+        caption = _caption(layer, n, widths[i - 1] if i else n, last, options.description)
+        more = f"+{n - len(shown):,} more" if head is not None and role != "passive" else ""
+        columns.append(Column(layer, owner, role, n, shown, head, min(n, options.max_neurons),
+                              _neuron_labels(role, shown, i == 0, last, options), caption, more))
+    return columns
+
+
+# -- weights ------------------------------------------------------------------
+
+def _kernel_and_bias(column: Column, n_prev: int) -> tuple[Any, Any]:
+    """The (n_prev, n) kernel and (n,) bias of a column's layer, or ``None`` where it has none that fits."""
+    import numpy as np
+
+    arrays = [np.asarray(a) for _, a in column.owner.weights(column.layer.name)]
+    kernel = next((a for a in arrays if a.ndim >= 2 and a.shape[-2:] == (n_prev, column.n)), None)
+    if kernel is None and arrays and family_of(column.layer.type) == "dense":
+        shapes = [a.shape for a in arrays]
+        raise ReadError(f"the stored weights have shapes {shapes}, and the layer needs a kernel of "
+                        f"({n_prev}, {column.n})", layer=column.layer.name, path=column.owner.source,
+                        hint="the weights belong to another architecture")
+    if kernel is not None:
+        # a convolution kernel (..., in, out): one value per pair of channels, averaged over its window
+        kernel = kernel.reshape(-1, n_prev, column.n).mean(axis=0)
+    bias = next((a for a in arrays if a.ndim == 1 and a.shape[0] == column.n), None)
+    return kernel, bias
+
+
+def _link_weights(columns: list[Column], graph: LayerGraph) -> dict[int, tuple[Any, Any]]:
+    """Per column index, the (kernel, bias) restricted to the shown neurons."""
+    if not graph.has_weights:
+        raise OptionError(f"model {graph.name!r} carries no weights to draw",
+                          hint="draw a trained .keras/.h5 file or a live model, or give the JSON "
+                               "architecture's weights with weights_file= / --weights-file",
+                          path=graph.source)
+    import numpy as np
+
+    out = {}
+    for i in range(1, len(columns)):
+        col, prev = columns[i], columns[i - 1]
+        if col.passive:
+            continue
+        kernel, bias = _kernel_and_bias(col, prev.n)
+        k = None if kernel is None else kernel[np.ix_(prev.shown, col.shown)]
+        b = None if bias is None else bias[col.shown]
+        if k is not None or b is not None:
+            out[i] = (k, b)
+    return out
+
+
+# -- sizes --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Sizes:
+    """Font and neuron sizes at one scale."""
+
+    font: float
+    title: float
+    ellipsis: float
+    radius: float
+    pitch: float
+
+    @classmethod
+    def at(cls, theme: Theme, scale: float) -> "_Sizes":
+        f = theme.font_size * scale
+        return cls(font=f, title=theme.title_size * scale, ellipsis=1.4 * f,
+                   radius=max(5.0, 0.85 * f), pitch=max(18.0, 3.0 * f))
+
+
+@dataclass
+class _Arrangement:
+    """Where the labels of one column go once the pitch is known."""
+
+    keep: list[bool]
+    rotate: bool
+    flow_ext: float  # how far the labels reach along the flow, beyond the offset
+    offset: float    # distance from the neuron centre to the labels' near edge
+    base: float      # half-thickness of the column itself (neurons, ellipsis)
+
+
+@dataclass
+class _Page:
+    """The fitted page: sizes, pitch, arrangements and positions along the flow."""
+
+    sizes: _Sizes
+    width: float
+    height: float
+    pitch: float
+    radius: float
+    cross_len: float
+    caption_band: float
+    flows: list[float]
+    arrangements: list[_Arrangement]
+    origin: tuple[float, float]
+    title_h: float
+    bottom_h: float
+    legend_rows: list[list[int]]
+    fits: bool = True
+
+
+def _caption_sizes(col: Column, f: float) -> tuple[float, float, float]:
+    """(width, height, height of the name line) of a column's caption."""
+    name_w, name_h = text_size(col.caption[0], f)
+    name_w *= 1.05  # bold
+    if not col.caption[1]:
+        return name_w, name_h, name_h
+    det_w, det_h = text_size(col.caption[1], f)
+    return max(name_w, det_w), name_h + 2 + det_h, name_h
+
+
+def _label_sizes(col: Column, f: float) -> list[tuple[float, float]]:
+    return [text_size(t, f) if t else (0.0, 0.0) for t in col.labels]
+
+
+def _cross_ext(w: float, h: float, direction: str, rotate: bool) -> float:
+    return h if direction == "LR" or rotate else w
+
+
+def _flow_ext(w: float, h: float, direction: str, rotate: bool) -> float:
+    return w if direction == "LR" or rotate else h
+
+
+def _arrange(col: Column, pitch: float, radius: float, sizes: _Sizes, direction: str) -> _Arrangement:
+    """Rotate (TB) or thin out a column's labels until none overlaps another at this pitch."""
+    dims = _label_sizes(col, sizes.font)
+    user_text = any(t and not t.startswith("$") for t in col.labels)
+    rotate = direction == "TB" and user_text and any(w > pitch - 2 for w, _ in dims)
+    r = radius * (0.6 if col.passive else 1.0)
+    base = max(r, sizes.ellipsis / 2 if col.head is not None else 0.0)
+    more = text_size(col.more, sizes.font) if col.more else None
+    # items along the cross axis: (centre in pitches, extent, index or -1 for "+N more")
+    items = [(col.slot(i) - (col.slots - 1) / 2, _cross_ext(w, h, direction, rotate), i)
+             for i, (w, h) in enumerate(dims) if col.labels[i]]
+    if more is not None:
+        items.append((0.0, _cross_ext(*more, direction, False), -1))
+    kept: list[tuple[float, float, int]] = []
+    for c, ext, i in sorted(items):
+        if i == -1:  # the count always shows: drop the labels it would cover
+            while kept and (c - kept[-1][0]) * pitch < (ext + kept[-1][1]) / 2 + 1:
+                kept.pop()
+            kept.append((c, ext, i))
+        elif not kept or (c - kept[-1][0]) * pitch >= (ext + kept[-1][1]) / 2 + 1:
+            kept.append((c, ext, i))
+    keep_idx = {i for _, _, i in kept}
+    flow_ext = max([_flow_ext(*dims[i], direction, rotate) for i in keep_idx if i >= 0]
+                   + ([_flow_ext(*more, direction, False)] if more else []) + [0.0])
+    return _Arrangement([i in keep_idx for i in range(len(dims))], rotate, flow_ext, base + _PAD, base)
+
+
+def _overhang(columns: list[Column], sizes: _Sizes, direction: str) -> float:
+    """How far labels and neurons may reach beyond the outermost neuron centres, across the flow."""
+    ext = sizes.radius
+    for col in columns:
+        for (w, h), t in zip(_label_sizes(col, sizes.font), col.labels):
+            if t:
+                ext = max(ext, _cross_ext(w, h, direction, direction == "TB" and not t.startswith("$")) / 2 + 1)
+    return ext
+
+
+def _extents(col: Column, arr: _Arrangement, first: bool) -> tuple[float, float]:
+    """(upstream, downstream) reach of a column along the flow, labels included."""
+    labelled = any(arr.keep) or bool(col.more)
+    reach = arr.offset + arr.flow_ext if labelled else arr.base
+    return (reach, arr.base) if first else (arr.base, reach)
+
+
+def _min_gap(prev: Column, col: Column, cross_len: float, scale: float) -> float:
+    span = min(max(0.45 * cross_len, 90.0 * scale), 200.0)
+    return span * (0.6 if col.passive else 1.0)
+
+
+def _flows(columns: list[Column], arrs: list[_Arrangement], captions: list[tuple[float, float, float]],
+           direction: str, cross_len: float, scale: float) -> tuple[list[float], float]:
+    """Column positions along the flow, as tight as labels, captions and links allow; and the length."""
+    half = [(w if direction == "LR" else h) / 2 for w, h, _ in captions]
+    ext = [_extents(c, a, i == 0) for i, (c, a) in enumerate(zip(columns, arrs))]
+    pos = [max(ext[0][0], half[0])]
+    for i in range(1, len(columns)):
+        gap = max(_min_gap(columns[i - 1], columns[i], cross_len, scale),
+                  ext[i - 1][1] + ext[i][0] + 8,
+                  half[i - 1] + half[i] + (12 if direction == "LR" else 8))
+        pos.append(pos[-1] + gap)
+    return pos, pos[-1] + max(ext[-1][1], half[-1])
+
+
+def _legend_entries(columns: list[Column], theme: Theme) -> list[tuple[str, str]]:
+    present = [r for r in ROLES if any(c.role == r for c in columns)]
+    passive = sorted({c.layer.type for c in columns if c.passive})
+    names = {"input": "input", "hidden": "hidden", "output": "output",
+             "passive": f"no neurons ({', '.join(passive)})"}
+    entries: dict[str, tuple[str, str]] = {}
+    for role in present:  # roles of one colour share an entry
+        color = theme.role_color(role)
+        if color in entries:
+            entries[color] = (f"{entries[color][0]}, {names[role]}", entries[color][1])
+        else:
+            entries[color] = (names[role], role)
+    return list(entries.values())
+
+
+def _legend_rows(entries: list[tuple[str, str]], f: float, width: float) -> list[list[int]]:
+    """Pack legend entries into rows no wider than ``width``."""
+    rows: list[list[int]] = [[]]
+    used = 0.0
+    for i, (text, _) in enumerate(entries):
+        w = _legend_entry_w(text, f)
+        if rows[-1] and used + w > width:
+            rows.append([])
+            used = 0.0
+        rows[-1].append(i)
+        used += w
+    return rows
+
+
+def _legend_entry_w(text: str, f: float) -> float:
+    # handle 1.0 em, pad 0.5 em, column spacing 1.5 em (as the renderer asks matplotlib for)
+    return text_size(text, f)[0] + 3.0 * f
+
+
+def _colorbar_label(f: float) -> tuple[str, float]:
+    text = "weight (links), bias (neurons)"
+    return text, text_size(text, f)[0]
+
+
+def _bottom_height(rows: int, f: float, has_colorbar: bool) -> float:
+    """Height of the band under the columns: the legend rows, then the colour bar."""
+    return 10 + rows * 1.6 * f + ((12 + 8 + 4 + f + 2) if has_colorbar else 0.0)
+
+
+def _natural_pitch(sizes: _Sizes, slots: int, over: float, direction: str) -> float:
+    """The pitch of a page sized to its content: roomy for a few neurons, tighter for many."""
+    spans = max(slots - 1, 1)
+    pitch = sizes.pitch
+    if spans * pitch < _MIN_CROSS - 2 * over:
+        pitch = min(1.6 * sizes.pitch, (_MIN_CROSS - 2 * over) / spans)
+    return min(pitch, _MAX_CROSS[direction] / spans)
+
+
+def _fit(columns: list[Column], options: NodeOptions, title: str, legend: list[tuple[str, str]],
+         has_colorbar: bool, scale: float) -> _Page:
+    """Size the page at one font scale; ``fits`` says whether a fixed figsize holds it."""
+    d = options.direction
+    sizes = _Sizes.at(options.theme, scale)
+    f = sizes.font
+    captions = [_caption_sizes(c, f) for c in columns]
+    band = max((h if d == "LR" else w) for w, h, _ in captions)
+    title_h = (sizes.title + 10) if title else 0.0
+    others_w = max([text_size(title, sizes.title)[0] * 1.05 if title else 0.0,
+                    _colorbar_label(f)[1] + 8 + _COLORBAR_W + 15 if has_colorbar else 0.0]
+                   + [_legend_entry_w(t, f) for t, _ in legend])
+    slots = max(c.slots for c in columns)
+    over = _overhang(columns, sizes, d)
+    fixed = options.figsize is not None
+    if fixed:
+        fig_w, fig_h = options.figsize[0] * 72, options.figsize[1] * 72
+        rows = _legend_rows(legend, f, fig_w - 2 * _MARGIN)
+        bottom_h = _bottom_height(len(rows), f, has_colorbar)
+        across = (fig_h - 2 * _MARGIN - title_h - bottom_h) if d == "LR" else fig_w - 2 * _MARGIN
+        pitch = min((across - band - _CAPTION_GAP - 2 * over) / max(slots - 1, 1), 1.6 * sizes.pitch)
+    else:
+        pitch = _natural_pitch(sizes, slots, over, d)
+    fits = pitch >= 0.5
+    pitch = max(pitch, 0.5)
+    radius = max(min(sizes.radius, 0.38 * pitch), 0.3)
+    cross_len = (slots - 1) * pitch + 2 * over
+    arrs = [_arrange(c, pitch, radius, sizes, d) for c in columns]
+    flows, flow_len = _flows(columns, arrs, captions, d, cross_len, scale)
+    core_cross = band + _CAPTION_GAP + cross_len
+    width = 2 * _MARGIN + max(flow_len if d == "LR" else core_cross, others_w)
+    if not fixed:
+        rows = _legend_rows(legend, f, width - 2 * _MARGIN)
+        bottom_h = _bottom_height(len(rows), f, has_colorbar)
+    height = 2 * _MARGIN + title_h + bottom_h + (core_cross if d == "LR" else flow_len)
+    if fixed:
+        fits = fits and width <= fig_w + 0.01 and height <= fig_h + 0.01
+        width, height = max(width, fig_w), max(height, fig_h)
+        spare = (width - 2 * _MARGIN if d == "LR" else height - 2 * _MARGIN - title_h - bottom_h) - flow_len
+        if len(flows) > 1 and spare > 0:
+            flows = _spread(flows, spare)
+            flow_len += spare
+    core_w, core_h = (flow_len, core_cross) if d == "LR" else (core_cross, flow_len)
+    room_h = height - 2 * _MARGIN - title_h - bottom_h
+    origin = ((width - core_w) / 2, _MARGIN + title_h + max(room_h - core_h, 0) / 2)
+    return _Page(sizes, width, height, pitch, radius, cross_len, band, flows, arrs, origin, title_h,
+                 bottom_h, rows, fits)
+
+
+def _spread(flows: list[float], extra: float) -> list[float]:
+    """Share spare room along the flow out between the gaps (a fixed figsize fills its page)."""
+    step = extra / (len(flows) - 1)
+    return [p + i * step for i, p in enumerate(flows)]
+
+
+# -- the scene ----------------------------------------------------------------
+
+_ALIGN = {("LR", "up"): ("right", "center"), ("LR", "down"): ("left", "center"),
+          ("TB", "up"): ("center", "bottom"), ("TB", "down"): ("center", "top")}
+
+
+class _Emitter:
+    """Writes a fitted page into a Scene, in page coordinates (points, y down)."""
+
+    def __init__(self, page: _Page, options: NodeOptions) -> None:
+        self.page = page
+        self.d = options.direction
+        self.scene = Scene(page.width, page.height)
+        self.centre = page.caption_band + _CAPTION_GAP + page.cross_len / 2
+
+    def at(self, flow: float, cross: float) -> tuple[float, float]:
+        x0, y0 = self.page.origin
+        return (x0 + flow, y0 + cross) if self.d == "LR" else (x0 + cross, y0 + flow)
+
+    def label(self, flow: float, cross: float, text: str, side: str, role: str,
+              size: float | None = None, rotate: bool = False) -> None:
+        x, y = self.at(flow, cross)
+        ha, va = _ALIGN[(self.d, side)]
+        self.scene.labels.append(Label(x, y, text, size or self.page.sizes.font, ha, va, role,
+                                       90.0 if rotate else 0.0))
+
+    def column(self, i: int, col: Column, values: Any) -> list[tuple[float, float]]:
+        """Neurons, labels, ellipsis and caption of one column; returns the neuron centres."""
+        page, flow = self.page, self.page.flows[i]
+        arr = page.arrangements[i]
+        r = page.radius * (0.6 if col.passive else 1.0)
+        side = "up" if i == 0 else "down"
+        sign = -1 if side == "up" else 1
+        points = []
+        for k, index in enumerate(col.shown):
+            cross = self.centre + (col.slot(k) - (col.slots - 1) / 2) * page.pitch
+            x, y = self.at(flow, cross)
+            points.append((x, y))
+            value = None if values is None else float(values[k])
+            self.scene.neurons.append(Neuron(f"{col.layer.name}/{index}", x, y, r, col.role,
+                                             col.layer.name, index, value))
+            if arr.keep[k]:
+                self.label(flow + sign * arr.offset, cross, col.labels[k], side, "neuron", rotate=arr.rotate)
+        if col.head is not None:
+            x, y = self.at(flow, self.centre)
+            self.scene.labels.append(Label(x, y, "⋮" if self.d == "LR" else "⋯", page.sizes.ellipsis,
+                                           "center", "center", "ellipsis"))
+            if col.more:
+                self.label(flow + sign * arr.offset, self.centre, col.more, side, "more")
+        self.caption(flow, col)
+        return points
+
+    def caption(self, flow: float, col: Column) -> None:
+        f = self.page.sizes.font
+        _, h, name_h = _caption_sizes(col, f)
+        if self.d == "LR":
+            (x, y), ha = self.at(flow, 0.0), "center"
+        else:
+            (x, y), ha = self.at(flow - h / 2, self.page.caption_band), "right"
+        self.scene.labels.append(Label(x, y, col.caption[0], f, ha, "top", "caption-name"))
+        if col.caption[1]:
+            self.scene.labels.append(Label(x, y + name_h + 2, col.caption[1], f, ha, "top", "caption"))
+
+
+def _links(prev: Column, col: Column, src: "numpy.ndarray", dst: "numpy.ndarray",
+           weights: Any) -> LinkSet:
+    """All-to-all links into a layer with neurons; one-to-one (unit j from unit j mod n) into one without."""
+    import numpy as np
+
+    if col.passive:
+        where = {index: k for k, index in enumerate(prev.shown)}
+        pairs = [(where[j % prev.n], k) for k, j in enumerate(col.shown) if j % prev.n in where]
+        a, b = (np.array(v, dtype=int) for v in zip(*pairs)) if pairs else (np.zeros(0, int),) * 2
+        segments = np.stack([src[a], dst[b]], axis=1) if pairs else np.zeros((0, 2, 2))
+        return LinkSet(prev.layer.name, col.layer.name, segments, "dropped", col.role)
+    segments = np.stack([np.repeat(src, len(dst), axis=0), np.tile(dst, (len(src), 1))], axis=1)
+    w = None if weights is None else np.asarray(weights, dtype=float).ravel()
+    return LinkSet(prev.layer.name, col.layer.name, segments, "link", col.role, w)
+
+
+def _title(graph: LayerGraph, options: NodeOptions) -> str:
+    if options.title is not None:
+        return options.title
+    return f"{graph.name} · {graph.total_params:,} parameters"
+
+
+def _weight_scale(weights: dict[int, tuple[Any, Any]]) -> float:
+    """The largest |weight| or |bias| shown: the ends of the colour bar."""
+    import numpy as np
+
+    peaks = [float(np.abs(a).max()) for pair in weights.values() for a in pair if a is not None and a.size]
+    return max(peaks + [0.0]) or 1.0
+
+
+def layout_nodes(graph: LayerGraph, options: NodeOptions | None = None) -> Scene:
+    """Lay a model out as columns of neurons and the links between them.
+
+    Args:
+        graph: the layer graph (a chain of layers; nested models are opened).
+        options: the node options (defaults when ``None``).
+
+    Returns:
+        The positioned :class:`~nnviz.scene.Scene`: neurons, links as :class:`~nnviz.scene.LinkSet`
+        arrays, labels (title, captions, neuron labels, ellipses, counts), the legend, and in
+        ``meta`` the legend's and colour bar's places.
+
+    Raises:
+        OptionError: a model that is not a chain, or options that do not fit the model.
+        ReadError: stored weights that do not fit the architecture.
+    """
+    import numpy as np
+
+    options = options or NodeOptions()
+    columns = plan_columns(graph, options)
+    weights = _link_weights(columns, graph) if options.weights else {}
+    title = _title(graph, options)
+    legend = _legend_entries(columns, options.theme)
+    page = next((p for p in (_fit(columns, options, title, legend, bool(weights), s) for s in _SCALES)
+                 if p.fits or options.figsize is None), None)
+    if page is None:  # nothing fits the requested size: draw at the smallest fonts, on a larger page
+        page = _fit(columns, options, title, legend, bool(weights), _SCALES[-1])
+    out = _Emitter(page, options)
+    points = [np.array(out.column(i, c, weights.get(i, (None, None))[1]), dtype=float)
+              for i, c in enumerate(columns)]
+    for i in range(1, len(columns)):
+        out.scene.links.append(_links(columns[i - 1], columns[i], points[i - 1], points[i],
+                                      weights.get(i, (None, None))[0]))
+    return _finish(out.scene, page, columns, title, legend, weights, options)
+
+
+def _finish(scene: Scene, page: _Page, columns: list[Column], title: str, legend: list[tuple[str, str]],
+            weights: dict[int, tuple[Any, Any]], options: NodeOptions) -> Scene:
+    """Title, legend and colour bar, and what the renderer needs to know in ``meta``."""
+    f = page.sizes.font
+    scene.title = title
+    if title:
+        scene.labels.append(Label(page.width / 2, _MARGIN, title, page.sizes.title, "center", "top", "title"))
+    scene.legend = legend
+    top = page.height - _MARGIN - page.bottom_h + 10
+    scene.meta.update(style="node", direction=options.direction, pitch=page.pitch, font=f,
+                      font_scale=page.sizes.font / options.theme.font_size, fits=page.fits, dpi=options.dpi,
+                      legend={"x": page.width / 2, "y": top, "rows": page.legend_rows, "font": f},
+                      colorbar=None, columns=[(c.layer.name, c.role, c.n, len(c.shown)) for c in columns])
+    if weights:
+        text, text_w = _colorbar_label(f)
+        y = top + len(page.legend_rows) * 1.6 * f + 12
+        x = (page.width - (text_w + 8 + _COLORBAR_W)) / 2 + text_w + 8
+        scene.labels.append(Label(x - 8, y + 4, text, f, "right", "center", "colorbar"))
+        scene.meta["colorbar"] = {"x": x, "y": y, "w": _COLORBAR_W, "h": 8.0, "vmax": _weight_scale(weights),
+                                  "font": 0.9 * f}
+    return scene

@@ -1,0 +1,245 @@
+"""The matplotlib renderer of node-and-link scenes, and ``draw_nodes`` (the node style of ``nnviz.draw``).
+
+Links go into one :class:`~matplotlib.collections.LineCollection` per kind and
+neurons into one :class:`~matplotlib.collections.EllipseCollection`, so a
+layer pair of 400,000 links costs one artist, not 400,000. The figure is a
+plain :class:`~matplotlib.figure.Figure` on the Agg canvas: no pyplot state,
+except in :func:`pyplot_figure`, which notebooks use so the inline backend
+shows the figure. matplotlib is imported inside the functions, so that
+``import nnviz`` stays light.
+
+>>> from nnviz import load
+>>> d = draw_nodes(load("examples/deepnn.json"))
+>>> [c.get_gid() for c in d.figure.axes[0].collections]
+['nnviz-links', 'nnviz-dropped', 'nnviz-neurons']
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from ..layout.neurons import NodeOptions, layout_nodes
+from .diagram import Diagram
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.colors import Colormap, Normalize
+    from matplotlib.figure import Figure
+
+    from ..graph import LayerGraph
+    from ..scene import Scene
+    from .theme import Theme
+
+__all__ = ["draw_nodes", "render_nodes", "pyplot_figure", "weight_colormap"]
+
+_LINK_ALPHA = {"link": 0.55, "dropped": 0.8}
+_NEURON_EDGE = "#333333"
+
+
+def draw_nodes(graph: "LayerGraph", **options: Any) -> Diagram:
+    """Draw a layer graph as neurons and links.
+
+    Args:
+        graph: the layer graph.
+        **options: the fields of :class:`~nnviz.layout.neurons.NodeOptions`.
+
+    Returns:
+        A :class:`Diagram` (drawn into ``ax`` at once when one is given, else on first use).
+
+    Raises:
+        OptionError: an unknown option or value, or a model the node style cannot draw.
+    """
+    opts = NodeOptions(**options)
+    if opts.ax is not None:
+        opts = replace(opts, figsize=_axes_size(opts.ax))
+        scene = layout_nodes(graph, opts)
+        figure = render_nodes(scene, opts, ax=opts.ax)
+        return Diagram(graph, scene=scene, style="node", figure=figure, dpi=opts.dpi, options=opts)
+    scene = layout_nodes(graph, opts)
+    return Diagram(graph, scene=scene, style="node", render=partial(render_nodes, scene, opts),
+                   dpi=opts.dpi, options=opts)
+
+
+def pyplot_figure(diagram: Diagram) -> "Figure":
+    """Render a node diagram into a new pyplot figure, so a notebook's inline backend shows it."""
+    import matplotlib.pyplot as plt
+
+    scene = diagram.scene
+    figure = plt.figure(figsize=(scene.width / 72, scene.height / 72), dpi=diagram.dpi)
+    return render_nodes(scene, diagram.options, figure=figure)
+
+
+def _axes_size(ax: "Axes") -> tuple[float, float]:
+    """The size of an Axes in inches (the page the layout fills)."""
+    fig_w, fig_h = ax.figure.get_size_inches()
+    box = ax.get_position()
+    return (max(box.width * fig_w, 0.5), max(box.height * fig_h, 0.5))
+
+
+def weight_colormap(theme: "Theme") -> "Colormap":
+    """Negative weights in the theme's negative colour, through near-white at zero, to positive."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list("nnviz-weights", [theme.negative, "#f2f2f2", theme.positive])
+
+
+def render_nodes(scene: "Scene", options: NodeOptions, *, ax: "Axes | None" = None,
+                 figure: "Figure | None" = None) -> "Figure":
+    """Draw a node scene with matplotlib: into ``ax``, into ``figure``, or into a new Agg figure.
+
+    Returns:
+        The Figure drawn into.
+    """
+    from matplotlib.colors import Normalize
+
+    theme = options.theme
+    if ax is None:
+        ax = _page_axes(scene, options, figure)
+    _prepare(ax, scene)
+    bar = scene.meta.get("colorbar")
+    norm = Normalize(-bar["vmax"], bar["vmax"]) if bar else None
+    cmap = weight_colormap(theme)
+    _draw_links(ax, scene, theme, norm, cmap)
+    _draw_neurons(ax, scene, theme, norm, cmap)
+    _draw_labels(ax, scene, theme)
+    _draw_legend(ax, scene, theme)
+    if bar:
+        _draw_colorbar(ax, bar, theme, norm, cmap)
+    return ax.figure
+
+
+def _page_axes(scene: "Scene", options: NodeOptions, figure: "Figure | None") -> "Axes":
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if figure is None:
+        figure = Figure(figsize=(scene.width / 72, scene.height / 72), dpi=options.dpi)
+        FigureCanvasAgg(figure)
+    figure.set_facecolor(options.theme.background)
+    return figure.add_axes((0, 0, 1, 1))
+
+
+def _prepare(ax: "Axes", scene: "Scene") -> None:
+    """One data unit is one point; y grows downwards as in the scene."""
+    ax.set_xlim(0, scene.width)
+    ax.set_ylim(scene.height, 0)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+
+def _draw_links(ax: "Axes", scene: "Scene", theme: "Theme", norm: "Normalize | None", cmap: "Colormap") -> None:
+    import numpy as np
+    from matplotlib.collections import LineCollection
+
+    for kind in ("link", "dropped"):
+        sets = [s for s in scene.links if s.kind == kind and len(s)]
+        if not sets:
+            continue
+        segments = np.concatenate([s.segments for s in sets])
+        colors, widths = _link_style(sets, theme, kind, norm, cmap)
+        lines = LineCollection(segments, colors=colors, linewidths=widths, zorder=1, capstyle="round")
+        lines.set_gid("nnviz-links" if kind == "link" else "nnviz-dropped")
+        ax.add_collection(lines, autolim=False)
+
+
+def _link_style(sets: list, theme: "Theme", kind: str, norm: "Normalize | None",
+                cmap: "Colormap") -> tuple[Any, Any]:
+    """Per-segment RGBA colours and widths: by the target's role, or by weight where weights are drawn."""
+    import numpy as np
+    from matplotlib.colors import to_rgba
+
+    colors, widths = [], []
+    for s in sets:
+        n = len(s)
+        if s.weights is not None and norm is not None:
+            strength = np.clip(np.abs(s.weights) / norm.vmax, 0, 1)
+            rgba = cmap(norm(s.weights))
+            rgba[:, 3] = 0.15 + 0.85 * strength  # faint small weights, solid big ones
+            colors.append(rgba)
+            widths.append(0.3 + 2.2 * strength)
+        else:
+            colors.append(np.tile(to_rgba(theme.role_color(s.role), _LINK_ALPHA[kind]), (n, 1)))
+            widths.append(np.full(n, 0.8))
+    return np.concatenate(colors), np.concatenate(widths)
+
+
+def _draw_neurons(ax: "Axes", scene: "Scene", theme: "Theme", norm: "Normalize | None",
+                  cmap: "Colormap") -> None:
+    import numpy as np
+    from matplotlib.collections import EllipseCollection
+    from matplotlib.colors import to_rgba
+
+    neurons = scene.neurons
+    if not neurons:
+        return
+    diameters = np.array([2 * n.r for n in neurons])
+    role = np.array([to_rgba(theme.role_color(n.role)) for n in neurons])
+    face = role.copy()
+    edge = np.tile(to_rgba(_NEURON_EDGE), (len(neurons), 1))
+    widths = np.full(len(neurons), 0.8)
+    if norm is not None:  # biases fill the circle; the role stays visible as a thick ring
+        has = np.array([n.value is not None for n in neurons])
+        if has.any():
+            face[has] = cmap(norm(np.array([n.value for n in neurons if n.value is not None])))
+            edge[has], widths[has] = role[has], 1.8
+    circles = EllipseCollection(diameters, diameters, np.zeros(len(neurons)), units="xy",
+                                offsets=np.array([(n.x, n.y) for n in neurons]), offset_transform=ax.transData,
+                                facecolors=face, edgecolors=edge, linewidths=widths, zorder=3)
+    circles.set_gid("nnviz-neurons")
+    ax.add_collection(circles, autolim=False)
+
+
+_TEXT_STYLE = {
+    "title": {"fontweight": "bold"},
+    "caption-name": {"fontweight": "bold"},
+    "more": {"fontstyle": "italic", "color_key": "muted"},
+    "ellipsis": {"color_key": "muted"},
+}
+
+
+def _draw_labels(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
+    for label in scene.labels:
+        style = dict(_TEXT_STYLE.get(label.role, {}))
+        color = "#666666" if style.pop("color_key", None) == "muted" else theme.text_color
+        text = ax.text(label.x, label.y, label.text, fontsize=label.size, ha=label.ha, va=label.va,
+                       rotation=label.rotation, color=color, family=theme.font, zorder=4, clip_on=False,
+                       **style)
+        text.set_gid(f"nnviz-{label.role}")
+
+
+def _draw_legend(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
+    from matplotlib.lines import Line2D
+
+    place = scene.meta.get("legend")
+    if not scene.legend or not place:
+        return
+    f = place["font"]
+    for row, indices in enumerate(place["rows"]):
+        entries = [scene.legend[i] for i in indices]
+        handles = [Line2D([], [], ls="", marker="o", markersize=f, markerfacecolor=theme.role_color(role),
+                          markeredgecolor=_NEURON_EDGE, markeredgewidth=0.8) for _, role in entries]
+        legend = ax.legend(handles, [t for t, _ in entries], loc="upper center", ncol=len(entries),
+                           bbox_to_anchor=(place["x"], place["y"] + row * 1.6 * f), bbox_transform=ax.transData,
+                           frameon=False, borderpad=0, borderaxespad=0, handlelength=1.0, handletextpad=0.5,
+                           columnspacing=1.5, prop={"family": theme.font, "size": f},
+                           labelcolor=theme.text_color)
+        ax.add_artist(legend)  # keep every row: ax.legend() replaces the previous one
+
+
+def _draw_colorbar(ax: "Axes", bar: dict, theme: "Theme", norm: "Normalize", cmap: "Colormap") -> None:
+    from matplotlib.cm import ScalarMappable
+
+    fig = ax.figure
+    to_fig = ax.transData + fig.transFigure.inverted()
+    (x0, y0), (x1, y1) = to_fig.transform([(bar["x"], bar["y"] + bar["h"]), (bar["x"] + bar["w"], bar["y"])])
+    cax = fig.add_axes((x0, y0, x1 - x0, y1 - y0))
+    vmax = bar["vmax"]
+    cb = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax, orientation="horizontal",
+                      ticks=[-vmax, 0, vmax])
+    cb.ax.set_xticklabels([f"{-vmax:.2g}", "0", f"{vmax:.2g}"])
+    cb.ax.tick_params(labelsize=bar["font"], length=2, pad=1.5, labelcolor=theme.text_color,
+                      labelfontfamily=theme.font)
+    cb.outline.set_linewidth(0.5)
+    cax.set_gid("nnviz-colorbar")
