@@ -18,6 +18,17 @@ REAL_MODELS = ROOT.parent / "shared" / "real-models"
 EXAMPLES = ROOT / "examples"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--regen", action="store_true", default=False,
+                     help="Rewrite the golden files in tests/golden/ instead of comparing (also NNVIZ_REGEN=1).")
+
+
+@pytest.fixture
+def regen(request) -> bool:
+    """Whether golden files are to be rewritten rather than compared."""
+    return bool(request.config.getoption("--regen")) or os.environ.get("NNVIZ_REGEN") == "1"
+
+
 def pytest_collection_modifyitems(config, items):
     skip_tf = pytest.mark.skip(reason="needs TensorFlow (pip install -e '.[test]')")
     skip_dot = pytest.mark.skip(reason="needs the Graphviz dot program (apt-get install graphviz)")

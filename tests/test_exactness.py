@@ -28,12 +28,13 @@ from typing import Any, Callable
 import pytest
 
 from keras_zoo import (APPLICATIONS, ZOO, build_application, compare, flavor_module, flavor_version,
-                       keras_numbers, nnviz_numbers, source_key)
+                       keras_numbers, nnviz_numbers, source_key, TRUTH_VERSION)
 from truth import cached
 
 import nnviz
 
-pytestmark = pytest.mark.filterwarnings("ignore")  # Keras's "HDF5 is legacy" and friends
+# the zoo builds a Keras 2 style Sequential (input_shape on its first layer) on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`:UserWarning")
 
 REAL_MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "real-models"
 
@@ -82,7 +83,8 @@ def _truth(kind: str, name: str, flavor: str, source: str, models: _OneModel,
 
 def _check(truth: dict, graph: Any, unknown_ok: frozenset[str] = frozenset()) -> None:
     problems = compare(truth["numbers"], nnviz_numbers(graph), unknown_ok)
-    assert not problems, f"{len(problems)} differences from Keras:\n  " + "\n  ".join(problems)
+    shown = problems[:30] + ([f"... and {len(problems) - 30} more"] if len(problems) > 30 else [])
+    assert not problems, f"{len(problems)} differences from Keras:\n  " + "\n  ".join(shown)
 
 
 def _read_written(model: Any, path: Path) -> Any:
@@ -118,7 +120,7 @@ def test_application(app: str, fmt: str, models: _OneModel, tmp_path: Path) -> N
     """A keras.applications model (weights=None) read from to_json(), .keras and .h5."""
     flavor = APPLICATIONS[app]
     build = lambda k: build_application(app)  # noqa: E731
-    truth = _truth("app", app, flavor, "v1", models, build)
+    truth = _truth("app", app, flavor, f"v{TRUTH_VERSION}", models, build)
     if fmt == "json":
         graph = _read_json(truth["json"], tmp_path / f"{app}.json")
     else:

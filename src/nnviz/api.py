@@ -59,4 +59,8 @@ def visualize_nn(model: Any, description: bool = False, figsize: tuple[float, fl
         **options: further ``NodeOptions`` fields (``max_neurons``, ``weights``, ``ax``...).
     """
     diagram = draw(model, style="node", description=description, figsize=figsize, **options)
-    return diagram.figure
+    if options.get("ax") is not None:
+        return diagram.figure
+    from .render.node import pyplot_figure
+
+    return pyplot_figure(diagram)  # a pyplot figure, so a notebook shows it as the recipe's did

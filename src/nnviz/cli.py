@@ -83,6 +83,8 @@ def _size(text: str | None) -> tuple[float, float] | None:
               help="Block style: fold repeated blocks into one group.")
 @click.option("--from", "from_layer", default=None, help="Block style: first layer of the range to draw.")
 @click.option("--to", "to_layer", default=None, help="Block style: last layer of the range to draw.")
+@click.option("--page", type=click.Choice(["a4", "letter", "none"]), default=None,
+              help="Block style: the page to fit, text no smaller than 6 pt (default a4; none: natural size).")
 @click.option("--max-neurons", type=int, default=None, help="Node style: neurons shown per layer before collapsing.")
 @click.option("--weights", is_flag=True, default=None, help="Node style: colour links by the stored weights.")
 @click.option("--weights-file", type=click.Path(path_type=str), default=None,
@@ -107,6 +109,8 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
         opts["expand"] = tuple(expand)
     if show is not None:
         opts["show"] = tuple(s.strip() for s in show.split(",") if s.strip())
+    if opts.get("page") == "none":
+        opts["page"] = None
     out = Path(output) if output else Path(Path(source).name).with_suffix(".svg")
     diagram = draw_fn(source, style=style, weights_file=weights_file, **opts)
     diagram.save(out, dpi=dpi)
@@ -120,7 +124,7 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
                    "synthetic[:classification|:regression][?n=500&features=20&classes=2].")
 @click.option("--target", default=None, help="CSV: the column to predict (default: the last).")
 @click.option("--epochs", type=int, default=50, show_default=True)
-@click.option("--batch-size", type=int, default=32, show_default=True)
+@click.option("--batch-size", type=int, default=None, help="Samples per step (default 32, fewer for small data).")
 @click.option("--validation-split", type=float, default=0.2, show_default=True,
               help="Fraction of the training data held out for validation.")
 @click.option("--test-split", type=float, default=0.2, show_default=True,
@@ -170,6 +174,50 @@ def layers_cmd() -> None:
 
     for name in registered():
         click.echo(name)
+
+
+def _names(text: str | None) -> list[str] | None:
+    """``"svg, png"`` -> ``["svg", "png"]`` (``None`` stays ``None``)."""
+    return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
+
+
+@cli.command("gallery")
+@click.argument("src", type=click.Path(path_type=str))
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=str),
+              help="The gallery folder (made if missing).")
+@click.option("--styles", default=None,
+              help="Comma-separated styles, of block,node (default: every style that suits each model).")
+@click.option("--formats", default="svg,png", show_default=True, help="Comma-separated formats, of svg,png,pdf.")
+@click.option("-j", "--jobs", type=int, default=None, help="Worker processes (default: the CPU count).")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 and name what is stale (for CI).")
+@click.option("--force", is_flag=True, help="Draw every source again, current or not.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.pass_context
+def gallery_cmd(ctx: click.Context, src: str, out: str, styles: str | None, formats: str, jobs: int | None,
+                check: bool, force: bool, progress: bool | None) -> None:
+    """Draw every model in SRC (specs, Keras files) into the gallery OUT, redrawing only what changed.
+
+    A source that cannot be drawn is reported and the rest are drawn; the exit status is then 2.
+    """
+    from .gallery import build
+
+    result = build(src, out, styles=_names(styles), formats=_names(formats) or (), jobs=jobs, check=check,
+                   force=force, progress=progress)
+    for failure in result.failed:
+        click.echo(f"nnviz: error: {failure.message}", err=True)
+        if failure.traceback:  # not an NnvizError: a bug, so show where
+            click.echo(failure.traceback, err=True)
+    if check:
+        for line in result.stale:
+            click.echo(f"stale: {line}")
+        if result.stale:
+            click.echo(f"gallery {out} is stale: run `nnviz gallery {src} -o {out}`")
+        else:
+            click.echo(f"gallery {out} is current ({sum(1 for e in result.entries if e.styles)} models)")
+    else:
+        click.echo(f"gallery {out}: {len(result.rendered)} drawn, {len(result.unchanged)} unchanged, "
+                   f"{len(result.failed)} failed, {len(result.removed)} files removed")
+    ctx.exit(result.exit_code)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -39,6 +39,7 @@ import re
 import sys
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -52,8 +53,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .graph import LayerGraph
     from .render.diagram import Diagram
 
-__all__ = ["build", "GalleryOptions", "GalleryResult", "Entry", "Failure", "find_sources", "suits_node",
-           "STYLES", "FORMATS", "MANIFEST", "INDEX_MD", "INDEX_HTML"]
+__all__ = ["build", "GalleryOptions", "GalleryResult", "Entry", "Failure", "find_sources", "readme_descriptions",
+           "suits_node", "STYLES", "FORMATS", "MANIFEST", "INDEX_MD", "INDEX_HTML"]
 
 STYLES = ("block", "node")
 FORMATS = ("svg", "png", "pdf")
@@ -93,11 +94,13 @@ class GalleryOptions:
 
     styles: tuple[str, ...] | None = None
     formats: tuple[str, ...] = ("svg", "png")
-    thumb_size: tuple[int, int] = (320, 240)
+    thumb_size: tuple[int, int] = (320, 320)
 
     def __post_init__(self) -> None:
         if self.styles is not None:
-            object.__setattr__(self, "styles", _choices("style", self.styles, STYLES))
+            styles = _choices("style", self.styles, STYLES)
+            # every style is what None means (each model in the styles that suit it): one hash for both
+            object.__setattr__(self, "styles", None if styles == STYLES else styles)
         object.__setattr__(self, "formats", _choices("format", self.formats, FORMATS))
         w, h = self.thumb_size
         if not (isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0):
@@ -188,7 +191,7 @@ class GalleryResult:
     Attributes:
         out: the output folder.
         entries: the gallery's contents after the build, sorted by source.
-        rendered: the sources drawn in this build.
+        rendered: the sources read and drawn in this build (in the styles that suit them).
         unchanged: the sources whose outputs were current.
         failed: the sources that could not be drawn.
         removed: the files deleted (their source disappeared or no longer makes them).
@@ -240,6 +243,13 @@ def find_sources(src: str | os.PathLike, *, exclude: str | os.PathLike | None = 
 
     Raises:
         NnvizError: ``src`` is not a folder.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("b.json", "a.keras", "notes.txt", ".hidden.json"):
+    ...     _ = (d / name).write_text("{}")
+    >>> [p.name for p in find_sources(d)]
+    ['a.keras', 'b.json']
     """
     root = Path(src)
     if not root.is_dir():
@@ -319,11 +329,6 @@ class Manifest:
                 "sources": {rel: _entry_json(e) for rel, e in sorted(self.entries.items())}}
         return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
-    @property
-    def files(self) -> set[str]:
-        """Every file this manifest says nnviz made."""
-        return {f for e in self.entries.values() for f in e.files} | set(self.made)
-
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
     data = asdict(entry)
@@ -355,12 +360,11 @@ class Plan:
 
     render: list[Source]
     keep: list[Entry]
-    gone: list[Entry]
     reasons: list[str]
 
 
 def plan(sources: Sequence[Source], manifest: Manifest, out: Path) -> Plan:
-    """Compare the sources with the manifest: what to draw, what to keep, what disappeared.
+    """Compare the sources with the manifest: what to draw and what to keep.
 
     Args:
         sources: the sources found, with their hashes.
@@ -368,9 +372,9 @@ def plan(sources: Sequence[Source], manifest: Manifest, out: Path) -> Plan:
         out: the output folder (to see whether the files are still there).
 
     Returns:
-        The plan, with one line per stale source in ``reasons``.
+        The plan, with one line per stale or vanished source in ``reasons``.
     """
-    result = Plan([], [], [], [])
+    result = Plan([], [], [])
     for source in sources:
         old = manifest.entries.get(source.rel)
         reason = _stale_reason(source, old, out)
@@ -380,9 +384,8 @@ def plan(sources: Sequence[Source], manifest: Manifest, out: Path) -> Plan:
             result.render.append(source)
             result.reasons.append(f"{source.rel}: {reason}")
     present = {s.rel for s in sources}
-    for rel, entry in sorted(manifest.entries.items()):
-        if rel not in present:
-            result.gone.append(entry)
+    for rel in sorted(manifest.entries):
+        if rel not in present:  # its files go in _remove
             result.reasons.append(f"{rel}: removed (its files are still in the gallery)")
     return result
 
@@ -472,18 +475,11 @@ def _render(task: Task, created: list[Path]) -> Entry:
 
     source = task.source
     graph = load(source.path)
-    styles = styles_for(graph, task.options.styles)
-    if not styles:
-        raise NnvizError(f"none of the styles {list(task.options.styles or ())} suits this model",
-                         path=source.path, hint="an MLP suits 'node'; every model suits 'block'")
+    styles = styles_for(graph, task.options.styles)  # none: recorded, so it is not read again
     draw = task.renderer or _default_renderer()
     files: list[str] = []
     for style in styles:
-        diagram = draw(graph, style=style)
-        try:
-            files += _save(diagram, task, style, created)
-        finally:
-            _close(diagram)
+        files += _save(draw(graph, style=style), task, style, created)
     return Entry(source=source.rel, hash=source.hash, slug=source.slug, name=graph.name,
                  description=source.description or graph.description, total_params=graph.total_params,
                  styles=styles, files=tuple(files))
@@ -503,13 +499,11 @@ def _save(diagram: "Diagram", task: Task, style: str, created: list[Path]) -> li
         names.append(f"{stem}.{fmt}")
         _note_new(task.out / names[-1], created)
         diagram.save(task.out / names[-1])
-    png = task.out / f"{stem}.png"
+    kept = task.out / f"{stem}.png"
+    png = kept.read_bytes() if "png" in task.options.formats else _png_bytes(diagram, task.out)
     thumb = task.out / f"{stem}.thumb.png"
     _note_new(thumb, created)
-    if "png" in task.options.formats:
-        write_atomic(thumb, thumbnail(png.read_bytes(), task.options.thumb_size))
-    else:
-        write_atomic(thumb, thumbnail(_png_bytes(diagram, task.out), task.options.thumb_size))
+    write_atomic(thumb, thumbnail(png, task.options.thumb_size))
     return names + [thumb.name]
 
 
@@ -551,15 +545,6 @@ def thumbnail(png: bytes, size: tuple[int, int]) -> bytes:
     return buf.getvalue()
 
 
-def _close(diagram: "Diagram") -> None:
-    """Free the diagram's figure: a long batch must not pile up figures."""
-    figure = getattr(diagram, "_figure", None)
-    if figure is not None and "matplotlib.pyplot" in sys.modules:
-        import matplotlib.pyplot as plt
-
-        plt.close(figure)
-
-
 def run_tasks(tasks: Sequence[Task], *, jobs: int, progress: bool) -> Iterator[Entry | Failure]:
     """Draw the tasks, in ``jobs`` worker processes (in this one when one suffices).
 
@@ -574,17 +559,36 @@ def run_tasks(tasks: Sequence[Task], *, jobs: int, progress: bool) -> Iterator[E
                 yield render_source(task)
                 bar.update()
             return
-        import multiprocessing
-
-        # spawn, not fork: a fork of a process that imported TensorFlow or started threads can hang
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_init_worker) as pool:
-            futures: list[Future] = [pool.submit(render_source, task) for task in tasks]
+        with ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=_init_worker) as pool:
+            futures: dict[Future, Task] = {pool.submit(render_source, task): task for task in tasks}
             for future in as_completed(futures):
-                yield future.result()
+                yield _outcome(future, futures[future])
                 bar.update()
     finally:
         bar.close()
+
+
+def _outcome(future: Future, task: Task) -> Entry | Failure:
+    """A finished future's result; a worker that died (killed, out of memory) fails its source."""
+    try:
+        return future.result()
+    except BrokenProcessPool as err:
+        return Failure(task.source.rel, f"{task.source.path}: the worker process drawing it died ({err})",
+                       traceback.format_exc())
+
+
+def _mp_context() -> Any:
+    """``fork`` where it is safe (workers start at once, modules already imported), else ``spawn``.
+
+    A fork of a process running other threads (TensorFlow starts some) can hang on a lock
+    a vanished thread held, so such processes spawn fresh workers instead.
+    """
+    import multiprocessing
+    import threading
+
+    safe = ("fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+            and threading.active_count() == 1 and "tensorflow" not in sys.modules)
+    return multiprocessing.get_context("fork" if safe else "spawn")
 
 
 def _init_worker() -> None:
@@ -626,7 +630,7 @@ def render_readme(entries: Sequence[Entry], formats: Sequence[str]) -> str:
     """The gallery's ``README.md``: a grid of thumbnails linking full size, then a table of models.
 
     >>> e = Entry("net.json", "h", "net", "Net", "A net.", 4, ("block",), ("net.block.svg", "net.block.thumb.png"))
-    >>> print(render_readme([e], ["svg"]).splitlines()[6])
+    >>> print(render_readme([e], ["svg"]).splitlines()[7])
     | [![Net (block)](net.block.thumb.png)](net.block.svg)<br>**Net**<br>block · 4 params |  |  |
     """
     cells = [_md_cell(e, style, formats) for e in entries for style in e.styles]
@@ -704,7 +708,8 @@ def _html_card(entry: Entry, formats: Sequence[str]) -> str:
 
 
 def index_pages(entries: Sequence[Entry], formats: Sequence[str]) -> dict[str, str]:
-    """The index pages by file name."""
+    """The index pages by file name (models drawn in no style are left out)."""
+    entries = [e for e in entries if e.styles]
     return {INDEX_MD: render_readme(entries, formats), INDEX_HTML: render_html(entries, formats)}
 
 
@@ -728,7 +733,7 @@ def _read_text(path: Path) -> str:
 
 def build(src: str | os.PathLike, out: str | os.PathLike, *, styles: Sequence[str] | None = None,
           formats: Sequence[str] = ("svg", "png"), jobs: int | None = None, check: bool = False,
-          progress: bool | None = None, renderer: Renderer | None = None) -> GalleryResult:
+          progress: bool | None = None, force: bool = False, renderer: Renderer | None = None) -> GalleryResult:
     """Draw every model in ``src`` into the gallery ``out``, redrawing only what changed.
 
     Args:
@@ -742,6 +747,8 @@ def build(src: str | os.PathLike, out: str | os.PathLike, *, styles: Sequence[st
         jobs: worker processes (default the CPU count; 1 draws in this process).
         check: write nothing; ``result.stale`` names what is out of date.
         progress: show a progress bar (default: when stderr is a terminal).
+        force: draw every source again, current or not (after a change to the renderers
+            that kept nnviz's version).
         renderer: the drawing function, with :func:`nnviz.draw`'s signature (default
             ``nnviz.draw``); with ``jobs`` > 1 it must be importable by name.
 
@@ -750,7 +757,7 @@ def build(src: str | os.PathLike, out: str | os.PathLike, *, styles: Sequence[st
         found the gallery stale, else 0.
 
     Raises:
-        OptionError: an unknown style or format, or ``jobs`` < 1.
+        OptionError: an unknown style or format, ``jobs`` < 1, or ``check`` with ``force``.
         NnvizError: ``src`` is missing, the manifest is not nnviz's, or an index page
             in ``out`` was not written by nnviz.
 
@@ -761,11 +768,13 @@ def build(src: str | os.PathLike, out: str | os.PathLike, *, styles: Sequence[st
     """
     options = GalleryOptions(styles=None if styles is None else tuple(styles), formats=tuple(formats))
     jobs = _jobs(jobs)
+    if check and force:
+        raise OptionError("check and force exclude each other: a check writes nothing")
     src_path, out_path = Path(src), Path(out)
     key = options.key(renderer)
     sources = _sources(src_path, out_path, key)
     manifest = read_manifest(out_path)
-    todo = plan(sources, manifest, out_path)
+    todo = plan(sources, Manifest() if force else manifest, out_path)
     result = GalleryResult(out_path, check=check)
     if check:
         return _check(todo, options, key, result)

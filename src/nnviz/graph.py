@@ -47,12 +47,16 @@ class Call:
     """One call of a layer: which tensors it reads, in order.
 
     ``output_shapes`` is filled in by inference; ``None`` entries are unknown.
+    ``arguments`` holds the call's plain (non-tensor) keyword arguments as the config
+    recorded them, e.g. ``{"return_attention_scores": True}``: some change what a
+    call returns, and they belong to the call, not to the layer's config.
     """
 
     layer: str
     index: int
     inputs: tuple[TensorRef, ...]
     output_shapes: tuple[Shape | None, ...] | None = None
+    arguments: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,7 @@ class Cluster:
     w: float
     h: float
     title: str = ""
+    repeat: int = 1  # a repeated group drawn once: how many copies it stands for
 
 
 @dataclass

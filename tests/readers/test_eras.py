@@ -110,3 +110,45 @@ def test_to_json_text_roundtrip_from_file(tmp_path):
     assert g.total_params == 9
     assert g.keras_version == "2.0.9"
     assert g.source == str(p)
+
+
+def _mha_scores_config(keras3: bool) -> dict:
+    q = {"class_name": "InputLayer", "name": "q", "config": {"batch_shape": [None, 5, 8], "name": "q"},
+         "inbound_nodes": []}
+    if keras3:
+        tensor = {"class_name": "__keras_tensor__",
+                  "config": {"shape": [None, 5, 8], "dtype": "float32", "keras_history": ["q", 0, 0]}}
+        node = {"args": [tensor, tensor], "kwargs": {"return_attention_scores": True}}
+    else:
+        node = [["q", 0, 0, {"value": ["q", 0, 0], "return_attention_scores": True}]]
+    mha = {"class_name": "MultiHeadAttention", "name": "mha",
+           "config": {"name": "mha", "num_heads": 2, "key_dim": 3}, "inbound_nodes": [node]}
+    return {"class_name": "Functional", "config": {"name": "m", "layers": [q, mha],
+                                                   "input_layers": [["q", 0, 0]],
+                                                   "output_layers": [["mha", 0, 0], ["mha", 0, 1]]}}
+
+
+def test_plain_call_arguments_are_kept_per_call():
+    # return_attention_scores is a call argument (not config) that adds an output:
+    # both eras record it in the inbound node, and inference gets it with the config
+    for keras3 in (True, False):
+        g = read_model_config(_mha_scores_config(keras3), infer=False)
+        (call,) = g.calls_of("mha")
+        assert call.arguments == {"return_attention_scores": True}
+        assert [r.layer for r in call.inputs] == ["q", "q"]  # the tensor kwarg is an input, not an argument
+
+
+def test_keras_zip_reads_stored_weights_only_for_layers_it_cannot_infer():
+    from nnviz.readers.keras_zip import _needs_stored
+
+    dense = {"module": "keras.layers", "class_name": "Dense",
+             "config": {"name": "d", "units": 2,
+                        "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform",
+                                               "config": {"seed": None}},
+                        "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                                  "config": {"name": "float32"}}}}
+    model = {"class_name": "Sequential", "config": {"name": "s", "layers": [dense]}}
+    assert _needs_stored(model) is False  # initializers and dtype policies are not layers
+    custom = {"class_name": "MyLayer", "module": None, "config": {"name": "c"}}
+    wrapped = {"class_name": "TimeDistributed", "config": {"name": "t", "layer": custom}}
+    assert _needs_stored({"class_name": "Sequential", "config": {"name": "s", "layers": [dense, wrapped]}})

@@ -18,6 +18,23 @@ from .registry import Inferred, UnknownShape, activation_name, lookup
 __all__ = ["infer_graph", "infer_layer", "input_layer_shape", "MODEL_TYPES"]
 
 MODEL_TYPES = ("Sequential", "Functional", "Model")
+
+# What a family function raises on a config it cannot make sense of (a damaged or hostile
+# file): wrong types, missing keys, infinities, nesting. The engine turns them into a
+# ReadError naming the layer; anything else from a family function is a bug.
+FAMILY_ERRORS = (LookupError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError,
+                 AssertionError, StopIteration)
+
+MAX_DIM = 2**31 - 1   # the largest size of one dimension (the spec reader's limit too)
+MAX_PARAMS = 10**12   # the most parameters one layer may have: more is a damaged or hostile file
+# config entries that are sizes: a Keras config with one of them <= 0 or huge is not a model
+_SIZE_KEYS = ("units", "filters", "output_dim", "input_dim", "num_heads", "key_dim", "n", "depth_multiplier")
+
+# Call arguments that change what a call returns. They are recorded per call (not in
+# the layer's config), so the engine hands them to the inference function inside the
+# config it passes, where the family function can read them like any config entry.
+CALL_ARGUMENTS = ("return_attention_scores",)
+
 _QUIET_NOTES: frozenset[str] = frozenset()
 
 
@@ -169,12 +186,14 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
             outputs, layer = _infer_call(layer, call, in_shapes, first, frozen, feed)
             if any(o is None for o in outputs) and graph.recorded_shapes:
                 outputs, layer = _recorded(graph, call, outputs, layer, first, recorded_counts)
+            check_sizes(outputs, layer if first else None)
         except NnvizError as err:
             raise err.with_context(layer=call.layer)
         except UnknownShape:  # pragma: no cover - _infer_call handles it
             raise
         new_layers[call.layer] = layer
-        done[(call.layer, call.index)] = Call(call.layer, call.index, call.inputs, tuple(outputs))
+        done[(call.layer, call.index)] = Call(call.layer, call.index, call.inputs, tuple(outputs),
+                                              arguments=call.arguments)
 
     # layers never called (rare: an InputLayer of a Sequential read from a bare list)
     layers = []
@@ -228,21 +247,25 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
     if fn is None:
         notes.append(f"a class nnviz does not know ({layer.type}): parameters come from its stored weights")
     else:
+        _check_config_sizes(cfg)
         attempts = [in_shapes]
         build = build_input_shapes(cfg) if first else None
         if build is not None and any(s is None for s in in_shapes):
             attempts.append(build)
+        call_cfg = cfg
+        if call.arguments and any(k in call.arguments for k in CALL_ARGUMENTS):
+            call_cfg = {**cfg, **{k: call.arguments[k] for k in CALL_ARGUMENTS if k in call.arguments}}
         for shapes in attempts:
             if any(s is None for s in shapes) or (not shapes and call.inputs):
                 continue
             try:
-                result = fn(cfg, shapes)
+                result = fn(call_cfg, shapes)
                 break
             except UnknownShape:
                 continue
             except ShapeError:
                 raise
-            except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError, AttributeError) as err:
+            except FAMILY_ERRORS as err:
                 raise ReadError(f"{layer.type} config cannot be read ({type(err).__name__}: {err})") from err
         # (when the inputs were unknown, build_config recorded the shapes the layer was
         # really built on, so the outputs computed from them are Keras's, not a guess)
@@ -254,6 +277,50 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
         return outputs, layer
     new = _finish(layer.replace(notes=tuple(notes)), result, frozen, first_outputs=outputs)
     return outputs, new
+
+
+def _check_config_sizes(cfg: Mapping[str, Any]) -> None:
+    for key in _SIZE_KEYS:
+        v = cfg.get(key)
+        if isinstance(v, int) and not isinstance(v, bool) and not 0 < v <= MAX_DIM:
+            raise ShapeError(f"{key} must be a positive integer of at most {MAX_DIM:,}, got {v:,}")
+
+
+def check_sizes(outputs: Sequence[Shape | None], layer: Layer | None = None) -> None:
+    """Refuse absurd sizes: a damaged or hostile file, never a model (one small central check).
+
+    Every dimension of the outputs and of the layer's weights must be an integer in
+    ``0..MAX_DIM``, and one layer may have at most ``MAX_PARAMS`` parameters.
+
+    Raises:
+        ShapeError: naming the size.
+
+    >>> check_sizes([(None, 10)])
+    >>> check_sizes([(None, -3)])
+    Traceback (most recent call last):
+    ...
+    nnviz.errors.ShapeError: an output has the impossible dimension -3
+    """
+    for shape in outputs:
+        if shape is None:
+            continue
+        if not isinstance(shape, (tuple, list)):
+            raise ShapeError(f"an output shape is {shape!r}, not a list of sizes")
+        for d in shape:
+            if d is not None and not _is_size(d):
+                raise ShapeError(f"an output has the impossible dimension {d!r}")
+    if layer is None:
+        return
+    for w in layer.weights:
+        for d in w.shape:
+            if not _is_size(d):
+                raise ShapeError(f"weight {w.name!r} has the impossible dimension {d!r}")
+    if layer.params > MAX_PARAMS:
+        raise ShapeError(f"{layer.params:,} parameters in one layer: more than nnviz believes ({MAX_PARAMS:,})")
+
+
+def _is_size(d: Any) -> bool:
+    return isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIM
 
 
 def _infer_nested(layer: Layer, in_shapes: list[Shape | None], first: bool,

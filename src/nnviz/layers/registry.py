@@ -132,6 +132,7 @@ def conv_output_length(length: int | None, kernel: int, padding: str, stride: in
     >>> conv_output_length(28, 3, "valid", 1), conv_output_length(28, 3, "same", 2)
     (26, 14)
     """
+    _check_window(kernel, stride, dilation)
     if length is None:
         return None
     dilated = kernel + (kernel - 1) * (dilation - 1)
@@ -150,6 +151,14 @@ def conv_output_length(length: int | None, kernel: int, padding: str, stride: in
     return out
 
 
+def _check_window(kernel: int, stride: int, dilation: int) -> None:
+    # Keras refuses these too; a config with them is damaged or hostile, and a kernel of 0
+    # would otherwise give a plausible-looking shape
+    for what, v in (("kernel size", kernel), ("stride", stride), ("dilation rate", dilation)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ShapeError(f"the {what} must be a positive integer, got {v!r}")
+
+
 def deconv_output_length(length: int | None, kernel: int, padding: str, output_padding: int | None,
                          stride: int, dilation: int = 1) -> int | None:
     """Keras's ``deconv_output_length`` for transposed convolutions.
@@ -157,6 +166,7 @@ def deconv_output_length(length: int | None, kernel: int, padding: str, output_p
     >>> deconv_output_length(7, 3, "same", None, 2), deconv_output_length(7, 5, "valid", None, 2)
     (14, 17)
     """
+    _check_window(kernel, stride, dilation)
     if length is None:
         return None
     kernel = kernel + (kernel - 1) * (dilation - 1)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
@@ -101,6 +102,12 @@ class ClusterInfo:
     kind: str = "model"  # model | repeat
     repeat: int = 1
     params: int = 0
+    detail: str = ""  # a second line: what the cluster holds
+
+    @property
+    def caption(self) -> str:
+        """Title and detail on one line."""
+        return f"{self.title} ({self.detail})" if self.detail else self.title
 
 
 @dataclass
@@ -212,8 +219,8 @@ class _Flattener:
             node_id = prefix + layer.name
             if layer.subgraph is not None and _wants_open(node_id, layer.name, self.expand):
                 self.opened[node_id] = layer.subgraph
-                self.clusters[node_id] = ClusterInfo(node_id, _model_title(layer), cluster, "model",
-                                                     1, layer.params)
+                self.clusters[node_id] = ClusterInfo(node_id, layer.name, cluster, "model", 1, layer.params,
+                                                     _model_detail(layer))
                 self.add_graph(layer.subgraph, node_id + "/", node_id)
             else:
                 self.nodes.append(_layer_node(node_id, layer, cluster, len(graph.calls_of(layer.name))))
@@ -240,10 +247,10 @@ class _Flattener:
         return self.target(node_id + "/" + sub.layers[0].name, 0)
 
 
-def _model_title(layer: Layer) -> str:
+def _model_detail(layer: Layer) -> str:
     sub = layer.subgraph
     count = len(sub.layers) if sub is not None else 0
-    return f"{layer.name}: {layer.type}, {count} layers, {layer.params:,} params"
+    return f"{layer.type}, {count} layers, {layer.params:,} params"
 
 
 def flatten(graph: LayerGraph, expand: Sequence[str] = ()) -> View:
@@ -352,6 +359,7 @@ class _Scope:
     """One cluster's blocks in order, with the lookups repeat detection needs."""
 
     def __init__(self, view: View, ids: list[str]) -> None:
+        self.view = view
         self.ids = ids
         self.pos = {n: i for i, n in enumerate(ids)}
         self.preds: dict[str, list[str]] = {n: [] for n in ids}
@@ -383,6 +391,13 @@ class _Scope:
                     return False
                 linked = linked or a <= ib < b
         return linked
+
+    def coherence(self, run: Run) -> int:
+        """How many blocks of the first copy carry the copy's name: alignments that cut
+        between name groups (``conv2_block1_out`` opening ``conv2_block2``) score lower."""
+        nodes = [self.view.nodes[n] for n in self.ids[run.start:run.start + run.period]]
+        label = _copy_label(nodes)
+        return sum(n.label.startswith(label) for n in nodes)
 
     def crossings(self, run: Run) -> int:
         """Distinct blocks read across the run's two ends: fewer means a cleaner cut."""
@@ -424,7 +439,8 @@ def _best_run(scope: _Scope, length: int, period: int, start: int) -> Run | None
         if copies < 2 or copies * period < 3:
             continue
         run = Run(s, period, copies)
-        key = (-copies, scope.crossings(run), shift)
+        light = scope.view.nodes[scope.ids[s]].family in FOLDABLE_FAMILIES  # a copy opening with a BN
+        key = (-copies, scope.crossings(run), -scope.coherence(run), light, shift)
         if best is None or key < best[0]:
             best = (key, run)
     return None if best is None else best[1]
@@ -484,7 +500,9 @@ _TRAIL = re.compile(r"^(.*?)(\d+)$")
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    """Keras's automatic layer name for a class: ``Conv2D`` -> ``conv2d``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _copy_label(nodes: Sequence[Node]) -> str:
@@ -503,20 +521,38 @@ def _copy_label(nodes: Sequence[Node]) -> str:
             counts[key] = counts.get(key, 0) + 1
     good = [p for p, c in counts.items() if c >= 0.6 * len(names) and len(p) >= 3
             and not any(a.startswith(p) for a in auto)]
-    return max(good, key=lambda p: (len(p), p)) if good else nodes[-1].label
+    if good:
+        return max(good, key=lambda p: (len(p), p))
+    first = nodes[0]
+    if first.family not in FOLDABLE_FAMILIES and not _auto_named(first):
+        return first.label
+    return nodes[-1].label
+
+
+def _auto_named(node: Node) -> bool:
+    """Whether a block carries a name Keras made up (``conv2d_12``, ``activation``)."""
+    name = node.id.rsplit("/", 1)[-1]
+    return any(re.fullmatch(re.escape(_snake(t)) + r"(_\d+)?", name) for t in node.types)
 
 
 def run_label(first: str, last: str) -> str:
     """A name for a run of copies from the first and last copy's names.
 
-    >>> run_label("conv3_block2", "conv3_block4"), run_label("mixed9", "mixed10"), run_label("a", "b")
-    ('conv3_block2..4', 'mixed9..10', 'a … b')
+    >>> run_label("conv3_block2", "conv3_block4"), run_label("mixed9", "mixed10")
+    ('conv3_block2..4', 'mixed9..10')
+    >>> run_label("block35_1_ac", "block35_10_ac"), run_label("block4b", "block4d"), run_label("a", "xyz_q")
+    ('block35_1..10_ac', 'block4b..d', 'a … xyz_q')
     """
-    a, b = first, last
-    ma, mb = _TRAIL.match(a), _TRAIL.match(b)
-    if ma and mb and ma.group(1) == mb.group(1):
-        return f"{a}..{mb.group(2)}"
-    return f"{a} … {b}"
+    head = len(os.path.commonprefix([first, last]))
+    while head and first[head - 1].isdigit() and (first[head:head + 1].isdigit() or last[head:head + 1].isdigit()):
+        head -= 1
+    tail = len(os.path.commonprefix([first[head:][::-1], last[head:][::-1]]))
+    while tail and first[len(first) - tail].isdigit():
+        tail -= 1
+    a, b = first[head:len(first) - tail], last[head:len(last) - tail]
+    if head and a and b and len(a) <= 4 and len(b) <= 4 and (a + b).isalnum():
+        return f"{first[:len(first) - tail]}..{b}{first[len(first) - tail:]}"
+    return f"{first} … {last}"
 
 
 def _remap_edges(edges: Iterable[tuple[str, str]], mapping: dict[str, str]) -> list[tuple[str, str]]:
@@ -565,8 +601,8 @@ def collapse_repeats(view: View, *, as_block: bool = False) -> View:
                 del nodes[i]
             continue
         cid = "cluster:" + first[0]
-        clusters[cid] = ClusterInfo(cid, f"{label}  ×{len(run.copies)}  ({params:,} params)", scope,
-                                    "repeat", len(run.copies), params)
+        clusters[cid] = ClusterInfo(cid, f"{label}  ×{len(run.copies)}", scope, "repeat", len(run.copies),
+                                    params, f"{params:,} params")
         for i in first:
             nodes[i] = replace(nodes[i], cluster=cid)
         for copy in run.copies[1:]:
@@ -663,8 +699,8 @@ def _live_counts(ids: list[str], view: View) -> list[int]:
     return out
 
 
-def _segments(ids: list[str], view: View, width: int, max_size: int) -> list[list[str]]:
-    """Split a scope's order at cuts no more than ``width`` tensors wide; big pieces split further."""
+def _pieces(ids: list[str], view: View, width: int) -> list[list[str]]:
+    """Split a scope's order at every cut no more than ``width`` tensors wide."""
     live = _live_counts(ids, view)
     pieces, cur = [], []
     for i, nid in enumerate(ids):
@@ -674,42 +710,90 @@ def _segments(ids: list[str], view: View, width: int, max_size: int) -> list[lis
             cur = []
     if cur:
         pieces.append(cur)
-    out = []
+    return pieces
+
+
+def _merge_at_joins(pieces: list[list[str]], view: View, min_size: int) -> list[list[str]]:
+    """Join consecutive pieces until one ends at a join (a concat, an add) with enough blocks.
+
+    Cells that take two inputs (NASNet) are cut by narrow cuts inside them too; a cell
+    ends where its branches join.
+    """
+    preds: dict[str, int] = {}
+    for _, v in view.edges:
+        preds[v] = preds.get(v, 0) + 1
+    out, cur = [], []
     for piece in pieces:
-        if len(piece) > max_size and width < 4:
-            out += _segments(piece, view, width + 1, max_size)
-        else:
-            out.append(piece)
+        cur += piece
+        if preds.get(cur[-1], 0) > 1 and len(cur) >= min_size:
+            out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
     return out
 
 
+def find_modules(view: View, cid: str | None = None, *, min_size: int = 4,
+                 max_size: int = 40) -> list[list[str]]:
+    """Branching regions between narrow cuts among the blocks of ``cid``: Inception modules, cells.
+
+    Cuts one tensor wide come first; a region bigger than ``max_size`` is cut again
+    at two, three, four tensors (its pieces joined up to the next join).
+    """
+    def split(ids: list[str], width: int) -> list[list[str]]:
+        pieces = _pieces(ids, view, width)
+        if width > 1:
+            pieces = _merge_at_joins(pieces, view, min_size)
+        out = []
+        for piece in pieces:
+            if len(piece) > max_size and width < 4:
+                out += split(piece, width + 1)
+            elif len(piece) >= min_size and _is_branching(piece, view):
+                out.append(piece)
+        return out
+
+    ids = view.scope(cid)
+    return split(ids, 1) if ids else []
+
+
 def _is_branching(piece: list[str], view: View) -> bool:
+    """Whether the blocks are more than a simple chain: a join inside (a block reading two
+    tensors, one maybe from before the piece, as a squeeze-excite multiply does) or a fork."""
     inside = set(piece)
-    inner = [(u, v) for u, v in view.edges if u in inside and v in inside]
-    return len(inner) > len(piece) - 1 or any(
-        sum(1 for u, _ in inner if u == n) > 1 for n in piece)
+    preds: dict[str, set[str]] = {n: set() for n in piece}
+    outs = dict.fromkeys(piece, 0)
+    for u, v in view.edges:
+        if v in inside:
+            preds[v].add(u)
+            if u in inside:
+                outs[u] += 1
+    return any(len(p) > 1 for p in preds.values()) or any(c > 1 for c in outs.values())
 
 
-def fold_modules(view: View, *, min_size: int = 4, max_size: int = 40) -> View:
-    """Fold each branching region between narrow cuts into one ``module`` block."""
+def fold_modules(view: View, limit: int | None = None) -> View:
+    """Fold branching regions (see :func:`find_modules`) into one ``module`` block each.
+
+    Args:
+        view: the view to simplify.
+        limit: fold only this many, the biggest first (``None``: all).
+    """
+    found = [m for cid in [None, *view.clusters] for m in find_modules(view, cid)]
+    found.sort(key=lambda m: -len(m))
+    if limit is not None:
+        found = found[:limit]
+    if not found:
+        return view
     nodes: list[Node] = []
     mapping: dict[str, str] = {}
-    for cid in [None, *view.clusters]:
-        ids = view.scope(cid)
-        for piece in _segments(ids, view, 1, max_size) if ids else []:
-            members = [view.nodes[i] for i in piece]
-            if len(piece) < min_size or not _is_branching(piece, view):
-                continue
-            nodes.append(_module_node(view, members))
-            for m in members:
-                mapping[m.id] = nodes[-1].id
-    if not nodes:
-        return view
+    for piece in found:
+        node = _module_node([view.nodes[i] for i in piece])
+        nodes.append(node)
+        mapping.update(dict.fromkeys(piece, node.id))
     kept = [n for n in view.nodes.values() if n.id not in mapping]
     return view.with_nodes(kept + nodes, _remap_edges(view.edges, mapping))
 
 
-def _module_node(view: View, members: list[Node]) -> Node:
+def _module_node(members: list[Node]) -> Node:
     last = members[-1]
     label = _copy_label(members)
     layers = sum(m.size * m.repeat for m in members)

@@ -61,5 +61,8 @@ def text_size(text: str, size: float) -> tuple[float, float]:
     """
     lines = text.split("\n")
     width = max(_line_width(line) for line in lines) * size * SAFETY
-    height = size if len(lines) == 1 else LINE_SPACING * len(lines) * size
+    if len(lines) > 1:
+        height = LINE_SPACING * len(lines) * size
+    else:  # a subscript under a letter with a descender reaches a little lower
+        height = size * (1.1 if _MATH.match(text) else 1.0)
     return width, height

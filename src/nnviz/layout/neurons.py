@@ -214,6 +214,7 @@ class Column:
         labels: one label per shown neuron ("" for none).
         caption: the caption's first line (the name) and the lines below it.
         more: the "+N more" count of a collapsed column ("" for none).
+        lift: labels sit beside the links that leave each neuron, not on them (hidden columns).
     """
 
     layer: Layer
@@ -226,6 +227,7 @@ class Column:
     labels: list[str]
     caption: tuple[str, str]
     more: str = ""
+    lift: bool = False
 
     @property
     def passive(self) -> bool:
@@ -345,7 +347,8 @@ def plan_columns(graph: LayerGraph, options: NodeOptions) -> list[Column]:
         caption = _caption(layer, n, widths[i - 1] if i else n, last, options.description)
         more = f"+{n - len(shown):,} more" if head is not None and role != "passive" else ""
         columns.append(Column(layer, owner, role, n, shown, head, min(n, options.max_neurons),
-                              _neuron_labels(role, shown, i == 0, last, options), caption, more))
+                              _neuron_labels(role, shown, i == 0, last, options), caption, more,
+                              lift=0 < i < len(chain) - 1))
     return columns
 
 
@@ -419,6 +422,7 @@ class _Arrangement:
     flow_ext: float  # how far the labels reach along the flow, beyond the offset
     offset: float    # distance from the neuron centre to the labels' near edge
     base: float      # half-thickness of the column itself (neurons, ellipsis)
+    more_step: float = 0.0  # how much further along the flow the "+N more" count sits
 
 
 @dataclass
@@ -463,6 +467,27 @@ def _flow_ext(w: float, h: float, direction: str, rotate: bool) -> float:
     return w if direction == "LR" or rotate else h
 
 
+def _lift_centre(ext: float, direction: str) -> float:
+    """Where a lifted label's middle sits across the flow, from its neuron's centre.
+
+    Lifted labels clear the links leaving their neuron: above them (LR), or right of them (TB).
+    """
+    return -(ext / 2 + 1) if direction == "LR" else ext / 2 + 1
+
+
+def _thin(items: list[tuple[float, float, int]]) -> set[int]:
+    """Greedily keep labels that do not overlap across the flow; the "+N more" count (index -1) always stays."""
+    kept: list[tuple[float, float, int]] = []
+    for c, ext, i in sorted(items):
+        if i == -1:  # the count shows: drop the labels it would cover
+            while kept and c - kept[-1][0] < (ext + kept[-1][1]) / 2 + 1:
+                kept.pop()
+            kept.append((c, ext, i))
+        elif not kept or c - kept[-1][0] >= (ext + kept[-1][1]) / 2 + 1:
+            kept.append((c, ext, i))
+    return {i for _, _, i in kept}
+
+
 def _arrange(col: Column, pitch: float, radius: float, sizes: _Sizes, direction: str) -> _Arrangement:
     """Rotate (TB) or thin out a column's labels until none overlaps another at this pitch."""
     dims = _label_sizes(col, sizes.font)
@@ -470,34 +495,38 @@ def _arrange(col: Column, pitch: float, radius: float, sizes: _Sizes, direction:
     rotate = direction == "TB" and user_text and any(w > pitch - 2 for w, _ in dims)
     r = radius * (0.6 if col.passive else 1.0)
     base = max(r, sizes.ellipsis / 2 if col.head is not None else 0.0)
-    more = text_size(col.more, sizes.font) if col.more else None
-    # items along the cross axis: (centre in pitches, extent, index or -1 for "+N more")
-    items = [(col.slot(i) - (col.slots - 1) / 2, _cross_ext(w, h, direction, rotate), i)
-             for i, (w, h) in enumerate(dims) if col.labels[i]]
-    if more is not None:
-        items.append((0.0, _cross_ext(*more, direction, False), -1))
-    kept: list[tuple[float, float, int]] = []
-    for c, ext, i in sorted(items):
-        if i == -1:  # the count always shows: drop the labels it would cover
-            while kept and (c - kept[-1][0]) * pitch < (ext + kept[-1][1]) / 2 + 1:
-                kept.pop()
-            kept.append((c, ext, i))
-        elif not kept or (c - kept[-1][0]) * pitch >= (ext + kept[-1][1]) / 2 + 1:
-            kept.append((c, ext, i))
-    keep_idx = {i for _, _, i in kept}
-    flow_ext = max([_flow_ext(*dims[i], direction, rotate) for i in keep_idx if i >= 0]
-                   + ([_flow_ext(*more, direction, False)] if more else []) + [0.0])
-    return _Arrangement([i in keep_idx for i in range(len(dims))], rotate, flow_ext, base + _PAD, base)
+    # labels across the flow: (middle in points from the column's middle, extent, index)
+    items = []
+    for i, (w, h) in enumerate(dims):
+        if col.labels[i]:
+            ext = _cross_ext(w, h, direction, rotate)
+            mid = (col.slot(i) - (col.slots - 1) / 2) * pitch + (_lift_centre(ext, direction) if col.lift else 0)
+            items.append((mid, ext, i))
+    flows = [_flow_ext(*dims[i], direction, rotate) for _, _, i in items]
+    keep = _thin(items)
+    more_step = 0.0
+    if col.more:
+        mw, mh = text_size(col.more, sizes.font)
+        inline = _thin(items + [(0.0, _cross_ext(mw, mh, direction, False), -1)])
+        if direction == "TB" and len(inline) <= len(keep) and items:
+            # across a TB column the count would push out neuron labels: give it a row of its own
+            more_step = max(flows) + 2
+        else:
+            keep = inline
+        flows.append(more_step + _flow_ext(mw, mh, direction, False))
+    flow_ext = max([f for (_, _, i), f in zip(items, flows) if i in keep] + flows[len(items):] + [0.0])
+    return _Arrangement([i in keep for i in range(len(dims))], rotate, flow_ext, base + _PAD, base, more_step)
 
 
 def _overhang(columns: list[Column], sizes: _Sizes, direction: str) -> float:
     """How far labels and neurons may reach beyond the outermost neuron centres, across the flow."""
-    ext = sizes.radius
+    reach = sizes.radius
     for col in columns:
         for (w, h), t in zip(_label_sizes(col, sizes.font), col.labels):
             if t:
-                ext = max(ext, _cross_ext(w, h, direction, direction == "TB" and not t.startswith("$")) / 2 + 1)
-    return ext
+                ext = _cross_ext(w, h, direction, direction == "TB" and not t.startswith("$"))
+                reach = max(reach, (ext + 1 if col.lift else ext / 2) + 1)
+    return reach
 
 
 def _extents(col: Column, arr: _Arrangement, first: bool) -> tuple[float, float]:
@@ -507,21 +536,27 @@ def _extents(col: Column, arr: _Arrangement, first: bool) -> tuple[float, float]
     return (reach, arr.base) if first else (arr.base, reach)
 
 
-def _min_gap(prev: Column, col: Column, cross_len: float, scale: float) -> float:
-    span = min(max(0.45 * cross_len, 90.0 * scale), 200.0)
-    return span * (0.6 if col.passive else 1.0)
+def _link_span(cross_len: float, scale: float, fixed: bool) -> float:
+    """The shortest run of all-to-all links between columns.
+
+    A page sized to its content keeps links neither stubby nor sprawling next to the columns'
+    height; a fixed page starts from short links and shares out whatever room is left.
+    """
+    if fixed:
+        return 60.0 * scale
+    return min(max(0.45 * cross_len, 90.0), 200.0) * scale
 
 
 def _flows(columns: list[Column], arrs: list[_Arrangement], captions: list[tuple[float, float, float]],
-           direction: str, cross_len: float, scale: float) -> tuple[list[float], float]:
+           direction: str, span: float, scale: float) -> tuple[list[float], float]:
     """Column positions along the flow, as tight as labels, captions and links allow; and the length."""
     half = [(w if direction == "LR" else h) / 2 for w, h, _ in captions]
     ext = [_extents(c, a, i == 0) for i, (c, a) in enumerate(zip(columns, arrs))]
     pos = [max(ext[0][0], half[0])]
     for i in range(1, len(columns)):
-        gap = max(_min_gap(columns[i - 1], columns[i], cross_len, scale),
-                  ext[i - 1][1] + ext[i][0] + 8,
-                  half[i - 1] + half[i] + (12 if direction == "LR" else 8))
+        gap = max(span * (0.6 if columns[i].passive else 1.0),  # one-to-one links need less run
+                  ext[i - 1][1] + ext[i][0] + 8 * scale,
+                  half[i - 1] + half[i] + (12 if direction == "LR" else 8) * scale)
         pos.append(pos[-1] + gap)
     return pos, pos[-1] + max(ext[-1][1], half[-1])
 
@@ -607,7 +642,7 @@ def _fit(columns: list[Column], options: NodeOptions, title: str, legend: list[t
     radius = max(min(sizes.radius, 0.38 * pitch), 0.3)
     cross_len = (slots - 1) * pitch + 2 * over
     arrs = [_arrange(c, pitch, radius, sizes, d) for c in columns]
-    flows, flow_len = _flows(columns, arrs, captions, d, cross_len, scale)
+    flows, flow_len = _flows(columns, arrs, captions, d, _link_span(cross_len, scale, fixed), scale)
     core_cross = band + _CAPTION_GAP + cross_len
     width = 2 * _MARGIN + max(flow_len if d == "LR" else core_cross, others_w)
     if not fixed:
@@ -637,7 +672,8 @@ def _spread(flows: list[float], extra: float) -> list[float]:
 # -- the scene ----------------------------------------------------------------
 
 _ALIGN = {("LR", "up"): ("right", "center"), ("LR", "down"): ("left", "center"),
-          ("TB", "up"): ("center", "bottom"), ("TB", "down"): ("center", "top")}
+          ("TB", "up"): ("center", "bottom"), ("TB", "down"): ("center", "top"),
+          ("LR", "lift"): ("left", "bottom"), ("TB", "lift"): ("left", "top")}
 
 
 class _Emitter:
@@ -675,14 +711,16 @@ class _Emitter:
             value = None if values is None else float(values[k])
             self.scene.neurons.append(Neuron(f"{col.layer.name}/{index}", x, y, r, col.role,
                                              col.layer.name, index, value))
-            if arr.keep[k]:
+            if arr.keep[k] and col.lift:
+                self.label(flow + arr.offset, cross + _lift_centre(0, self.d), col.labels[k], "lift", "neuron")
+            elif arr.keep[k]:
                 self.label(flow + sign * arr.offset, cross, col.labels[k], side, "neuron", rotate=arr.rotate)
         if col.head is not None:
             x, y = self.at(flow, self.centre)
             self.scene.labels.append(Label(x, y, "⋮" if self.d == "LR" else "⋯", page.sizes.ellipsis,
                                            "center", "center", "ellipsis"))
             if col.more:
-                self.label(flow + sign * arr.offset, self.centre, col.more, side, "more")
+                self.label(flow + sign * (arr.offset + arr.more_step), self.centre, col.more, side, "more")
         self.caption(flow, col)
         return points
 

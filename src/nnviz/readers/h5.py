@@ -12,12 +12,16 @@ from typing import Any
 
 from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph, Weight
+from .isolate import batched_loader, run_isolated
 from .keras_config import config_from_json_text, read_model_config
 
-__all__ = ["read_h5", "HDF5_SIGNATURE", "MAX_ATTR_BYTES", "split_attr", "weights_group"]
+__all__ = ["read_h5", "read_dataset", "HDF5_SIGNATURE", "MAX_ATTR_BYTES", "MAX_ARRAY_BYTES", "split_attr",
+           "weights_group"]
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 MAX_ATTR_BYTES = 64 * 1024 * 1024  # the model config of the largest real models is a few MB
+# one weight array loaded on demand; a dataset may declare any shape without storing it
+MAX_ARRAY_BYTES = 2 * 1024 ** 3
 
 _FROZEN_HINTS = ("moving_mean", "moving_variance", "running_mean", "running_std", "running_var")
 
@@ -73,22 +77,55 @@ def _stored_shapes(f: Any, graph_names: dict[str, list[str]] | None = None) -> d
     return stored
 
 
-def _loader(path: Path):
-    def load(name: str) -> list:
-        import h5py
+H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError,
+             UnicodeDecodeError, SystemError, OverflowError)
 
+
+def read_dataset(ds: Any, path: object) -> Any:
+    """A weight dataset as an array, refusing absurd declared sizes before allocating them."""
+    nbytes = int(getattr(ds, "size", 0) or 0) * int(getattr(getattr(ds, "dtype", None), "itemsize", 0) or 0)
+    if nbytes > MAX_ARRAY_BYTES:
+        raise ReadError(f"weight {ds.name!r} would take {nbytes:,} bytes (limit {MAX_ARRAY_BYTES:,})",
+                        path=path)
+    return ds[()]
+
+
+def _load_layer(path: Path, name: str) -> list:
+    import h5py
+
+    try:
         with h5py.File(path, "r") as f:
             grp = weights_group(f)
             if name not in grp:
                 return []
             g = grp[name]
-            return [(w, g[w][()]) for w in split_attr(g, "weight_names") if w in g]
+            return [(w, read_dataset(g[w], path)) for w in split_attr(g, "weight_names") if w in g]
+    except NnvizError:
+        raise
+    except H5_ERRORS as err:
+        raise ReadError(f"the weights of {name!r} cannot be read ({err})", path=path) from err
 
-    return load
+
+def _load_every_layer(path: Path) -> dict[str, Any]:
+    import h5py
+
+    out: dict[str, Any] = {}
+    try:
+        with h5py.File(path, "r") as f:
+            names = split_attr(weights_group(f), "layer_names")
+    except H5_ERRORS as err:
+        raise ReadError(f"the weights cannot be read ({err})", path=path) from err
+    for name in names:
+        try:
+            out[name] = ("ok", _load_layer(path, name))
+        except NnvizError as err:  # one damaged layer spoils only its own weights
+            out[name] = ("error", err.message)
+    return out
 
 
-H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError,
-             UnicodeDecodeError, SystemError, OverflowError)
+def _loader(path: Path):
+    return batched_loader(lambda name: _load_layer(path, name), lambda: _load_every_layer(path),
+                          path.stat().st_size, path)
 
 
 def _read_meta(path: Path) -> tuple[Any, str, dict]:
@@ -119,6 +156,16 @@ def _read_meta(path: Path) -> tuple[Any, str, dict]:
     return config, version, stored
 
 
+def _read_meta_or_error(path: Path) -> tuple[Any, str, dict]:
+    try:
+        return _read_meta(path)
+    except NnvizError:
+        raise
+    except H5_ERRORS as err:
+        # h5py raises many kinds of errors on damaged files; all mean the same to a user
+        raise ReadError(f"cannot read the HDF5 file (truncated or corrupt?): {err}", path=path) from err
+
+
 def read_h5(path: str | Path) -> LayerGraph:
     """Read a Keras model saved as HDF5, without TensorFlow.
 
@@ -132,13 +179,8 @@ def read_h5(path: str | Path) -> LayerGraph:
         ReadError: the file is corrupt, holds weights only, or has no model config.
     """
     path = Path(path)
-    try:
-        config, version, stored = _read_meta(path)
-    except NnvizError:
-        raise
-    except H5_ERRORS as err:
-        # h5py raises many kinds of errors on damaged files; all mean the same to a user
-        raise ReadError(f"cannot read the HDF5 file (truncated or corrupt?): {err}", path=path) from err
+    # in a child process: a damaged file can make the HDF5 library hang or crash
+    config, version, stored = run_isolated(_read_meta_or_error, path, path=path)
     has_weights = bool(stored)
     return read_model_config(config, path=path, keras_version=version, stored=stored,
                              weights_loader=_loader(path) if has_weights else None)

@@ -123,6 +123,10 @@ class _Builder:
         if not isinstance(entry, Mapping):
             raise ReadError(f"a layer entry is {type(entry).__name__}, not an object")
         cls = entry.get("class_name")
+        if isinstance(cls, str) and ">" in cls:
+            # Keras 3 writing legacy .h5 stores a custom class by its registered name,
+            # "Package>ClassName": the layer is what the class is called
+            cls = cls.rpartition(">")[2]
         if not isinstance(cls, str) or not cls:
             raise ReadError("a layer entry has no 'class_name'")
         raw_cfg = entry.get("config")
@@ -229,6 +233,7 @@ class _Builder:
         raw_calls: list[tuple[str, int, list[TensorRef]]] = []
         seen: set[str] = set()
         recorded: dict[TensorRef, tuple] = {}
+        arguments: dict[tuple[str, int], dict[str, Any]] = {}
         for e in cfg["layers"]:
             if not isinstance(e, Mapping):
                 raise ReadError("a layer entry is not an object")
@@ -251,6 +256,7 @@ class _Builder:
             for i, node in enumerate(nodes):
                 refs = _node_refs(node, recorded)
                 raw_calls.append((outer, i, refs))
+                arguments[(outer, i)] = _node_arguments(node)
         by_name = {l.name: l for l in layers}
         n_calls: dict[str, int] = {}
         for lname, _, _ in raw_calls:
@@ -262,7 +268,8 @@ class _Builder:
         for r in all_refs:
             if r.layer not in by_name:
                 raise ReadError(f"refers to a layer {r.layer!r} that the model does not have")
-        calls = [Call(lname, i, tuple(fix(r) for r in refs)) for lname, i, refs in raw_calls]
+        calls = [Call(lname, i, tuple(fix(r) for r in refs), arguments=arguments.get((lname, i)) or None)
+                 for lname, i, refs in raw_calls]
         for c in calls:
             if len(c.inputs) != len(set(c.inputs)) and len(c.inputs) > 1:
                 self.warnings.append(f"{c.layer!r} reads the same tensor twice (a known Keras quirk)")
@@ -372,6 +379,26 @@ def _is_keras_tensor(value: Any) -> bool:
 
 def _to_ref(t: Sequence[Any]) -> TensorRef:
     return TensorRef(str(t[0]), int(t[1]), int(t[2]))
+
+
+def _node_arguments(node: Any) -> dict[str, Any]:
+    """A call's plain keyword arguments (``return_attention_scores``...), tensors left out.
+
+    Keras 3 keeps them in the node's ``kwargs``; Keras 2 / tf.keras repeat them as the
+    fourth item of each inbound entry; Keras 1 records none.
+    """
+    found: list[Any] = []
+    if isinstance(node, dict):
+        found.append(node.get("kwargs"))
+    elif isinstance(node, list):
+        found.extend(e[3] for e in node if isinstance(e, list) and len(e) > 3)
+    out: dict[str, Any] = {}
+    for kwargs in found:
+        if isinstance(kwargs, dict):
+            for k, v in kwargs.items():
+                if isinstance(k, str) and (v is None or isinstance(v, (bool, int, float, str))):
+                    out.setdefault(k, v)
+    return out
 
 
 def _node_refs(node: Any, recorded: dict[TensorRef, tuple] | None = None) -> list[TensorRef]:

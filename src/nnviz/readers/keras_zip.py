@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import zipfile
 import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import ReadError
+from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph, Weight
 from ..layers.names import snake_case
+from .h5 import H5_ERRORS, read_dataset
+from .isolate import batched_loader, run_isolated
 from .keras_config import build_graph, config_from_json_text, read_model_config
 
 __all__ = ["read_keras_zip", "MAX_CONFIG_BYTES", "MAX_WEIGHTS_BYTES"]
@@ -23,6 +26,9 @@ __all__ = ["read_keras_zip", "MAX_CONFIG_BYTES", "MAX_WEIGHTS_BYTES"]
 MAX_CONFIG_BYTES = 64 * 1024 * 1024    # config.json, uncompressed
 MAX_WEIGHTS_BYTES = 4 * 1024 ** 3      # model.weights.h5, uncompressed
 MAX_RATIO = 200                        # a member that inflates more than this is a zip bomb
+
+# what a damaged weights member can raise, from zipfile (bad CRC, bad deflate stream) or h5py
+_WEIGHTS_ERRORS = (*H5_ERRORS, zipfile.BadZipFile, zlib.error, EOFError)
 
 
 def _read_limited(zf: zipfile.ZipFile, member: str, limit: int, path: Path) -> bytes:
@@ -76,7 +82,8 @@ def read_keras_zip(path: str | Path) -> LayerGraph:
         weights_member = names.get("model.weights.h5")
     stored = None
     if weights_member is not None and _needs_stored(config):
-        stored = _stored_from_zip(path, weights_member, config)
+        # in a child process: a damaged weights file can make the HDF5 library hang or crash
+        stored = run_isolated(_stored_from_zip, path, weights_member, config, path=path)
     loader = _loader(path, weights_member, config) if weights_member is not None else None
     return read_model_config(config, path=path, keras_version=version, stored=stored, weights_loader=loader)
 
@@ -86,14 +93,22 @@ def _needs_stored(config: Any) -> bool:
     from ..layers.registry import lookup
 
     def classes(v: Any) -> Iterator[str]:
-        if isinstance(v, dict):
-            if isinstance(v.get("class_name"), str) and "config" in v:
-                yield v["class_name"]
-            for x in v.values():
-                yield from classes(x)
-        elif isinstance(v, list):
+        # layer entries only: walking every {"class_name", "config"} in the config also met
+        # initializers, dtype policies and __keras_tensor__ records, which the registry does
+        # not know, so every .keras file (VGG16: 7 s) had its weights file opened for nothing
+        if isinstance(v, list):
             for x in v:
                 yield from classes(x)
+            return
+        if not isinstance(v, dict) or not isinstance(v.get("class_name"), str):
+            return
+        yield v["class_name"]
+        cfg = v.get("config")
+        if isinstance(cfg, list):  # a bare Keras 1 Sequential list
+            yield from classes(cfg)
+        elif isinstance(cfg, dict):
+            for key in ("layers", "layer", "forward_layer", "backward_layer"):
+                yield from classes(cfg.get(key))
 
     from ..layers.aliases import modernize
     from ..layers.infer import MODEL_TYPES
@@ -107,22 +122,78 @@ def _needs_stored(config: Any) -> bool:
     return False
 
 
+class _StoredMember(io.RawIOBase):
+    """An uncompressed zip member read straight from the archive file, with O(1) seeks.
+
+    HDF5 seeks all over a weights file, and a ``ZipExtFile`` (Python < 3.12) re-reads from
+    the member's start on every backward seek: InceptionResNetV2's .keras took 30 s to
+    read its weight shapes that way, against well under a second from this window.
+    """
+
+    def __init__(self, path: Path, info: zipfile.ZipInfo) -> None:
+        super().__init__()
+        self._fh = open(path, "rb")
+        self._fh.seek(info.header_offset)
+        header = self._fh.read(30)  # the local file header: its name and extra field lengths vary
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            self._fh.close()
+            raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        self._start = info.header_offset + 30 + name_len + extra_len
+        self._size = info.file_size
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self._size - self._pos)
+        if n <= 0:
+            return 0
+        self._fh.seek(self._start + self._pos)
+        data = self._fh.read(n)
+        buffer[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
 def _open_weights(path: Path, member: str):
     import h5py
 
-    zf = zipfile.ZipFile(path)
-    info = zf.getinfo(member)
-    if info.file_size > MAX_WEIGHTS_BYTES:
-        raise ReadError(f"{member} is larger than {MAX_WEIGHTS_BYTES:,} bytes", path=path)
-    if info.compress_type == zipfile.ZIP_STORED:
-        fh: Any = zf.open(member)
-    else:
-        fh = io.BytesIO(_read_limited(zf, member, MAX_WEIGHTS_BYTES, path))
     try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise ReadError("not a readable zip file (truncated or corrupt?)", path=path) from err
+    try:
+        info = zf.getinfo(member)
+        if info.file_size > MAX_WEIGHTS_BYTES:
+            raise ReadError(f"{member} is larger than {MAX_WEIGHTS_BYTES:,} bytes", path=path)
+        if info.compress_type == zipfile.ZIP_STORED:
+            fh: Any = _StoredMember(path, info)
+        else:
+            fh = io.BytesIO(_read_limited(zf, member, MAX_WEIGHTS_BYTES, path))
         return zf, h5py.File(fh, "r")
-    except (OSError, ValueError) as err:
+    except NnvizError:
         zf.close()
-        raise ReadError(f"{member} is not a readable HDF5 file", path=path) from err
+        raise
+    except _WEIGHTS_ERRORS as err:
+        zf.close()
+        raise ReadError(f"{member} is not a readable HDF5 file ({err})", path=path) from err
 
 
 def _layer_groups(group: Any, graph: LayerGraph) -> dict[str, Any]:
@@ -186,25 +257,61 @@ def _stored_from_zip(path: Path, member: str, config: Any) -> dict[tuple[str, ..
                                           for n, ds in _vars(grp)]
 
         visit(f, graph, ())
-    except (OSError, RuntimeError, KeyError, ValueError) as err:
+    except NnvizError:
+        raise
+    except _WEIGHTS_ERRORS as err:
         raise ReadError(f"{member} cannot be read ({err})", path=path) from err
     finally:
-        f.close()
-        zf.close()
+        _close(f, zf)
     return stored
 
 
-def _loader(path: Path, member: str, config: Any):
-    def load(name: str) -> list:
-        zf, f = _open_weights(path, member)
-        try:
-            graph = build_graph(config, path=path)
-            grp = _layer_groups(f, graph).get(name)
-            if grp is None:
-                return []
-            return [(n.rsplit("/", 1)[-1], ds[()]) for n, ds in _vars(grp)]
-        finally:
-            f.close()
-            zf.close()
+def _close(f: Any, zf: zipfile.ZipFile) -> None:
+    # closing a damaged file can raise too; the error that matters was raised already
+    try:
+        f.close()
+    except _WEIGHTS_ERRORS:
+        pass
+    zf.close()
 
-    return load
+
+def _loader(path: Path, member: str, config: Any):
+    return batched_loader(lambda name: _load_layer(path, member, config, name),
+                          lambda: _load_every_layer(path, member, config), path.stat().st_size, path)
+
+
+def _load_every_layer(path: Path, member: str, config: Any) -> dict[str, Any]:
+    zf, f = _open_weights(path, member)
+    out: dict[str, Any] = {}
+    try:
+        graph = build_graph(config, path=path)
+        for name, grp in _layer_groups(f, graph).items():
+            try:
+                out[name] = ("ok", [(n.rsplit("/", 1)[-1], read_dataset(ds, path)) for n, ds in _vars(grp)])
+            except NnvizError as err:  # one damaged layer spoils only its own weights
+                out[name] = ("error", err.message)
+            except _WEIGHTS_ERRORS as err:
+                out[name] = ("error", f"the weights of {name!r} cannot be read ({err})")
+    except NnvizError:
+        raise
+    except _WEIGHTS_ERRORS as err:
+        raise ReadError(f"{member} cannot be read ({err})", path=path) from err
+    finally:
+        _close(f, zf)
+    return out
+
+
+def _load_layer(path: Path, member: str, config: Any, name: str) -> list:
+    zf, f = _open_weights(path, member)
+    try:
+        graph = build_graph(config, path=path)
+        grp = _layer_groups(f, graph).get(name)
+        if grp is None:
+            return []
+        return [(n.rsplit("/", 1)[-1], read_dataset(ds, path)) for n, ds in _vars(grp)]
+    except NnvizError:
+        raise
+    except _WEIGHTS_ERRORS as err:
+        raise ReadError(f"the weights of {name!r} cannot be read ({err})", path=path) from err
+    finally:
+        _close(f, zf)

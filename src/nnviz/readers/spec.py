@@ -117,9 +117,13 @@ def _build(spec: Mapping[str, Any], scope: str, counter: NameCounter, depth: int
             raise ReadError(f"layer #{i + 1} is not an object")
         if "reuse" in entry:
             target = entry["reuse"]
-            if target not in names:
+            if not isinstance(target, str) or target not in names:
                 raise ReadError(f"layer #{i + 1} reuses {target!r}, which is not defined before it")
-            refs = tuple(_parse_ref(r, target) for r in entry.get("inputs", [])) or (previous,)
+            raw = entry.get("inputs") or []
+            raw = [raw] if isinstance(raw, str) else raw
+            if not isinstance(raw, list):
+                raise ReadError("'inputs' must be a list of layer names", layer=target)
+            refs = tuple(_parse_ref(r, target) for r in raw) or (previous,)
             idx = call_count[target]
             call_count[target] = idx + 1
             calls.append(Call(target, idx, refs))

@@ -99,3 +99,19 @@ class Diagram:
 
     def __repr__(self) -> str:
         return f"<Diagram {self.style} of {self.graph.name!r} ({self.engine})>"
+
+
+def _lazy_writer(module: str, name: str) -> Callable[["Diagram", Path, float | None], None]:
+    """A writer imported on first use, so that registering it costs nothing."""
+    def write(diagram: "Diagram", path: Path, dpi: float | None) -> None:
+        import importlib
+
+        getattr(importlib.import_module(module), name)(diagram, path, dpi)
+
+    return write
+
+
+# DOT source and Mermaid flowcharts, for diagrams of either engine
+Diagram.writers.setdefault("dot", _lazy_writer("nnviz.render.dot", "write_dot"))
+Diagram.writers.setdefault("gv", _lazy_writer("nnviz.render.dot", "write_dot"))
+Diagram.writers.setdefault("mmd", _lazy_writer("nnviz.render.mermaid", "write_mermaid"))

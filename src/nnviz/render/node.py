@@ -210,22 +210,23 @@ def _draw_labels(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
 
 
 def _draw_legend(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
+    from matplotlib.legend import Legend
     from matplotlib.lines import Line2D
 
     place = scene.meta.get("legend")
     if not scene.legend or not place:
         return
     f = place["font"]
-    for row, indices in enumerate(place["rows"]):
+    for row, indices in enumerate(place["rows"]):  # one legend per row: the layout packed them
         entries = [scene.legend[i] for i in indices]
         handles = [Line2D([], [], ls="", marker="o", markersize=f, markerfacecolor=theme.role_color(role),
                           markeredgecolor=_NEURON_EDGE, markeredgewidth=0.8) for _, role in entries]
-        legend = ax.legend(handles, [t for t, _ in entries], loc="upper center", ncol=len(entries),
-                           bbox_to_anchor=(place["x"], place["y"] + row * 1.6 * f), bbox_transform=ax.transData,
-                           frameon=False, borderpad=0, borderaxespad=0, handlelength=1.0, handletextpad=0.5,
-                           columnspacing=1.5, prop={"family": theme.font, "size": f},
-                           labelcolor=theme.text_color)
-        ax.add_artist(legend)  # keep every row: ax.legend() replaces the previous one
+        legend = Legend(ax, handles, [t for t, _ in entries], loc="upper center", ncol=len(entries),
+                        bbox_to_anchor=(place["x"], place["y"] + row * 1.6 * f), bbox_transform=ax.transData,
+                        frameon=False, borderpad=0, borderaxespad=0, handlelength=1.0, handletextpad=0.5,
+                        columnspacing=1.5, prop={"family": theme.font, "size": f}, labelcolor=theme.text_color)
+        legend.set_gid("nnviz-legend")
+        ax.add_artist(legend)
 
 
 def _draw_colorbar(ax: "Axes", bar: dict, theme: "Theme", norm: "Normalize", cmap: "Colormap") -> None:

@@ -5,9 +5,12 @@ TensorFlow loads only when training is asked for: ``import nnviz`` never imports
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import sys
 from types import ModuleType
+from typing import Iterator
 
 from ..errors import MissingDependencyError
 
@@ -32,11 +35,34 @@ def require(module: str, *, purpose: str = "training") -> ModuleType:
     >>> require("json").__name__
     'json'
     """
-    if module.split(".")[0] in ("keras", "tensorflow"):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter
+    first_tf = module.split(".")[0] in ("keras", "tensorflow") and "tensorflow" not in sys.modules
     try:
-        return importlib.import_module(module)
+        with _native_stderr_silenced() if first_tf else contextlib.nullcontext():
+            return importlib.import_module(module)
     except ImportError as err:
         missing = (err.name or module).split(".")[0]
         raise MissingDependencyError(f"{purpose} needs {missing}, which is not installed",
                                      hint=INSTALL_HINT) from err
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for a while.
+
+    TensorFlow's C++ start-up logs (oneDNN, CUDA drivers) ignore ``TF_CPP_MIN_LOG_LEVEL`` since
+    TensorFlow 2.18 and would bury the one line the CLI prints; they are written once, at import.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        saved = os.dup(2)
+    except OSError:  # pragma: no cover - no stderr at all
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

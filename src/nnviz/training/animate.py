@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from ..errors import MissingDependencyError, OptionError
+from ..errors import OptionError
 from ..fileio import atomic_path
 from ..graph import LayerGraph
 from .weights import Snapshot, with_weights
@@ -45,40 +45,38 @@ def check_gif_path(path: str | os.PathLike) -> Path:
 
 
 def caption(epoch: int, logs: Mapping[str, float]) -> str:
-    """The text under a frame: ``epoch 12   loss 0.412   accuracy 0.917``.
+    """The text under a frame: the epoch and the training loss and metrics (validation left out).
 
     >>> caption(0, {})
     'before training'
-    >>> caption(3, {"loss": 0.41234, "val_loss": 0.5})
-    'epoch 3   loss 0.412   val_loss 0.5'
+    >>> caption(3, {"accuracy": 0.9167, "loss": 0.41234, "val_loss": 0.5})
+    'epoch 3 · loss 0.412 · accuracy 0.917'
     """
     if epoch == 0:
         return "before training"
-    return "   ".join([f"epoch {epoch}", *(f"{k} {v:.3g}" for k, v in logs.items())])
+    shown = sorted((k for k in logs if not k.startswith("val_")), key=lambda k: k != "loss")
+    return " · ".join([f"epoch {epoch}", *(f"{k} {logs[k]:.3g}" for k in shown)])
 
 
 def render_frame(graph: LayerGraph, weights: Snapshot, *, text: str | None = None,
-                 dpi: float = 80.0) -> "Image.Image":
+                 node_options: Mapping[str, Any] | None = None) -> "Image.Image":
     """Draw the network with these weights as a node-and-link diagram; return it as a PIL image.
 
     Args:
         graph: the layer graph.
         weights: a snapshot: ``{layer name: [(variable path, array), ...]}``.
         text: a caption under the diagram.
-        dpi: the resolution.
+        node_options: further fields of :class:`~nnviz.layout.neurons.NodeOptions` (``dpi``,
+            ``feature_names``, ``output_names``...).
     """
     from PIL import Image
 
-    try:
-        from ..render.node import draw_nodes
-    except ImportError as err:  # the node renderer is a separate part of nnviz
-        raise MissingDependencyError("animations need nnviz's node-and-link renderer (nnviz.render.node), "
-                                     "which this installation lacks") from err
-    diagram = draw_nodes(with_weights(graph, weights), weights=True)
-    fig = diagram.figure
+    from ..render.node import draw_nodes
+
+    diagram = draw_nodes(with_weights(graph, weights), weights=True, **(node_options or {}))
     if text:
-        fig.text(0.5, 0.01, text, ha="center", va="bottom", fontsize=10, family="monospace")
-    return Image.open(io.BytesIO(diagram.to_bytes("png", dpi=dpi))).convert("RGB")
+        diagram.figure.text(0.5, 0.01, text, ha="center", va="bottom", fontsize=9)
+    return Image.open(io.BytesIO(diagram.to_bytes("png"))).convert("RGB")
 
 
 def write_gif(path: str | os.PathLike, frames: Sequence["Image.Image"], *, frame_ms: int = FRAME_MS,
@@ -105,15 +103,18 @@ def write_gif(path: str | os.PathLike, frames: Sequence["Image.Image"], *, frame
 
 
 def write_animation(graph: LayerGraph, snapshots: Sequence[tuple[int, Mapping[str, float], Snapshot]],
-                    path: str | os.PathLike, **options: Any) -> Path:
+                    path: str | os.PathLike, *, node_options: Mapping[str, Any] | None = None,
+                    frame_ms: int = FRAME_MS, last_frame_ms: int = LAST_FRAME_MS) -> Path:
     """Render each ``(epoch, logs, weights)`` snapshot and write them as a GIF.
 
     Args:
         graph: the layer graph of the trained model.
         snapshots: what the training callback recorded.
         path: the ``.gif`` to write.
-        **options: ``frame_ms`` and ``last_frame_ms`` of :func:`write_gif`.
+        node_options: passed to :func:`render_frame`.
+        frame_ms, last_frame_ms: how long each frame, and the last one, shows.
     """
     check_gif_path(path)
-    frames = [render_frame(graph, weights, text=caption(epoch, logs)) for epoch, logs, weights in snapshots]
-    return write_gif(path, frames, **options)
+    frames = [render_frame(graph, weights, text=caption(epoch, logs), node_options=node_options)
+              for epoch, logs, weights in snapshots]
+    return write_gif(path, frames, frame_ms=frame_ms, last_frame_ms=last_frame_ms)

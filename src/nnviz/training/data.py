@@ -271,6 +271,9 @@ def _read_csv(path: Path, *, target: str | None, categorical: str) -> _Raw:
         raise ReadError(f"no column {column!r} in the CSV file", path=path,
                         hint=f"did you mean {close[0]!r}?" if close else f"columns: {', '.join(header)}")
     index = header.index(column)
+    rows = [row for row in rows if row[index].lower() not in _MISSING]  # nothing to learn from
+    if not rows:
+        raise ReadError(f"the column {column!r} has no values", path=path)
     columns = list(zip(*rows))
     y_text = np.asarray(columns[index])
     y_num = _floats(y_text)

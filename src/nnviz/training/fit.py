@@ -8,19 +8,17 @@ final test metrics and a layer graph that carries the trained weights.
 
 Defaults from the output layer (each can be overridden):
 
-=========  ==========================================================  ==========
-output     loss                                                        metrics
-=========  ==========================================================  ==========
-softmax    ``sparse_categorical_crossentropy`` (integer labels) or
-           ``categorical_crossentropy`` (one-hot targets)              accuracy
-sigmoid    ``binary_crossentropy``                                     accuracy
-other      ``mse``                                                     mae
-=========  ==========================================================  ==========
+- softmax: ``sparse_categorical_crossentropy`` for integer labels (``categorical_crossentropy``
+  for one-hot targets), metric ``accuracy``;
+- sigmoid: ``binary_crossentropy``, metric ``accuracy``;
+- anything else: ``mse``, metric ``mae``;
+- always the Adam optimizer with its own learning rate.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import sys
@@ -28,19 +26,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+import numpy as np
+
 from ..errors import NnvizError, OptionError
 from ..fileio import atomic_path
 from ..graph import LayerGraph, TensorRef
 from ..options import check_choice, strict_options
 from ._deps import require
+from .animate import FRAME_MS, LAST_FRAME_MS, check_gif_path, write_animation
 from .data import CATEGORICAL, Dataset, fit_to_model, load_data
 from .weights import snapshot, with_weights
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-__all__ = ["train", "TrainOptions", "TrainingRun", "OutputHead", "output_head", "check_model_path",
-           "MODEL_FORMATS", "STRATEGIES"]
+__all__ = ["train", "TrainOptions", "TrainingRun", "OutputHead", "output_head", "default_loss",
+           "check_model_path", "MODEL_FORMATS", "STRATEGIES"]
 
 MODEL_FORMATS = (".keras", ".h5", ".hdf5")
 STRATEGIES = ("default", "mirrored")
@@ -54,8 +55,9 @@ class TrainOptions:
 
     Attributes:
         epochs: passes over the training split.
-        batch_size: samples per gradient step.
-        loss: a Keras loss name; default from the output layer (see the module's table).
+        batch_size: samples per gradient step (default: Keras's 32, or fewer for small data so that
+            an epoch has about ten steps).
+        loss: a Keras loss name; default from the output layer (see the module's docstring).
         optimizer: a Keras optimizer name.
         learning_rate: the optimizer's learning rate (default: the optimizer's own).
         metrics: Keras metric names; default ``accuracy`` for classes, ``mae`` otherwise.
@@ -71,11 +73,11 @@ class TrainOptions:
         categorical: how CSV text columns become numbers: ``onehot`` or ``ordinal``.
         progress: show a progress bar (``None``: on a terminal, unless ``CI`` is set).
         animate: write a GIF of the weights learning to this path.
-        animate_every: take a frame every this many epochs (default: about 40 frames in all).
+        animate_every: take a frame every this many epochs (default: about 25 frames in all).
     """
 
     epochs: int = 50
-    batch_size: int = 32
+    batch_size: int | None = None
     loss: str | None = None
     optimizer: str = "adam"
     learning_rate: float | None = None
@@ -92,9 +94,8 @@ class TrainOptions:
     animate_every: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size"):
-            _check_positive(name, getattr(self, name))
-        for name in ("patience", "animate_every"):
+        _check_positive("epochs", self.epochs)
+        for name in ("batch_size", "patience", "animate_every"):
             if getattr(self, name) is not None:
                 _check_positive(name, getattr(self, name))
         if self.learning_rate is not None and not self.learning_rate > 0:
@@ -106,8 +107,6 @@ class TrainOptions:
         elif self.metrics is not None:
             object.__setattr__(self, "metrics", tuple(self.metrics))
         if self.animate is not None:
-            from .animate import check_gif_path
-
             check_gif_path(self.animate)
 
 
@@ -136,8 +135,9 @@ def output_head(graph: LayerGraph) -> OutputHead:
         NnvizError: a model with several inputs or outputs, or an output of unknown width.
 
     >>> import nnviz
-    >>> output_head(nnviz.load("examples/deepnn.json"))
-    OutputHead(layer='output', units=1, activation='sigmoid')
+    >>> output_head(nnviz.load({"input_shape": [4], "layers": [{"type": "Dense", "units": 3, "name": "out",
+    ...                                                         "activation": "softmax"}]}))
+    OutputHead(layer='out', units=3, activation='softmax')
     """
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise NnvizError(f"nnviz trains models with one input and one output; {graph.name!r} has "
@@ -212,7 +212,7 @@ class TrainingRun:
         """
         from .plot import history_figure, save_figure
 
-        fig = history_figure(self.history, title=self.graph.name)
+        fig = history_figure(self.history, title=self.graph.name, loss_name=self.loss)
         if path is not None:
             save_figure(fig, path)
         return fig
@@ -220,17 +220,35 @@ class TrainingRun:
     def save(self, path: str | os.PathLike) -> Path:
         """Save the trained model as ``.keras`` (or legacy ``.h5``), atomically."""
         path = check_model_path(path)
-        with atomic_path(path) as tmp:
+        with atomic_path(path) as tmp, _logger_quiet("absl"):  # Keras warns that .h5 is legacy: asked for
             self.model.save(tmp)
         return path
 
-    def animate(self, path: str | os.PathLike, **options: Any) -> Path:
-        """Write the weight snapshots as an animated GIF (see :func:`~nnviz.training.animate.write_animation`)."""
-        from .animate import write_animation
+    def animate(self, path: str | os.PathLike, *, frame_ms: int = FRAME_MS,
+                last_frame_ms: int = LAST_FRAME_MS) -> Path:
+        """Write the weight snapshots as an animated GIF, neurons labelled with the data's names.
 
+        Args:
+            path: the ``.gif`` to write.
+            frame_ms, last_frame_ms: how long each frame, and the last one, shows.
+        """
         if not self.snapshots:
             raise NnvizError("this run took no weight snapshots", hint="train with animate=PATH.gif")
-        return write_animation(self.graph, self.snapshots, path, **options)
+        return write_animation(self.graph, self.snapshots, path, node_options=self.neuron_names(),
+                               frame_ms=frame_ms, last_frame_ms=last_frame_ms)
+
+    def neuron_names(self) -> dict[str, tuple[str, ...]]:
+        """``feature_names`` and ``output_names`` for the node style, where the data's names fit the model.
+
+        Use as ``nnviz.draw(run.graph, style="node", weights=True, **run.neuron_names())``.
+        """
+        head, shape = output_head(self.graph), _input_shape(self.graph)
+        names = {}
+        if shape[1:] == (len(self.data.feature_names),):
+            names["feature_names"] = self.data.feature_names
+        if self.data.class_names is not None and len(self.data.class_names) == head.units:
+            names["output_names"] = self.data.class_names
+        return names
 
     def metrics_text(self) -> str:
         """The test metrics on one line: ``test loss 0.0712, accuracy 0.9667``."""
@@ -265,10 +283,10 @@ def train(source: Any, data: str | os.PathLike = "synthetic", **options: Any) ->
     ['accuracy', 'loss']
     """
     from ..readers.sniff import load
+    from .build import build_model
 
     opts = TrainOptions(**options)
-    tf = require("tensorflow")
-    keras = require("keras")
+    tf, keras = require("tensorflow"), require("keras")
     graph = load(source)
     head = output_head(graph)
     if opts.seed is not None:
@@ -276,23 +294,35 @@ def train(source: Any, data: str | os.PathLike = "synthetic", **options: Any) ->
         tf.config.experimental.enable_op_determinism()
     dataset = _load(data, graph, head, opts)
     with _strategy_scope(tf, opts.strategy):
-        from .build import build_model
-
         model = build_model(graph)
         loss = _compile(keras, model, head, dataset, opts)
-    y_train, y_val, y_test = (_targets(y, loss) for y in (dataset.y_train, dataset.y_val, dataset.y_test))
     recorder = _Recorder(_frame_every(opts)) if opts.animate is not None else None
-    history = model.fit(dataset.x_train, y_train, epochs=opts.epochs, batch_size=opts.batch_size,
-                        validation_data=(dataset.x_val, y_val) if len(dataset.x_val) else None,
-                        callbacks=_callbacks(keras, opts, bool(len(dataset.x_val)), recorder),
-                        shuffle=True, verbose=0)
-    scores = model.evaluate(dataset.x_test, y_test, batch_size=opts.batch_size, verbose=0, return_dict=True)
-    run = TrainingRun(model, {k: [float(v) for v in vals] for k, vals in history.history.items()},
-                      with_weights(graph, snapshot(model)), {k: float(v) for k, v in scores.items()},
-                      dataset, loss, opts.optimizer, recorder.snapshots if recorder else [])
+    history, scores = _fit(tf, keras, model, dataset, [_targets(y, loss, head) for y in
+                                                       (dataset.y_train, dataset.y_val, dataset.y_test)],
+                           opts, recorder)
+    run = TrainingRun(model, history, with_weights(graph, snapshot(model)), scores, dataset, loss,
+                      opts.optimizer, recorder.snapshots if recorder else [])
     if opts.animate is not None:
         run.animate(opts.animate)
     return run
+
+
+def _fit(tf: Any, keras: Any, model: Any, data: Dataset, targets: list, opts: TrainOptions,
+         recorder: _Recorder | None) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Fit on the training split (validating on the validation split), evaluate on the test split.
+
+    Returns:
+        The history per epoch and the test scores, as plain floats.
+    """
+    batch_size = opts.batch_size or _auto_batch_size(len(data.x_train))
+    has_validation = len(data.x_val) > 0
+    train_set = _batches(tf, data.x_train, targets[0], batch_size, seed=opts.seed, shuffle=True)
+    val_set = _batches(tf, data.x_val, targets[1], batch_size) if has_validation else None
+    history = model.fit(train_set, epochs=opts.epochs, validation_data=val_set, shuffle=False, verbose=0,
+                        callbacks=_callbacks(keras, opts, has_validation, recorder))
+    scores = model.evaluate(_batches(tf, data.x_test, targets[2], batch_size), verbose=0, return_dict=True)
+    return ({k: [float(v) for v in values] for k, values in history.history.items()},
+            {k: float(v) for k, v in scores.items()})
 
 
 def _load(data: str | os.PathLike, graph: LayerGraph, head: OutputHead, opts: TrainOptions) -> Dataset:
@@ -308,6 +338,18 @@ def _load(data: str | os.PathLike, graph: LayerGraph, head: OutputHead, opts: Tr
 
 
 @contextlib.contextmanager
+def _logger_quiet(name: str) -> Iterator[None]:
+    """Only errors from the ``logging`` logger ``name`` for a while."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
 def _strategy_scope(tf: Any, strategy: str) -> Iterator[None]:
     """Build and compile under ``tf.distribute.MirroredStrategy`` when asked."""
     if strategy == "mirrored":
@@ -318,7 +360,7 @@ def _strategy_scope(tf: Any, strategy: str) -> Iterator[None]:
 
 
 def default_loss(head: OutputHead, data: Dataset) -> str:
-    """The loss the output layer calls for (see the module's table)."""
+    """The loss the output layer calls for (see the module's docstring)."""
     if head.activation == "softmax":
         return "sparse_categorical_crossentropy" if data.target_width == 1 else "categorical_crossentropy"
     if head.activation == "sigmoid":
@@ -353,12 +395,33 @@ def _optimizer(keras: Any, opts: TrainOptions) -> Any:
     return cls() if opts.learning_rate is None else cls(learning_rate=opts.learning_rate)
 
 
-def _targets(y: Any, loss: str) -> Any:
-    """Targets in the dtype the loss expects (floats, except labels for sparse cross-entropy)."""
-    return y if "sparse" in loss else y.astype("float32")
+def _auto_batch_size(rows: int) -> int:
+    """Keras's 32, or fewer for small data, so that an epoch has about ten steps."""
+    return max(1, min(32, rows // 10))
 
 
-def _frame_every(opts: TrainOptions, frames: int = 40) -> int:
+def _batches(tf: Any, x: Any, y: Any, batch_size: int, *, seed: int | None = None, shuffle: bool = False) -> Any:
+    """A ``tf.data`` pipeline of batches, reshuffled each epoch (seeded) when ``shuffle``.
+
+    Keras's own pipeline for NumPy arrays builds a fresh iterator each epoch, which costs
+    more than a small model's whole epoch; a cached dataset does not.
+    """
+    data = tf.data.Dataset.from_tensor_slices((x, y)).cache()
+    if shuffle:
+        data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(2)
+
+
+def _targets(y: Any, loss: str, head: OutputHead) -> Any:
+    """Targets as the loss expects them: labels for a sparse loss, else floats (labels one-hot)."""
+    if "sparse" in loss:
+        return y
+    if y.ndim == 1 and y.dtype.kind in "iu" and head.units > 1:
+        return np.eye(head.units, dtype="float32")[y]
+    return y.astype("float32")
+
+
+def _frame_every(opts: TrainOptions, frames: int = 25) -> int:
     return opts.animate_every or max(1, math.ceil(opts.epochs / frames))
 
 

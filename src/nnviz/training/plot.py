@@ -30,12 +30,14 @@ def _panels(history: Mapping[str, Sequence[float]]) -> list[str]:
     return (["loss"] if "loss" in history else []) + names
 
 
-def history_figure(history: Mapping[str, Sequence[float]], *, title: str | None = None) -> "Figure":
+def history_figure(history: Mapping[str, Sequence[float]], *, title: str | None = None,
+                   loss_name: str | None = None) -> "Figure":
     """A Figure with the loss and each metric per epoch, for training and validation.
 
     Args:
         history: Keras's ``History.history``: ``{"loss": [...], "val_loss": [...], "accuracy": [...]}``.
         title: a title above the panels (the model's name).
+        loss_name: the loss function, to label the loss axis with.
 
     Returns:
         A matplotlib Figure (made without pyplot, so no window opens).
@@ -47,20 +49,25 @@ def history_figure(history: Mapping[str, Sequence[float]], *, title: str | None 
         raise OptionError("the training history has no loss or metric to plot")
     fig = Figure(figsize=(5.0 * len(names), 4.0), layout="constrained")
     for ax, name in zip(fig.subplots(1, len(names), squeeze=False)[0], names):
-        _panel(ax, name, history[name], history.get(f"val_{name}"))
+        label = loss_name.replace("_", " ") if name == "loss" and loss_name else name
+        _panel(ax, name, label, history[name], history.get(f"val_{name}"))
     if title:
         fig.suptitle(title)
     return fig
 
 
-def _panel(ax: "Axes", name: str, train: Sequence[float], validation: Sequence[float] | None) -> None:
+def _panel(ax: "Axes", name: str, label: str, train: Sequence[float],
+           validation: Sequence[float] | None) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     epochs = range(1, len(train) + 1)
     ax.plot(epochs, train, color=_TRAIN, label="training")
     if validation:
         ax.plot(epochs, validation, color=_VALIDATION, label="validation")
     ax.set_title(name)
     ax.set_xlabel("epoch")
-    ax.set_ylabel(name)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(label)
     ax.grid(True, alpha=0.3)
     ax.legend()
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..graph import LayerGraph
 
-__all__ = ["Snapshot", "snapshot", "with_weights", "layer_arrays"]
+__all__ = ["Snapshot", "snapshot", "with_weights"]
 
 Snapshot = Mapping[str, Union[list, "Snapshot"]]
 
@@ -64,13 +64,3 @@ def _nested(snap: Snapshot, name: str) -> Snapshot:
     entry = snap.get(name)
     return entry if isinstance(entry, Mapping) else {}
 
-
-def layer_arrays(snap: Snapshot) -> dict[str, list[np.ndarray]]:
-    """Just the arrays of every (non-nested) layer: ``{name: [kernel, bias, ...]}``."""
-    out: dict[str, list[np.ndarray]] = {}
-    for name, entry in snap.items():
-        if isinstance(entry, Mapping):
-            out.update(layer_arrays(entry))
-        else:
-            out[name] = [array for _, array in entry]
-    return out

@@ -1,0 +1,788 @@
+"""The block style's layout: a :class:`~nnviz.layout.groups.View` placed on a page as a Scene.
+
+Stages, each a plain function:
+
+1. :func:`candidate_views`: the layer graph as views, from every layer drawn to
+   the most folded (repeats in clusters, repeats as blocks, chains folded,
+   modules folded); ``collapse="auto"`` takes the first that fits the page.
+2. :func:`frame_layout`: each cluster (an opened nested model, one copy of a
+   repeat) is laid out on its own with :func:`~nnviz.layout.layered.layered_layout`,
+   with a *port* node for every tensor that enters or leaves it, and then placed
+   in its parent as one big node: frames never overlap other blocks, and an
+   edge into a cluster enters through its frame at the port.
+3. :func:`fit_page`: the top level is cut into columns (rows for ``LR``) at cuts
+   that few edges cross, as many as make the drawing's aspect nearest the page's,
+   and scaled to fit it; an edge that crosses a cut runs round in a lane.
+4. :func:`compose`: boxes, edges, cluster frames, title and legend as a Scene.
+
+Sizes are in points at the theme's font size; the Scene is scaled at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+from ..graph import LayerGraph, format_shape
+from ..render.theme import FAMILIES
+from ..scene import Box, Cluster, Edge, Label, Scene
+from .groups import (ClusterInfo, Node, View, collapse_repeats, flatten, fold_chains, fold_modules,
+                     select_range)
+from .layered import BlockOptions, Placement, layered_layout
+from .metrics import LINE_SPACING, text_size
+
+__all__ = ["layout_blocks", "block_view", "choose_view", "candidate_views", "block_lines", "line_centers",
+           "legend_entries", "title_lines", "LINE_HEIGHT", "PAD", "LEGEND_SWATCH"]
+
+LINE_HEIGHT = 1.25     # ems between lines on a block (DejaVu Sans is 1.16 ems tall)
+PAD = 0.5              # ems of padding inside a block
+BOLD = 1.08            # bold names are up to 18% wider; text_size already allows 10%
+LEGEND_SWATCH = 1.2    # ems: the colour square in front of a legend entry
+_MAX_LINE = 40         # characters; longer lines are shortened in the middle
+_LINEAR = (None, "linear", "")
+_LEVELS = (("cluster", False), ("cluster", True), ("block", True))
+
+
+# -- text on blocks ------------------------------------------------------------------------
+
+def _short(text: str) -> str:
+    if len(text) <= _MAX_LINE:
+        return text
+    half = (_MAX_LINE - 1) // 2
+    return text[:half] + "…" + text[-half:]
+
+
+def _units_word(node: Node) -> str:
+    return {"convolution": "filters", "embedding": "dims"}.get(node.family, "units")
+
+
+def _type_line(node: Node, show: Sequence[str]) -> str | None:
+    layer = node.layer
+    kind = node.kind
+    parts = []
+    if kind == "repeat":
+        return f"{node.size} layers each" if node.size > 1 else (node.types[0] if node.types else None)
+    if kind == "module":
+        return f"module of {node.size} layers"
+    if kind == "model" and layer is not None and layer.subgraph is not None:
+        return f"{layer.type}, {len(layer.subgraph.layers)} layers" if "type" in show else None
+    if "type" in show:
+        parts.append(" + ".join(node.types) if kind == "chain" else (node.types[0] if node.types else kind))
+    if layer is not None and "units" in show and layer.units is not None:
+        parts.append(f"{layer.units} {_units_word(node)}")
+    if (layer is not None and "activations" in show and layer.activation not in _LINEAR
+            and not (kind == "chain" and layer.activation in node.types)):
+        parts.append(str(layer.activation))
+    if node.calls > 1:
+        parts.append(f"shared, {node.calls} calls")
+    return " · ".join(parts) if parts else None
+
+
+def block_lines(node: Node, options: BlockOptions) -> tuple[str, ...]:
+    """The lines of text on a block, first the name (drawn bold).
+
+    >>> from nnviz.graph import Layer
+    >>> from nnviz.layout.groups import Node
+    >>> layer = Layer("fc", "Dense", units=10, activation="relu", output_shapes=((None, 10),), params=110)
+    >>> block_lines(Node("fc", "layer", "fc", layer, types=("Dense",), shape=(None, 10), params=110),
+    ...             BlockOptions())
+    ('fc', 'Dense · relu', '(None, 10)', '110 params')
+    """
+    show = options.show
+    lines: list[str] = []
+    if "name" in show or node.kind in ("repeat", "module"):
+        lines.append(node.label)
+    type_line = _type_line(node, show)
+    if type_line:
+        lines.append(type_line)
+    if "shapes" in show and (node.shape is not None or node.layer is not None):
+        lines.append(format_shape(node.shape))
+    frozen = " (frozen)" if node.frozen and options.show_trainable else ""
+    if "params" in show and (node.params or frozen):
+        lines.append(f"{node.params:,} params{frozen}")
+    elif frozen:
+        lines.append("frozen")
+    return tuple(_short(line) for line in lines) or (node.label,)
+
+
+def _badge(node: Node) -> str:
+    return f"×{node.repeat}" if node.repeat > 1 else ""
+
+
+def block_size(lines: Sequence[str], badge: str, font_size: float) -> tuple[float, float]:
+    """Width and height of a block with these lines (the first bold) and repeat badge."""
+    widths = [text_size(line, font_size)[0] * (BOLD if i == 0 else 1.0) for i, line in enumerate(lines)]
+    if badge:
+        widths[0] += 2 * (text_size(badge, font_size)[0] * BOLD + font_size)
+    w = max(widths) + 2 * PAD * font_size
+    h = LINE_HEIGHT * font_size * len(lines) + 2 * PAD * font_size
+    return (max(w, 6 * font_size), h)
+
+
+def line_centers(box: Box) -> list[float]:
+    """The y centre of each line of text on a block (the renderer draws them there)."""
+    lh = LINE_HEIGHT * box.font_size
+    top = box.y + (box.h - lh * len(box.lines)) / 2
+    return [top + lh * (i + 0.5) for i in range(len(box.lines))]
+
+
+# -- views ---------------------------------------------------------------------------------
+
+def _base_view(graph: LayerGraph, options: BlockOptions) -> View:
+    view = flatten(graph, options.expand)
+    return select_range(view, options.from_layer, options.to_layer)
+
+
+def candidate_views(graph: LayerGraph, options: BlockOptions) -> Iterator[tuple[str, View]]:
+    """The views to try, least folded first, each with a name for its level.
+
+    Modules are folded after these, as few as it takes (see :func:`block_view`).
+    """
+    view = _base_view(graph, options)
+    collapse = options.collapse
+    if collapse is False or (collapse == "auto" and len(view.nodes) <= options.collapse_threshold):
+        yield "full", view
+        return
+    folded: dict[str, View] = {}
+    for repeats, chains in _LEVELS:
+        if repeats not in folded:
+            folded[repeats] = collapse_repeats(view, as_block=repeats == "block")
+        level = fold_chains(folded[repeats]) if chains else folded[repeats]
+        yield f"repeats-{repeats}" + ("+chains" if chains else ""), level
+
+
+# -- frames: clusters laid out on their own ------------------------------------------------
+
+@dataclass
+class _Frame:
+    """A laid-out cluster (or the whole drawing, ``cid`` None), in abstract (breadth, depth) units."""
+
+    cid: str | None
+    place: Placement
+    keys: list[str]
+    index: dict[str, int]
+    edge_index: dict[tuple, int]
+    children: dict[str, "_Frame"]
+    size: tuple[float, float] = (0.0, 0.0)
+    origin: tuple[float, float] = (0.0, 0.0)  # of the content within the frame
+    title_at: tuple[float, float] = (0.0, 0.0)
+    entry: dict[str, int] = field(default_factory=dict)  # deep source -> port node
+    exit: dict[str, int] = field(default_factory=dict)
+
+    def port_offset(self, port: int) -> float:
+        """Breadth of a port from the frame's centre."""
+        return self.origin[0] + self.place.x[port] - self.size[0] / 2
+
+
+class _Ctx:
+    """What every level of the frame layout shares: the view, sizes and spacing."""
+
+    def __init__(self, view: View, options: BlockOptions, sizes: dict[str, tuple[float, float]]) -> None:
+        self.view = view
+        self.options = options
+        self.lr = options.direction == "LR"
+        self.fs = options.theme.font_size
+        self.sizes = sizes  # node id -> (breadth, depth)
+        self.paths = {nid: [*reversed(view.cluster_chain(nid)), nid] for nid in view.nodes}
+        rank_sep = (3.0 if self.lr else 1.75) * self.fs
+        self.spacing = dict(node_sep=1.4 * self.fs, dummy_sep=0.8 * self.fs, rank_sep=rank_sep)
+
+    def path(self, nid: str) -> list[str]:
+        return self.paths[nid]
+
+    def item_at(self, nid: str, cid: str | None) -> str | None:
+        """The item drawn at level ``cid`` that holds ``nid`` (itself, or a child cluster)."""
+        path = self.paths[nid]
+        if cid is None:
+            return path[0]
+        try:
+            return path[path.index(cid) + 1]
+        except ValueError:
+            return None
+
+
+def _level_edges(ctx: _Ctx, cid: str | None) -> Iterator[tuple[str, str, str, str]]:
+    """The edges of level ``cid`` as (from item, to item, deep source, deep target)."""
+    for u, v in ctx.view.edges:
+        a, b = ctx.item_at(u, cid), ctx.item_at(v, cid)
+        if a is None and b is None:
+            continue
+        if a is not None and a == b and a in ctx.view.clusters:
+            continue  # inside one child cluster: its own layout draws it
+        yield ("in:" + u if a is None else a), ("out:" + u if b is None else b), u, v
+
+
+def _edge_key(a: str, b: str, u: str, frames: dict[str, _Frame]) -> tuple:
+    via = u if (a in frames or b in frames or a.startswith("in:") or b.startswith("out:")) else None
+    return (a, b, via)
+
+
+def frame_layout(ctx: _Ctx, cid: str | None) -> _Frame:
+    """Lay out the items of cluster ``cid`` (blocks, child clusters, ports) in layers."""
+    view = ctx.view
+    items: list[str] = []
+    for nid in view.nodes:
+        item = ctx.item_at(nid, cid)
+        if item is not None and item not in items:
+            items.append(item)
+    children = {c: frame_layout(ctx, c) for c in items if c in view.clusters}
+    level = list(_level_edges(ctx, cid))
+    keys = list(items)
+    for a, b, _, _ in level:
+        for k in (a, b):
+            if (k.startswith("in:") or k.startswith("out:")) and k not in keys:
+                keys.append(k)
+    index = {k: i for i, k in enumerate(keys)}
+    sizes = [children[k].size if k in children else ctx.sizes.get(k, (0.0, 0.0)) for k in keys]
+    specs: list[tuple] = []
+    edge_index: dict[tuple, int] = {}
+    for a, b, u, _ in level:
+        key = _edge_key(a, b, u, children)
+        if key in edge_index:
+            continue
+        out_off = children[a].port_offset(children[a].exit[u]) if a in children else None
+        in_off = children[b].port_offset(children[b].entry[u]) if b in children else None
+        edge_index[key] = len(specs)
+        specs.append((index[a], index[b], out_off, in_off))
+    first = [index[k] for k in keys if k.startswith("in:")]
+    last = [index[k] for k in keys if k.startswith("out:")]
+    place = layered_layout(sizes, specs, first=first, last=last, **ctx.spacing)
+    frame = _Frame(cid, place, keys, index, edge_index, children)
+    frame.entry = {k[3:]: index[k] for k in keys if k.startswith("in:")}
+    frame.exit = {k[4:]: index[k] for k in keys if k.startswith("out:")}
+    if cid is not None:
+        _frame_box(ctx, frame, view.clusters[cid])
+    return frame
+
+
+def _title_spot(ports: list[float], width: float, tw: float, gap: float) -> float:
+    """Where a cluster's title starts: left, else right, else between or after the edges entering."""
+    def free(a: float, b: float) -> bool:
+        return all(not a - gap < x < b + gap for x in ports)
+
+    if free(0.0, tw):
+        return 0.0
+    if tw <= width and free(width - tw, width):
+        return width - tw
+    for x in sorted(ports):
+        if free(x + gap, x + gap + tw):
+            return x + gap
+    return max(ports) + gap
+
+
+def _frame_box(ctx: _Ctx, frame: _Frame, info: ClusterInfo) -> None:
+    """Padding and a title band (two lines) round a cluster's content; the title avoids entering edges."""
+    fs = ctx.fs
+    pad = 0.8 * fs
+    tw = max(text_size(info.title, fs)[0] * BOLD, text_size(info.detail, fs)[0])
+    band = 2 * LINE_HEIGHT * fs + 0.4 * fs
+    cb, cd = frame.place.size
+    if ctx.lr:  # the title sits above the content, across the breadth
+        frame.origin = (pad + band, pad)
+        frame.size = (cb + 2 * pad + band, max(cd, tw) + 2 * pad)
+        frame.title_at = (pad, pad)  # (breadth start, depth start)
+        return
+    start = _title_spot([frame.place.x[p] for p in frame.entry.values()], cb, tw, 0.5 * fs)
+    cb = max(cb, start + tw)
+    frame.origin = (pad, pad + band)
+    frame.size = (cb + 2 * pad, cd + 2 * pad + band)
+    frame.title_at = (pad + start, pad)
+
+
+# -- page: columns and scale ---------------------------------------------------------------
+
+@dataclass
+class _Columns:
+    """The top level cut into columns: where each starts, how it shifts, the lanes between."""
+
+    starts: list[int]
+    shift: list[tuple[float, float]]
+    lanes: list[dict[int, int]]  # per cut: step source node -> lane number
+    lane_gap: float
+    ends: list[float]            # depth at which each column ends (shifted)
+    rights: list[float]          # breadth of each column's far side (shifted)
+    top: float
+    size: tuple[float, float]
+
+    def column_of(self, rank: int) -> int:
+        col = 0
+        for j, s in enumerate(self.starts):
+            if rank >= s:
+                col = j
+        return col
+
+
+def _rank_extents(place: Placement) -> list[tuple[float, float]]:
+    ext = [(float("inf"), float("-inf")) for _ in place.row_top]
+    for v, r in enumerate(place.rank):
+        w = place.sizes[v][0]
+        lo, hi = ext[r]
+        ext[r] = (min(lo, place.x[v] - w / 2), max(hi, place.x[v] + w / 2))
+    return ext
+
+
+def _cut_sources(place: Placement) -> list[set[int]]:
+    """Per gap between layers r and r+1: the nodes whose edges cross it."""
+    cuts: list[set[int]] = [set() for _ in place.row_top]
+    for chain in place.chains:
+        if chain is None:
+            continue
+        for a, b in zip(chain, chain[1:]):
+            lo, hi = (a, b) if place.rank[a] < place.rank[b] else (b, a)
+            for r in range(place.rank[lo], place.rank[hi]):
+                cuts[r].add(lo)
+    return cuts
+
+
+def _choose_starts(place: Placement, k: int, cuts: list[set[int]]) -> list[int]:
+    """First layer of each of ``k`` columns: balanced depth, preferring cuts few edges cross."""
+    ranks = len(place.row_top)
+    ends = [place.row_top[r] + place.row_size[r] for r in range(ranks)]
+    total = ends[-1]
+    starts = [0]
+    for j in range(1, k):
+        target = total * j / k
+        window = total / k * 0.3
+        best = None
+        for r in range(starts[-1], ranks - 1):
+            if abs(ends[r] - target) > window:
+                continue
+            cost = len(cuts[r]) * window * 0.25 + abs(ends[r] - target)
+            if best is None or cost < best[0]:
+                best = (cost, r + 1)
+        if best is None:
+            r = min(range(starts[-1], ranks - 1), key=lambda q: abs(ends[q] - target), default=None)
+            if r is None:
+                break
+            best = (0, r + 1)
+        if best[1] > starts[-1]:
+            starts.append(best[1])
+    return starts
+
+
+def _columns(place: Placement, k: int, cuts: list[set[int]], ext: list[tuple[float, float]],
+             gutter: float, lane_gap: float) -> _Columns:
+    starts = _choose_starts(place, k, cuts) if k > 1 else [0]
+    bounds = starts[1:] + [len(place.row_top)]
+    lanes = [{v: i for i, v in enumerate(sorted(cuts[b - 1], key=lambda v: place.x[v]))}
+             for b in bounds[:-1]]
+    most = max((len(lane) for lane in lanes), default=0)
+    top = (most + 1) * lane_gap if len(starts) > 1 else 0.0
+    shift, ends, rights = [], [], []
+    b = 0.0
+    for j, (s, e) in enumerate(zip(starts, bounds)):
+        lo = min(ext[r][0] for r in range(s, e))
+        hi = max(ext[r][1] for r in range(s, e))
+        shift.append((b - lo, top - place.row_top[s]))
+        ends.append(top + place.row_top[e - 1] + place.row_size[e - 1] - place.row_top[s])
+        rights.append(b + hi - lo)
+        b += hi - lo + gutter + (len(lanes[j]) * lane_gap if j < len(lanes) else 0.0)
+    depth = max(ends) + (top if len(starts) > 1 else 0.0)
+    return _Columns(starts, shift, lanes, lane_gap, ends, rights, top, (rights[-1], depth))
+
+
+def _route_top(place: Placement, e: int, cols: _Columns) -> list[tuple[float, float]]:
+    """An edge of the top level, shifted with its columns, running round between columns."""
+    chain = place.chains[e]
+    if chain is None or len(cols.starts) == 1:
+        v = place.loops[e] if chain is None else chain[0]
+        sb, sd = cols.shift[cols.column_of(place.rank[v])]
+        return [(b + sb, d + sd) for b, d in place.route(e)]
+    flipped = place.flipped[e]
+    pts = place.route(e)
+    nodes = chain
+    if flipped:  # walk downwards, as the layers go
+        pts, nodes = pts[::-1], chain[::-1]
+    bands = _bands(place, pts, [place.rank[v] for v in nodes])
+    out: list[tuple[float, float]] = []
+    prev = 0
+    for (b, d), r in zip(pts, bands):
+        col = cols.column_of(r)
+        sb, sd = cols.shift[col]
+        if out and col != prev:
+            out += _connector(cols, prev, out[-1], b + sb, _node_at(place, nodes, r - 1))
+        out.append((b + sb, d + sd))
+        prev = col
+    return out[::-1] if flipped else out
+
+
+def _bands(place: Placement, pts: list[tuple[float, float]], ranks: list[int]) -> list[int]:
+    lo, hi = min(ranks), max(ranks)
+    out = []
+    for _, d in pts:
+        r = lo
+        while r < hi and d > place.row_top[r] + place.row_size[r] + 1e-6:
+            r += 1
+        out.append(r)
+    return out
+
+
+def _node_at(place: Placement, nodes: list[int], r: int) -> int:
+    for v in nodes:
+        if place.rank[v] == r:
+            return v
+    return nodes[0]
+
+
+def _connector(cols: _Columns, col: int, start: tuple[float, float], to_b: float,
+               src: int) -> list[tuple[float, float]]:
+    """The lane from the foot of column ``col`` round to the head of the next one."""
+    lane = cols.lanes[col].get(src, 0) + 1
+    gap = cols.lane_gap
+    below = cols.ends[col] + lane * gap
+    side = cols.rights[col] + lane * gap
+    above = cols.top - lane * gap
+    return [(start[0], below), (side, below), (side, above), (to_b, above)]
+
+
+# -- composing the scene -------------------------------------------------------------------
+
+@dataclass
+class _Out:
+    """The scene being composed, in abstract units."""
+
+    boxes: list[tuple[Node, float, float, float, float]] = field(default_factory=list)
+    clusters: list[tuple[str, float, float, float, float, tuple[float, float]]] = field(default_factory=list)
+    edges: list[tuple[str, str, list[tuple[float, float]]]] = field(default_factory=list)
+
+
+def _place_frame(ctx: _Ctx, frame: _Frame, origin: tuple[float, float], out: _Out,
+                 offsets: dict[str | None, tuple[float, float]], cols: _Columns | None) -> None:
+    """Boxes and cluster frames of one level, at absolute positions; recurses into clusters."""
+    place = frame.place
+    offsets[frame.cid] = origin
+    for i, key in enumerate(frame.keys):
+        if key.startswith("in:") or key.startswith("out:"):
+            continue
+        w, h = place.sizes[i]
+        b0, d0 = place.x[i] - w / 2, place.top(i)
+        if cols is not None:
+            sb, sd = cols.shift[cols.column_of(place.rank[i])]
+            b0, d0 = b0 + sb, d0 + sd
+        b0, d0 = b0 + origin[0], d0 + origin[1]
+        if key in frame.children:
+            child = frame.children[key]
+            out.clusters.append((key, b0, d0, w, h, (b0 + child.title_at[0], d0 + child.title_at[1])))
+            _place_frame(ctx, child, (b0 + child.origin[0], d0 + child.origin[1]), out, offsets, None)
+        else:
+            out.boxes.append((ctx.view.nodes[key], b0, d0, w, h))
+
+
+def _frames_by_id(frame: _Frame) -> dict[str | None, _Frame]:
+    out = {frame.cid: frame}
+    for child in frame.children.values():
+        out.update(_frames_by_id(child))
+    return out
+
+
+def _piece(frame: _Frame, key: tuple, origin: tuple[float, float],
+           cols: _Columns | None) -> list[tuple[float, float]]:
+    e = frame.edge_index[key]
+    pts = _route_top(frame.place, e, cols) if cols is not None else frame.place.route(e)
+    return [(b + origin[0], d + origin[1]) for b, d in pts]
+
+
+def _deep_route(ctx: _Ctx, frames: dict[str | None, _Frame], offsets: dict, u: str, v: str,
+                cols: _Columns) -> list[tuple[float, float]]:
+    """The whole polyline of a view edge: out of u's clusters, across, into v's."""
+    pu, pv = ctx.path(u)[:-1], ctx.path(v)[:-1]
+    common = 0
+    while common < min(len(pu), len(pv)) and pu[common] == pv[common]:
+        common += 1
+    lca = pu[common - 1] if common else None
+    pts: list[tuple[float, float]] = []
+    for cid in reversed(pu[common:]):  # up and out of u's clusters
+        frame = frames[cid]
+        a = ctx.item_at(u, cid)
+        pts += _piece(frame, (a, "out:" + u, u), offsets[cid], None)
+        pts.append((pts[-1][0], offsets[cid][1] - frame.origin[1] + frame.size[1]) if not ctx.lr
+                   else (pts[-1][0], offsets[cid][1] - frame.origin[1] + frame.size[1]))
+    frame = frames[lca]
+    a, b = ctx.item_at(u, lca), ctx.item_at(v, lca)
+    key = _edge_key(a, b, u, frame.children)
+    pts += _piece(frame, key, offsets[lca], cols if lca is None else None)
+    for cid in pv[common:]:  # down into v's clusters
+        frame = frames[cid]
+        inner = _piece(frame, ("in:" + u, ctx.item_at(v, cid), u), offsets[cid], None)
+        pts += inner
+    return _clean(pts)
+
+
+def _clean(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out = [pts[0]]
+    for p in pts[1:]:
+        if abs(p[0] - out[-1][0]) > 1e-6 or abs(p[1] - out[-1][1]) > 1e-6:
+            out.append(p)
+    return out
+
+
+def legend_entries(view: View, options: BlockOptions) -> list[tuple[str, str]]:
+    """The legend: (text, family) for each colour in use, then frozen and repeated groups."""
+    present = {n.family for n in view.nodes.values()}
+    if view.clusters and any(c.kind == "repeat" for c in view.clusters.values()):
+        present.add("group")
+    entries = [(f, f) for f in FAMILIES if f in present]
+    if options.show_trainable and any(n.frozen for n in view.nodes.values()):
+        entries.append(("frozen", "frozen"))
+    return [("repeated group" if f == "group" else text, f) for text, f in entries]
+
+
+def title_lines(graph: LayerGraph, view: View, options: BlockOptions) -> list[str]:
+    """The title (the model's name unless given) and a line of totals; none for ``title=""``."""
+    if options.title == "":
+        return []
+    title = options.title or graph.name
+    count = sum(1 for _, layer in graph.walk() if layer.subgraph is None)
+    sub = f"{graph.total_params:,} params ({graph.trainable_params:,} trainable) · {count} layers"
+    members = sum(len(n.members) for n in view.nodes.values())
+    if len(view.nodes) < members or len(view.nodes) < len(graph.layers):
+        sub += f" · {len(view.nodes)} blocks shown"
+    return [title, sub]
+
+
+@dataclass
+class _Header:
+    """Title, subtitle and legend above the drawing, in points (x, y)."""
+
+    labels: list[Label]
+    height: float
+    width: float
+
+
+def _header(lines: list[str], legend: list[tuple[str, str]], width: float, fs: float,
+            title_size: float) -> _Header:
+    labels: list[Label] = []
+    y = 0.0
+    widest = 0.0
+    for i, line in enumerate(lines):
+        size = title_size if i == 0 else fs
+        h = LINE_SPACING * size
+        labels.append(Label(0.0, y + h / 2, line, size, ha="left", role="title" if i == 0 else "subtitle"))
+        widest = max(widest, text_size(line, size)[0] * (BOLD if i == 0 else 1.0))
+        y += h
+    if legend:
+        y += 0.4 * fs
+        x, row_h = 0.0, LINE_SPACING * fs * 1.2
+        avail = max(width, widest, 300.0)
+        for text, family in legend:
+            w = LEGEND_SWATCH * fs + 0.4 * fs + text_size(text, fs)[0] + 1.2 * fs
+            if x > 0 and x + w > avail:
+                x, y = 0.0, y + row_h
+            labels.append(Label(x + (LEGEND_SWATCH + 0.4) * fs, y + row_h / 2, text, fs, ha="left",
+                                role=f"legend:{family}"))
+            x += w
+            widest = max(widest, x)
+        y += row_h
+    return _Header(labels, y + (0.8 * fs if labels else 0.0), widest)
+
+
+def _xy(lr: bool, b: float, d: float) -> tuple[float, float]:
+    return (d, b) if lr else (b, d)
+
+
+def _box_xy(lr: bool, b: float, d: float, wb: float, wd: float) -> tuple[float, float, float, float]:
+    return (d, b, wd, wb) if lr else (b, d, wb, wd)
+
+
+@dataclass
+class Composed:
+    """A view laid out: the scene at natural size and whether it fits the page."""
+
+    scene: Scene
+    scale: float
+    fits: bool
+    level: str
+    view: View
+
+
+def _body_xy_size(lr: bool, cols: _Columns) -> tuple[float, float]:
+    return _xy(lr, *cols.size)
+
+
+def fit_page(ctx: _Ctx, top: _Frame, header_for, options: BlockOptions) -> tuple[_Columns, float, _Header]:
+    """Choose the columns and the scale: the largest text that fits the page, fewer columns on a tie."""
+    place = top.place
+    fs = ctx.fs
+    cuts = _cut_sources(place)
+    ext = _rank_extents(place)
+    gutter, lane_gap = 2.0 * fs, 0.9 * fs
+    target = options.target
+    margin = 1.5 * fs
+    ranks = len(place.row_top)
+    best = None
+    for k in range(1, min(ranks, 16) + 1 if target else 2):
+        cols = _columns(place, k, cuts, ext, gutter, lane_gap)
+        bw, bh = _body_xy_size(ctx.lr, cols)
+        header = header_for(bw)
+        w = max(bw, header.width) + 2 * margin
+        h = bh + header.height + 2 * margin
+        if target is None:
+            scale = 1.0
+        elif options.figsize is not None:
+            scale = min(target[0] / w, target[1] / h)
+        else:
+            tw, th = target
+            scale = min(1.0, max(min(tw / w, th / h), min(th / w, tw / h)))
+        if best is None or scale > best[1] * 1.01:
+            best = (cols, scale, header)
+        if target is not None and len(cols.starts) < k:
+            break
+    assert best is not None
+    return best
+
+
+def compose(graph: LayerGraph, view: View, level: str, options: BlockOptions) -> Composed:
+    """Lay out one view and build its scene (scaled to the page)."""
+    theme = options.theme
+    fs = theme.font_size
+    lr = options.direction == "LR"
+    lines = {nid: block_lines(n, options) for nid, n in view.nodes.items()}
+    sizes = {}
+    for nid, n in view.nodes.items():
+        w, h = block_size(lines[nid], _badge(n), fs)
+        sizes[nid] = (h, w) if lr else (w, h)
+    ctx = _Ctx(view, options, sizes)
+    top = frame_layout(ctx, None)
+    legend = legend_entries(view, options)
+    title = title_lines(graph, view, options)
+
+    def header_for(width: float) -> _Header:
+        return _header(title, legend, width, fs, theme.title_size)
+
+    cols, scale, header = fit_page(ctx, top, header_for, options)
+    out = _Out()
+    offsets: dict[str | None, tuple[float, float]] = {}
+    _place_frame(ctx, top, (0.0, 0.0), out, offsets, cols)
+    frames = _frames_by_id(top)
+    for u, v in view.edges:
+        out.edges.append((u, v, _deep_route(ctx, frames, offsets, u, v, cols)))
+    scene = _scene(graph, view, options, out, header, cols, lines, legend)
+    scene.meta["column"] = {nid: cols.column_of(top.place.rank[top.index[ctx.item_at(nid, None)]])
+                            for nid in view.nodes}
+    fits = scale * fs >= options.min_font_size - 1e-9
+    final = max(scale, options.min_font_size / fs) if options.figsize is None else scale
+    return Composed(_scaled(scene, final, options), final, fits, level, view)
+
+
+def _scene(graph: LayerGraph, view: View, options: BlockOptions, out: _Out, header: _Header, cols: _Columns,
+           lines: dict[str, tuple[str, ...]], legend: list[tuple[str, str]]) -> Scene:
+    lr = options.direction == "LR"
+    fs = options.theme.font_size
+    margin = 1.5 * fs
+    bw, bh = _xy(lr, *cols.size)
+    ox, oy = margin, margin + header.height
+    boxes = []
+    for node, b, d, wb, wd in out.boxes:
+        x, y, w, h = _box_xy(lr, b, d, wb, wd)
+        layer = node.layer.name if node.layer is not None and node.kind in ("layer", "model", "chain") else None
+        boxes.append(Box(node.id, x + ox, y + oy, w, h, lines[node.id], node.family, layer, node.frozen,
+                         node.repeat, fs))
+    clusters = []
+    labels = [Label(lb.x + margin, lb.y + margin, lb.text, lb.size, lb.ha, lb.va, lb.role) for lb in header.labels]
+    for cid, b, d, wb, wd, (tb, td) in out.clusters:
+        x, y, w, h = _box_xy(lr, b, d, wb, wd)
+        info = view.clusters[cid]
+        clusters.append(Cluster(cid, x + ox, y + oy, w, h, info.caption, info.repeat))
+        tx, ty = _xy(lr, tb, td)
+        lh = LINE_HEIGHT * fs
+        labels.append(Label(tx + ox, ty + oy + lh / 2, info.title, fs, ha="left", role="cluster"))
+        if info.detail:
+            labels.append(Label(tx + ox, ty + oy + 1.5 * lh, info.detail, fs, ha="left", role="cluster-detail"))
+    edges = [Edge(tuple((x + ox, y + oy) for x, y in (_xy(lr, b, d) for b, d in pts)), u, v)
+             for u, v, pts in out.edges]
+    width = max(bw, header.width) + 2 * margin
+    height = bh + header.height + 2 * margin
+    title = header.labels[0].text if header.labels and header.labels[0].role == "title" else ""
+    meta = {"columns": len(cols.starts), "blocks": len(view.nodes)}
+    return Scene(width, height, title, boxes, [], edges, labels, clusters, legend, meta)
+
+
+def _scaled(scene: Scene, s: float, options: BlockOptions) -> Scene:
+    """The scene with every length and font size multiplied by ``s`` (and centred in a figsize)."""
+    dx = dy = 0.0
+    width, height = scene.width * s, scene.height * s
+    if options.figsize is not None:
+        fw, fh = options.figsize[0] * 72.0, options.figsize[1] * 72.0
+        dx, dy = max(0.0, (fw - width) / 2), max(0.0, (fh - height) / 2)
+        width, height = fw, fh
+
+    def p(x: float, y: float) -> tuple[float, float]:
+        return (x * s + dx, y * s + dy)
+
+    boxes = [Box(b.id, *p(b.x, b.y), b.w * s, b.h * s, b.lines, b.family, b.layer, b.frozen, b.repeat,
+                 b.font_size * s) for b in scene.boxes]
+    clusters = [Cluster(c.id, *p(c.x, c.y), c.w * s, c.h * s, c.title, c.repeat) for c in scene.clusters]
+    labels = [Label(*p(lb.x, lb.y), lb.text, lb.size * s, lb.ha, lb.va, lb.role, lb.rotation)
+              for lb in scene.labels]
+    edges = [Edge(tuple(p(x, y) for x, y in e.points), e.src, e.dst, e.kind, e.weight) for e in scene.edges]
+    meta = dict(scene.meta, scale=s, font_size=options.theme.font_size * s)
+    return Scene(width, height, scene.title, boxes, [], edges, labels, clusters, scene.legend, meta)
+
+
+def block_view(graph: LayerGraph, options: BlockOptions) -> tuple[View, Scene]:
+    """The view drawn and its scene: the least folded view whose text fits the page.
+
+    When folding repeats and chains is not enough, branching modules are folded,
+    the biggest first, as few as it takes (a binary search over how many).
+    """
+    last = None
+    for level, view in candidate_views(graph, options):
+        last = compose(graph, view, level, options)
+        if last.fits or options.target is None:
+            return _done(last)
+    assert last is not None
+    if last.level == "full":
+        return _done(last)
+    base = last.view
+    total = sum(1 for _ in _module_count(base))
+    if not total:
+        return _done(last)
+
+    def attempt(k: int) -> Composed:
+        return compose(graph, fold_modules(base, k), f"{last.level}+modules", options)
+
+    best = attempt(total)
+    if not best.fits:
+        return _done(best)
+    lo, hi = 1, total  # the fewest folded modules that fit lies in [lo, hi]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        trial = attempt(mid)
+        if trial.fits:
+            best, hi = trial, mid
+        else:
+            lo = mid + 1
+    return _done(best)
+
+
+def choose_view(graph: LayerGraph, options: BlockOptions) -> View:
+    """The view to draw; laid out (to see what fits the page) only when there is a choice."""
+    views = candidate_views(graph, options)
+    level, view = next(views)
+    if level == "full":
+        return view
+    return block_view(graph, options)[0]
+
+
+def _module_count(view: View) -> Iterator[list[str]]:
+    from .groups import find_modules
+
+    for cid in [None, *view.clusters]:
+        yield from find_modules(view, cid)
+
+
+def _done(composed: Composed) -> tuple[View, Scene]:
+    composed.scene.meta["level"] = composed.level
+    return composed.view, composed.scene
+
+
+def layout_blocks(graph: LayerGraph, options: BlockOptions | None = None) -> Scene:
+    """Lay out a block diagram of ``graph`` as a Scene in points.
+
+    >>> import nnviz
+    >>> g = nnviz.load({"name": "mlp", "input_shape": [4], "layers": [{"type": "Dense", "units": 3}]})
+    >>> scene = layout_blocks(g)
+    >>> [b.lines[0] for b in scene.boxes], len(scene.edges)
+    (['input', 'dense'], 1)
+    """
+    return block_view(graph, options or BlockOptions())[1]

@@ -1,0 +1,103 @@
+"""Positions from Graphviz's ``dot``: the graphviz engine's layout as a Scene.
+
+``dot -Tjson`` lays out the DOT text that :func:`nnviz.render.dot.to_dot`
+writes; this module reads back where it put blocks, clusters and edges, so
+the graphviz engine's drawing can also be shown by matplotlib (a notebook
+figure, an ``ax``) and checked like the matplotlib engine's scene.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..errors import MissingDependencyError
+from ..scene import Box, Cluster, Edge, Label, Scene
+from .blocks import block_lines, legend_entries
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .groups import View
+    from .layered import BlockOptions
+
+__all__ = ["layout_dot", "run_dot"]
+
+
+def run_dot(source: str, fmt: str = "json") -> bytes:
+    """Run ``dot`` on DOT text.
+
+    Raises:
+        MissingDependencyError: the ``dot`` program is not installed.
+    """
+    import graphviz
+
+    from ..render.block import DOT_INSTALL
+
+    try:
+        return graphviz.pipe("dot", fmt, source.encode("utf-8"))
+    except graphviz.ExecutableNotFound as err:
+        raise MissingDependencyError("the graphviz engine needs the Graphviz 'dot' program",
+                                     hint=DOT_INSTALL) from err
+
+
+def _floats(text: str) -> list[float]:
+    return [float(v) for v in text.split(",")]
+
+
+def _edge_points(pos: str, height: float) -> list[tuple[float, float]]:
+    """dot's spline (``e,x,y p1 p2 ...``) as a polyline through its control points, y down."""
+    end = None
+    pts = []
+    for part in pos.split():
+        if part.startswith("e,"):
+            end = _floats(part[2:])
+        elif part.startswith("s,"):
+            continue
+        else:
+            pts.append(_floats(part))
+    if end is not None:
+        pts.append(end)
+    return [(x, height - y) for x, y in pts]
+
+
+def layout_dot(view: "View", options: "BlockOptions", *, title: list[str] | None = None,
+               columns: dict[str, int] | None = None) -> Scene:
+    """Lay the view out with ``dot`` and return the Scene, in points, y growing downwards.
+
+    Edges between columns run through labelled connectors, which are not blocks: such
+    an edge is drawn from its block to the connector's place.
+    """
+    from ..render.dot import to_dot
+
+    data: dict[str, Any] = json.loads(run_dot(to_dot(view, options, title=title, columns=columns)))
+    x0, y0, x1, y1 = _floats(data["bb"])
+    width, height = x1 - x0, y1 - y0
+    fs = options.theme.font_size
+    boxes, clusters, labels = [], [], []
+    gvid = {}
+    for obj in data.get("objects", []):
+        name = obj.get("name", "")
+        if name.startswith("cluster_"):
+            cx0, cy0, cx1, cy1 = _floats(obj["bb"])
+            cid = name[len("cluster_"):]
+            info = view.clusters.get(cid)
+            clusters.append(Cluster(cid, cx0, height - cy1, cx1 - cx0, cy1 - cy0,
+                                    info.caption if info else "", info.repeat if info else 1))
+            continue
+        node = view.nodes.get(name)
+        if node is None or "pos" not in obj:
+            continue
+        gvid[obj["_gvid"]] = name
+        x, y = _floats(obj["pos"])
+        w, h = float(obj["width"]) * 72.0, float(obj["height"]) * 72.0
+        layer = node.layer.name if node.layer is not None else None
+        boxes.append(Box(name, x - w / 2, height - y - h / 2, w, h, block_lines(node, options), node.family,
+                         layer, node.frozen, node.repeat, fs))
+    edges = []
+    for obj in data.get("edges", []):
+        if "pos" in obj and obj["tail"] in gvid and obj["head"] in gvid:
+            edges.append(Edge(tuple(_edge_points(obj["pos"], height)), gvid[obj["tail"]], gvid[obj["head"]]))
+    for i, line in enumerate(title or []):
+        labels.append(Label(4.0, 4.0 + (i + 0.5) * 1.3 * fs, line, fs, ha="left",
+                            role="title" if i == 0 else "subtitle"))
+    return Scene(width, height, (title or [""])[0], boxes, [], edges, labels, clusters,
+                 legend_entries(view, options), {"engine": "graphviz"})

@@ -1,0 +1,211 @@
+"""Run the HDF5 parts of reading in a child process, bounded in time and memory.
+
+h5py hands files to the HDF5 C library, and a damaged file can make that library loop
+forever (holding the GIL, so no Python timer can stop it), allocate without bound or crash.
+Everything nnviz reads with h5py from a file it was given therefore runs in a forked child:
+the parent waits at most :data:`TIME_LIMIT_S` seconds, the child may use at most
+:data:`MEMORY_LIMIT_BYTES` more memory, and a hang, a crash or exhausted memory becomes a
+:class:`~nnviz.errors.ReadError` naming the file. Forking costs a few milliseconds; nothing is
+imported anew and no code from the file runs in either process.
+
+Where ``fork`` is not available (Windows, macOS where it is unsafe) or ``NNVIZ_ISOLATE=0`` is
+set, the same function runs in-process, with the size limits of the readers but no time bound.
+
+>>> run_isolated(sum, [1, 2, 3], path="x.h5")
+6
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import time
+import traceback
+import warnings
+from typing import Any, Callable, TypeVar
+
+from .. import errors
+from ..errors import NnvizError, ReadError
+
+__all__ = ["run_isolated", "batched_loader", "TIME_LIMIT_S", "MEMORY_LIMIT_BYTES", "BATCH_BYTES",
+           "isolation_available"]
+
+TIME_LIMIT_S = 60.0                 # a real file's metadata reads in well under a second
+MEMORY_LIMIT_BYTES = 4 * 1024 ** 3  # on top of what the process already uses
+BATCH_BYTES = 256 * 1024 ** 2       # a weights file up to this size loads whole, in one child
+
+T = TypeVar("T")
+
+
+def isolation_available() -> bool:
+    """Whether reads run in a child process (Linux with ``fork``, unless ``NNVIZ_ISOLATE=0``)."""
+    return sys.platform.startswith("linux") and os.environ.get("NNVIZ_ISOLATE", "1") != "0"
+
+
+def run_isolated(fn: Callable[..., T], *args: Any, path: object) -> T:
+    """``fn(*args)`` in a forked child process; its result, or its NnvizError, comes back.
+
+    Args:
+        fn: what to run (a closure is fine: a forked child needs no pickling of it).
+        *args: its arguments.
+        path: the file being read, for messages.
+
+    Returns:
+        What ``fn`` returned (it must be picklable).
+
+    Raises:
+        ReadError: ``fn`` raised one, or the child hung, crashed or ran out of memory.
+        RuntimeError: ``fn`` raised an unexpected exception (a bug; its traceback is shown).
+    """
+    if not isolation_available():
+        return _in_process(fn, args, path)
+    import h5py  # noqa: F401 - imported once in this process, not again in every child
+
+    read_fd, write_fd = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a threaded process may deadlock; the child only
+        # runs h5py, and the time limit bounds even that case. A bare fork (not
+        # multiprocessing) also works inside daemonic worker processes.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        try:
+            os.close(read_fd)
+            _child(write_fd, fn, args)
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    reaped = False
+    try:
+        data = _read_all(read_fd, path)
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+        return _answer(data, status, path)
+    finally:
+        os.close(read_fd)
+        if not reaped:
+            _kill(pid)
+
+
+def batched_loader(load_one: Callable[[str], list], load_all: Callable[[], dict[str, Any]],
+                   size: int, path: object) -> Callable[[str], list]:
+    """A lazy weights loader that reads in a child process, at most once for a small file.
+
+    Drawing weights asks for most layers; one child for all of them costs what one costs.
+
+    Args:
+        load_one: ``name -> [(variable, array), ...]`` for one layer.
+        load_all: ``-> {name: ("ok", arrays) | ("error", message)}`` for every layer.
+        size: the size of the weights file in bytes; above :data:`BATCH_BYTES`, layers load one by one.
+        path: the file, for messages.
+    """
+    cache: list[dict[str, Any]] = []
+
+    def load(name: str) -> list:
+        if size > BATCH_BYTES:
+            return run_isolated(load_one, name, path=path)
+        if not cache:
+            cache.append(run_isolated(load_all, path=path))
+        kind, value = cache[0].get(name, ("ok", []))
+        if kind == "error":
+            raise ReadError(value, path=path, layer=name)
+        return list(value)
+
+    return load
+
+
+def _read_all(fd: int, path: object) -> bytes:
+    """Everything the child writes, until it closes the pipe; ReadError past the time limit."""
+    import select
+
+    deadline = time.monotonic() + TIME_LIMIT_S
+    chunks = []
+    while True:
+        left = deadline - time.monotonic()
+        ready = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
+        if not ready:
+            raise ReadError(f"reading it did not finish within {TIME_LIMIT_S:g} s (a damaged HDF5 file can "
+                            "make the HDF5 library loop)", path=path)
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:  # pragma: no cover - already gone
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # pragma: no cover
+        pass
+
+
+def _answer(data: bytes, status: int, path: object) -> Any:
+    try:
+        kind, payload = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - nothing (or half a message) came back: the child died
+        code = os.waitstatus_to_exitcode(status)
+        raise ReadError(f"the HDF5 library crashed reading it (exit status {code}; damaged file?)",
+                        path=path) from None
+    if kind == "ok":
+        return payload
+    if kind == "nnviz":
+        name, message, err_path, layer, hint = payload
+        cls = getattr(errors, name, ReadError)
+        raise cls(message, path=err_path if err_path is not None else path, layer=layer, hint=hint)
+    if kind == "memory":
+        raise ReadError(f"reading it needs more than {MEMORY_LIMIT_BYTES // 2**20:,} MB of memory "
+                        "(damaged file?)", path=path)
+    raise RuntimeError(f"nnviz failed while reading {path} (in a child process):\n{payload}")
+
+
+def _child(fd: int, fn: Callable[..., Any], args: tuple) -> None:
+    """The child's side: run, then write the pickled ``(kind, payload)`` to ``fd``."""
+    try:
+        _limit_memory(MEMORY_LIMIT_BYTES)
+        result: tuple[str, Any] = ("ok", fn(*args))
+    except NnvizError as err:
+        result = ("nnviz", (type(err).__name__, err.message, err.path, err.layer, err.hint))
+    except MemoryError:
+        result = ("memory", None)
+    except BaseException as err:  # noqa: BLE001 - reported to the parent, which raises it
+        result = ("bug", "".join(traceback.format_exception(err)))
+    try:
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        data = pickle.dumps(("memory", None))
+    except Exception as err:  # noqa: BLE001 - e.g. a result that cannot be pickled
+        data = pickle.dumps(("bug", f"the result could not be sent back: {type(err).__name__}: {err}"))
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def _limit_memory(extra: int) -> None:
+    """Cap the child's address space at what it uses now plus ``extra`` bytes."""
+    try:
+        import resource
+
+        with open("/proc/self/status", encoding="ascii") as fh:
+            vm = next((int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:")), None)
+        if vm is None:
+            return
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = vm + extra
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft == resource.RLIM_INFINITY or limit < soft:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):  # pragma: no cover - best effort
+        pass
+
+
+def _in_process(fn: Callable[..., T], args: tuple, path: object) -> T:
+    try:
+        return fn(*args)
+    except MemoryError:
+        raise ReadError("reading it needs more memory than there is (damaged file?)", path=path) from None

@@ -1,0 +1,90 @@
+"""Weights kept apart from the architecture: a ``model.json`` with its ``save_weights()`` file (``--weights-file``).
+
+Two layouts exist, both read with h5py, without TensorFlow:
+
+- legacy (Keras 2 / tf.keras ``save_weights("w.h5")``, or a whole-model ``.h5``): the root
+  (or ``model_weights``) lists ``layer_names``; each layer's group lists ``weight_names``;
+- Keras 3 (``save_weights("m.weights.h5")``; tf.keras 2.13-2.15 wrote the same with
+  ``_layer_checkpoint_dependencies``): ``layers/<snake_case class>/vars/<i>``.
+
+The reading itself is the readers' own (:mod:`nnviz.readers.h5`, :mod:`nnviz.readers.keras_zip`);
+this module only recognises the layout and attaches a lazy loader to the graph.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import NnvizError, ReadError
+from ..graph import LayerGraph
+from .h5 import H5_ERRORS, HDF5_SIGNATURE, read_dataset, weights_group
+from .h5 import _loader as legacy_loader
+from .keras_zip import _layer_groups, _vars
+
+__all__ = ["attach_weights", "weights_layout"]
+
+
+def weights_layout(path: Path) -> str:
+    """Which layout a weights file has: ``legacy`` or ``keras3``.
+
+    Raises:
+        ReadError: the file is missing, not HDF5, or holds no Keras weights.
+    """
+    import h5py
+
+    if not path.is_file():
+        raise ReadError("no such weights file", path=path)
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head != HDF5_SIGNATURE:
+        hint = "draw the .keras file itself" if head.startswith(b"PK") else "give an .h5 or .weights.h5 file"
+        raise ReadError("the weights file is not HDF5", path=path, hint=hint)
+    try:
+        with h5py.File(path, "r") as f:
+            if "layers" in f or "_layer_checkpoint_dependencies" in f:
+                return "keras3"
+            if "layer_names" in weights_group(f).attrs:
+                return "legacy"
+    except H5_ERRORS as err:
+        raise ReadError(f"the weights file cannot be read ({err})", path=path) from err
+    raise ReadError("an HDF5 file without Keras weights (no layer_names, no layers/ group)", path=path,
+                    hint="give the file written by model.save_weights()")
+
+
+def _keras3_loader(path: Path, graph: LayerGraph) -> Callable[[str], list]:
+    def load(name: str) -> list:
+        import h5py
+
+        try:
+            with h5py.File(path, "r") as f:
+                group: Any = _layer_groups(f, graph).get(name)
+                if group is None:
+                    return []
+                return [(n.rsplit("/", 1)[-1], read_dataset(ds, path)) for n, ds in _vars(group)]
+        except NnvizError:
+            raise
+        except H5_ERRORS as err:
+            raise ReadError(f"the weights of {name!r} cannot be read ({err})", path=path) from err
+
+    return load
+
+
+def attach_weights(graph: LayerGraph, path: str | Path) -> LayerGraph:
+    """A copy of ``graph`` whose weights load, on demand, from a separate weights file.
+
+    Args:
+        graph: the architecture (typically read from ``model.to_json()``).
+        path: the file ``model.save_weights()`` wrote (``.h5`` or ``.weights.h5``).
+
+    Returns:
+        The same layers, with ``graph.weights(name)`` reading ``path``.
+
+    Raises:
+        ReadError: the file is missing, not HDF5, or holds no Keras weights.
+    """
+    path = Path(path)
+    layout = weights_layout(path)
+    out = graph.with_layers(graph.layers)
+    out.weights_loader = legacy_loader(path) if layout == "legacy" else _keras3_loader(path, graph)
+    return out

@@ -1,0 +1,236 @@
+"""The block style drawn with matplotlib: boxes with lines of text, arrows, clusters, a legend.
+
+:func:`draw_blocks` is what ``nnviz.draw(..., style="block")`` calls. It reads the
+options, lays the graph out (:mod:`nnviz.layout.blocks`) and returns a
+:class:`BlockDiagram` that draws the Scene on first use. The graphviz engine is
+in :mod:`nnviz.render.dot`. matplotlib is imported only inside functions, so
+``import nnviz`` stays light.
+
+SVG output keeps text as text (``svg.fonttype = none``: searchable, selectable)
+and is byte-for-byte deterministic (``svg.hashsalt`` fixed, no date).
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import TYPE_CHECKING, Any
+
+from ..errors import MissingDependencyError
+from ..layout.blocks import LEGEND_SWATCH, LINE_HEIGHT, block_view, choose_view, line_centers
+from ..layout.layered import BlockOptions
+from .diagram import Diagram
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ..graph import LayerGraph
+    from ..layout.groups import View
+    from ..scene import Scene
+    from .theme import Theme
+
+__all__ = ["draw_blocks", "render_scene", "BlockDiagram", "resolve_engine", "RC", "DOT_INSTALL"]
+
+# Text stays text in SVG, PDFs embed TrueType (selectable), and SVG ids do not change between runs.
+RC = {"svg.fonttype": "none", "svg.hashsalt": "nnviz", "pdf.fonttype": 42, "path.simplify": False}
+DOT_INSTALL = ("install Graphviz: apt-get install graphviz / brew install graphviz / "
+               "conda install graphviz, or use --engine matplotlib")
+
+
+class BlockDiagram(Diagram):
+    """A block diagram; ``view`` is what was drawn (blocks, groups, clusters) for other writers."""
+
+    def __init__(self, graph: "LayerGraph", *, view: "View", **kwargs: Any) -> None:
+        super().__init__(graph, style="block", **kwargs)
+        self.view = view
+
+    def to_bytes(self, fmt: str, *, dpi: float | None = None) -> bytes:
+        import matplotlib
+
+        with matplotlib.rc_context(RC):
+            return super().to_bytes(fmt, dpi=dpi)
+
+
+def resolve_engine(engine: str) -> str:
+    """``auto`` becomes ``graphviz`` when the ``dot`` program is on PATH, else ``matplotlib``.
+
+    Raises:
+        MissingDependencyError: ``graphviz`` was asked for and ``dot`` is missing.
+    """
+    have_dot = shutil.which("dot") is not None
+    if engine == "auto":
+        return "graphviz" if have_dot else "matplotlib"
+    if engine == "graphviz" and not have_dot:
+        raise MissingDependencyError("the graphviz engine needs the Graphviz 'dot' program, "
+                                     "which is not on PATH", hint=DOT_INSTALL)
+    return engine
+
+
+def draw_blocks(graph: "LayerGraph", **options: Any) -> Diagram:
+    """Draw ``graph`` as a block diagram: a box per layer (or group), arrows for the data flow.
+
+    Args:
+        graph: the layer graph.
+        **options: the fields of :class:`~nnviz.layout.layered.BlockOptions`.
+
+    Returns:
+        A :class:`BlockDiagram` (matplotlib) or a :class:`~nnviz.render.dot.DotDiagram`.
+
+    Raises:
+        OptionError: an unknown option or value.
+        MissingDependencyError: ``engine="graphviz"`` without the ``dot`` program.
+
+    >>> import nnviz
+    >>> d = draw_blocks(nnviz.load({"input_shape": [4], "layers": [{"type": "Dense", "units": 2}]}))
+    >>> d.style, d.engine, len(d.scene.boxes)
+    ('block', 'matplotlib', 2)
+    """
+    opts = BlockOptions(**options)
+    engine = resolve_engine(opts.engine)
+    if engine == "graphviz" and opts.target is None:
+        from .dot import DotDiagram
+
+        return DotDiagram(graph, view=choose_view(graph, opts), options=opts)
+    view, scene = block_view(graph, opts)
+    if engine == "graphviz":  # dot draws the same columns, each its own component
+        from .dot import DotDiagram
+
+        return DotDiagram(graph, view=view, options=opts, columns=scene.meta.get("column"))
+    return BlockDiagram(graph, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
+                        render=lambda: render_scene(scene, opts.theme))
+
+
+# -- drawing the scene ---------------------------------------------------------------------
+
+def render_scene(scene: "Scene", theme: "Theme", ax: "Axes | None" = None) -> "Figure":
+    """Draw a block Scene on a new matplotlib Figure of the scene's size (1 unit = 1 point)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if ax is None:  # no pyplot: no GUI, no global state, faster
+        fig = Figure(figsize=(scene.width / 72.0, scene.height / 72.0), facecolor=theme.background)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0, 0, 1, 1))
+    fig = ax.figure
+    ax.set_xlim(0, scene.width)
+    ax.set_ylim(scene.height, 0)
+    ax.set_axis_off()
+    _draw_clusters(ax, scene, theme)
+    _draw_edges(ax, scene, theme)
+    _draw_boxes(ax, scene, theme)
+    _draw_labels(ax, scene, theme)
+    return fig
+
+
+def _unit(scene: "Scene") -> float:
+    """Line widths and corner radii follow the scale the scene was fitted at."""
+    return float(scene.meta.get("scale", 1.0))
+
+
+def _draw_clusters(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    s = _unit(scene)
+    for c in scene.clusters:
+        repeat = c.repeat > 1
+        face = theme.color("group") if repeat else theme.background
+        if repeat:  # a stack of cards: the copies behind the one drawn
+            for k in (2, 1):
+                off = 3.0 * k * s
+                ax.add_patch(FancyBboxPatch((c.x + off, c.y + off), c.w, c.h,
+                                            boxstyle=f"round,pad=0,rounding_size={4 * s}", fc=face,
+                                            ec=theme.edge_color, lw=0.6 * s, zorder=0.5))
+        ax.add_patch(FancyBboxPatch((c.x, c.y), c.w, c.h, boxstyle=f"round,pad=0,rounding_size={4 * s}",
+                                    fc=face, ec=theme.edge_color, lw=0.8 * s,
+                                    ls="-" if repeat else (0, (4, 2)), zorder=0.6))
+
+
+def _draw_edges(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    s = _unit(scene)
+    head = 5.0 * s
+    lines, heads = [], []
+    for e in scene.edges:
+        pts = list(e.points)
+        if len(pts) < 2:
+            continue
+        (x0, y0), (x1, y1) = pts[-2], pts[-1]
+        length = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 or 1.0
+        ux, uy = (x1 - x0) / length, (y1 - y0) / length
+        base = (x1 - ux * head, y1 - uy * head)
+        pts[-1] = base if length > head else pts[-1]
+        lines.append(pts)
+        half = head * 0.45
+        heads.append([(x1, y1), (base[0] - uy * half, base[1] + ux * half),
+                      (base[0] + uy * half, base[1] - ux * half)])
+    ax.add_collection(LineCollection(lines, colors=theme.edge_color, linewidths=0.8 * s, zorder=1,
+                                     capstyle="butt", joinstyle="round"))
+    ax.add_collection(PolyCollection(heads, facecolors=theme.edge_color, edgecolors="none", zorder=1.1))
+
+
+def _draw_boxes(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
+    """All blocks as three collections (the cards behind repeats, blocks, frozen blocks hatched)."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import FancyBboxPatch
+
+    s = _unit(scene)
+    style = f"round,pad=0,rounding_size={3 * s}"
+    layers: dict[str, tuple[list, list, list]] = {"cards": ([], [], []), "plain": ([], [], []),
+                                                   "frozen": ([], [], [])}
+    for b in scene.boxes:
+        color = theme.color(b.family)
+        if b.repeat > 1:  # a stack of cards: the copies behind the one drawn
+            for k in (2, 1):
+                off = 2.5 * k * s
+                _add(layers["cards"], FancyBboxPatch((b.x + off, b.y + off), b.w, b.h, boxstyle=style),
+                     color, 0.6 * s)
+        kind = "frozen" if b.frozen else "plain"
+        _add(layers[kind], FancyBboxPatch((b.x, b.y), b.w, b.h, boxstyle=style), color,
+             (1.4 if b.family == "output" else 0.8) * s)
+    for z, (kind, (patches, faces, widths)) in enumerate(layers.items()):
+        if patches:
+            ax.add_collection(PatchCollection(patches, facecolors=faces, edgecolors=theme.edge_color,
+                                              linewidths=widths, hatch="////" if kind == "frozen" else None,
+                                              zorder=1.5 + 0.1 * z, match_original=False))
+    for b in scene.boxes:
+        _box_text(ax, b, theme)
+
+
+def _add(layer: tuple[list, list, list], patch: Any, face: str, width: float) -> None:
+    layer[0].append(patch)
+    layer[1].append(face)
+    layer[2].append(width)
+
+
+def _box_text(ax: "Axes", b: Any, theme: "Theme") -> None:
+    """The name in bold, then the other lines as one text (fewer artists: faster to draw)."""
+    cx = b.x + b.w / 2
+    ys = line_centers(b)
+    common = dict(fontsize=b.font_size, ha="center", va="center", family=theme.font, color=theme.text_color,
+                  zorder=3)
+    ax.text(cx, ys[0], b.lines[0], fontweight="bold", gid=f"block-{b.id}", **common)
+    if len(b.lines) > 1:
+        ax.text(cx, sum(ys[1:]) / len(ys[1:]), "\n".join(b.lines[1:]), linespacing=LINE_HEIGHT, **common)
+    if b.repeat > 1:
+        ax.text(b.x + b.w - 0.5 * b.font_size, ys[0], f"×{b.repeat}", fontsize=b.font_size, ha="right",
+                va="center", family=theme.font, fontweight="bold", color="#ffffff", zorder=3.5,
+                bbox=dict(boxstyle="round,pad=0.15", fc="#444444", ec="none"))
+
+
+def _draw_labels(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
+    from matplotlib.patches import Rectangle
+
+    for lb in scene.labels:
+        weight = "bold" if lb.role in ("title", "cluster") else "normal"
+        ax.text(lb.x, lb.y, lb.text, fontsize=lb.size, ha=lb.ha, va=lb.va, family=theme.font,
+                fontweight=weight, color=theme.text_color, zorder=4, rotation=lb.rotation)
+        if lb.role.startswith("legend:"):
+            family = lb.role.split(":", 1)[1]
+            side = LEGEND_SWATCH * lb.size * 0.8
+            x = lb.x - (LEGEND_SWATCH + 0.4) * lb.size
+            frozen = family == "frozen"
+            ax.add_patch(Rectangle((x, lb.y - side / 2), side, side, zorder=4,
+                                   fc=theme.background if frozen else theme.color(family),
+                                   ec=theme.edge_color, lw=0.6 * _unit(scene),
+                                   hatch="////" if frozen else None))

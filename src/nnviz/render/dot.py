@@ -1,0 +1,257 @@
+"""The graphviz engine: DOT text from the view of a graph and the theme, drawn by ``dot``.
+
+:func:`to_dot` writes the same blocks (lines of text, family colours, repeat
+groups, clusters for opened nested models) as the matplotlib engine, as DOT
+with HTML-like labels. :class:`DotDiagram` renders it with the ``dot`` program
+through the ``graphviz`` Python binding to SVG (text stays text), PNG and PDF.
+:func:`write_dot` is the ``.dot``/``.gv`` writer every diagram has.
+
+>>> import nnviz
+>>> from nnviz.layout.blocks import block_view
+>>> from nnviz.layout.layered import BlockOptions
+>>> g = nnviz.load({"name": "tiny", "input_shape": [3], "layers": [{"type": "Dense", "units": 2}]})
+>>> opts = BlockOptions(title="")
+>>> print(to_dot(block_view(g, opts)[0], opts))  # doctest: +ELLIPSIS
+digraph "tiny" {
+  graph [rankdir="TB", ...];
+  ...
+  "input" [label=<<B>input</B><BR/>InputLayer<BR/>(None, 3)>, fillcolor="#a8e6a3"];
+  "dense" [label=<<B>dense</B><BR/>Dense<BR/>(None, 2)<BR/>8 params>, fillcolor="#f7c97e", penwidth="1.6"];
+  "input" -> "dense";
+}
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..errors import MissingDependencyError
+from ..fileio import write_atomic
+from ..layout.blocks import block_lines, block_view, legend_entries, title_lines
+from ..layout.layered import BlockOptions
+from .block import DOT_INSTALL, BlockDiagram, render_scene
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from ..graph import LayerGraph
+    from ..layout.groups import Node, View
+    from ..scene import Scene
+
+__all__ = ["to_dot", "DotDiagram", "write_dot", "diagram_view"]
+
+_BIG = 300  # blocks above which dot's network simplex is cut short
+
+
+def _q(text: str) -> str:
+    """A DOT double-quoted string."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _h(text: str) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def _attrs(pairs: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v if str(v).startswith('<') else _q(v)}" for k, v in pairs.items())
+
+
+def _node_label(node: "Node", options: BlockOptions) -> str:
+    lines = [_h(line) for line in block_lines(node, options)]
+    lines[0] = f"<B>{lines[0]}</B>"
+    if node.repeat > 1:
+        lines[0] += f"  <B>×{node.repeat}</B>"
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def _node_stmt(node: "Node", options: BlockOptions) -> str:
+    theme = options.theme
+    attrs: dict[str, Any] = {"label": _node_label(node, options), "fillcolor": theme.color(node.family)}
+    styles = ["rounded", "filled"]
+    if node.frozen and options.show_trainable:
+        styles.append("dashed")
+    if node.repeat > 1:
+        attrs["peripheries"] = "2"
+    if styles != ["rounded", "filled"]:
+        attrs["style"] = ",".join(styles)
+    if node.family == "output":
+        attrs["penwidth"] = "1.6"
+    return f"{_q(node.id)} [{_attrs(attrs)}];"
+
+
+def _graph_label(view: "View", options: BlockOptions, lines: list[str]) -> str | None:
+    theme = options.theme
+    legend = legend_entries(view, options)
+    if not lines and not legend:
+        return None
+    span = max(2 * len(legend), 1)
+    rows = []
+    for i, line in enumerate(lines):
+        text = f'<FONT POINT-SIZE="{theme.title_size:g}"><B>{_h(line)}</B></FONT>' if i == 0 else _h(line)
+        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{span}">{text}</TD></TR>')
+    if legend:
+        cells = []
+        for text, family in legend:
+            color = theme.background if family == "frozen" else theme.color(family)
+            cells.append(f'<TD BGCOLOR="{color}" BORDER="1" WIDTH="10" HEIGHT="10" FIXEDSIZE="TRUE"></TD>'
+                         f'<TD ALIGN="LEFT">{_h(text)}</TD>')
+        rows.append("<TR>" + "".join(cells) + "</TR>")
+    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+
+
+def _cluster_lines(view: "View", cid: str | None, options: BlockOptions, depth: int) -> Iterator[str]:
+    """The statements of one cluster level: its blocks and sub-clusters, in the view's order."""
+    pad = "  " * depth
+    done: set[str] = set()
+    for nid, node in view.nodes.items():
+        chain = [c for c in reversed(view.cluster_chain(nid))]
+        if cid is not None:
+            if cid not in chain:
+                continue
+            chain = chain[chain.index(cid) + 1:]
+        if not chain:
+            yield pad + _node_stmt(node, options)
+            continue
+        child = chain[0]
+        if child in done:
+            continue
+        done.add(child)
+        info = view.clusters[child]
+        theme = options.theme
+        label = f"<<B>{_h(info.title)}</B>" + (f"<BR/>{_h(info.detail)}" if info.detail else "") + ">"
+        style = "rounded,filled" if info.kind == "repeat" else "rounded,dashed"
+        fill = theme.color("group") if info.kind == "repeat" else theme.background
+        yield f"{pad}subgraph {_q('cluster_' + child)} {{"
+        yield f'{pad}  graph [label={label}, style="{style}", fillcolor="{fill}", labeljust="l"];'
+        yield from _cluster_lines(view, child, options, depth + 1)
+        yield pad + "}"
+
+
+def _connectors(view: "View", columns: dict[str, int], options: BlockOptions) -> tuple[list[str], set]:
+    """Edges between columns as a pair of small labels, ``to v`` and ``from u``.
+
+    Each column is then a graph of its own, which dot lays out (and packs) on its own:
+    the page keeps its columns, and dot's placement, quadratic in the size of a
+    connected graph, stays near-linear in the size of the model.
+    """
+    style = (f'shape="plaintext", style="", fontcolor="{options.theme.edge_color}", '
+             f'fontsize="{options.theme.font_size * 0.9:g}"')
+    out, cut = [], set()
+    for k, (u, v) in enumerate(view.edges):
+        if columns.get(u, 0) == columns.get(v, 0):
+            continue
+        cut.add((u, v))
+        to, frm = f"to:{k}", f"from:{k}"
+        out += [f"  {_q(to)} [label={_q('▸ ' + view.nodes[v].label)}, {style}];", f"  {_q(u)} -> {_q(to)};",
+                f"  {_q(frm)} [label={_q(view.nodes[u].label + ' ▸')}, {style}];", f"  {_q(frm)} -> {_q(v)};"]
+    return out, cut
+
+
+def to_dot(view: "View", options: BlockOptions, *, title: list[str] | None = None,
+           dpi: float | None = None, columns: dict[str, int] | None = None) -> str:
+    """DOT source for a view: HTML-like labels, the theme's colours, clusters, title and legend.
+
+    Args:
+        view: what to draw (see :func:`nnviz.layout.blocks.block_view`).
+        options: the block options (direction, fields, theme).
+        title: the title lines (default: none).
+        dpi: a resolution for bitmap output, written as the graph's ``dpi``.
+        columns: the column (row for ``LR``) of each block when the drawing wraps to fit
+            its page; edges between columns become labelled connectors.
+    """
+    theme = options.theme
+    graph: dict[str, Any] = {"rankdir": options.direction, "fontname": theme.font,
+                             "fontsize": f"{theme.font_size:g}", "bgcolor": theme.background,
+                             "nodesep": "0.2", "ranksep": "0.3", "labelloc": "t", "labeljust": "l"}
+    label = _graph_label(view, options, list(title or []))
+    if label:
+        graph["label"] = label
+    count = max(columns.values(), default=0) + 1 if columns else 1
+    if count > 1:
+        graph["pack"] = "true"
+        graph["packmode"] = f"array_{'c' if options.direction == 'LR' else ''}u{count}"
+    if len(view.nodes) > _BIG * count:  # dot's placement costs O(n) per iteration; a few hundred do
+        graph["nslimit"] = f"{_BIG * count / len(view.nodes):.3g}"
+    if dpi:
+        graph["dpi"] = f"{dpi:g}"
+    node = {"shape": "box", "style": "rounded,filled", "fontname": theme.font,
+            "fontsize": f"{theme.font_size:g}", "color": theme.edge_color, "fontcolor": theme.text_color,
+            "margin": "0.08,0.04", "penwidth": "0.8"}
+    edge = {"color": theme.edge_color, "arrowsize": "0.6", "penwidth": "0.8"}
+    out = [f"digraph {_q(view.name)} {{", f"  graph [{_attrs(graph)}];", f"  node [{_attrs(node)}];",
+           f"  edge [{_attrs(edge)}];"]
+    out += list(_cluster_lines(view, None, options, 1))
+    links, cut = _connectors(view, columns, options) if count > 1 and columns else ([], set())
+    out += [f"  {_q(u)} -> {_q(v)};" for u, v in view.edges if (u, v) not in cut]
+    out += links
+    out.append("}")
+    return "\n".join(out)
+
+
+def diagram_view(diagram: Any) -> tuple["View", BlockOptions]:
+    """The view a diagram shows (recomputed for diagrams of another style) and its block options."""
+    options = diagram.options if isinstance(diagram.options, BlockOptions) else BlockOptions()
+    view = getattr(diagram, "view", None)
+    if view is None:
+        view = block_view(diagram.graph, options)[0]
+    return view, options
+
+
+def write_dot(diagram: Any, path: Path, dpi: float | None = None) -> None:
+    """Write a diagram's DOT source (the ``.dot``/``.gv`` writer)."""
+    view, options = diagram_view(diagram)
+    text = to_dot(view, options, title=title_lines(diagram.graph, view, options))
+    write_atomic(path, (text + "\n").encode("utf-8"))
+
+
+class DotDiagram(BlockDiagram):
+    """A block diagram drawn by Graphviz's ``dot``; ``source`` is its DOT text.
+
+    ``figure`` shows dot's layout drawn by matplotlib (for notebooks and ``ax``);
+    files come from ``dot`` itself.
+    """
+
+    def __init__(self, graph: "LayerGraph", *, view: "View", options: BlockOptions,
+                 columns: dict[str, int] | None = None) -> None:
+        super().__init__(graph, view=view, engine="graphviz", dpi=options.dpi, options=options,
+                         render=self._draw)
+        self.columns = columns
+        self._dot_scene: "Scene | None" = None
+
+    @property  # type: ignore[override]
+    def scene(self) -> "Scene":
+        """dot's layout as a Scene (runs ``dot -Tjson`` on first use)."""
+        if self._dot_scene is None:
+            from ..layout.dot import layout_dot
+
+            self._dot_scene = layout_dot(self.view, self.options, title=self._title(), columns=self.columns)
+        return self._dot_scene
+
+    @scene.setter
+    def scene(self, value: "Scene | None") -> None:
+        self._dot_scene = None  # always dot's own layout
+
+    def _title(self) -> list[str]:
+        return title_lines(self.graph, self.view, self.options)
+
+    @property
+    def source(self) -> str:
+        """The DOT text."""
+        return to_dot(self.view, self.options, title=self._title(), columns=self.columns)
+
+    def _draw(self) -> "Figure":
+        return render_scene(self.scene, self.options.theme)
+
+    def to_bytes(self, fmt: str, *, dpi: float | None = None) -> bytes:
+        """The diagram as SVG, PNG or PDF, drawn by ``dot``."""
+        import graphviz
+
+        text = to_dot(self.view, self.options, title=self._title(), columns=self.columns,
+                      dpi=(dpi or self.dpi) if fmt == "png" else None)
+        try:
+            return graphviz.pipe("dot", fmt, text.encode("utf-8"))
+        except graphviz.ExecutableNotFound as err:
+            raise MissingDependencyError("the graphviz engine needs the Graphviz 'dot' program",
+                                         hint=DOT_INSTALL) from err

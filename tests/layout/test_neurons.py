@@ -1,0 +1,104 @@
+"""The node layout without drawing: chains, columns, collapse, captions, geometry, text estimates."""
+
+from __future__ import annotations
+
+import pytest
+
+import nnviz
+from nnviz.errors import OptionError
+from nnviz.layout.metrics import text_size
+from nnviz.layout.neurons import NodeOptions, collapse, layout_nodes, node_chain, plan_columns
+
+DEEPNN = {"name": "DeepNN", "input_shape": [10], "layers": [
+    {"type": "Dense", "name": "h1", "units": 6, "activation": "relu"},
+    {"type": "Dropout", "name": "drop1", "rate": 0.2},
+    {"type": "Dense", "name": "h2", "units": 3, "activation": "relu"},
+    {"type": "BatchNormalization", "name": "bn"},
+    {"type": "Dense", "name": "output", "units": 1, "activation": "sigmoid"},
+    {"type": "Activation", "name": "act", "activation": "linear"}]}
+
+
+@pytest.mark.parametrize("n, max_neurons, shown, head", [
+    (10, 10, list(range(10)), None),
+    (11, 10, [0, 1, 2, 3, 7, 8, 9, 10], 4),
+    (784, 4, [0, 783], 1),
+    (100, 11, [0, 1, 2, 3, 96, 97, 98, 99], 4),
+])
+def test_collapse(n, max_neurons, shown, head):
+    assert collapse(n, max_neurons) == (shown, head)
+
+
+def test_columns_roles_and_captions():
+    cols = plan_columns(nnviz.load(DEEPNN), NodeOptions())
+    assert [(c.layer.name, c.role, c.n) for c in cols] == [
+        ("input", "input", 10), ("h1", "hidden", 6), ("drop1", "passive", 6), ("h2", "hidden", 3),
+        ("bn", "passive", 3), ("output", "output", 1), ("act", "passive", 1)]
+    assert cols[1].caption == ("h1", "Dense(6, relu)\n66 params")
+    assert cols[2].caption == ("drop1", "Dropout(0.2)")
+    assert cols[4].caption == ("bn", "BatchNormalization\n12 params")
+    assert cols[-1].labels == ["$y_{1}$"] and cols[-2].labels == ["$H_{1}$"]
+
+
+def test_description_captions_follow_the_recipe():
+    cols = plan_columns(nnviz.load(DEEPNN), NodeOptions(description=True))
+    assert cols[0].caption == ("INPUT", "")
+    assert cols[1].caption == ("H1", "RELU (\nΣ10[X*w]+b\n) = 6 out\n66 params")
+    assert cols[5].caption == ("OUTPUT", "SIGMOID (\nΣ3[X*w]+b\n) = 1 out\n4 params")
+
+
+def test_last_dense_layer_says_y():
+    spec = {"input_shape": [8], "layers": [{"type": "Dense", "units": 1, "activation": "sigmoid"}]}
+    cols = plan_columns(nnviz.load(spec), NodeOptions(description=True))
+    assert cols[-1].caption[1].splitlines()[2] == ") = 1 Y"
+
+
+def test_chain_errors_name_the_layer():
+    spec = {"name": "fork", "inputs": {"x": [4]}, "layers": [
+        {"type": "Dense", "units": 2, "name": "a", "inputs": ["x"]},
+        {"type": "Dense", "units": 2, "name": "b", "inputs": ["x"]},
+        {"type": "Add", "name": "sum", "inputs": ["a", "b"]}]}
+    with pytest.raises(OptionError, match=r"layer 'sum' merges 2 tensors.*style='block'"):
+        node_chain(nnviz.load(spec))
+
+
+def test_unknown_width_is_an_option_error():
+    spec = {"input_shape": [None], "layers": [{"type": "Dropout", "rate": 0.1}]}
+    with pytest.raises(OptionError, match="width of layer 'input' is unknown"):
+        layout_nodes(nnviz.load(spec))
+
+
+@pytest.mark.parametrize("options", [{}, {"direction": "TB"}, {"figsize": (4, 3)}, {"max_neurons": 200}])
+def test_everything_lies_on_the_page(options):
+    spec = {"name": "wide", "input_shape": [300], "layers": [{"type": "Dense", "units": 64}, {"type": "Dense", "units": 2}]}
+    scene = layout_nodes(nnviz.load(spec), NodeOptions(**options))
+    for n in scene.neurons:
+        assert n.r <= n.x <= scene.width - n.r and n.r <= n.y <= scene.height - n.r
+    for links in scene.links:
+        assert links.segments.min() >= 0 and links.segments[..., 0].max() <= scene.width
+    if "figsize" in options:
+        assert (scene.width, scene.height) == (4 * 72, 3 * 72) and scene.meta["fits"]
+
+
+def test_small_figsize_shrinks_the_fonts():
+    scene = layout_nodes(nnviz.load(DEEPNN), NodeOptions(figsize=(5, 3.5)))
+    assert scene.meta["font_scale"] < 1 and scene.meta["fits"]
+
+
+def test_layout_is_deterministic():
+    a = layout_nodes(nnviz.load(DEEPNN))
+    b = layout_nodes(nnviz.load(DEEPNN))
+    assert a.labels == b.labels and a.neurons == b.neurons
+
+
+@pytest.mark.parametrize("text", ["$X_{1}$", "$H_{128}$", "$y_{10}$", "DENSE_3", "Σ128[X*w]+b", "+4,088 more",
+                                  "Dense(4096, relu)\n16,781,312 params", "input, output", "WWWWW", "iiii"])
+def test_text_estimates_cover_matplotlib(text):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(dpi=72)
+    FigureCanvasAgg(fig)
+    for weight in ("normal", "bold"):
+        box = fig.text(0, 0, text, fontsize=10, fontweight=weight).get_window_extent(fig.canvas.get_renderer())
+        w, h = text_size(text, 10)
+        assert w * (1.05 if weight == "bold" else 1) >= box.width - 0.5 and h >= box.height - 0.5, (weight, box)

@@ -1,0 +1,411 @@
+"""The gallery: examples that load, the batch engine (parallel, incremental, safe), its command and --check."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import nnviz
+from nnviz import gallery
+from nnviz.cli import cli
+from nnviz.errors import NnvizError, OptionError
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+# Keras's own count_params() for every spec (checked with keras 3 when the examples were written;
+# test_specs_build_in_keras re-checks a sample when TensorFlow is present)
+KERAS_PARAMS = {
+    "alexnet.json": 62_379_752, "bidirectional_tagger.json": 1_086_673, "cnn1d_timeseries.json": 411_650,
+    "conv_autoencoder.json": 74_497, "deepnn.json": 91, "gan_discriminator.json": 212_865,
+    "gan_generator.json": 2_330_944, "gru_text.json": 675_886, "inception_module.json": 163_696,
+    "lenet5.json": 61_706, "lstm_text.json": 2_609_473, "mnist_mlp.json": 535_818, "multi_io.json": 1_392_097,
+    "perceptron.json": 4, "pima.json": 289, "residual_block.json": 305_152, "seq2seq.json": 546_141,
+    "siamese.json": 22_978, "simple_classifier.json": 3_457, "stock.json": 20_225, "three_layer.json": 261,
+    "transformer_encoder.json": 2_692_738, "vgg.json": 961_706,
+    "keras/cnn.keras": 5_130, "keras/iris_mlp.keras": 67, "keras/lstm.h5": 72_353,
+    "keras/seq2seq_lstm.keras": 53_800,
+}
+MLPS = {"perceptron.json", "three_layer.json", "deepnn.json", "pima.json", "stock.json", "mnist_mlp.json",
+        "simple_classifier.json", "keras/iris_mlp.keras"}
+# a few sources that cover specs and Keras files, MLPs, branches, nesting and a shared layer
+FEW = ["deepnn.json", "lenet5.json", "siamese.json", "keras/iris_mlp.keras"]
+
+
+DRAWN: list[tuple[str, str]] = []  # what fake_draw drew in this process
+
+
+def fake_draw(source, *, style="block", **options):
+    """A tiny renderer with nnviz.draw's signature: the model's name on a small figure.
+
+    The engine is tested with it, so these tests neither wait for nor depend on the real
+    renderers; it lives at module level so that worker processes can import it.
+    """
+    from matplotlib.figure import Figure
+
+    from nnviz.render.diagram import Diagram
+
+    graph = nnviz.load(source)
+    DRAWN.append((graph.name, style))
+
+    def render():
+        figure = Figure(figsize=(4, 2), dpi=50)
+        figure.text(0.5, 0.5, f"{graph.name} ({style})", ha="center", va="center")
+        return figure
+
+    return Diagram(graph, style=style, render=render)
+
+
+def exploding_draw(source, *, style="block", **options):
+    """A renderer with a bug."""
+    raise AssertionError(f"drew {nnviz.load(source).name} ({style}) again")
+
+
+def dying_draw(source, *, style="block", **options):
+    """A renderer whose process dies (as if killed or out of memory)."""
+    os._exit(3)
+
+
+def build(src, out, **kwargs):
+    kwargs.setdefault("renderer", fake_draw)
+    kwargs.setdefault("jobs", 1)
+    kwargs.setdefault("progress", False)
+    return gallery.build(src, out, **kwargs)
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    """A temporary copy of a few examples (and the README that describes the Keras file)."""
+    folder = tmp_path / "examples"
+    for rel in FEW + ["README.md"]:
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(EXAMPLES / rel, folder / rel)
+    return folder
+
+
+@pytest.fixture
+def fake_default(monkeypatch):
+    """Make the fake renderer the default, for the command line (in-process, --jobs 1)."""
+    monkeypatch.setattr(gallery, "_default_renderer", lambda: fake_draw)
+
+
+def snapshot(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+
+# -- the examples --------------------------------------------------------------------------
+
+def test_there_are_at_least_20_examples_and_each_loads_with_a_description():
+    sources = gallery.find_sources(EXAMPLES)
+    assert len(sources) >= 20
+    described = gallery.readme_descriptions(EXAMPLES)
+    for path in sources:
+        rel = path.relative_to(EXAMPLES).as_posix()
+        graph = nnviz.load(path)
+        assert graph.total_params > 0, rel
+        description = graph.description if path.suffix == ".json" else described.get(rel)
+        assert description and "\n" not in description, f"{rel} has no one-line description"
+        if path.suffix == ".json":
+            assert json.loads(path.read_text())["name"], rel
+
+
+@pytest.mark.parametrize("rel", sorted(KERAS_PARAMS))
+def test_example_parameters_equal_keras(rel):
+    assert nnviz.load(EXAMPLES / rel).total_params == KERAS_PARAMS[rel]
+
+
+def test_the_tutorial_networks_are_as_the_tutorials_build_them():
+    perceptron = nnviz.load(EXAMPLES / "perceptron.json")
+    assert perceptron.name == "Perceptron" and perceptron.layer("input").output_shape == (None, 3)
+    assert [(l.type, l.units, l.activation) for l in perceptron.layers[1:]] == [("Dense", 1, "linear")]
+    assert nnviz.load(EXAMPLES / "three_layer.json").layers[1].params == 140
+    widths = {"pima.json": [8, 16, 8, 1], "stock.json": [27, 128, 128, 1], "mnist_mlp.json": [784, 512, 256, 10]}
+    for rel, expected in widths.items():
+        graph = nnviz.load(EXAMPLES / rel)
+        assert [l.output_shape[-1] for l in graph.layers if l.type in ("InputLayer", "Dense")] == expected
+
+
+def test_seq2seq_keras_file_feeds_the_encoder_states_to_the_decoder():
+    graph = nnviz.load(EXAMPLES / "keras" / "seq2seq_lstm.keras")
+    (call,) = graph.calls_of("decoder")
+    assert [(r.layer, r.tensor) for r in call.inputs] == [("decoder_inputs", 0), ("encoder", 1), ("encoder", 2)]
+
+
+def test_keras_files_are_small():
+    for path in (EXAMPLES / "keras").iterdir():
+        assert path.stat().st_size < 1024 * 1024, path
+
+
+def test_examples_readme_lists_every_example_with_its_parameters():
+    table = dict(re.findall(r"^\| \[`([^`]+)`\]\([^)]*\) \|.*\| ([\d,]+) \|$",
+                            (EXAMPLES / "README.md").read_text(), re.M))
+    sources = {p.relative_to(EXAMPLES).as_posix(): p for p in gallery.find_sources(EXAMPLES)}
+    assert set(table) == set(sources)
+    for rel, path in sources.items():
+        assert table[rel] == f"{nnviz.load(path).total_params:,}", rel
+
+
+@pytest.mark.needs_tf
+@pytest.mark.parametrize("rel", ["lenet5.json", "seq2seq.json", "siamese.json", "transformer_encoder.json",
+                                 "bidirectional_tagger.json", "conv_autoencoder.json"])
+def test_specs_build_in_keras(rel):
+    build_model = pytest.importorskip("nnviz.training.build")
+    model = build_model.to_keras(EXAMPLES / rel)
+    assert model.count_params() == KERAS_PARAMS[rel]
+
+
+@pytest.mark.parametrize("rel", sorted(r for r in KERAS_PARAMS))
+def test_node_style_suits_mlps_only(rel):
+    assert gallery.suits_node(nnviz.load(EXAMPLES / rel)) == (rel in MLPS)
+
+
+# -- building ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_build_from_scratch(src, tmp_path, jobs):
+    out = tmp_path / "gallery"
+    result = build(src, out, jobs=jobs)
+    assert result.exit_code == 0, result.failed
+    assert result.rendered == sorted(FEW) and not result.unchanged
+    names = {p.name for p in out.iterdir()}
+    for stem in ("deepnn.node", "deepnn.block", "lenet5.block", "siamese.block", "keras-iris_mlp-keras.node"):
+        assert {f"{stem}.svg", f"{stem}.png", f"{stem}.thumb.png"} <= names
+    assert "lenet5.node.svg" not in names  # node style is for MLPs
+    assert {"README.md", "index.html", "manifest.json"} <= names
+    from PIL import Image
+
+    with Image.open(out / "lenet5.block.thumb.png") as thumb:
+        assert thumb.width <= 320 and thumb.height <= 320
+
+
+def test_builds_with_one_and_two_jobs_write_the_same_pages(src, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    build(src, one, jobs=1)
+    build(src, two, jobs=2)
+    for name in ("README.md", "index.html", "manifest.json"):
+        assert (one / name).read_text() == (two / name).read_text(), name
+
+
+def test_index_pages_list_titles_descriptions_params_and_links(src, tmp_path):
+    out = tmp_path / "gallery"
+    build(src, out)
+    readme, page = (out / "README.md").read_text(), (out / "index.html").read_text()
+    assert "[![LeNet-5 (block)](lenet5.block.thumb.png)](lenet5.block.svg)" in readme
+    assert "61,706" in readme and "61,706 parameters" in page
+    assert 'href="lenet5.block.svg"' in page and 'src="lenet5.block.thumb.png"' in page
+    assert "LeCun&#x27;s LeNet-5" in page  # the spec's description, escaped
+    described = gallery.readme_descriptions(src)["keras/iris_mlp.keras"]
+    assert described in readme  # a Keras file's description, from the sources' README.md
+    titles = re.findall(r"<h2>(.*?)</h2>", page)
+    assert titles == ["DeepNN", "iris_mlp", "LeNet-5", "siamese"]  # sorted by source path
+
+
+def test_rebuild_with_nothing_changed_draws_and_writes_nothing(src, tmp_path):
+    out = tmp_path / "gallery"
+    build(src, out)
+    before = snapshot(out)
+    DRAWN.clear()
+    start = time.perf_counter()
+    result = build(src, out, jobs=2)
+    assert time.perf_counter() - start < 1.0
+    assert DRAWN == []
+    assert result.exit_code == 0, result.failed
+    assert result.rendered == [] and result.written == [] and result.unchanged == sorted(FEW)
+    assert snapshot(out) == before
+
+
+def test_changing_one_source_redraws_only_it(src, tmp_path):
+    out = tmp_path / "gallery"
+    build(src, out)
+    spec = json.loads((src / "lenet5.json").read_text())
+    spec["layers"][-1]["units"] = 5
+    (src / "lenet5.json").write_text(json.dumps(spec))
+    result = build(src, out)
+    assert result.rendered == ["lenet5.json"]
+    assert result.unchanged == sorted(set(FEW) - {"lenet5.json"})
+    assert f"{61_706 - 5 * 85:,}" in (out / "README.md").read_text()
+
+
+def test_force_redraws_everything(src, tmp_path):
+    out = tmp_path / "gallery"
+    build(src, out)
+    assert build(src, out, force=True).rendered == sorted(FEW)
+    assert build(src, out, check=True).exit_code == 0
+
+
+def test_whitespace_only_line_ending_change_is_not_a_change(src, tmp_path):
+    out = tmp_path / "gallery"
+    build(src, out)
+    path = src / "deepnn.json"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert build(src, out).rendered == []
+
+
+def test_changing_options_redraws_everything_and_removes_what_is_no_longer_made(src, tmp_path):
+    out = tmp_path / "gallery"
+    build(src, out)
+    result = build(src, out, formats=["svg"], styles=["block"])
+    assert result.rendered == sorted(FEW)
+    assert "deepnn.block.png" in result.removed and "deepnn.node.svg" in result.removed
+    assert (out / "deepnn.block.thumb.png").is_file()  # thumbnails are made without a kept PNG
+    assert not (out / "deepnn.block.png").exists()
+
+
+def test_bad_source_is_reported_and_the_rest_render(src, tmp_path):
+    (src / "bad.json").write_text('{"name": "bad", "input_shape": [3], "layers": [{"type": "Dens", "units": 1}]}')
+    out = tmp_path / "gallery"
+    result = build(src, out, jobs=2)
+    assert result.exit_code == 2
+    (failure,) = result.failed
+    assert failure.source == "bad.json" and failure.traceback is None
+    assert "bad.json" in failure.message and "unknown layer type 'Dens'" in failure.message
+    assert result.rendered == sorted(FEW)
+    assert not any(p.name.startswith("bad.") for p in out.iterdir())
+    # still reported on the next build, until it is fixed
+    assert [f.source for f in build(src, out).failed] == ["bad.json"]
+
+
+def test_a_renderer_bug_is_reported_with_its_traceback(src, tmp_path):
+    result = build(src, tmp_path / "gallery", renderer=exploding_draw)
+    assert len(result.failed) == len(FEW)
+    assert all("AssertionError" in f.message and "Traceback" in f.traceback for f in result.failed)
+    assert result.exit_code == 2
+
+
+def test_a_worker_that_dies_fails_its_sources_instead_of_the_build(src, tmp_path):
+    result = build(src, tmp_path / "gallery", renderer=dying_draw, jobs=2)
+    assert result.exit_code == 2 and [f.source for f in result.failed] == sorted(FEW)
+    assert all("died" in f.message for f in result.failed)
+
+
+def test_a_source_that_breaks_keeps_its_previous_images(src, tmp_path):
+    out = tmp_path / "gallery"
+    build(src, out)
+    (src / "lenet5.json").write_text("{ not json")
+    result = build(src, out)
+    assert [f.source for f in result.failed] == ["lenet5.json"]
+    assert (out / "lenet5.block.svg").is_file()
+    assert "LeNet-5" in (out / "README.md").read_text()
+    assert build(src, out, check=True).stale == ["lenet5.json: changed"]
+
+
+def test_files_nnviz_did_not_make_survive(src, tmp_path):
+    out = tmp_path / "gallery"
+    out.mkdir()
+    mine = {"notes.txt": "my notes", "logo.png": "not an image", "old.block.svg": "<svg/>"}
+    for name, text in mine.items():
+        (out / name).write_text(text)
+    build(src, out)
+    (src / "siamese.json").unlink()
+    result = build(src, out)
+    assert "siamese.block.svg" in result.removed and not (out / "siamese.block.svg").exists()
+    for name, text in mine.items():
+        assert (out / name).read_text() == text
+    assert "siamese" not in (out / "README.md").read_text()
+
+
+def test_a_readme_nnviz_did_not_write_is_not_overwritten(src, tmp_path):
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "README.md").write_text("# My docs\n")
+    with pytest.raises(NnvizError, match="README.md exists and was not written by nnviz"):
+        build(src, out)
+    assert (out / "README.md").read_text() == "# My docs\n"
+
+
+def test_the_gallery_may_live_inside_its_sources(src):
+    out = src / "gallery"
+    build(src, out)
+    result = build(src, out)
+    assert result.exit_code == 0 and result.unchanged == sorted(FEW)  # its own files are no sources
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"formats": ["gif"]}, "unknown format: 'gif'"),
+    ({"styles": ["boxes"]}, "unknown style: 'boxes'"),
+    ({"formats": []}, "at least one format"),
+    ({"jobs": 0}, "jobs must be a positive integer"),
+    ({"check": True, "force": True}, "check and force exclude each other"),
+])
+def test_bad_options_are_rejected(src, tmp_path, kwargs, message):
+    with pytest.raises(OptionError, match=message):
+        build(src, tmp_path / "gallery", **kwargs)
+    assert not (tmp_path / "gallery").exists()
+
+
+# -- check -----------------------------------------------------------------------------------
+
+def test_check_reports_stale_without_writing_and_passes_when_current(src, tmp_path):
+    out = tmp_path / "gallery"
+    result = build(src, out, check=True)
+    assert result.exit_code == 1 and result.stale == [f"{rel}: new" for rel in sorted(FEW)]
+    assert not out.exists()
+    build(src, out)
+    assert build(src, out, check=True).exit_code == 0
+    (out / "lenet5.block.png").unlink()
+    (src / "deepnn.json").write_text((src / "deepnn.json").read_text().replace('"h1"', '"hidden1"'))
+    before = snapshot(out)
+    result = build(src, out, check=True)
+    assert result.exit_code == 1
+    assert result.stale == ["deepnn.json: changed", "lenet5.json: lenet5.block.png is missing"]
+    assert snapshot(out) == before
+
+
+def test_check_notices_edited_index_pages_and_removed_sources(src, tmp_path):
+    out = tmp_path / "gallery"
+    build(src, out)
+    (out / "index.html").write_text("edited")
+    assert build(src, out, check=True).stale == ["index.html: out of date"]
+    build(src, out)
+    (src / "siamese.json").unlink()
+    assert build(src, out, check=True).stale == ["siamese.json: removed (its files are still in the gallery)"]
+
+
+# -- the command -----------------------------------------------------------------------------
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_command_builds_checks_and_reports(src, tmp_path, fake_default):
+    out = str(tmp_path / "gallery")
+    r = run("gallery", str(src), "-o", out, "--check")
+    assert r.exit_code == 1 and "stale: lenet5.json: new" in r.output
+    r = run("gallery", str(src), "-o", out, "--jobs", "1", "--styles", "block,node", "--formats", "svg,png")
+    assert r.exit_code == 0, r.output
+    assert f"gallery {out}: 4 drawn, 0 unchanged, 0 failed" in r.output
+    r = run("gallery", str(src), "-o", out, "--check")
+    assert r.exit_code == 0 and "is current (4 models)" in r.output
+
+
+def test_command_exits_2_after_drawing_the_good_sources(src, tmp_path, fake_default):
+    (src / "bad.json").write_text('{"input_shape": [3], "layers": [{"type": "Dens", "units": 1}]}')
+    out = tmp_path / "gallery"
+    r = run("gallery", str(src), "-o", str(out), "--jobs", "1")
+    assert r.exit_code == 2
+    assert f"nnviz: error: {src / 'bad.json'}: " in r.stderr and "Traceback" not in r.output
+    assert (out / "lenet5.block.svg").is_file()
+
+
+def test_command_rejects_bad_options_as_one_line(src, tmp_path):
+    r = run("gallery", str(src), "-o", str(tmp_path / "g"), "--formats", "gif")
+    assert r.exit_code == 2 and r.output.strip() == (
+        "nnviz: error: unknown format: 'gif' (must be one of ['svg', 'png', 'pdf'])")
+
+
+def test_repository_gallery_is_current():
+    """The committed gallery/ is what the examples draw: CI fails when they drift apart.
+
+    After changing examples/, run `nnviz gallery examples/ -o gallery/` and commit gallery/.
+    """
+    proc = subprocess.run(["nnviz", "gallery", "examples/", "-o", "gallery/", "--check"], cwd=ROOT,
+                          capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
