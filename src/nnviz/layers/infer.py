@@ -15,7 +15,7 @@ from ..graph import Call, Layer, LayerGraph, Shape, TensorRef, Weight
 from .dtypes import variable_dtype
 from .registry import Inferred, UnknownShape, activation_name, lookup
 
-__all__ = ["infer_graph", "infer_layer", "input_layer_shape", "MODEL_TYPES"]
+__all__ = ["infer_graph", "infer_layer", "order_calls", "input_layer_shape", "MODEL_TYPES"]
 
 MODEL_TYPES = ("Sequential", "Functional", "Model")
 
@@ -91,7 +91,7 @@ def build_input_shapes(cfg: Mapping[str, Any]) -> list[Shape] | None:
     return None
 
 
-def _order_calls(graph: LayerGraph) -> list[Call]:
+def order_calls(graph: LayerGraph) -> list[Call]:
     """Calls in data-flow order (a stable topological sort); cycles are errors."""
     import networkx as nx
 
@@ -165,7 +165,7 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
     Raises:
         ReadError: on a cycle, a dangling input or shapes that do not fit.
     """
-    order = _order_calls(graph)
+    order = order_calls(graph)
     calls_by_layer: dict[str, list[int]] = {}
     for c in graph.calls:
         calls_by_layer.setdefault(c.layer, []).append(c.index)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from ..errors import NnvizError
 from ..graph import Layer, LayerGraph, Shape, TensorRef
 from ..layers.aliases import modernize
-from ..layers.infer import _order_calls
+from ..layers.infer import order_calls
 from ._deps import require
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -208,7 +208,7 @@ def _renamed(graph: LayerGraph, name: str) -> LayerGraph:
 def _build_functional(keras: Any, graph: LayerGraph, input_shapes: Mapping[str, Shape | None]) -> Any:
     tensors: dict[tuple[str, int], Any] = {}
     objects: dict[str, Any] = {}
-    for call in _order_calls(graph):
+    for call in order_calls(graph):
         layer = graph.layer(call.layer)
         if layer.is_input:
             tensors[(layer.name, 0)] = _input(keras, layer, input_shapes.get(layer.name), graph.source)
