@@ -6,9 +6,13 @@ shapes. Keras's numbers and the model's ``to_json()`` text are computed once and
 cached under ``tests/.truth-cache/`` (see ``truth.py``), so the JSON tests need no
 TensorFlow after the first run. ``.keras`` and ``.h5`` files are written again on
 every run (they are what nnviz reads; together they are several GB), one at a
-time into ``tmp_path``, and deleted as soon as they are compared; those tests are
-marked ``needs_tf``. ``slow`` marks the ones that build a ``keras.applications``
-model or write a file.
+time into ``tmp_path``, and deleted as soon as they are compared. Those tests, and
+the live-model ones, are marked ``needs_tf`` and ``slow`` (they build the model on
+every run); ``-m "not slow"`` runs the JSON and real-file tests, which after the
+first run import no TensorFlow at all.
+
+Keras 3 dropped RegNet from ``keras.applications``, so RegNetX002 is built with
+tf_keras (and read as tf_keras writes it: to_json, ``.keras``, ``.h5``).
 
 Each model is built at most once per run: the tests are ordered model by model,
 and a module-scoped cache keeps the current model until a test asks for another.

@@ -111,3 +111,14 @@ def test_keras1_merge_with_a_function_mode():
     assert layer.output_shapes == ((None, 7),)
     unknown = infer_layer("Merge", {"mode": {"function": "lambda"}}, [(None, 5), (None, 2)])
     assert not unknown.shape_known
+
+
+def test_tf_op_lambda_elementwise_ops_broadcast_like_tensorflow():
+    from nnviz.layers.infer import infer_layer
+
+    add = infer_layer("TFOpLambda", {"function": "__operators__.add"}, [(None, 7, 7, 8), (None, 1, 1, 8)])
+    assert add.output_shape == (None, 7, 7, 8)
+    relu = infer_layer("TFOpLambda", {"function": "nn.relu"}, [(None, 5)])
+    assert relu.output_shape == (None, 5) and relu.activation == "relu"
+    unknown = infer_layer("TFOpLambda", {"function": "image.resize"}, [(None, 5, 5, 3)])
+    assert unknown.output_shape is None and unknown.params == 0

@@ -83,7 +83,11 @@ def multi_head_attention(cfg: Mapping[str, Any], inputs: Sequence[Shape]) -> Inf
     w.append(weight("attention_output/kernel", heads, value_dim, *out_dims))
     if use_bias:
         w.append(weight("attention_output/bias", *out_dims))
-    return Inferred([(*query[:-1], *out_dims)], w)
+    outputs = [(*query[:-1], *out_dims)]
+    if cfg.get("return_attention_scores"):
+        # a call argument (the engine passes it in): scores are (batch, heads, query steps, key steps)
+        outputs.append((query[0], heads, *query[1:-1], *key[1:-1]))
+    return Inferred(outputs, w)
 
 
 @infers("GroupedQueryAttention", "GroupQueryAttention")

@@ -6,7 +6,7 @@ import re
 from typing import Any, Mapping, Sequence
 
 from ..errors import ShapeError
-from .registry import Inferred, UnknownShape, activation_name, infers, one_input, weight
+from .registry import Inferred, UnknownShape, activation_name, infers, keras_major, one_input, weight
 
 
 def _known_product(dims: Sequence[int | None]) -> int | None:
@@ -54,6 +54,10 @@ def einsum_dense(cfg: Mapping[str, Any], inputs: Sequence[tuple]) -> Inferred:
         out_dims[ch] = d
     for ch in out:
         if ch not in out_dims:
+            out_dims[ch] = dims.get(ch)
+        elif out_dims[ch] is None and keras_major() is not None and keras_major() < 3:
+            # tf.keras fills a free output axis from the input's size on that axis; Keras 3
+            # reports it as None (the tensor is the same, the reported shape differs)
             out_dims[ch] = dims.get(ch)
     full = {**out_dims, **{k: v for k, v in dims.items() if k not in out_dims}}
     kshape = [full.get(ch) for ch in ker]
@@ -149,3 +153,10 @@ def lambda_(cfg: Mapping[str, Any], inputs: Sequence[tuple]) -> Inferred:
         batch = inputs[0][0] if inputs and inputs[0] else None
         return Inferred([(batch, *out)])
     raise UnknownShape("Lambda without a stated output_shape")
+
+
+@infers("LayerScale")
+def layer_scale(cfg: Mapping[str, Any], inputs: Sequence[tuple]) -> Inferred:
+    # keras.applications.convnext.LayerScale: a learned per-channel scale (gamma)
+    shape = one_input(inputs, "LayerScale")
+    return Inferred([shape], [weight("gamma", int(cfg.get("projection_dim") or shape[-1]))])

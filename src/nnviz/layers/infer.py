@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 from ..errors import NnvizError, ReadError, ShapeError
 from ..graph import Call, Layer, LayerGraph, Shape, TensorRef, Weight
 from .dtypes import variable_dtype
-from .registry import Inferred, UnknownShape, activation_name, lookup
+from .registry import KERAS_MAJOR, Inferred, UnknownShape, activation_name, lookup
 
 __all__ = ["infer_graph", "infer_layer", "order_calls", "input_layer_shape", "MODEL_TYPES"]
 
@@ -150,6 +150,13 @@ def _units(layer_type: str, cfg: Mapping[str, Any]) -> int | None:
     return None
 
 
+def _major(version: str | None) -> int | None:
+    try:
+        return int(str(version).split(".")[0]) if version else None
+    except ValueError:
+        return None
+
+
 def infer_graph(graph: LayerGraph, *, frozen: bool = False,
                 input_shapes: Sequence[Shape | None] | None = None) -> LayerGraph:
     """Infer the output shape and parameters of every layer of ``graph``.
@@ -165,6 +172,13 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
     Raises:
         ReadError: on a cycle, a dangling input or shapes that do not fit.
     """
+    major = _major(graph.keras_version)
+    if major is not None and KERAS_MAJOR.get() != major:
+        token = KERAS_MAJOR.set(major)
+        try:
+            return infer_graph(graph, frozen=frozen, input_shapes=input_shapes)
+        finally:
+            KERAS_MAJOR.reset(token)
     order = order_calls(graph)
     calls_by_layer: dict[str, list[int]] = {}
     for c in graph.calls:

@@ -16,6 +16,7 @@ an :class:`Inferred`: the output shapes and the weight variables. Register it wi
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -24,7 +25,17 @@ from ..graph import Shape, Weight
 
 __all__ = ["Inferred", "UnknownShape", "infers", "lookup", "unregister", "registered", "weight",
            "conv_output_length", "deconv_output_length", "normalize_tuple", "channels_axis",
-           "activation_name", "one_input", "InferFn"]
+           "activation_name", "one_input", "InferFn", "keras_major", "KERAS_MAJOR"]
+
+
+# The major Keras version that wrote the config being inferred (None: a spec, or unknown).
+# A few shape rules changed between eras; the functions for those classes read it.
+KERAS_MAJOR: ContextVar[int | None] = ContextVar("KERAS_MAJOR", default=None)
+
+
+def keras_major() -> int | None:
+    """The major Keras version of the config being inferred, when the source says."""
+    return KERAS_MAJOR.get()
 
 
 class UnknownShape(Exception):

@@ -519,7 +519,7 @@ def _copy_label(nodes: Sequence[Node]) -> str:
         for k in range(1, len(parts) + 1):
             key = "_".join(parts[:k])
             counts[key] = counts.get(key, 0) + 1
-    good = [p for p, c in counts.items() if c >= 0.6 * len(names) and len(p) >= 3
+    good = [p for p, c in counts.items() if c >= 0.6 * len(names) and len(p) >= 2
             and not any(a.startswith(p) for a in auto)]
     if good:
         return max(good, key=lambda p: (len(p), p))

@@ -8,7 +8,7 @@ for spacing; :data:`SAFETY` leaves room for the difference and for bold text.
 >>> 70 < w < 90, h
 (True, 10.0)
 >>> round(text_size("$H_{128}$", 10)[0])  # mathtext subscripts shrink by 0.7
-22
+25
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ imported; text sizes come from :mod:`nnviz.layout.metrics`.
 >>> from nnviz import load
 >>> scene = layout_nodes(load({"input_shape": [8], "layers": [
 ...     {"type": "Dense", "units": 16, "activation": "relu"}, {"type": "Dense", "units": 1}]}))
->>> len(scene.neurons), sum(len(s) for s in scene.links)   # 8 + 10 shown of 16 + 1
-(19, 90)
+>>> len(scene.neurons), sum(len(s) for s in scene.links)   # 8 + 8 shown of 16 + 1
+(17, 72)
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ DIRECTIONS = ("LR", "TB")
 ROLES = ("input", "hidden", "output", "passive")
 # Families whose layers have no neurons of their own: they pass each unit through (or drop it).
 PASSIVE_FAMILIES = frozenset({"regularization", "normalization", "activation", "reshape", "pooling"})
-_BLOCK_HINT = "draw it with style='block' (nnviz draw --style block)"
+_BLOCK_HINT = "draw it with style='block', or nnviz draw --style block"
 
 # Sizes in points. Why these: a 24 pt pitch fits an 8 pt subscripted label with air;
 # natural pages stop growing at about 9 inches across the columns.
@@ -136,6 +136,10 @@ def _not_a_chain(graph: LayerGraph, why: str) -> OptionError:
                        hint=_BLOCK_HINT)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def node_chain(graph: LayerGraph) -> list[tuple[Layer, LayerGraph]]:
     """The layers from input to output, nested models opened, each with the graph that holds it.
 
@@ -148,9 +152,15 @@ def node_chain(graph: LayerGraph) -> list[tuple[Layer, LayerGraph]]:
     Raises:
         OptionError: the model branches, merges, shares a layer or has several inputs or outputs
             (the block style draws those).
+
+    >>> from nnviz import load
+    >>> [layer.name for layer, _ in node_chain(load({"input_shape": [3], "layers": [
+    ...     {"type": "Dense", "units": 2, "name": "a"}, {"type": "Dropout", "rate": 0.1, "name": "d"}]}))]
+    ['input', 'a', 'd']
     """
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
-        raise _not_a_chain(graph, f"it has {len(graph.inputs)} inputs and {len(graph.outputs)} outputs")
+        raise _not_a_chain(graph, f"it has {_count(len(graph.inputs), 'input')} and "
+                                  f"{_count(len(graph.outputs), 'output')}")
     consumers: dict[str, list[str]] = {}
     seen: set[str] = set()
     for call in graph.calls:
@@ -267,15 +277,16 @@ def _dims(shape: Any) -> str:
     return "×".join("?" if d is None else str(d) for d in shape[1:]) or "1"
 
 
-def _arguments(layer: Layer, n: int) -> str:
-    """What goes in the parentheses after the type: width, activation, rate."""
+def _arguments(layer: Layer, n: int, n_prev: int) -> str:
+    """What goes in the parentheses after the type: width, rate, activation."""
     if layer.is_input:
         return _dims(layer.output_shapes[0])
-    parts = [] if layer.units is None else [str(layer.units)]
+    width = layer.units if layer.units is not None else n if n != n_prev else None  # Flatten(400)
+    parts = [] if width is None else [str(width)]
     rate = layer.config.get("rate")
     if isinstance(rate, (int, float)) and not isinstance(rate, bool):
         parts.append(f"{rate:g}")
-    if layer.activation and not (layer.units is None and layer.type == "Activation" and False):
+    if layer.activation:
         parts.append(layer.activation)
     return ", ".join(parts)
 
@@ -291,10 +302,10 @@ def _caption(layer: Layer, n: int, n_prev: int, last: bool, description: bool) -
             act = (layer.activation or "linear").upper()
             lines += [f"{act} (", f"Σ{n_prev}[X*w]+b", f") = {n} {'Y' if last else 'out'}"]
         elif not layer.is_input:
-            lines.append(f"{layer.type}({_arguments(layer, n)})".replace("()", ""))
+            lines.append(f"{layer.type}({_arguments(layer, n, n_prev)})".replace("()", ""))
     else:
         label = "Input" if layer.is_input else layer.type
-        lines.append(f"{label}({_arguments(layer, n)})".replace("()", ""))
+        lines.append(f"{label}({_arguments(layer, n, n_prev)})".replace("()", ""))
         if len(shape) > 2 and not layer.is_input:
             lines.append(_dims(shape))
     if layer.params:
@@ -333,6 +344,11 @@ def plan_columns(graph: LayerGraph, options: NodeOptions) -> list[Column]:
 
     Raises:
         OptionError: not a chain, a layer of unknown width, or names that do not match the widths.
+
+    >>> from nnviz import load
+    >>> cols = plan_columns(load({"input_shape": [30], "layers": [{"type": "Dense", "units": 2}]}), NodeOptions())
+    >>> [(c.role, c.n, len(c.shown), c.more) for c in cols]
+    [('input', 30, 8, '+22 more'), ('output', 2, 2, '')]
     """
     chain = node_chain(graph)
     layers = [layer for layer, _ in chain]
@@ -439,7 +455,6 @@ class _Page:
     flows: list[float]
     arrangements: list[_Arrangement]
     origin: tuple[float, float]
-    title_h: float
     bottom_h: float
     legend_rows: list[list[int]]
     fits: bool = True
@@ -614,53 +629,52 @@ def _natural_pitch(sizes: _Sizes, slots: int, over: float, direction: str) -> fl
     return min(pitch, _MAX_CROSS[direction] / spans)
 
 
+def _fixed_pitch(options: NodeOptions, sizes: _Sizes, slots: int, reach: float, band: float,
+                 top_h: float, bottom_h: float) -> float:
+    """The pitch that fills a fixed figsize across the flow (no more than 1.6 times the natural one)."""
+    fig_w, fig_h = options.figsize[0] * 72, options.figsize[1] * 72
+    across = (fig_h - top_h - bottom_h) if options.direction == "LR" else fig_w
+    room = across - 2 * _MARGIN - band - _CAPTION_GAP - 2 * reach
+    return min(room / max(slots - 1, 1), 1.6 * sizes.pitch)
+
+
 def _fit(columns: list[Column], options: NodeOptions, title: str, legend: list[tuple[str, str]],
          has_colorbar: bool, scale: float) -> _Page:
     """Size the page at one font scale; ``fits`` says whether a fixed figsize holds it."""
-    d = options.direction
+    d, fixed = options.direction, options.figsize is not None
     sizes = _Sizes.at(options.theme, scale)
     f = sizes.font
     captions = [_caption_sizes(c, f) for c in columns]
     band = max((h if d == "LR" else w) for w, h, _ in captions)
-    title_h = (sizes.title + 10) if title else 0.0
+    top_h = (sizes.title + 10) if title else 0.0
     others_w = max([text_size(title, sizes.title)[0] * 1.05 if title else 0.0,
                     _colorbar_label(f)[1] + 8 + _COLORBAR_W + 15 if has_colorbar else 0.0]
                    + [_legend_entry_w(t, f) for t, _ in legend])
-    slots = max(c.slots for c in columns)
-    over = _overhang(columns, sizes, d)
-    fixed = options.figsize is not None
-    if fixed:
-        fig_w, fig_h = options.figsize[0] * 72, options.figsize[1] * 72
-        rows = _legend_rows(legend, f, fig_w - 2 * _MARGIN)
-        bottom_h = _bottom_height(len(rows), f, has_colorbar)
-        across = (fig_h - 2 * _MARGIN - title_h - bottom_h) if d == "LR" else fig_w - 2 * _MARGIN
-        pitch = min((across - band - _CAPTION_GAP - 2 * over) / max(slots - 1, 1), 1.6 * sizes.pitch)
-    else:
-        pitch = _natural_pitch(sizes, slots, over, d)
-    fits = pitch >= 0.5
-    pitch = max(pitch, 0.5)
+    slots, reach = max(c.slots for c in columns), _overhang(columns, sizes, d)
+    fig_w, fig_h = (options.figsize[0] * 72, options.figsize[1] * 72) if fixed else (0.0, 0.0)
+    rows = _legend_rows(legend, f, fig_w - 2 * _MARGIN) if fixed else []
+    pitch = (_fixed_pitch(options, sizes, slots, reach, band, top_h, _bottom_height(len(rows), f, has_colorbar))
+             if fixed else _natural_pitch(sizes, slots, reach, d))
+    fits, pitch = pitch >= 0.5, max(pitch, 0.5)
     radius = max(min(sizes.radius, 0.38 * pitch), 0.3)
-    cross_len = (slots - 1) * pitch + 2 * over
+    cross_len = (slots - 1) * pitch + 2 * reach
     arrs = [_arrange(c, pitch, radius, sizes, d) for c in columns]
     flows, flow_len = _flows(columns, arrs, captions, d, _link_span(cross_len, scale, fixed), scale)
     core_cross = band + _CAPTION_GAP + cross_len
     width = 2 * _MARGIN + max(flow_len if d == "LR" else core_cross, others_w)
-    if not fixed:
-        rows = _legend_rows(legend, f, width - 2 * _MARGIN)
-        bottom_h = _bottom_height(len(rows), f, has_colorbar)
-    height = 2 * _MARGIN + title_h + bottom_h + (core_cross if d == "LR" else flow_len)
+    rows = rows if fixed else _legend_rows(legend, f, width - 2 * _MARGIN)
+    bottom_h = _bottom_height(len(rows), f, has_colorbar)
+    height = 2 * _MARGIN + top_h + bottom_h + (core_cross if d == "LR" else flow_len)
     if fixed:
         fits = fits and width <= fig_w + 0.01 and height <= fig_h + 0.01
         width, height = max(width, fig_w), max(height, fig_h)
-        spare = (width - 2 * _MARGIN if d == "LR" else height - 2 * _MARGIN - title_h - bottom_h) - flow_len
+        spare = (width - 2 * _MARGIN if d == "LR" else height - 2 * _MARGIN - top_h - bottom_h) - flow_len
         if len(flows) > 1 and spare > 0:
-            flows = _spread(flows, spare)
-            flow_len += spare
+            flows, flow_len = _spread(flows, spare), flow_len + spare
     core_w, core_h = (flow_len, core_cross) if d == "LR" else (core_cross, flow_len)
-    room_h = height - 2 * _MARGIN - title_h - bottom_h
-    origin = ((width - core_w) / 2, _MARGIN + title_h + max(room_h - core_h, 0) / 2)
-    return _Page(sizes, width, height, pitch, radius, cross_len, band, flows, arrs, origin, title_h,
-                 bottom_h, rows, fits)
+    room_h = height - 2 * _MARGIN - top_h - bottom_h
+    origin = ((width - core_w) / 2, _MARGIN + top_h + max(room_h - core_h, 0) / 2)
+    return _Page(sizes, width, height, pitch, radius, cross_len, band, flows, arrs, origin, bottom_h, rows, fits)
 
 
 def _spread(flows: list[float], extra: float) -> list[float]:

@@ -95,7 +95,7 @@ def _graph_label(view: "View", options: BlockOptions, lines: list[str]) -> str |
         cells = []
         for text, family in legend:
             color = theme.background if family == "frozen" else theme.color(family)
-            cells.append(f'<TD BGCOLOR="{color}" BORDER="1" WIDTH="10" HEIGHT="10" FIXEDSIZE="TRUE"></TD>'
+            cells.append(f'<TD BGCOLOR="{color}" BORDER="1" COLOR="{theme.edge_color}" WIDTH="10" HEIGHT="10" FIXEDSIZE="TRUE"></TD>'
                          f'<TD ALIGN="LEFT">{_h(text)}</TD>')
         rows.append("<TR>" + "".join(cells) + "</TR>")
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"

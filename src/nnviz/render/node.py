@@ -9,7 +9,8 @@ shows the figure. matplotlib is imported inside the functions, so that
 ``import nnviz`` stays light.
 
 >>> from nnviz import load
->>> d = draw_nodes(load("examples/deepnn.json"))
+>>> d = draw_nodes(load({"input_shape": [4], "layers": [{"type": "Dense", "units": 3},
+...                                                   {"type": "Dropout", "rate": 0.5}]}))
 >>> [c.get_gid() for c in d.figure.axes[0].collections]
 ['nnviz-links', 'nnviz-dropped', 'nnviz-neurons']
 """
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["draw_nodes", "render_nodes", "pyplot_figure", "weight_colormap"]
 
 _LINK_ALPHA = {"link": 0.55, "dropped": 0.8}
+_SMOOTH_LINKS = 50_000
 _NEURON_EDGE = "#333333"
 
 
@@ -50,6 +52,10 @@ def draw_nodes(graph: "LayerGraph", **options: Any) -> Diagram:
 
     Raises:
         OptionError: an unknown option or value, or a model the node style cannot draw.
+
+    >>> from nnviz import load
+    >>> draw_nodes(load({"input_shape": [2], "layers": [{"type": "Dense", "units": 1}]}), max_neurons=4)
+    <Diagram node of 'model' (matplotlib)>
     """
     opts = NodeOptions(**options)
     if opts.ax is not None:
@@ -139,7 +145,9 @@ def _draw_links(ax: "Axes", scene: "Scene", theme: "Theme", norm: "Normalize | N
             continue
         segments = np.concatenate([s.segments for s in sets])
         colors, widths = _link_style(sets, theme, kind, norm, cmap)
-        lines = LineCollection(segments, colors=colors, linewidths=widths, zorder=1, capstyle="round")
+        # past ~50,000 links the bundle is a texture: unsmoothed lines draw about twice as fast
+        lines = LineCollection(segments, colors=colors, linewidths=widths, zorder=1, capstyle="round",
+                               antialiased=len(segments) <= _SMOOTH_LINKS)
         lines.set_gid("nnviz-links" if kind == "link" else "nnviz-dropped")
         ax.add_collection(lines, autolim=False)
 
@@ -160,9 +168,14 @@ def _link_style(sets: list, theme: "Theme", kind: str, norm: "Normalize | None",
             colors.append(rgba)
             widths.append(0.3 + 2.2 * strength)
         else:
-            colors.append(np.tile(to_rgba(theme.role_color(s.role), _LINK_ALPHA[kind]), (n, 1)))
+            colors.append(np.tile(to_rgba(theme.role_color(s.role), _link_alpha(kind, n)), (n, 1)))
             widths.append(np.full(n, 0.8))
     return np.concatenate(colors), np.concatenate(widths)
+
+
+def _link_alpha(kind: str, n: int) -> float:
+    """Fainter links in bigger bundles, so that where they crowd shows instead of one solid block."""
+    return min(_LINK_ALPHA[kind], max(0.03, _LINK_ALPHA[kind] * (1000 / max(n, 1)) ** 0.5))
 
 
 def _draw_neurons(ax: "Axes", scene: "Scene", theme: "Theme", norm: "Normalize | None",
@@ -194,39 +207,50 @@ def _draw_neurons(ax: "Axes", scene: "Scene", theme: "Theme", norm: "Normalize |
 _TEXT_STYLE = {
     "title": {"fontweight": "bold"},
     "caption-name": {"fontweight": "bold"},
-    "more": {"fontstyle": "italic", "color_key": "muted"},
-    "ellipsis": {"color_key": "muted"},
+    "more": {"fontstyle": "italic", "color": "#666666"},
+    "ellipsis": {"color": "#666666"},
 }
+_ON_LINKS = ("neuron", "more")  # labels that sit among links get a faint backing to stay readable
 
 
 def _draw_labels(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
+    backing = {"boxstyle": "square,pad=0.05", "facecolor": theme.background, "edgecolor": "none", "alpha": 0.7}
     for label in scene.labels:
-        style = dict(_TEXT_STYLE.get(label.role, {}))
-        color = "#666666" if style.pop("color_key", None) == "muted" else theme.text_color
+        style = {"color": theme.text_color, **_TEXT_STYLE.get(label.role, {})}
+        if label.role in _ON_LINKS:
+            style["bbox"] = backing
         text = ax.text(label.x, label.y, label.text, fontsize=label.size, ha=label.ha, va=label.va,
-                       rotation=label.rotation, color=color, family=theme.font, zorder=4, clip_on=False,
-                       **style)
+                       rotation=label.rotation, family=theme.font, zorder=4, clip_on=False, **style)
         text.set_gid(f"nnviz-{label.role}")
 
 
 def _draw_legend(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
     from matplotlib.legend import Legend
-    from matplotlib.lines import Line2D
 
     place = scene.meta.get("legend")
     if not scene.legend or not place:
         return
     f = place["font"]
+    rings = scene.meta.get("colorbar") is not None  # with weights, biases fill the neurons: roles are rings
     for row, indices in enumerate(place["rows"]):  # one legend per row: the layout packed them
         entries = [scene.legend[i] for i in indices]
-        handles = [Line2D([], [], ls="", marker="o", markersize=f, markerfacecolor=theme.role_color(role),
-                          markeredgecolor=_NEURON_EDGE, markeredgewidth=0.8) for _, role in entries]
+        handles = [_legend_handle(theme.role_color(role), f, rings) for _, role in entries]
         legend = Legend(ax, handles, [t for t, _ in entries], loc="upper center", ncol=len(entries),
                         bbox_to_anchor=(place["x"], place["y"] + row * 1.6 * f), bbox_transform=ax.transData,
                         frameon=False, borderpad=0, borderaxespad=0, handlelength=1.0, handletextpad=0.5,
                         columnspacing=1.5, prop={"family": theme.font, "size": f}, labelcolor=theme.text_color)
         legend.set_gid("nnviz-legend")
         ax.add_artist(legend)
+
+
+def _legend_handle(color: str, size: float, ring: bool) -> Any:
+    from matplotlib.lines import Line2D
+
+    if ring:
+        return Line2D([], [], ls="", marker="o", markersize=size, markerfacecolor="white", markeredgecolor=color,
+                      markeredgewidth=1.8)
+    return Line2D([], [], ls="", marker="o", markersize=size, markerfacecolor=color,
+                  markeredgecolor=_NEURON_EDGE, markeredgewidth=0.8)
 
 
 def _draw_colorbar(ax: "Axes", bar: dict, theme: "Theme", norm: "Normalize", cmap: "Colormap") -> None:
