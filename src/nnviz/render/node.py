@@ -36,7 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["draw_nodes", "render_nodes", "pyplot_figure", "weight_colormap"]
 
 _LINK_ALPHA = {"link": 0.55, "dropped": 0.8}
-_SMOOTH_LINKS = 50_000
 _NEURON_EDGE = "#333333"
 
 
@@ -145,9 +144,7 @@ def _draw_links(ax: "Axes", scene: "Scene", theme: "Theme", norm: "Normalize | N
             continue
         segments = np.concatenate([s.segments for s in sets])
         colors, widths = _link_style(sets, theme, kind, norm, cmap)
-        # past ~50,000 links the bundle is a texture: unsmoothed lines draw about twice as fast
-        lines = LineCollection(segments, colors=colors, linewidths=widths, zorder=1, capstyle="round",
-                               antialiased=len(segments) <= _SMOOTH_LINKS)
+        lines = LineCollection(segments, colors=colors, linewidths=widths, zorder=1, capstyle="round")
         lines.set_gid("nnviz-links" if kind == "link" else "nnviz-dropped")
         ax.add_collection(lines, autolim=False)
 
