@@ -21,7 +21,6 @@ Times are medians of the runs, in seconds, wall clock.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -34,7 +35,11 @@ def pytest_collection_modifyitems(config, items):
     skip_dot = pytest.mark.skip(reason="needs the Graphviz dot program (apt-get install graphviz)")
     tf = have_tf()
     dot = shutil.which("dot") is not None
+    skip_browser = pytest.mark.skip(reason="needs Chromium (apt-get install chromium) and playwright")
+    browser = shutil.which("chromium") is not None and importlib.util.find_spec("playwright") is not None
     for item in items:
+        if "needs_browser" in item.keywords and not browser:
+            item.add_marker(skip_browser)
         if "needs_tf" in item.keywords and not tf:
             item.add_marker(skip_tf)
         if "needs_dot" in item.keywords and not dot:

@@ -167,6 +167,29 @@ def train_cmd(spec: str, data: str, output: str | None, history_path: str | None
         click.echo(f"wrote {options['animate']}")
 
 
+@cli.command()
+@click.argument("source", type=click.Path(path_type=str))
+@click.option("--no-browser", is_flag=True, help="Write the page and print its path; do not open it.")
+@click.option("--weights-file", type=click.Path(path_type=str), default=None,
+              help="Weights (.h5) for a JSON architecture.")
+def view(source: str, no_browser: bool, weights_file: str | None) -> None:
+    """Open SOURCE's interactive HTML view in the browser (written to the system's temporary folder)."""
+    import tempfile
+    import webbrowser
+    from pathlib import Path
+
+    from .api import draw as draw_fn
+
+    diagram = draw_fn(source, style="block", weights_file=weights_file)
+    folder = Path(tempfile.gettempdir()) / "nnviz"
+    folder.mkdir(exist_ok=True)
+    out = folder / (Path(source).name.replace(".", "_") + ".html")
+    diagram.to_html(out)
+    click.echo(f"wrote {out}")
+    if not no_browser:
+        webbrowser.open(out.resolve().as_uri())
+
+
 @cli.command("layers")
 def layers_cmd() -> None:
     """List the Keras layer classes nnviz infers shapes and parameters for."""

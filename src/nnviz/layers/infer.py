@@ -29,6 +29,10 @@ MAX_DIM = 2**31 - 1   # the largest size of one dimension (the spec reader's lim
 MAX_PARAMS = 10**12   # the most parameters one layer may have: more is a damaged or hostile file
 # config entries that are sizes: a Keras config with one of them <= 0 or huge is not a model
 _SIZE_KEYS = ("units", "filters", "output_dim", "input_dim", "num_heads", "key_dim", "n", "depth_multiplier")
+# layers inside layers (Bidirectional(LSTM), TimeDistributed(Conv2D), RNN(cell)): real models
+# nest two or three; a wrapper may infer its inner layer more than once, so depth costs time
+MAX_WRAPPER_DEPTH = 8
+_INNER_KEYS = ("layer", "forward_layer", "backward_layer", "cell", "cells")
 
 # Call arguments that change what a call returns. They are recorded per call (not in
 # the layer's config), so the engine hands them to the inference function inside the
@@ -296,8 +300,27 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
 def _check_config_sizes(cfg: Mapping[str, Any]) -> None:
     for key in _SIZE_KEYS:
         v = cfg.get(key)
-        if isinstance(v, int) and not isinstance(v, bool) and not 0 < v <= MAX_DIM:
-            raise ShapeError(f"{key} must be a positive integer of at most {MAX_DIM:,}, got {v:,}")
+        if v is None:
+            continue
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= MAX_DIM:
+            raise ShapeError(f"{key} must be a positive integer of at most {MAX_DIM:,}, got {v!r}")
+    if _wrapper_depth(cfg, 0) > MAX_WRAPPER_DEPTH:
+        raise ShapeError(f"layers are wrapped in layers more than {MAX_WRAPPER_DEPTH} deep")
+
+
+def _wrapper_depth(cfg: Any, depth: int) -> int:
+    """How deep layer configs nest inside this one (stops counting past the limit)."""
+    if depth > MAX_WRAPPER_DEPTH or not isinstance(cfg, Mapping):
+        return depth
+    deepest = depth
+    for key in _INNER_KEYS:
+        inner = cfg.get(key)
+        for item in inner if isinstance(inner, list) else [inner]:
+            if isinstance(item, Mapping) and isinstance(item.get("config"), Mapping):
+                deepest = max(deepest, _wrapper_depth(item["config"], depth + 1))
+    return deepest
 
 
 def check_sizes(outputs: Sequence[Shape | None], layer: Layer | None = None) -> None:

@@ -28,7 +28,7 @@ from ..render.theme import FAMILIES
 from ..scene import Box, Cluster, Edge, Label, Scene
 from .groups import (ClusterInfo, Node, View, collapse_repeats, flatten, fold_chains, fold_modules,
                      select_range)
-from .layered import BlockOptions, Placement, layered_layout
+from .layered import BlockOptions, Placement, dedupe_points, layered_layout
 from .metrics import LINE_SPACING, text_size
 
 __all__ = ["layout_blocks", "block_view", "choose_view", "candidate_views", "block_lines", "line_centers",
@@ -38,6 +38,7 @@ LINE_HEIGHT = 1.25     # ems between lines on a block (DejaVu Sans is 1.16 ems t
 PAD = 0.5              # ems of padding inside a block
 BOLD = 1.08            # bold names are up to 18% wider; text_size already allows 10%
 LEGEND_SWATCH = 1.2    # ems: the colour square in front of a legend entry
+MARGIN = 1.5           # ems round the drawing
 _MAX_LINE = 40         # characters; longer lines are shortened in the middle
 _LINEAR = (None, "linear", "")
 _LEVELS = (("cluster", False), ("cluster", True), ("block", True))
@@ -495,25 +496,14 @@ def _deep_route(ctx: _Ctx, frames: dict[str | None, _Frame], offsets: dict, u: s
         frame = frames[cid]
         a = ctx.item_at(u, cid)
         pts += _piece(frame, (a, "out:" + u, u), offsets[cid], None)
-        pts.append((pts[-1][0], offsets[cid][1] - frame.origin[1] + frame.size[1]) if not ctx.lr
-                   else (pts[-1][0], offsets[cid][1] - frame.origin[1] + frame.size[1]))
+        pts.append((pts[-1][0], offsets[cid][1] - frame.origin[1] + frame.size[1]))  # the frame's far side
     frame = frames[lca]
     a, b = ctx.item_at(u, lca), ctx.item_at(v, lca)
     key = _edge_key(a, b, u, frame.children)
     pts += _piece(frame, key, offsets[lca], cols if lca is None else None)
     for cid in pv[common:]:  # down into v's clusters
-        frame = frames[cid]
-        inner = _piece(frame, ("in:" + u, ctx.item_at(v, cid), u), offsets[cid], None)
-        pts += inner
-    return _clean(pts)
-
-
-def _clean(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out = [pts[0]]
-    for p in pts[1:]:
-        if abs(p[0] - out[-1][0]) > 1e-6 or abs(p[1] - out[-1][1]) > 1e-6:
-            out.append(p)
-    return out
+        pts += _piece(frames[cid], ("in:" + u, ctx.item_at(v, cid), u), offsets[cid], None)
+    return dedupe_points(pts)
 
 
 def legend_entries(view: View, options: BlockOptions) -> list[tuple[str, str]]:
@@ -595,10 +585,6 @@ class Composed:
     view: View
 
 
-def _body_xy_size(lr: bool, cols: _Columns) -> tuple[float, float]:
-    return _xy(lr, *cols.size)
-
-
 def fit_page(ctx: _Ctx, top: _Frame, header_for, options: BlockOptions) -> tuple[_Columns, float, _Header]:
     """Choose the columns and the scale: the largest text that fits the page, fewer columns on a tie."""
     place = top.place
@@ -607,19 +593,19 @@ def fit_page(ctx: _Ctx, top: _Frame, header_for, options: BlockOptions) -> tuple
     ext = _rank_extents(place)
     gutter, lane_gap = 2.0 * fs, 0.9 * fs
     target = options.target
-    margin = 1.5 * fs
+    margin = MARGIN * fs
     ranks = len(place.row_top)
     best = None
     for k in range(1, min(ranks, 16) + 1 if target else 2):
         cols = _columns(place, k, cuts, ext, gutter, lane_gap)
-        bw, bh = _body_xy_size(ctx.lr, cols)
+        bw, bh = _xy(ctx.lr, *cols.size)
         header = header_for(bw)
         w = max(bw, header.width) + 2 * margin
         h = bh + header.height + 2 * margin
         if target is None:
             scale = 1.0
-        elif options.figsize is not None:
-            scale = min(target[0] / w, target[1] / h)
+        elif options.figsize is not None:  # the figure's size is given: centre the drawing in it
+            scale = min(1.0, target[0] / w, target[1] / h)
         else:
             tw, th = target
             scale = min(1.0, max(min(tw / w, th / h), min(th / w, tw / h)))
@@ -668,7 +654,7 @@ def _scene(graph: LayerGraph, view: View, options: BlockOptions, out: _Out, head
            lines: dict[str, tuple[str, ...]], legend: list[tuple[str, str]]) -> Scene:
     lr = options.direction == "LR"
     fs = options.theme.font_size
-    margin = 1.5 * fs
+    margin = MARGIN * fs
     bw, bh = _xy(lr, *cols.size)
     ox, oy = margin, margin + header.height
     boxes = []

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 from ..errors import OptionError
-from ..graph import Layer, LayerGraph, Shape, TensorRef
+from ..graph import Layer, LayerGraph, TensorRef
 from ..render.theme import family_of
 
 __all__ = ["Node", "ClusterInfo", "View", "flatten", "select_range", "collapse_repeats",

@@ -198,7 +198,7 @@ class Placement:
         pts += [(xv, self.row_top[self.rank[v]]), (xv, self.top(v))]
         if self.flipped[e]:
             pts = pts[::-1]
-        return _dedupe_points(pts)
+        return dedupe_points(pts)
 
     def _row_end(self, v: int) -> float:
         r = self.rank[v]
@@ -213,7 +213,8 @@ class Placement:
                 (right, top + h * 0.3)]
 
 
-def _dedupe_points(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def dedupe_points(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A polyline without repeated points."""
     out = [pts[0]]
     for p in pts[1:]:
         if abs(p[0] - out[-1][0]) > 1e-6 or abs(p[1] - out[-1][1]) > 1e-6:

@@ -378,7 +378,10 @@ def _is_keras_tensor(value: Any) -> bool:
 
 
 def _to_ref(t: Sequence[Any]) -> TensorRef:
-    return TensorRef(str(t[0]), int(t[1]), int(t[2]))
+    ref = TensorRef(str(t[0]), int(t[1]), int(t[2]))
+    if ref.call < 0 or ref.tensor < 0:
+        raise ReadError(f"a reference to {ref.layer!r} has a negative index ({list(t[:3])})")
+    return ref
 
 
 def _node_arguments(node: Any) -> dict[str, Any]:

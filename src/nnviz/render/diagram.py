@@ -33,7 +33,9 @@ class Diagram:
     Extra output formats register in ``writers`` (suffix -> function(diagram, path, dpi)).
     """
 
-    writers: dict[str, Callable[["Diagram", Path, float | None], None]] = {}
+    writers: dict[str, Callable[["Diagram", Path, float | None], None]] = {
+        "html": lambda diagram, path, dpi: diagram.to_html(path) and None,
+    }
 
     def __init__(self, graph: "LayerGraph", *, scene: "Scene | None" = None, style: str = "block",
                  engine: str = "matplotlib", render: Callable[[], "Figure"] | None = None,
@@ -84,6 +86,20 @@ class Diagram:
             self.figure.savefig(buf, format=fmt, dpi=dpi or self.dpi, metadata=meta,
                                 facecolor=self.figure.get_facecolor())
         return buf.getvalue()
+
+    def to_html(self, path: str | Path | None = None) -> str:
+        """A self-contained interactive HTML page; written atomically to ``path`` when given."""
+        from .html import to_html
+
+        text = to_html(self)
+        if path is not None:
+            write_atomic(path, text)
+        return text
+
+    def _repr_html_(self) -> str | None:
+        # notebooks prefer HTML: keep it to the picture (the interactive page is .to_html())
+        svg = self._repr_svg_()
+        return None if svg is None else svg[svg.find("<svg"):]
 
     def _repr_svg_(self) -> str | None:
         try:

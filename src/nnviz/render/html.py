@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..graph import LayerGraph
     from .diagram import Diagram
 
-__all__ = ["diagram_to_html", "layer_details"]
+__all__ = ["diagram_to_html", "layer_details", "to_html"]
 
 _CSS = """
 *{box-sizing:border-box}body{margin:0;font:14px system-ui,-apple-system,"Segoe UI",sans-serif;color:#222}
@@ -30,7 +30,7 @@ main{display:flex;height:calc(100vh - 3.2em)}#canvas{flex:1;overflow:hidden;curs
 #panel{width:24em;overflow:auto;border-left:1px solid #ccc;padding:.8em;background:#fafafa}
 #panel h2{font-size:1em;margin:.2em 0}#panel table{border-collapse:collapse}#panel td{padding:.1em .4em;vertical-align:top}
 #panel pre{white-space:pre-wrap;font-size:11px;background:#fff;border:1px solid #ddd;padding:.4em}
-.nnviz-block{cursor:pointer}.nnviz-block:hover rect{stroke:#000;stroke-width:2}
+#canvas rect,#canvas polyline{vector-effect:non-scaling-stroke}.nnviz-block{cursor:pointer}.nnviz-block:hover rect{stroke:#000;stroke-width:2}
 .nnviz-block.hit rect{stroke:#e6550d;stroke-width:3}.nnviz-block.selected rect{stroke:#3182bd;stroke-width:3}
 .nnviz-block.dim{opacity:.35}.view{display:none}.view.active{display:block;height:100%}
 #summary{padding:1em}#summary table{border-collapse:collapse}#summary td,#summary th{border:1px solid #ddd;padding:.2em .5em}
@@ -91,13 +91,18 @@ const t=document.getElementById('toggle');
 if(t) t.onclick = () => switchTo(view.id==='view-expanded' ? 'view-default' : 'view-expanded');
 document.getElementById('fit').onclick = fit;
 const q=document.getElementById('search');
-function search(){ const term=q.value.trim().toLowerCase(); let n=0, first=null;
-  view.querySelectorAll('.nnviz-block').forEach(el => { const d=data.layers[el.dataset.layer];
+function mark(v, term){ let n=0, first=null;
+  v.querySelectorAll('.nnviz-block').forEach(el => { const d=data.layers[el.dataset.layer];
     const hay=((el.dataset.layer||'')+' '+(d?d.type:'')+' '+el.textContent).toLowerCase();
     const hit = term && hay.includes(term); el.classList.toggle('hit', !!hit); el.classList.toggle('dim', !!term && !hit);
     if(hit){ n++; if(!first) first=el; } });
+  return [n, first]; }
+function search(){ const term=q.value.trim().toLowerCase(); let [n, first] = mark(view, term);
+  const other = document.getElementById(view.id==='view-default' ? 'view-expanded' : 'view-default');
+  if(term && !n && other && mark(other, term)[0]){ switchTo(other.id); return first_hit(); }
   document.getElementById('hits').textContent = term ? n+' match'+(n===1?'':'es') : '';
   return first; }
+function first_hit(){ return view.querySelector('.nnviz-block.hit'); }
 q.addEventListener('input', search);
 q.addEventListener('keydown', e => { if(e.key==='Enter'){ const f=search(); if(f) show(f); } });
 fit();
@@ -132,8 +137,8 @@ def layer_details(graph: "LayerGraph", prefix: str = "") -> dict[str, dict[str, 
 
 
 def _json_script(data: Any) -> str:
-    # </script> inside a string would end the element early: escape the slash
-    text = json.dumps(data, sort_keys=True, default=str).replace("</", "<\\/")
+    # "</script>" (or "<!--") inside a string would change how the page parses: no "<" at all
+    text = json.dumps(data, sort_keys=True, default=str).replace("<", "\\u003c")
     return f'<script type="application/json" id="nnviz-data">{text}</script>'
 
 
@@ -165,3 +170,47 @@ Scroll to zoom, drag to pan; double-click a nested model to open it.</p></div></
 <section id="summary">{summary_html(graph)}<p><a href="#">back to the diagram</a></p></section>
 {_json_script(data)}<script>{_JS}</script></body></html>
 """
+
+
+def _block_variant(diagram: "Diagram", **changes: Any) -> "Diagram":
+    """The same block diagram drawn by the matplotlib layout, with some options changed."""
+    from dataclasses import fields
+
+    from .block import draw_blocks
+
+    opts = {f.name: getattr(diagram.options, f.name) for f in fields(diagram.options)}
+    opts.update(engine="matplotlib", **changes)
+    return draw_blocks(diagram.graph, **opts)
+
+
+def _has_hidden_parts(diagram: "Diagram") -> bool:
+    scene = diagram.scene
+    return scene is not None and (any(b.repeat > 1 or b.family == "model" for b in scene.boxes)
+                                  or any(c.repeat > 1 for c in scene.clusters))
+
+
+def to_html(diagram: "Diagram") -> str:
+    """The page for any Diagram: interactive blocks for the block style, the picture for nodes."""
+    if diagram.style == "block":
+        base = diagram if diagram.scene is not None else _block_variant(diagram)
+        expanded = _block_variant(diagram, expand=("all",), collapse=False) if _has_hidden_parts(base) else None
+        return diagram_to_html(base, expanded=expanded)
+    return _picture_page(diagram)
+
+
+def _picture_page(diagram: "Diagram") -> str:
+    from ..summary import summary_html
+
+    graph = diagram.graph
+    svg = diagram.to_bytes("svg").decode("utf-8")
+    svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype: the page is HTML
+    title = html.escape(graph.name)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="nnviz"><title>{title} - nnviz</title>
+<style>body{{margin:0;font:14px system-ui,sans-serif}}header{{padding:.5em 1em;background:#f4f6f8;
+border-bottom:1px solid #ccc}}#picture svg{{max-width:100%;height:auto}}#summary{{padding:1em}}
+#summary td,#summary th{{border:1px solid #ddd;padding:.2em .5em}}table{{border-collapse:collapse}}</style></head>
+<body><header><b>{title}</b> · {graph.total_params:,} params · <a href="#summary">summary table</a></header>
+<div id="picture">{svg}</div><section id="summary">{summary_html(graph)}</section></body></html>
+"""
+

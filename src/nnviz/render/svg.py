@@ -30,21 +30,34 @@ def _plain(text: str) -> str:
 
 
 def _box(b: Box, theme: Theme) -> str:
+    from ..layout.blocks import line_centers
+
     fill = theme.color(b.family)
     dash = ' stroke-dasharray="4 2"' if b.frozen else ""
-    parts = [f'<g class="nnviz-block" id="{_esc(b.id)}" data-layer="{_esc(b.layer or b.id)}" '
-             f'data-family="{_esc(b.family)}" data-repeat="{b.repeat}" tabindex="0">',
-             f'<rect x="{_f(b.x)}" y="{_f(b.y)}" width="{_f(b.w)}" height="{_f(b.h)}" rx="3" '
-             f'fill="{fill}" stroke="#444"{dash}/>']
-    n = max(len(b.lines), 1)
-    line_h = b.h / (n + 0.5)
-    for i, line in enumerate(b.lines):
-        y = b.y + line_h * (i + 0.75) + b.font_size * 0.35
+    parts = [f'<g class="nnviz-block" id="{_esc(b.id)}" data-layer="{_esc(b.id)}" '
+             f'data-family="{_esc(b.family)}" data-repeat="{b.repeat}" tabindex="0">']
+    for k in ((2, 1) if b.repeat > 1 else ()):  # a stack of cards behind a repeated block
+        off = 2.5 * k
+        parts.append(f'<rect x="{_f(b.x + off)}" y="{_f(b.y + off)}" width="{_f(b.w)}" height="{_f(b.h)}" '
+                     f'rx="3" fill="{fill}" stroke="{theme.edge_color}"/>')
+    parts.append(f'<rect x="{_f(b.x)}" y="{_f(b.y)}" width="{_f(b.w)}" height="{_f(b.h)}" rx="3" '
+                 f'fill="{fill}" stroke="{theme.edge_color}"{dash}/>')
+    for i, (line, y) in enumerate(zip(b.lines, line_centers(b))):
         weight = ' font-weight="bold"' if i == 0 else ""
         parts.append(f'<text x="{_f(b.x + b.w / 2)}" y="{_f(y)}" font-size="{_f(b.font_size)}" '
-                     f'text-anchor="middle"{weight}>{_esc(_plain(line))}</text>')
+                     f'text-anchor="middle" dominant-baseline="central"{weight}>{_esc(_plain(line))}</text>')
+    if b.repeat > 1:
+        parts.append(f'<text x="{_f(b.x + b.w - 3)}" y="{_f(b.y + b.font_size)}" font-size="{_f(b.font_size)}" '
+                     f'text-anchor="end" font-weight="bold" class="nnviz-repeat">×{b.repeat}</text>')
     parts.append("</g>")
     return "".join(parts)
+
+
+def _legend_swatch(x: float, y: float, size: float, family: str, theme: Theme) -> str:
+    side = 0.8 * size
+    fill = theme.background if family == "frozen" else theme.color(family)
+    return (f'<rect x="{_f(x - 1.4 * size)}" y="{_f(y - side / 2)}" width="{_f(side)}" height="{_f(side)}" '
+            f'fill="{fill}" stroke="{theme.edge_color}"/>')
 
 
 def _edges(scene: Scene, theme: Theme) -> Iterable[str]:
@@ -65,16 +78,18 @@ def scene_to_svg(scene: Scene, theme: Theme | None = None) -> str:
            f'markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="{theme.edge_color}"/>'
            "</marker></defs>",
            f'<rect width="100%" height="100%" fill="{theme.background}"/>']
-    for c in scene.clusters:
-        out.append(f'<g class="nnviz-cluster" id="{_esc(c.id)}"><rect x="{_f(c.x)}" y="{_f(c.y)}" '
-                   f'width="{_f(c.w)}" height="{_f(c.h)}" rx="6" fill="none" stroke="#888" '
-                   f'stroke-dasharray="6 3"/><text x="{_f(c.x + 6)}" y="{_f(c.y + 12)}" font-size="9" '
-                   f'font-style="italic">{_esc(c.title)}</text></g>')
+    for c in scene.clusters:  # their titles come as labels
+        out.append(f'<rect class="nnviz-cluster" id="cluster-{_esc(c.id)}" x="{_f(c.x)}" y="{_f(c.y)}" '
+                   f'width="{_f(c.w)}" height="{_f(c.h)}" rx="4" fill="none" stroke="{theme.edge_color}" '
+                   f'stroke-dasharray="{"none" if c.repeat > 1 else "4 2"}"/>')
     out.extend(_edges(scene, theme))
     out.extend(_box(b, theme) for b in scene.boxes)
     for lab in scene.labels:
         anchor = {"left": "start", "right": "end"}.get(lab.ha, "middle")
+        if lab.role.startswith("legend:"):
+            out.append(_legend_swatch(lab.x, lab.y, lab.size, lab.role.split(":", 1)[1], theme))
+        bold = ' font-weight="bold"' if lab.role in ("title", "cluster") else ""
         out.append(f'<text class="nnviz-label" x="{_f(lab.x)}" y="{_f(lab.y)}" font-size="{_f(lab.size)}" '
-                   f'text-anchor="{anchor}">{_esc(_plain(lab.text))}</text>')
+                   f'text-anchor="{anchor}" dominant-baseline="central"{bold}>{_esc(_plain(lab.text))}</text>')
     out.append("</svg>")
     return "\n".join(out)
