@@ -20,6 +20,7 @@ from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph
 from .h5 import H5_ERRORS, HDF5_SIGNATURE, read_dataset, weights_group
 from .h5 import _loader as legacy_loader
+from .isolate import run_isolated
 from .keras_zip import _layer_groups, _vars
 
 __all__ = ["attach_weights", "weights_layout"]
@@ -40,6 +41,17 @@ def weights_layout(path: Path) -> str:
     if head != HDF5_SIGNATURE:
         hint = "draw the .keras file itself" if head.startswith(b"PK") else "give an .h5 or .weights.h5 file"
         raise ReadError("the weights file is not HDF5", path=path, hint=hint)
+    # in a child process: a damaged file can make the HDF5 library hang or crash
+    layout = run_isolated(_layout_of, path, path=path)
+    if layout is not None:
+        return layout
+    raise ReadError("an HDF5 file without Keras weights (no layer_names, no layers/ group)", path=path,
+                    hint="give the file written by model.save_weights()")
+
+
+def _layout_of(path: Path) -> str | None:
+    import h5py
+
     try:
         with h5py.File(path, "r") as f:
             if "layers" in f or "_layer_checkpoint_dependencies" in f:
@@ -48,24 +60,28 @@ def weights_layout(path: Path) -> str:
                 return "legacy"
     except H5_ERRORS as err:
         raise ReadError(f"the weights file cannot be read ({err})", path=path) from err
-    raise ReadError("an HDF5 file without Keras weights (no layer_names, no layers/ group)", path=path,
-                    hint="give the file written by model.save_weights()")
+    return None
+
+
+def _keras3_layer(path: Path, graph: LayerGraph, name: str) -> list:
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            group: Any = _layer_groups(f, graph).get(name)
+            if group is None:
+                return []
+            return [(n.rsplit("/", 1)[-1], read_dataset(ds, path)) for n, ds in _vars(group)]
+    except NnvizError:
+        raise
+    except H5_ERRORS as err:
+        raise ReadError(f"the weights of {name!r} cannot be read ({err})", path=path) from err
 
 
 def _keras3_loader(path: Path, graph: LayerGraph) -> Callable[[str], list]:
     def load(name: str) -> list:
-        import h5py
-
-        try:
-            with h5py.File(path, "r") as f:
-                group: Any = _layer_groups(f, graph).get(name)
-                if group is None:
-                    return []
-                return [(n.rsplit("/", 1)[-1], read_dataset(ds, path)) for n, ds in _vars(group)]
-        except NnvizError:
-            raise
-        except H5_ERRORS as err:
-            raise ReadError(f"the weights of {name!r} cannot be read ({err})", path=path) from err
+        # in a child process, bounded in time and memory, like every HDF5 read
+        return run_isolated(_keras3_layer, path, graph, name, path=path)
 
     return load
 
