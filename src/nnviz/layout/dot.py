@@ -77,11 +77,11 @@ def layout_dot(view: "View", options: "BlockOptions", *, title: list[str] | None
     for obj in data.get("objects", []):
         name = obj.get("name", "")
         if name.startswith("cluster_"):
-            cx0, cy0, cx1, cy1 = _floats(obj["bb"])
-            cid = name[len("cluster_"):]
-            info = view.clusters.get(cid)
-            clusters.append(Cluster(cid, cx0, height - cy1, cx1 - cx0, cy1 - cy0,
-                                    info.caption if info else "", info.repeat if info else 1))
+            info = view.clusters.get(name[len("cluster_"):])
+            if info is not None:  # not one of the invisible column clusters
+                cx0, cy0, cx1, cy1 = _floats(obj["bb"])
+                clusters.append(Cluster(info.id, cx0, height - cy1, cx1 - cx0, cy1 - cy0, info.caption,
+                                        info.repeat))
             continue
         node = view.nodes.get(name)
         if node is None or "pos" not in obj:

@@ -32,8 +32,6 @@ def weights_layout(path: Path) -> str:
     Raises:
         ReadError: the file is missing, not HDF5, or holds no Keras weights.
     """
-    import h5py
-
     if not path.is_file():
         raise ReadError("no such weights file", path=path)
     with open(path, "rb") as fh:

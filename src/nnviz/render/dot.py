@@ -101,11 +101,17 @@ def _graph_label(view: "View", options: BlockOptions, lines: list[str]) -> str |
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
 
 
-def _cluster_lines(view: "View", cid: str | None, options: BlockOptions, depth: int) -> Iterator[str]:
-    """The statements of one cluster level: its blocks and sub-clusters, in the view's order."""
+def _cluster_lines(view: "View", cid: str | None, options: BlockOptions, depth: int,
+                   keep: Any = None) -> Iterator[str]:
+    """The statements of one cluster level: its blocks and sub-clusters, in the view's order.
+
+    ``keep(node id)`` picks the blocks (and the clusters they open) of one column.
+    """
     pad = "  " * depth
     done: set[str] = set()
     for nid, node in view.nodes.items():
+        if keep is not None and not keep(nid):
+            continue
         chain = [c for c in reversed(view.cluster_chain(nid))]
         if cid is not None:
             if cid not in chain:
@@ -129,24 +135,43 @@ def _cluster_lines(view: "View", cid: str | None, options: BlockOptions, depth: 
         yield pad + "}"
 
 
-def _connectors(view: "View", columns: dict[str, int], options: BlockOptions) -> tuple[list[str], set]:
-    """Edges between columns as a pair of small labels, ``to v`` and ``from u``.
+def _connectors(view: "View", columns: dict[str, int],
+                options: BlockOptions) -> tuple[dict[int, list[str]], list[str], set]:
+    """Edges between columns as a pair of small labels, ``▸ v`` at the foot and ``u ▸`` at the head.
 
-    Each column is then a graph of its own, which dot lays out (and packs) on its own:
-    the page keeps its columns, and dot's placement, quadratic in the size of a
-    connected graph, stays near-linear in the size of the model.
+    Returns the connectors' statements per column, the edges to and from them, and the
+    view's edges they replace.
     """
     style = (f'shape="plaintext", style="", fontcolor="{options.theme.edge_color}", '
              f'fontsize="{options.theme.font_size * 0.9:g}"')
-    out, cut = [], set()
+    nodes: dict[int, list[str]] = {}
+    edges, cut = [], set()
     for k, (u, v) in enumerate(view.edges):
         if columns.get(u, 0) == columns.get(v, 0):
             continue
         cut.add((u, v))
         to, frm = f"to:{k}", f"from:{k}"
-        out += [f"  {_q(to)} [label={_q('▸ ' + view.nodes[v].label)}, {style}];", f"  {_q(u)} -> {_q(to)};",
-                f"  {_q(frm)} [label={_q(view.nodes[u].label + ' ▸')}, {style}];", f"  {_q(frm)} -> {_q(v)};"]
-    return out, cut
+        nodes.setdefault(columns[u], []).append(f"    {_q(to)} [label={_q('▸ ' + view.nodes[v].label)}, {style}];")
+        nodes.setdefault(columns[v], []).append(f"    {_q(frm)} [label={_q(view.nodes[u].label + ' ▸')}, {style}];")
+        edges += [f"  {_q(u)} -> {_q(to)};", f"  {_q(frm)} -> {_q(v)};"]
+    return nodes, edges, cut
+
+
+def _column_lines(view: "View", options: BlockOptions, columns: dict[str, int],
+                  connectors: dict[int, list[str]]) -> Iterator[str]:
+    """Each column as an invisible cluster of its own: dot lays them out apart and packs them in order.
+
+    Apart, because dot's placement costs grow with the square of a connected graph's size;
+    as clusters, because dot packs clusters in the order they come (an LR drawing is turned
+    round afterwards, so its rows come last first).
+    """
+    order = sorted(set(columns.values()), reverse=options.direction == "LR")
+    for col in order:
+        yield f"  subgraph {_q(f'cluster_nnviz_column_{col}')} {{"
+        yield '    graph [style="invis", label=""];'
+        yield from _cluster_lines(view, None, options, 2, keep=lambda nid, col=col: columns.get(nid) == col)
+        yield from connectors.get(col, [])
+        yield "  }"
 
 
 def to_dot(view: "View", options: BlockOptions, *, title: list[str] | None = None,
@@ -171,7 +196,7 @@ def to_dot(view: "View", options: BlockOptions, *, title: list[str] | None = Non
     count = max(columns.values(), default=0) + 1 if columns else 1
     if count > 1:
         graph["pack"] = "true"
-        graph["packmode"] = f"array_{'c' if options.direction == 'LR' else ''}u{count}"
+        graph["packmode"] = f"array_u{count}"  # side by side (dot turns them round for LR)
     if len(view.nodes) > _BIG * count:  # dot's placement costs O(n) per iteration; a few hundred do
         graph["nslimit"] = f"{_BIG * count / len(view.nodes):.3g}"
     if dpi:
@@ -182,8 +207,12 @@ def to_dot(view: "View", options: BlockOptions, *, title: list[str] | None = Non
     edge = {"color": theme.edge_color, "arrowsize": "0.6", "penwidth": "0.8"}
     out = [f"digraph {_q(view.name)} {{", f"  graph [{_attrs(graph)}];", f"  node [{_attrs(node)}];",
            f"  edge [{_attrs(edge)}];"]
-    out += list(_cluster_lines(view, None, options, 1))
-    links, cut = _connectors(view, columns, options) if count > 1 and columns else ([], set())
+    if count > 1 and columns:
+        connectors, links, cut = _connectors(view, columns, options)
+        out += list(_column_lines(view, options, columns, connectors))
+    else:
+        links, cut = [], set()
+        out += list(_cluster_lines(view, None, options, 1))
     out += [f"  {_q(u)} -> {_q(v)};" for u, v in view.edges if (u, v) not in cut]
     out += links
     out.append("}")
