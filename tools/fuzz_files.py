@@ -781,7 +781,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
 
     if args.replay is not None:
-        check_file(args.replay)
+        from nnviz.errors import NnvizError
+
+        try:
+            check_file(args.replay)  # anything but an NnvizError shows its traceback
+        except NnvizError as err:
+            print(f"refused, as it should be: {err}")
+            return 0
         print(f"{args.replay}: read without a bug")
         return 0
     out = args.out or Path(tempfile.mkdtemp(prefix="nnviz-fuzz-bugs-"))

@@ -464,6 +464,22 @@ def test_graphviz_engine_renders_with_dot(tmp_path):
     assert d.figure.axes
 
 
+@pytest.mark.needs_dot
+@pytest.mark.parametrize("direction", ["TB", "LR"])
+def test_graphviz_draws_the_same_columns_in_order(direction):
+    g = nnviz.load(_chain_of_blocks(40, 8))
+    d = draw_blocks(g, engine="graphviz", collapse=False, direction=direction)
+    count = max(d.columns.values()) + 1
+    assert count > 1 and d.source.count('subgraph "cluster_nnviz_column_') == count
+    assert d.source.count("▸") == 2 * sum(1 for u, v in d.view.edges if d.columns[u] != d.columns[v])
+    where = {}
+    for b in d.scene.boxes:  # columns left to right (TB), rows top down (LR)
+        where.setdefault(d.columns[b.id], []).append(b.x if direction == "TB" else b.y)
+    firsts = [min(where[c]) for c in sorted(where)]
+    assert firsts == sorted(firsts)
+    assert not d.scene.clusters  # the column frames are invisible, not clusters of the view
+
+
 def test_graphviz_without_dot_says_how_to_install(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(MissingDependencyError, match="apt-get install graphviz"):

@@ -77,7 +77,7 @@ def read_model_config(config: Any, *, path: object = None, keras_version: str | 
         raise ReadError("model config is nested too deeply", path=path) from None
     except ReadError as err:
         raise err.with_context(path=path)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+    except (LookupError, TypeError, ValueError, AttributeError, ArithmeticError) as err:
         raise ReadError(f"malformed model config ({type(err).__name__}: {err})", path=path) from err
     graph.source = None if path is None else str(path)
     graph.keras_version = keras_version
@@ -378,10 +378,12 @@ def _is_keras_tensor(value: Any) -> bool:
 
 
 def _to_ref(t: Sequence[Any]) -> TensorRef:
-    ref = TensorRef(str(t[0]), int(t[1]), int(t[2]))
-    if ref.call < 0 or ref.tensor < 0:
-        raise ReadError(f"a reference to {ref.layer!r} has a negative index ({list(t[:3])})")
-    return ref
+    name, node, tensor = t[0], t[1], t[2]
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in (node, tensor)):
+        raise ReadError(f"a reference to {name!r} has indices that are not integers ({list(t[:3])!r:.80})")
+    if node < 0 or tensor < 0:
+        raise ReadError(f"a reference to {name!r} has a negative index ({list(t[:3])!r:.80})")
+    return TensorRef(str(name), node, tensor)
 
 
 def _node_arguments(node: Any) -> dict[str, Any]:

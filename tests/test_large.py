@@ -1,0 +1,51 @@
+"""Large but honest inputs: a 10,000-layer model in every form reads and summarises.
+
+No timings are asserted here (``benchmarks/bench_large.py`` prints them); what is checked is that
+it completes with the right numbers, which a quadratic step would make this test crawl through.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+import nnviz
+
+ROOT = Path(__file__).resolve().parent.parent
+N = 10_000
+DENSE = 16 * 16 + 16
+
+
+def _bench():
+    """benchmarks/bench_large.py, whose generators make the models."""
+    if "bench_large" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("bench_large", ROOT / "benchmarks" / "bench_large.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench_large"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["bench_large"]
+
+
+def _expected_params(form: str) -> int:
+    if form == "Sequential":
+        return N * DENSE
+    if form == "nnviz spec":  # Dense on two of every three layers, but Add at every tenth
+        return sum(DENSE for i in range(N) if i % 10 != 9 and i % 3 != 2)
+    return sum(DENSE for i in range(N) if i % 10 != 9)
+
+
+@pytest.mark.parametrize("form", ["nnviz spec", "Keras 3 functional", "Keras 2 Model", "Sequential",
+                                  "Keras 3 config in .h5"])
+def test_ten_thousand_layers_summarise(tmp_path, form):
+    path = _bench().FORMS[form](tmp_path, N)
+    graph = nnviz.load(path)
+    assert len(graph.layers) == N + 1
+    assert graph.total_params == _expected_params(form)
+    assert graph.layer(f"l{N - 1}").output_shape == (None, 16)
+    text = graph.summary()
+    assert f"Total params: {graph.total_params:,}" in text
+    rows = graph.to_dict()["layers"]
+    assert len(rows) == N + 1 and rows[-1]["inbound"]
