@@ -96,18 +96,20 @@ def build_input_shapes(cfg: Mapping[str, Any]) -> list[Shape] | None:
 
 
 def order_calls(graph: LayerGraph) -> list[Call]:
-    """Calls in data-flow order (a stable topological sort); cycles are errors."""
-    import networkx as nx
+    """Calls in data-flow order (a stable topological sort); cycles are errors.
+
+    Kahn's algorithm with a heap keyed by the calls' order in the file, so the order is the file's
+    wherever the data flow allows (and networkx, slow to import, stays out of reading a file).
+    """
+    import heapq
 
     key = {(c.layer, c.index): c for c in graph.calls}
     by_layer: dict[str, list[tuple[str, int]]] = {}  # an index: no scan of every call per input
     for k in key:
         by_layer.setdefault(k[0], []).append(k)
-    dep = nx.DiGraph()
-    position = {}
-    for i, c in enumerate(graph.calls):
-        dep.add_node((c.layer, c.index))
-        position[(c.layer, c.index)] = i
+    position = {(c.layer, c.index): i for i, c in enumerate(graph.calls)}
+    succs: dict[tuple[str, int], list[tuple[str, int]]] = {k: [] for k in key}
+    indegree = dict.fromkeys(key, 0)
     for c in graph.calls:
         for ref in c.inputs:
             if ref.layer not in graph:
@@ -120,14 +122,24 @@ def order_calls(graph: LayerGraph) -> list[Call]:
                 src = calls[max(0, min(ref.call, len(calls) - 1))]
             if src == (c.layer, c.index):
                 raise ReadError("the layer reads its own output (a cycle)", layer=c.layer)
-            dep.add_edge(src, (c.layer, c.index))
-    try:
-        order = list(nx.lexicographical_topological_sort(dep, key=lambda n: position[n]))
-    except nx.NetworkXUnfeasible:
-        cycle = nx.find_cycle(dep)
-        names = " -> ".join(a[0] for a, _ in cycle)
-        raise ReadError(f"the layers form a cycle: {names} -> {cycle[0][0][0]}") from None
-    return [key[n] for n in order]
+            succs[src].append((c.layer, c.index))
+            indegree[(c.layer, c.index)] += 1
+    ready = [position[k] for k, d in indegree.items() if d == 0]
+    heapq.heapify(ready)
+    calls = graph.calls
+    order: list[Call] = []
+    while ready:
+        call = calls[heapq.heappop(ready)]
+        order.append(call)
+        for nxt in succs[(call.layer, call.index)]:
+            indegree[nxt] -= 1
+            if indegree[nxt] == 0:
+                heapq.heappush(ready, position[nxt])
+    if len(order) < len(calls):
+        stuck = sorted((k for k, d in indegree.items() if d > 0), key=position.__getitem__)
+        raise ReadError("the layers form a cycle through " + ", ".join(repr(k[0]) for k in stuck[:6])
+                        + (" ..." if len(stuck) > 6 else ""))
+    return order
 
 
 def _resolve(ref: TensorRef, calls_done: dict[tuple[str, int], Call],
