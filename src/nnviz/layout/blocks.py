@@ -66,7 +66,8 @@ def _type_line(node: Node, show: Sequence[str]) -> str | None:
     if kind == "module":
         return f"module of {node.size} layers"
     if kind == "model" and layer is not None and layer.subgraph is not None:
-        return f"{layer.type}, {len(layer.subgraph.layers)} layers" if "type" in show else None
+        count = sum(not inner.is_input for inner in layer.subgraph.layers)  # as Sequential counts them
+        return f"{layer.type}, {count} layers" if "type" in show else None
     if "type" in show:
         parts.append(" + ".join(node.types) if kind == "chain" else (node.types[0] if node.types else kind))
     if layer is not None and "units" in show and layer.units is not None:

@@ -249,7 +249,7 @@ class _Flattener:
 
 def _model_detail(layer: Layer) -> str:
     sub = layer.subgraph
-    count = len(sub.layers) if sub is not None else 0
+    count = sum(not inner.is_input for inner in sub.layers) if sub is not None else 0
     return f"{layer.type}, {count} layers, {layer.params:,} params"
 
 

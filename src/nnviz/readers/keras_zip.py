@@ -27,8 +27,12 @@ MAX_CONFIG_BYTES = 64 * 1024 * 1024    # config.json, uncompressed
 MAX_WEIGHTS_BYTES = 4 * 1024 ** 3      # model.weights.h5, uncompressed
 MAX_RATIO = 200                        # a member that inflates more than this is a zip bomb
 
-# what a damaged weights member can raise, from zipfile (bad CRC, bad deflate stream) or h5py
-_WEIGHTS_ERRORS = (*H5_ERRORS, zipfile.BadZipFile, zlib.error, EOFError)
+# what a damaged zip can raise from zipfile: bad CRC, bad deflate stream, a compression method
+# or encryption it does not support, headers that do not parse
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError,
+               OverflowError, struct.error)
+# ... and from h5py, reading the weights member
+_WEIGHTS_ERRORS = (*H5_ERRORS, *_ZIP_ERRORS)
 
 
 def _read_limited(zf: zipfile.ZipFile, member: str, limit: int, path: Path) -> bytes:
@@ -54,7 +58,7 @@ def read_keras_zip(path: str | Path) -> LayerGraph:
     path = Path(path)
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as err:
+    except _ZIP_ERRORS as err:
         raise ReadError("not a readable zip file (truncated or corrupt?)", path=path) from err
     with zf:
         names = {i.filename.replace("\\", "/"): i.filename for i in zf.infolist()}
@@ -69,9 +73,9 @@ def read_keras_zip(path: str | Path) -> LayerGraph:
             if "metadata.json" in names:
                 try:
                     meta = json.loads(_read_limited(zf, names["metadata.json"], 1 << 20, path))
-                except (json.JSONDecodeError, UnicodeDecodeError):
+                except (ValueError, RecursionError):  # only the version comes from it
                     meta = {}
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
+        except _ZIP_ERRORS as err:
             raise ReadError(f"a member of the zip is corrupt ({err})", path=path) from err
         try:
             config = config_from_json_text(text.decode("utf-8"), path=path)
@@ -177,7 +181,7 @@ def _open_weights(path: Path, member: str):
 
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as err:
+    except _ZIP_ERRORS as err:
         raise ReadError("not a readable zip file (truncated or corrupt?)", path=path) from err
     try:
         info = zf.getinfo(member)
