@@ -593,11 +593,12 @@ class CaseTimeout(Exception):
     """A case ran past its time limit (a hang is a bug too)."""
 
 
-def check_file(path: Path) -> None:
+def check_file(path: Path, draw: tuple[str, ...] = ()) -> None:
     """Read ``path`` the way the CLI does; return quietly, or raise ``NnvizError``, or a bug.
 
     Beyond ``nnviz.load``: the summary table, ``to_dict()`` as JSON, consistent totals,
-    and loading the weights of a few layers (lazily read, so errors can surface late).
+    and loading the weights of a few layers (lazily read, so errors can surface late);
+    then, for each style in ``draw``, a diagram rendered to SVG in memory.
     """
     import nnviz
 
@@ -607,6 +608,20 @@ def check_file(path: Path) -> None:
     check_totals(graph)
     for layer in list(graph.layers)[:8]:
         graph.weights(layer.name)
+    for style in draw:
+        _draw(graph, style)
+
+
+def _draw(graph: Any, style: str) -> None:
+    import matplotlib.pyplot as plt
+
+    import nnviz
+
+    try:
+        diagram = nnviz.draw(graph, style=style)
+        diagram.figure.savefig(io.BytesIO(), format="svg")
+    finally:
+        plt.close("all")
 
 
 def check_totals(graph: Any) -> None:
@@ -664,7 +679,7 @@ def _save(path: Path, out: Path, n: int, text: str) -> Path:
     return dest
 
 
-def run_case(path: Path, time_limit: float) -> BaseException | str:
+def run_case(path: Path, time_limit: float, draw: tuple[str, ...] = ()) -> BaseException | str:
     """Read one file under a time limit: ``"read"``, ``"refused"`` (an NnvizError), or the bug."""
     from nnviz.errors import NnvizError
 
@@ -676,7 +691,7 @@ def run_case(path: Path, time_limit: float) -> BaseException | str:
         old = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, time_limit)
     try:
-        with_warnings_off(lambda: check_file(path))
+        with_warnings_off(lambda: check_file(path, draw))
     except NnvizError:
         return "refused"
     except Exception as err:  # noqa: BLE001 - everything else is what we are looking for
@@ -689,7 +704,7 @@ def run_case(path: Path, time_limit: float) -> BaseException | str:
 
 
 def fuzz(cases: int, *, seed: int = 0, first: int = 0, out: Path | None = None, real: bool = True,
-         time_limit: float = 10.0, seeds: list[Seed] | None = None,
+         time_limit: float = 10.0, seeds: list[Seed] | None = None, draw: tuple[str, ...] = (),
          progress: Callable[[int], None] | None = None) -> Report:
     """Run ``cases`` mutants (numbers ``first`` .. ``first + cases - 1``) and report the bugs.
 
@@ -701,6 +716,7 @@ def fuzz(cases: int, *, seed: int = 0, first: int = 0, out: Path | None = None, 
         real: start from real and example files too, not only generated ones.
         time_limit: seconds one case may take.
         seeds: the inputs to mutate (default :func:`make_seeds`).
+        draw: also draw each model read, in these styles (``block``, ``node``).
         progress: called with the number of cases done, now and then.
 
     Returns:
@@ -715,7 +731,7 @@ def fuzz(cases: int, *, seed: int = 0, first: int = 0, out: Path | None = None, 
     saved_limit = isolate.TIME_LIMIT_S
     isolate.TIME_LIMIT_S = min(saved_limit, time_limit / 2)
     try:
-        _fuzz_cases(report, seeds, cases, seed, first, out, time_limit, progress)
+        _fuzz_cases(report, seeds, cases, seed, first, out, time_limit, draw, progress)
     finally:
         isolate.TIME_LIMIT_S = saved_limit
     report.seconds = time.perf_counter() - start
@@ -723,25 +739,28 @@ def fuzz(cases: int, *, seed: int = 0, first: int = 0, out: Path | None = None, 
 
 
 def _fuzz_cases(report: Report, seeds: list[Seed], cases: int, seed: int, first: int, out: Path | None,
-                time_limit: float, progress: Callable[[int], None] | None) -> None:
+                time_limit: float, draw: tuple[str, ...], progress: Callable[[int], None] | None) -> None:
     with tempfile.TemporaryDirectory(prefix="nnviz-fuzz-work-") as work:
         workdir = Path(work)
         for i in range(first, first + cases):
             rng = random.Random(f"{seed}:{i}")
             base = seeds[rng.randrange(len(seeds))]
             path = make_case(base, rng, workdir)
-            err = run_case(path, time_limit)
+            err = run_case(path, time_limit, draw)
             report.cases += 1
             if err == "refused":
                 report.read_errors += 1
             elif not isinstance(err, str):
                 if out is None:
                     out = Path(tempfile.mkdtemp(prefix="nnviz-fuzz-bugs-"))
+                n = len(report.bugs) + 1
+                flags = f" --draw {','.join(draw)}" if draw else ""
                 text = (f"case {i} (seed {seed}) from {base.name}\n"
-                        f"replay: python tools/fuzz_files.py --seed {seed} --first {i} --cases 1\n\n"
+                        f"replay: python tools/fuzz_files.py --seed {seed} --first {i} --cases 1{flags}\n"
+                        f"    or: python tools/fuzz_files.py --replay {out / f'bug-{n:04d}{path.suffix}'}{flags}\n\n"
                         + "".join(traceback.format_exception(err)))
                 bug = Bug(i, base.name, f"{type(err).__name__}: {err}"[:300], _signature(err))
-                bug.saved = _save(path, out, len(report.bugs) + 1, text)
+                bug.saved = _save(path, out, n, text)
                 report.bugs.append(bug)
             if progress is not None and report.cases % 250 == 0:
                 progress(report.cases)
@@ -759,10 +778,10 @@ def _limit_memory(mb: int) -> None:
 
 
 def _worker(args: tuple) -> Report:
-    cases, seed, first, out, real, time_limit, mem = args
+    cases, seed, first, out, real, time_limit, mem, draw = args
     if mem:
         _limit_memory(mem)
-    return fuzz(cases, seed=seed, first=first, out=out, real=real, time_limit=time_limit)
+    return fuzz(cases, seed=seed, first=first, out=out, real=real, time_limit=time_limit, draw=draw)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -776,15 +795,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-memory-mb", type=int, default=4096,
                         help="address-space limit per process, so a memory blow-up is a bug (0: none)")
     parser.add_argument("--generated-only", action="store_true", help="mutate generated files only")
+    parser.add_argument("--draw", default="", help="also draw what reads, e.g. block,node (slower)")
     parser.add_argument("--replay", type=Path, default=None, help="read one saved file and show the traceback")
     args = parser.parse_args(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
 
+    draw = tuple(s.strip() for s in args.draw.split(",") if s.strip())
     if args.replay is not None:
         from nnviz.errors import NnvizError
 
         try:
-            check_file(args.replay)  # anything but an NnvizError shows its traceback
+            check_file(args.replay, draw)  # anything but an NnvizError shows its traceback
         except NnvizError as err:
             print(f"refused, as it should be: {err}")
             return 0
@@ -794,7 +815,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs = max(1, args.jobs)
     per = math.ceil(args.cases / jobs)
     chunks = [(min(per, args.cases - j * per), args.seed, args.first + j * per, out / f"job{j}",
-               not args.generated_only, args.time_limit, args.max_memory_mb) for j in range(jobs)
+               not args.generated_only, args.time_limit, args.max_memory_mb, draw) for j in range(jobs)
               if args.cases - j * per > 0]
     start = time.perf_counter()
     if jobs == 1:

@@ -126,11 +126,15 @@ def _cluster_lines(view: "View", cid: str | None, options: BlockOptions, depth: 
         done.add(child)
         info = view.clusters[child]
         theme = options.theme
-        label = f"<<B>{_h(info.title)}</B>" + (f"<BR/>{_h(info.detail)}" if info.detail else "") + ">"
+        # a narrow, left-aligned label: edges enter a frame at its middle and must not cross the text
+        rows = [f"<B>{_h(info.title)}</B>"] + [_h(part.strip()) for part in (info.detail or "").split(", ")
+                                                 if part.strip()]
+        label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+                 + "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows) + "</TABLE>>")
         style = "rounded,filled" if info.kind == "repeat" else "rounded,dashed"
         fill = theme.color("group") if info.kind == "repeat" else theme.background
         yield f"{pad}subgraph {_q('cluster_' + child)} {{"
-        yield f'{pad}  graph [label={label}, style="{style}", fillcolor="{fill}", labeljust="l"];'
+        yield f'{pad}  graph [label={label}, style="{style}", fillcolor="{fill}", labeljust="l", margin="14"];'
         yield from _cluster_lines(view, child, options, depth + 1)
         yield pad + "}"
 
