@@ -483,3 +483,19 @@ def test_golden_images(name, regen):
     assert got.shape == want.shape, f"size {got.shape} != golden {want.shape} (pytest --regen to accept)"
     rms = float(np.sqrt(np.mean((got - want) ** 2)))
     assert rms < 4.0, f"differs from {path.name} by RMS {rms:.2f} (pytest --regen to accept)"
+
+
+def test_weight_scale_fixes_the_colour_bar():
+    import numpy as np
+
+    from nnviz.graph import LayerGraph
+    from nnviz.layout.neurons import NodeOptions, layout_nodes
+    from nnviz.errors import OptionError
+
+    g = nnviz.load({"input_shape": [2], "layers": [{"type": "Dense", "units": 2, "name": "d"}]})
+    g2 = LayerGraph(g.name, g.layers, g.calls, g.inputs, g.outputs,
+                    weights_loader=lambda n: [("kernel", np.full((2, 2), 0.5)), ("bias", np.zeros(2))] if n == "d" else [])
+    assert layout_nodes(g2, NodeOptions(weights=True)).meta["colorbar"]["vmax"] == 0.5
+    assert layout_nodes(g2, NodeOptions(weights=True, weight_scale=3.0)).meta["colorbar"]["vmax"] == 3.0
+    with pytest.raises(OptionError, match="weight_scale"):
+        NodeOptions(weight_scale=-1)

@@ -67,6 +67,8 @@ class NodeOptions:
         title: the title; ``None`` for the model's name and parameter total, ``""`` for none.
         theme: colours and fonts (``None`` for the default theme).
         ax: a matplotlib Axes to draw into instead of a new figure.
+        weight_scale: the |weight| at the ends of the colour bar; ``None`` for the largest drawn
+            (give one value to several drawings, e.g. animation frames, to compare them).
 
     Raises:
         OptionError: an unknown option or a value out of range.
@@ -88,6 +90,7 @@ class NodeOptions:
     title: str | None = None
     theme: Theme | None = None
     ax: Any = field(default=None, compare=False)
+    weight_scale: float | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.max_neurons, bool) or not isinstance(self.max_neurons, int) or self.max_neurons < 4:
@@ -107,6 +110,9 @@ class NodeOptions:
             object.__setattr__(self, "theme", Theme())
         elif not isinstance(self.theme, Theme):
             raise OptionError(f"theme must be an nnviz Theme, got {type(self.theme).__name__}")
+        if self.weight_scale is not None and (isinstance(self.weight_scale, bool) or not isinstance(
+                self.weight_scale, (int, float)) or not self.weight_scale > 0):
+            raise OptionError(f"weight_scale must be a positive number, got {self.weight_scale!r}")
         if self.ax is not None and not hasattr(self.ax, "add_collection"):
             raise OptionError(f"ax must be a matplotlib Axes, got {type(self.ax).__name__}")
 
@@ -834,6 +840,6 @@ def _finish(scene: Scene, page: _Page, columns: list[Column], title: str, legend
         y = top + len(page.legend_rows) * 1.6 * f + 12
         x = (page.width - (text_w + 8 + _COLORBAR_W)) / 2 + text_w + 8
         scene.labels.append(Label(x - 8, y + 4, text, f, "right", "center", "colorbar"))
-        scene.meta["colorbar"] = {"x": x, "y": y, "w": _COLORBAR_W, "h": 8.0, "vmax": _weight_scale(weights),
+        scene.meta["colorbar"] = {"x": x, "y": y, "w": _COLORBAR_W, "h": 8.0, "vmax": options.weight_scale or _weight_scale(weights),
                                   "font": 0.9 * f}
     return scene

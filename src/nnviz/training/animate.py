@@ -102,6 +102,20 @@ def write_gif(path: str | os.PathLike, frames: Sequence["Image.Image"], *, frame
     return path
 
 
+def _largest_weight(snapshots: Sequence[tuple[int, Mapping[str, float], Snapshot]]) -> float | None:
+    import numpy as np
+
+    def arrays(snap: Any) -> Any:  # a snapshot nests one level per nested model
+        for value in snap.values():
+            if isinstance(value, Mapping):
+                yield from arrays(value)
+            else:
+                yield from (a for _, a in value)
+
+    peaks = [float(np.abs(a).max()) for _, _, snap in snapshots for a in arrays(snap) if getattr(a, "size", 0)]
+    return max(peaks) if peaks and max(peaks) > 0 else None
+
+
 def write_animation(graph: LayerGraph, snapshots: Sequence[tuple[int, Mapping[str, float], Snapshot]],
                     path: str | os.PathLike, *, node_options: Mapping[str, Any] | None = None,
                     frame_ms: int = FRAME_MS, last_frame_ms: int = LAST_FRAME_MS) -> Path:
@@ -115,6 +129,8 @@ def write_animation(graph: LayerGraph, snapshots: Sequence[tuple[int, Mapping[st
         frame_ms, last_frame_ms: how long each frame, and the last one, shows.
     """
     check_gif_path(path)
-    frames = [render_frame(graph, weights, text=caption(epoch, logs), node_options=node_options)
+    # one colour scale for every frame, so that a colour means the same weight all through
+    opts = {"weight_scale": _largest_weight(snapshots), **(node_options or {})}
+    frames = [render_frame(graph, weights, text=caption(epoch, logs), node_options=opts)
               for epoch, logs, weights in snapshots]
     return write_gif(path, frames, frame_ms=frame_ms, last_frame_ms=last_frame_ms)
