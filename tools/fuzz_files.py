@@ -650,12 +650,15 @@ class Bug:
 
 @dataclass
 class Report:
+    """What a run found: cases tried, how long, clean refusals, and the bugs."""
+
     cases: int = 0
     seconds: float = 0.0
     read_errors: int = 0
     bugs: list[Bug] = field(default_factory=list)
 
     def line(self) -> str:
+        """The one-line summary the command prints."""
         sigs = len({b.signature for b in self.bugs})
         return (f"{self.cases} cases in {self.seconds:.1f} s: {self.cases - self.read_errors - len(self.bugs)} "
                 f"read, {self.read_errors} ReadError, {len(self.bugs)} bugs ({sigs} distinct)")
@@ -785,6 +788,7 @@ def _worker(args: tuple) -> Report:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; exit status 1 when a bug was found."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=1000, help="mutants to try (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -8,6 +8,7 @@ counts, computed by the registry in :mod:`nnviz.layers.registry`.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Mapping, Sequence
 
 from ..errors import NnvizError, ReadError, ShapeError
@@ -369,7 +370,8 @@ def check_sizes(outputs: Sequence[Shape | None], layer: Layer | None = None) -> 
 
 
 def _is_size(d: Any) -> bool:
-    return isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIM
+    # numbers.Integral: a family function may compute a size with numpy
+    return isinstance(d, numbers.Integral) and not isinstance(d, bool) and 0 <= d <= MAX_DIM
 
 
 def _infer_nested(layer: Layer, in_shapes: list[Shape | None], first: bool,

@@ -16,6 +16,7 @@ an :class:`Inferred`: the output shapes and the weight variables. Register it wi
 
 from __future__ import annotations
 
+import numbers
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -166,7 +167,7 @@ def _check_window(kernel: int, stride: int, dilation: int) -> None:
     # Keras refuses these too; a config with them is damaged or hostile, and a kernel of 0
     # would otherwise give a plausible-looking shape
     for what, v in (("kernel size", kernel), ("stride", stride), ("dilation rate", dilation)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
             raise ShapeError(f"the {what} must be a positive integer, got {v!r}")
 
 

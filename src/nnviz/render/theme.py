@@ -15,10 +15,10 @@ FAMILIES = ("input", "output", "dense", "convolution", "pooling", "recurrent", "
             "group", "other")
 
 _FAMILY_COLORS = MappingProxyType({
-    "input": "#a8e6a3", "output": "#f7c97e", "dense": "#9cc3e6", "convolution": "#f4a6a6",
+    "input": "#a8e6a3", "output": "#fdae6b", "dense": "#9cc3e6", "convolution": "#f4a6a6",
     "pooling": "#c9b3e6", "recurrent": "#f2d98d", "normalization": "#d9d9d9", "attention": "#e6a8d7",
     "merge": "#a8dcd9", "reshape": "#e8e2c8", "activation": "#f0f0f0", "regularization": "#eeeeee",
-    "embedding": "#b8e0b0", "model": "#ffffff", "group": "#f7f7f7", "other": "#e0e0e0",
+    "embedding": "#c5c97a", "model": "#ffffff", "group": "#f7f7f7", "other": "#e0e0e0",
 })
 _ROLE_COLORS = MappingProxyType({
     "input": "#7fc97f", "hidden": "#6baed6", "output": "#7fc97f", "passive": "#ef6f6c",
