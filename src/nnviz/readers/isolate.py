@@ -5,8 +5,9 @@ forever (holding the GIL, so no Python timer can stop it), allocate without boun
 Everything nnviz reads with h5py from a file it was given therefore runs in a forked child:
 the parent waits at most :data:`TIME_LIMIT_S` seconds, the child may use at most
 :data:`MEMORY_LIMIT_BYTES` more memory, and a hang, a crash or exhausted memory becomes a
-:class:`~nnviz.errors.ReadError` naming the file. Forking costs a few milliseconds; nothing is
-imported anew and no code from the file runs in either process.
+:class:`~nnviz.errors.ReadError` naming the file. A fork costs some 10-30 ms per read (weights
+of a small file load in one child, see :func:`batched_loader`); nothing is imported anew, and no
+code from the file runs in either process.
 
 Where ``fork`` is not available (Windows, macOS where it is unsafe) or ``NNVIZ_ISOLATE=0`` is
 set, the same function runs in-process, with the size limits of the readers but no time bound.
