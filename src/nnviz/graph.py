@@ -93,6 +93,8 @@ class Layer:
         subgraph: for a nested model, its own :class:`LayerGraph`.
         dtype: the dtype of the layer's variables (for parameter memory).
         stored_weights: the weight shapes found in the file, when the source has weights.
+        build_config: what Keras (3, tf.keras >= 2.13) recorded beside the config about how the
+            layer was built (its input shapes).
         shape_known: ``False`` when nnviz could not infer the output shape.
         notes: what nnviz noticed while reading (unknown class, quirks).
     """
@@ -111,6 +113,7 @@ class Layer:
     subgraph: "LayerGraph | None" = field(default=None, repr=False, compare=False)
     dtype: str = "float32"
     stored_weights: tuple[Weight, ...] | None = field(default=None, repr=False)
+    build_config: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
     shape_known: bool = True
     notes: tuple[str, ...] = ()
 

@@ -152,3 +152,18 @@ def test_keras_zip_reads_stored_weights_only_for_layers_it_cannot_infer():
     custom = {"class_name": "MyLayer", "module": None, "config": {"name": "c"}}
     wrapped = {"class_name": "TimeDistributed", "config": {"name": "t", "layer": custom}}
     assert _needs_stored({"class_name": "Sequential", "config": {"name": "s", "layers": [dense, wrapped]}})
+
+
+def test_build_config_beside_the_config_gives_shapes_after_an_unknown_layer():
+    # Keras 3 / tf.keras >= 2.13 record the input shape a layer was built on beside its config
+    cfg = {"class_name": "Functional", "config": {"name": "m", "layers": [
+        {"class_name": "InputLayer", "name": "x", "config": {"batch_shape": [None, 5], "name": "x"},
+         "inbound_nodes": []},
+        {"class_name": "Mystery", "name": "c", "config": {"name": "c"}, "inbound_nodes": [[["x", 0, 0, {}]]]},
+        {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 2},
+         "build_config": {"input_shape": [None, 7]}, "inbound_nodes": [[["c", 0, 0, {}]]]}],
+        "input_layers": [["x", 0, 0]], "output_layers": [["d", 0, 0]]}}
+    g = nnviz.load(cfg)
+    assert g.layer("c").output_shape is None
+    assert g.layer("d").params == 7 * 2 + 2
+    assert g.layer("d").output_shape == (None, 2)

@@ -76,9 +76,10 @@ def input_layer_shape(cfg: Mapping[str, Any]) -> Shape | None:
     return None
 
 
-def build_input_shapes(cfg: Mapping[str, Any]) -> list[Shape] | None:
+def build_input_shapes(cfg: Mapping[str, Any], build: Any = None) -> list[Shape] | None:
     """Input shapes recorded by Keras 3 in ``build_config`` (or Keras 2's ``batch_input_shape``)."""
-    build = cfg.get("build_config")
+    if build is None:
+        build = cfg.get("build_config")
     if isinstance(build, dict):
         if "input_shape" in build:
             s = build["input_shape"]
@@ -280,7 +281,7 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
     else:
         _check_config_sizes(cfg)
         attempts = [in_shapes]
-        build = build_input_shapes(cfg) if first else None
+        build = build_input_shapes(cfg, layer.build_config) if first else None
         if build is not None and any(s is None for s in in_shapes):
             attempts.append(build)
         call_cfg = cfg

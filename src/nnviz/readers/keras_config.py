@@ -168,8 +168,9 @@ class _Builder:
         if modern == "Lambda":
             notes = ("Lambda: its function is stored as code, which nnviz never runs",)
         stored = self.stored.get((*scope, lname))
+        build = entry.get("build_config")
         return Layer(lname, modern, cfg, stored_weights=tuple(stored) if stored is not None else None,
-                     notes=notes)
+                     notes=notes, build_config=build if isinstance(build, Mapping) else None)
 
     # -- models ---------------------------------------------------------------
     def model(self, entry: Mapping[str, Any], scope: tuple[str, ...], depth: int) -> LayerGraph:
