@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from nnviz.readers.savedmodel import varint_bytes
+
 ROOT = Path(__file__).resolve().parent.parent
 REAL_MODELS = ROOT.parent / "shared" / "real-models"
 EXAMPLES = ROOT / "examples"
@@ -194,23 +196,15 @@ def _keras_zip_bytes(config: Any) -> bytes:
     return buf.getvalue()
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 def _pb_field(number: int, payload: bytes) -> bytes:
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+    return varint_bytes(number << 3 | 2) + varint_bytes(len(payload)) + payload
 
 
 def saved_metadata(meta: dict) -> bytes:
     """A ``keras_metadata.pb`` whose root node carries ``meta`` as JSON."""
-    node = _varint(2 << 3) + _varint(0) + _pb_field(3, b"root") + _pb_field(4, b"_tf_keras_model")
+    node = varint_bytes(2 << 3) + varint_bytes(0) + _pb_field(3, b"root") + _pb_field(4, b"_tf_keras_model")
     node += _pb_field(5, json.dumps(meta).encode())
     child = _pb_field(3, b"root.layer-0") + _pb_field(5, b'{"class_name": "Dense"}')
     return _pb_field(1, node) + _pb_field(1, child)

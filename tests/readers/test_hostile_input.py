@@ -28,6 +28,7 @@ from nnviz.cli import cli
 from nnviz.errors import ReadError, ShapeError
 from nnviz.readers import h5 as h5_reader
 from nnviz.readers import isolate, keras_zip, savedmodel, sniff
+from nnviz.readers.savedmodel import varint_bytes
 
 needs_fork = pytest.mark.skipif(not isolate.isolation_available(), reason="reads run in-process here")
 
@@ -171,19 +172,11 @@ def test_loading_weights_refuses_an_absurd_array(tmp_path, monkeypatch):
 
 # -- SavedModel directories -------------------------------------------------------------------
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 def _metadata(payload: bytes) -> bytes:
     def field(number: int, data: bytes) -> bytes:
-        return _varint(number << 3 | 2) + _varint(len(data)) + data
+        return varint_bytes(number << 3 | 2) + varint_bytes(len(data)) + data
 
     return field(1, field(3, b"root") + field(5, payload))
 

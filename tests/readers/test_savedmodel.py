@@ -3,21 +3,13 @@
 import pytest
 
 import nnviz
-from nnviz.readers.savedmodel import parse_metadata
+from nnviz.readers.savedmodel import parse_metadata, varint_bytes
 
 
-def _varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 def _field(number, payload: bytes) -> bytes:
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+    return varint_bytes(number << 3 | 2) + varint_bytes(len(payload)) + payload
 
 
 def test_parse_metadata_reads_handmade_protobuf(tmp_path):

@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping, Sequence
 from ..errors import ShapeError
 from ..graph import Shape
 from .registry import (
+    known_product,
     Inferred,
     conv_output_length,
     deconv_output_length,
@@ -81,14 +82,6 @@ def _conv_spatial(cfg: Mapping[str, Any], spatial: Sequence, rank: int) -> list:
 def _bias(cfg: Mapping[str, Any], n: int | None) -> list:
     return [weight("bias", n)] if cfg.get("use_bias", True) else []
 
-
-def _product(dims: Sequence[int | None]) -> int | None:
-    n = 1
-    for d in dims:
-        if d is None:
-            return None
-        n *= int(d)
-    return n
 
 
 def _positive(cfg: Mapping[str, Any], key: str, default: Any = None) -> int:
@@ -205,7 +198,7 @@ def locally_connected(cfg: Mapping[str, Any], inputs: Sequence[Shape], cls: str)
     kernel = normalize_tuple(cfg["kernel_size"], rank, "kernel_size")
     sizes = _conv_spatial(cfg, spatial, rank)
     out = join_channels(cfg, shape[0], sizes, filters)
-    positions = _product(sizes)
+    positions = known_product(sizes)
     impl = int(cfg.get("implementation", 1) or 1)
     if impl == 2:
         if cfg.get("data_format") == "channels_first":
@@ -214,9 +207,9 @@ def locally_connected(cfg: Mapping[str, Any], inputs: Sequence[Shape], cls: str)
             kshape = (*spatial, channels, *sizes, filters)
         kernel_w = weight("kernel", *kshape)
     elif impl == 3:
-        kernel_w = weight("kernel", _product([positions, _product(kernel), channels, filters]))
+        kernel_w = weight("kernel", known_product([positions, known_product(kernel), channels, filters]))
     else:
-        kernel_w = weight("kernel", positions, _product([*kernel, channels]), filters)
+        kernel_w = weight("kernel", positions, known_product([*kernel, channels]), filters)
     bias = [weight("bias", *sizes, filters)] if cfg.get("use_bias", True) else []
     return Inferred([out], [kernel_w, *bias])
 

@@ -6,16 +6,8 @@ import re
 from typing import Any, Mapping, Sequence
 
 from ..errors import ShapeError
-from .registry import Inferred, UnknownShape, activation_name, infers, keras_major, one_input, weight
+from .registry import known_product, Inferred, UnknownShape, activation_name, infers, keras_major, one_input, weight
 
-
-def _known_product(dims: Sequence[int | None]) -> int | None:
-    n = 1
-    for d in dims:
-        if d is None:
-            return None
-        n *= int(d)
-    return n
 
 
 @infers("Dense")
@@ -67,7 +59,7 @@ def einsum_dense(cfg: Mapping[str, Any], inputs: Sequence[tuple]) -> Inferred:
         first = min(out.index(ch) for ch in bias_axes)
         w.append(weight("bias", *[out_dims[ch] if ch in bias_axes else 1 for ch in out[first:]]))
     out_shape = tuple(dims.get(ch) if ch in dims and ch == out[0] else out_dims[ch] for ch in out)
-    return Inferred([out_shape], w, units=_known_product(partial) if partial else None)
+    return Inferred([out_shape], w, units=known_product(partial) if partial else None)
 
 
 def _identity(cfg: Mapping[str, Any], inputs: Sequence[tuple]) -> Inferred:
@@ -107,7 +99,7 @@ def prelu(cfg: Mapping[str, Any], inputs: Sequence[tuple]) -> Inferred:
 @infers("Flatten")
 def flatten(cfg: Mapping[str, Any], inputs: Sequence[tuple]) -> Inferred:
     shape = one_input(inputs, "Flatten")
-    return Inferred([(shape[0], _known_product(shape[1:]))])
+    return Inferred([(shape[0], known_product(shape[1:]))])
 
 
 @infers("Reshape")
@@ -116,16 +108,16 @@ def reshape(cfg: Mapping[str, Any], inputs: Sequence[tuple]) -> Inferred:
     target = [int(d) for d in cfg["target_shape"]]
     if target.count(-1) > 1:
         raise ShapeError(f"Reshape target {target} has more than one -1")
-    total = _known_product(shape[1:])
+    total = known_product(shape[1:])
     if -1 in target:
-        known = _known_product([d for d in target if d != -1])
+        known = known_product([d for d in target if d != -1])
         if total is None:
             target = [None if d == -1 else d for d in target]
         else:
             if known == 0 or total % known:
                 raise ShapeError(f"cannot reshape {shape} to {cfg['target_shape']}")
             target = [total // known if d == -1 else d for d in target]
-    elif total is not None and _known_product(target) != total:
+    elif total is not None and known_product(target) != total:
         raise ShapeError(f"cannot reshape {shape} ({total} values) to {tuple(target)}")
     return Inferred([(shape[0], *target)])
 

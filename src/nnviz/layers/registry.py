@@ -26,7 +26,7 @@ from ..graph import Shape, Weight
 
 __all__ = ["Inferred", "UnknownShape", "infers", "lookup", "unregister", "registered", "weight",
            "conv_output_length", "deconv_output_length", "normalize_tuple", "channels_axis",
-           "activation_name", "one_input", "InferFn", "keras_major", "KERAS_MAJOR"]
+           "activation_name", "one_input", "known_product", "InferFn", "keras_major", "KERAS_MAJOR"]
 
 
 # The major Keras version that wrote the config being inferred (None: a spec, or unknown).
@@ -113,6 +113,20 @@ def weight(name: str, *shape: int, trainable: bool = True) -> Weight:
     if any(d is None for d in shape):
         raise UnknownShape(f"weight {name!r} depends on an unknown dimension")
     return Weight(name, tuple(int(d) for d in shape), trainable)
+
+
+def known_product(dims: Sequence[int | None]) -> int | None:
+    """The product of sizes, or ``None`` when one of them is unknown.
+
+    >>> known_product([2, 3, 4]), known_product([2, None])
+    (24, None)
+    """
+    n = 1
+    for d in dims:
+        if d is None:
+            return None
+        n *= int(d)
+    return n
 
 
 def one_input(inputs: Sequence[Shape], cls: str = "layer") -> Shape:

@@ -16,7 +16,7 @@ from ..errors import ReadError
 from ..graph import LayerGraph
 from .keras_config import read_model_config
 
-__all__ = ["read_savedmodel", "parse_metadata", "MAX_METADATA_BYTES"]
+__all__ = ["read_savedmodel", "parse_metadata", "varint_bytes", "MAX_METADATA_BYTES"]
 
 MAX_METADATA_BYTES = 256 * 1024 * 1024
 
@@ -32,6 +32,21 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
         if not b & 0x80:
             return result, pos
         shift += 7
+
+
+def varint_bytes(n: int) -> bytes:
+    """The protobuf varint of ``n`` (the inverse of the reader; tests and the fuzzer write fixtures).
+
+    >>> varint_bytes(300), _varint(varint_bytes(300), 0)
+    (b'\\xac\\x02', (300, 2))
+    """
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
 
 
 def _fields(buf: bytes) -> Iterator[tuple[int, int, Any]]:

@@ -16,7 +16,7 @@ digraph "tiny" {
   graph [rankdir="TB", ...];
   ...
   "input" [label=<<B>input</B><BR/>InputLayer<BR/>(None, 3)>, fillcolor="#a8e6a3"];
-  "dense" [label=<<B>dense</B><BR/>Dense<BR/>(None, 2)<BR/>8 params>, fillcolor="#f7c97e", penwidth="1.6"];
+  "dense" [label=<<B>dense</B><BR/>Dense<BR/>(None, 2)<BR/>8 params>, fillcolor="#fdae6b", penwidth="1.6"];
   "input" -> "dense";
 }
 """

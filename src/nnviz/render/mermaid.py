@@ -14,7 +14,7 @@ flowchart TB
   n1["<b>dense</b><br/>Dense<br/>(None, 2)<br/>8 params"]:::output
   n0 --> n1
   classDef input fill:#a8e6a3,stroke:#555555,color:#222222
-  classDef output fill:#f7c97e,stroke:#555555,color:#222222
+  classDef output fill:#fdae6b,stroke:#555555,color:#222222
 """
 
 from __future__ import annotations
