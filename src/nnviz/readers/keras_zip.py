@@ -11,6 +11,7 @@ import json
 import struct
 import zipfile
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -245,38 +246,45 @@ def _vars(group: Any) -> list[tuple[str, Any]]:
     return out
 
 
-def _stored_from_zip(path: Path, member: str, config: Any) -> dict[tuple[str, ...], list[Weight]]:
+@contextmanager
+def _weights_of(path: Path, member: str, config: Any, what: str) -> Iterator[tuple[Any, LayerGraph]]:
+    """The open weights file and the model's graph; any damage inside becomes a ReadError."""
     zf, f = _open_weights(path, member)
-    stored: dict[tuple[str, ...], list[Weight]] = {}
     try:
-        graph = build_graph(config, path=path)
-
-        def visit(group: Any, g: LayerGraph, scope: tuple[str, ...]) -> None:
-            for name, grp in _layer_groups(group, g).items():
-                layer = g.layer(name)
-                if layer.subgraph is not None:
-                    visit(grp, layer.subgraph, (*scope, name))
-                    continue
-                stored[(*scope, name)] = [Weight(n.rsplit("/", 1)[-1], tuple(int(d) for d in ds.shape))
-                                          for n, ds in _vars(grp)]
-
-        visit(f, graph, ())
+        yield f, build_graph(config, path=path)
     except NnvizError:
         raise
     except _WEIGHTS_ERRORS as err:
-        raise ReadError(f"{member} cannot be read ({err})", path=path) from err
+        raise ReadError(f"{what} cannot be read ({err})", path=path) from err
     finally:
-        _close(f, zf)
+        # closing a damaged file can raise too; the error that matters was raised already
+        try:
+            f.close()
+        except _WEIGHTS_ERRORS:
+            pass
+        zf.close()
+
+
+def read_vars(group: Any, path: Path) -> list:
+    """The (variable name, array) pairs of one layer's group, in Keras's order."""
+    return [(n.rsplit("/", 1)[-1], read_dataset(ds, path)) for n, ds in _vars(group)]
+
+
+def _stored_from_zip(path: Path, member: str, config: Any) -> dict[tuple[str, ...], list[Weight]]:
+    stored: dict[tuple[str, ...], list[Weight]] = {}
+
+    def visit(group: Any, g: LayerGraph, scope: tuple[str, ...]) -> None:
+        for name, grp in _layer_groups(group, g).items():
+            layer = g.layer(name)
+            if layer.subgraph is not None:
+                visit(grp, layer.subgraph, (*scope, name))
+                continue
+            stored[(*scope, name)] = [Weight(n.rsplit("/", 1)[-1], tuple(int(d) for d in ds.shape))
+                                      for n, ds in _vars(grp)]
+
+    with _weights_of(path, member, config, member) as (f, graph):
+        visit(f, graph, ())
     return stored
-
-
-def _close(f: Any, zf: zipfile.ZipFile) -> None:
-    # closing a damaged file can raise too; the error that matters was raised already
-    try:
-        f.close()
-    except _WEIGHTS_ERRORS:
-        pass
-    zf.close()
 
 
 def _loader(path: Path, member: str, config: Any):
@@ -285,37 +293,19 @@ def _loader(path: Path, member: str, config: Any):
 
 
 def _load_every_layer(path: Path, member: str, config: Any) -> dict[str, Any]:
-    zf, f = _open_weights(path, member)
     out: dict[str, Any] = {}
-    try:
-        graph = build_graph(config, path=path)
+    with _weights_of(path, member, config, member) as (f, graph):
         for name, grp in _layer_groups(f, graph).items():
             try:
-                out[name] = ("ok", [(n.rsplit("/", 1)[-1], read_dataset(ds, path)) for n, ds in _vars(grp)])
+                out[name] = ("ok", read_vars(grp, path))
             except NnvizError as err:  # one damaged layer spoils only its own weights
                 out[name] = ("error", err.message)
             except _WEIGHTS_ERRORS as err:
                 out[name] = ("error", f"the weights of {name!r} cannot be read ({err})")
-    except NnvizError:
-        raise
-    except _WEIGHTS_ERRORS as err:
-        raise ReadError(f"{member} cannot be read ({err})", path=path) from err
-    finally:
-        _close(f, zf)
     return out
 
 
 def _load_layer(path: Path, member: str, config: Any, name: str) -> list:
-    zf, f = _open_weights(path, member)
-    try:
-        graph = build_graph(config, path=path)
+    with _weights_of(path, member, config, f"the weights of {name!r}") as (f, graph):
         grp = _layer_groups(f, graph).get(name)
-        if grp is None:
-            return []
-        return [(n.rsplit("/", 1)[-1], read_dataset(ds, path)) for n, ds in _vars(grp)]
-    except NnvizError:
-        raise
-    except _WEIGHTS_ERRORS as err:
-        raise ReadError(f"the weights of {name!r} cannot be read ({err})", path=path) from err
-    finally:
-        _close(f, zf)
+        return [] if grp is None else read_vars(grp, path)

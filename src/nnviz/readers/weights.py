@@ -18,10 +18,10 @@ from typing import Any, Callable
 
 from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph
-from .h5 import H5_ERRORS, HDF5_SIGNATURE, read_dataset, weights_group
+from .h5 import H5_ERRORS, HDF5_SIGNATURE, weights_group
 from .h5 import _loader as legacy_loader
 from .isolate import run_isolated
-from .keras_zip import _layer_groups, _vars
+from .keras_zip import _layer_groups, read_vars
 
 __all__ = ["attach_weights", "weights_layout"]
 
@@ -69,7 +69,7 @@ def _keras3_layer(path: Path, graph: LayerGraph, name: str) -> list:
             group: Any = _layer_groups(f, graph).get(name)
             if group is None:
                 return []
-            return [(n.rsplit("/", 1)[-1], read_dataset(ds, path)) for n, ds in _vars(group)]
+            return read_vars(group, path)
     except NnvizError:
         raise
     except H5_ERRORS as err:
