@@ -66,6 +66,16 @@ def _flatten(x: Any) -> list:
     return [x]
 
 
+def _measure(layer: Any, out: Any) -> dict:
+    """A built Keras layer's output shapes and parameter counts, as the truth records them."""
+    import numpy as np
+
+    outs = [list(t.shape) for t in _flatten(out)]
+    tr = int(sum(np.prod(w.shape) for w in layer.trainable_weights))
+    nt = int(sum(np.prod(w.shape) for w in layer.non_trainable_weights))
+    return {"outputs": outs, "params": int(layer.count_params()), "trainable": tr, "non_trainable": nt}
+
+
 def layer_truth(cls: str, config: dict, input_shapes: list, call_style: str = "list") -> dict:
     """Keras 3's output shapes and parameter counts for one layer on inputs of these shapes.
 
@@ -79,7 +89,6 @@ def layer_truth(cls: str, config: dict, input_shapes: list, call_style: str = "l
 
     def compute() -> dict:
         import keras
-        import numpy as np
 
         inputs = [keras.Input(batch_shape=tuple(s)) for s in input_shapes]
         # a deep copy: deserializing nested configs (an RNN's cells) pops keys from them
@@ -90,10 +99,7 @@ def layer_truth(cls: str, config: dict, input_shapes: list, call_style: str = "l
             out = layer(inputs[0], initial_state=inputs[1:])
         else:
             out = layer(inputs[0] if len(inputs) == 1 else inputs)
-        outs = [list(t.shape) for t in _flatten(out)]
-        tr = int(sum(np.prod(w.shape) for w in layer.trainable_weights))
-        nt = int(sum(np.prod(w.shape) for w in layer.non_trainable_weights))
-        return {"outputs": outs, "params": int(layer.count_params()), "trainable": tr, "non_trainable": nt}
+        return _measure(layer, out)
 
     # the default style keeps the cache keys it always had
     key = [cls, config, input_shapes] if call_style == "list" else [cls, config, input_shapes, call_style]
@@ -102,15 +108,7 @@ def layer_truth(cls: str, config: dict, input_shapes: list, call_style: str = "l
 
 def check_layer(cls: str, config: dict, input_shapes: list, call_style: str = "list") -> None:
     """Assert that nnviz infers what Keras computes for one layer (``call_style``: see :func:`layer_truth`)."""
-    from nnviz.layers.infer import infer_layer
-
-    truth = layer_truth(cls, config, input_shapes, call_style)
-    got = infer_layer(cls, config, [tuple(s) for s in input_shapes])
-    shapes = [list(s) if s is not None else None for s in got.output_shapes]
-    assert shapes == truth["outputs"], f"{cls} {config}: shapes {shapes} != Keras {truth['outputs']}"
-    assert got.params == truth["params"], f"{cls} {config}: params {got.params} != Keras {truth['params']}"
-    assert got.trainable_params == truth["trainable"]
-    assert got.non_trainable_params == truth["non_trainable"]
+    _assert_matches(cls, config, input_shapes, layer_truth(cls, config, input_shapes, call_style))
 
 
 def typed_layer_truth(cls: str, config: dict, input_shapes: list, dtype: str) -> dict:
@@ -118,24 +116,23 @@ def typed_layer_truth(cls: str, config: dict, input_shapes: list, dtype: str) ->
 
     def compute() -> dict:
         import keras
-        import numpy as np
 
         inputs = [keras.Input(batch_shape=tuple(s), dtype=dtype) for s in input_shapes]
         layer = getattr(keras.layers, cls).from_config(copy.deepcopy(config))
         out = layer(inputs[0] if len(inputs) == 1 else inputs)
-        outs = [list(t.shape) for t in _flatten(out)]
-        tr = int(sum(np.prod(w.shape) for w in layer.trainable_weights))
-        nt = int(sum(np.prod(w.shape) for w in layer.non_trainable_weights))
-        return {"outputs": outs, "params": int(layer.count_params()), "trainable": tr, "non_trainable": nt}
+        return _measure(layer, out)
 
     return cached("layer", [cls, config, input_shapes, "dtype", dtype], compute)
 
 
 def check_typed_layer(cls: str, config: dict, input_shapes: list, dtype: str) -> None:
     """:func:`check_layer` on inputs of ``dtype`` (string lookups, integer encoders)."""
+    _assert_matches(cls, config, input_shapes, typed_layer_truth(cls, config, input_shapes, dtype))
+
+
+def _assert_matches(cls: str, config: dict, input_shapes: list, truth: dict) -> None:
     from nnviz.layers.infer import infer_layer
 
-    truth = typed_layer_truth(cls, config, input_shapes, dtype)
     got = infer_layer(cls, config, [tuple(s) for s in input_shapes])
     shapes = [list(s) if s is not None else None for s in got.output_shapes]
     assert shapes == truth["outputs"], f"{cls} {config}: shapes {shapes} != Keras {truth['outputs']}"
