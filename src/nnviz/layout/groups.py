@@ -35,7 +35,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..errors import OptionError
 from ..graph import Layer, LayerGraph, TensorRef
@@ -134,6 +134,28 @@ class View:
     def scope(self, cluster: str | None) -> list[str]:
         """Ids of the blocks drawn directly in ``cluster``, in order."""
         return [i for i, n in self.nodes.items() if n.cluster == cluster]
+
+    def level(self, cluster: str | None, keep: Callable[[str], bool] | None = None
+              ) -> Iterator[tuple[str, str]]:
+        """What is drawn directly inside ``cluster`` (``None``: the page), in the view's order.
+
+        Yields ``("block", node id)`` and, once each, ``("cluster", child cluster id)``;
+        ``keep(node id)`` limits it to some blocks (and the clusters they are in).
+        """
+        done: set[str] = set()
+        for nid in self.nodes:
+            if keep is not None and not keep(nid):
+                continue
+            chain = list(reversed(self.cluster_chain(nid)))
+            if cluster is not None:
+                if cluster not in chain:
+                    continue
+                chain = chain[chain.index(cluster) + 1:]
+            if not chain:
+                yield "block", nid
+            elif chain[0] not in done:
+                done.add(chain[0])
+                yield "cluster", chain[0]
 
     def cluster_chain(self, node_id: str) -> list[str]:
         """The clusters around a block, innermost first."""

@@ -108,22 +108,11 @@ def _cluster_lines(view: "View", cid: str | None, options: BlockOptions, depth: 
     ``keep(node id)`` picks the blocks (and the clusters they open) of one column.
     """
     pad = "  " * depth
-    done: set[str] = set()
-    for nid, node in view.nodes.items():
-        if keep is not None and not keep(nid):
+    for kind, item in view.level(cid, keep):
+        if kind == "block":
+            yield pad + _node_stmt(view.nodes[item], options)
             continue
-        chain = [c for c in reversed(view.cluster_chain(nid))]
-        if cid is not None:
-            if cid not in chain:
-                continue
-            chain = chain[chain.index(cid) + 1:]
-        if not chain:
-            yield pad + _node_stmt(node, options)
-            continue
-        child = chain[0]
-        if child in done:
-            continue
-        done.add(child)
+        child = item
         info = view.clusters[child]
         theme = options.theme
         # a narrow, left-aligned label: edges enter a frame at its middle and must not cross the text

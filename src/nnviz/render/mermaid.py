@@ -42,24 +42,18 @@ def _text(text: str) -> str:
 def _lines(view: "View", cid: str | None, ids: dict[str, str], options: "BlockOptions",
            depth: int) -> Iterator[str]:
     pad = "  " * depth
-    done: set[str] = set()
-    for nid, node in view.nodes.items():
-        chain = list(reversed(view.cluster_chain(nid)))
-        if cid is not None:
-            if cid not in chain:
-                continue
-            chain = chain[chain.index(cid) + 1:]
-        if not chain:
+    clusters = 0
+    for kind, item in view.level(cid):
+        if kind == "block":
+            node = view.nodes[item]
             lines = [_text(line) for line in block_lines(node, options)]
             lines[0] = f"<b>{lines[0]}</b>" + (f" ×{node.repeat}" if node.repeat > 1 else "")
-            yield f'{pad}{ids[nid]}["{"<br/>".join(lines)}"]:::{node.family}'
+            yield f'{pad}{ids[item]}["{"<br/>".join(lines)}"]:::{node.family}'
             continue
-        child = chain[0]
-        if child in done:
-            continue
-        done.add(child)
+        child = item
+        clusters += 1
         info = view.clusters[child]
-        yield f'{pad}subgraph c{len(ids) + len(done)}["{_text(info.caption)}"]'
+        yield f'{pad}subgraph c{len(ids) + clusters}["{_text(info.caption)}"]'
         yield from _lines(view, child, ids, options, depth + 1)
         yield f"{pad}end"
 
