@@ -24,6 +24,7 @@ from typing import Any, Iterator
 import h5py
 import numpy as np
 import pytest
+from h5files import write_h5_model
 
 MARKER_ENV = "NNVIZ_EVIL_MARKER"
 
@@ -381,15 +382,8 @@ def _write_hostile(folder: Path) -> list[Path]:
     as_json = folder / "hostile.json"
     as_json.write_text(text)
     as_h5 = folder / "hostile.h5"
-    with h5py.File(as_h5, "w") as f:
-        f.attrs["model_config"] = text
-        f.attrs["keras_version"] = "3.5.0"
-        g = f.create_group("model_weights")
-        g.attrs["layer_names"] = np.array([b"dense"])
-        d = g.create_group("dense")
-        d.attrs["weight_names"] = np.array([b"dense/kernel", b"dense/bias"])
-        d.create_dataset("dense/kernel", data=np.zeros((4, 2), "float32"))
-        d.create_dataset("dense/bias", data=np.zeros((2,), "float32"))
+    write_h5_model(as_h5, text, {"dense": {"dense/kernel": np.zeros((4, 2), "float32"),
+                                           "dense/bias": np.zeros((2,), "float32")}}, keras_version="3.5.0")
     as_keras = folder / "hostile.keras"
     with zipfile.ZipFile(as_keras, "w") as z:
         z.writestr("config.json", text)

@@ -10,18 +10,12 @@ import pytest
 
 import nnviz
 from nnviz.errors import ReadError
+from h5files import write_h5_model
 
 
 def _h5_model(path, config):
-    with h5py.File(path, "w") as f:
-        f.attrs["model_config"] = json.dumps(config)
-        f.attrs["keras_version"] = "2.4.0"
-        g = f.create_group("model_weights")
-        g.attrs["layer_names"] = np.array([b"dense"])
-        d = g.create_group("dense")
-        d.attrs["weight_names"] = np.array([b"dense/kernel:0", b"dense/bias:0"])
-        d.create_dataset("dense/kernel:0", data=np.zeros((3, 2), "float32"))
-        d.create_dataset("dense/bias:0", data=np.zeros((2,), "float32"))
+    write_h5_model(path, config, {"dense": {"dense/kernel:0": np.zeros((3, 2), "float32"),
+                                            "dense/bias:0": np.zeros((2,), "float32")}})
 
 
 SEQ = {"class_name": "Sequential", "config": {"name": "s", "layers": [

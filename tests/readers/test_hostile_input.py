@@ -29,6 +29,7 @@ from nnviz.errors import ReadError, ShapeError
 from nnviz.readers import h5 as h5_reader
 from nnviz.readers import isolate, keras_zip, savedmodel, sniff
 from nnviz.readers.savedmodel import varint_bytes
+from h5files import write_h5_model
 
 needs_fork = pytest.mark.skipif(not isolate.isolation_available(), reason="reads run in-process here")
 
@@ -141,16 +142,8 @@ def test_a_little_wrapping_is_fine():
 
 def _h5_with_custom_weights(path: Path, shapes: dict[str, tuple]) -> None:
     config = _sequential([3], {"class_name": "MyCustom", "config": {"name": "custom"}})
-    with h5py.File(path, "w") as f:
-        f.attrs["model_config"] = json.dumps(config)
-        f.attrs["keras_version"] = "2.15.0"
-        g = f.create_group("model_weights")
-        g.attrs["layer_names"] = np.array([b"custom"])
-        c = g.create_group("custom")
-        c.attrs["weight_names"] = np.array([n.encode() for n in shapes])
-        for name, shape in shapes.items():
-            # declared, never written: an absurd shape costs no disk
-            c.create_dataset(name, shape=shape, dtype="f4")
+    # declared, never written: an absurd shape costs no disk
+    write_h5_model(path, config, {"custom": shapes}, keras_version="2.15.0")
 
 
 def test_stored_weights_of_absurd_shape(tmp_path):
