@@ -341,6 +341,70 @@ def test_bad_options_are_rejected(src, tmp_path, kwargs, message):
     assert not (tmp_path / "gallery").exists()
 
 
+# -- a hostile manifest ----------------------------------------------------------------------
+
+def plant(out: Path, files: list[str], source: str = "gone.json", slug: str = "gone") -> None:
+    """Add an entry to the gallery's manifest whose source is gone and which lists ``files``."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["sources"][source] = {"source": source, "hash": "0", "slug": slug, "name": "Gone",
+                                   "description": None, "total_params": 1, "styles": ["block"], "files": files}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+
+def hostile_names(tmp_path: Path, out: Path) -> list[tuple[str, Path]]:
+    """File names a manifest may list and the victim each would delete: outside ``out``, or not nnviz's."""
+    outside = tmp_path / "victim.txt"
+    sub = out / "sub"
+    sub.mkdir()
+    (out / "gone.block.svg").symlink_to(tmp_path / "linked.block.svg")
+    (out / "dir").symlink_to(tmp_path)
+    return [("../victim.txt", outside), (str(outside), outside), ("sub/gone.block.svg", sub / "gone.block.svg"),
+            ("gone.block.svg", tmp_path / "linked.block.svg"), ("dir/victim.txt", outside),
+            ("../gone.block.svg", tmp_path / "gone.block.svg"), ("notes.txt", out / "notes.txt"),
+            ("other.block.svg", out / "other.block.svg")]  # another slug's name
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_a_manifest_cannot_delete_files_outside_the_gallery_or_not_nnvizs(src, tmp_path, index):
+    out = tmp_path / "gallery"
+    build(src, out)
+    name, victim = hostile_names(tmp_path, out)[index]
+    victim.write_text("keep me")
+    plant(out, ["gone.block.png", name])
+    (out / "gone.block.png").write_text("png")
+    result = build(src, out)
+    assert victim.read_text() == "keep me"
+    assert result.removed == [] and (out / "gone.block.png").read_text() == "png"
+    assert [w for w in result.warnings if "ignored the entry 'gone.json'" in w and repr(name) in w]
+    assert "gone.json" not in (out / "manifest.json").read_text()  # the rebuilt manifest drops it
+
+
+def test_check_does_not_probe_paths_a_manifest_names(src, tmp_path, monkeypatch):
+    out = tmp_path / "gallery"
+    build(src, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["sources"]["lenet5.json"]["files"].append("/etc/passwd")
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    probed = []
+    real = Path.is_file
+    monkeypatch.setattr(Path, "is_file", lambda self: probed.append(str(self)) or real(self))
+    result = build(src, out, check=True)
+    assert "/etc/passwd" not in probed and not [p for p in probed if not p.startswith(str(tmp_path))]
+    # the entry is not trusted, so its source counts as new (not "current" because /etc/passwd exists)
+    assert result.stale == ["lenet5.json: new"] and "'/etc/passwd'" in result.warnings[0]
+
+
+def test_the_command_warns_about_a_hostile_manifest(src, tmp_path, fake_default):
+    out = tmp_path / "gallery"
+    build(src, out)
+    (tmp_path / "victim.txt").write_text("keep me")
+    plant(out, ["../victim.txt"])
+    r = run("gallery", str(src), "-o", str(out), "--jobs", "1")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "victim.txt").read_text() == "keep me"
+    assert "nnviz: warning: " in r.stderr and "'../victim.txt' is not a file name nnviz writes" in r.stderr
+
+
 # -- check -----------------------------------------------------------------------------------
 
 def test_check_reports_stale_without_writing_and_passes_when_current(src, tmp_path):
