@@ -102,3 +102,46 @@ def test_text_estimates_cover_matplotlib(text):
         box = fig.text(0, 0, text, fontsize=10, fontweight=weight).get_window_extent(fig.canvas.get_renderer())
         w, h = text_size(text, 10)
         assert w * (1.05 if weight == "bold" else 1) >= box.width - 0.5 and h >= box.height - 0.5, (weight, box)
+
+
+# -- channels-first models: a column's neurons are the channels ------------------------------
+
+KERAS1_TH = {"class_name": "Sequential", "keras_version": "1.2.2", "config": [
+    {"class_name": "Convolution2D", "config": {
+        "name": "conv1", "nb_filter": 16, "nb_row": 3, "nb_col": 3, "border_mode": "same", "dim_ordering": "th",
+        "activation": "relu", "batch_input_shape": [None, 3, 448, 448]}},
+    {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": 1, "mode": 0}},
+    {"class_name": "MaxPooling2D", "config": {"name": "pool", "pool_size": [2, 2], "strides": [2, 2],
+                                              "border_mode": "valid", "dim_ordering": "th"}},
+    {"class_name": "Dropout", "config": {"name": "drop", "p": 0.25}},
+    {"class_name": "Convolution2D", "config": {
+        "name": "conv2", "nb_filter": 1024, "nb_row": 3, "nb_col": 3, "border_mode": "valid", "dim_ordering": "th"}},
+    {"class_name": "Flatten", "config": {"name": "flat"}},
+    {"class_name": "Dense", "config": {"name": "out", "output_dim": 10, "activation": "softmax"}}]}
+
+
+def test_keras1_th_columns_count_channels():
+    cols = plan_columns(nnviz.load(KERAS1_TH), NodeOptions())
+    assert [(c.layer.name, c.n) for c in cols] == [
+        ("conv1_input", 3), ("conv1", 16), ("bn", 16), ("pool", 16), ("drop", 16), ("conv2", 1024),
+        ("flat", 1024 * 222 * 222), ("out", 10)]
+    assert cols[3].caption == ("pool", "MaxPooling2D\n16×224×224")  # not MaxPooling2D(224)
+    assert cols[5].caption[1].startswith("Conv2D(1024)\n1024×222×222")
+
+
+@pytest.mark.needs_tf
+def test_keras3_channels_first_columns_match_keras(tmp_path):
+    import keras
+
+    model = keras.Sequential([
+        keras.Input((3, 40, 32)),
+        keras.layers.Conv2D(8, 3, data_format="channels_first", activation="relu", name="c1"),
+        keras.layers.Dropout(0.1, name="d"),
+        keras.layers.MaxPooling2D(2, data_format="channels_first", name="p"),
+        keras.layers.Conv2D(5, 3, data_format="channels_first", name="c2"),
+        keras.layers.GlobalAveragePooling2D(data_format="channels_first", name="gap"),
+        keras.layers.Dense(4, name="out")], name="cf")
+    model.save(tmp_path / "cf.keras")
+    cols = plan_columns(nnviz.load(tmp_path / "cf.keras"), NodeOptions())
+    truth = [model.inputs[0].shape[1]] + [layer.output.shape[1] for layer in model.layers]
+    assert [c.n for c in cols] == truth == [3, 8, 8, 8, 5, 5, 4]

@@ -256,13 +256,63 @@ class Column:
         return self.slots - (len(self.shown) - position)
 
 
-def _width(layer: Layer, graph: LayerGraph) -> int:
+def _rank(layer: Layer) -> int | None:
     shapes = layer.output_shapes
-    if len(shapes) != 1 or shapes[0] is None or (len(shapes[0]) > 1 and shapes[0][-1] is None):
+    return len(shapes[0]) if len(shapes) == 1 and shapes[0] is not None else None
+
+
+def _own_channel_axis(layer: Layer) -> int | None:
+    """The channel axis a layer's config states: 1 for channels-first, -1 for channels-last, or ``None``."""
+    cfg = layer.config
+    fmt = cfg.get("data_format")
+    if fmt in ("channels_first", "channels_last"):
+        return 1 if fmt == "channels_first" else -1
+    if family_of(layer.type) == "normalization":
+        axis = cfg.get("axis")
+        if isinstance(axis, list) and len(axis) == 1:
+            axis = axis[0]
+        rank = _rank(layer)
+        if isinstance(axis, int) and not isinstance(axis, bool) and rank is not None:
+            if axis == 1:
+                return 1
+            if axis in (-1, rank - 1):
+                return -1
+    return None
+
+
+def channel_axes(layers: Sequence[Layer]) -> list[int]:
+    """Per layer of a chain, the axis of its output whose size is the column's neurons (its channels).
+
+    A layer that states a ``data_format`` (Keras 1's ``dim_ordering: "th"`` reads as
+    ``channels_first``) or a normalization ``axis`` decides; a layer that states none
+    (Input, Dropout, Activation) takes the axis of its neighbours of the same rank, the
+    previous one first. Outputs of rank 2 or less have one axis, the last.
+
+    >>> from nnviz import load
+    >>> g = load({"input_shape": [3, 8, 8], "layers": [{"type": "Conv2D", "filters": 4, "kernel_size": 3,
+    ...     "data_format": "channels_first"}, {"type": "Dropout", "rate": 0.5}, {"type": "Flatten"}]})
+    >>> channel_axes(g.layers)
+    [1, 1, 1, -1]
+    """
+    ranks = [_rank(layer) for layer in layers]
+    axes: list[int | None] = [
+        -1 if r is None or r <= 2 else _own_channel_axis(layer) for layer, r in zip(layers, ranks)]
+    for i in range(1, len(axes)):  # forward: an elementwise layer keeps its input's layout
+        if axes[i] is None and ranks[i] == ranks[i - 1] and axes[i - 1] is not None:
+            axes[i] = axes[i - 1]
+    for i in range(len(axes) - 2, -1, -1):  # backward: an input takes its reader's layout
+        if axes[i] is None and ranks[i] == ranks[i + 1] and axes[i + 1] is not None:
+            axes[i] = axes[i + 1]
+    return [-1 if a is None else a for a in axes]
+
+
+def _width(layer: Layer, graph: LayerGraph, axis: int = -1) -> int:
+    shapes = layer.output_shapes
+    if len(shapes) != 1 or shapes[0] is None or (len(shapes[0]) > 1 and shapes[0][axis] is None):
         raise OptionError(f"the width of layer {layer.name!r} is unknown ({shapes or 'no shape'})",
                           hint=_BLOCK_HINT, path=graph.source)
     shape = shapes[0]
-    return 1 if len(shape) < 2 else int(shape[-1])
+    return 1 if len(shape) < 2 else int(shape[axis])
 
 
 def _is_passive(layer: Layer) -> bool:
@@ -359,7 +409,7 @@ def plan_columns(graph: LayerGraph, options: NodeOptions) -> list[Column]:
     chain = node_chain(graph)
     layers = [layer for layer, _ in chain]
     roles = _roles(layers)
-    widths = [_width(layer, owner) for layer, owner in chain]
+    widths = [_width(layer, owner, axis) for (layer, owner), axis in zip(chain, channel_axes(layers))]
     _check_names("feature_names", options.feature_names, widths[0], "input")
     _check_names("output_names", options.output_names, widths[-1], "output")
     columns = []
