@@ -15,8 +15,15 @@ import click
 
 from . import __version__
 from .errors import NnvizError
+from .text import printable_lines
 
 __all__ = ["main", "cli"]
+
+
+def _echo(text: str, *, err: bool = False) -> None:
+    """click.echo with control characters shown escaped: names and messages from files never reach
+    the terminal as escape sequences (every text output of the command goes through here)."""
+    click.echo(printable_lines(text), err=err)
 
 
 class _Group(click.Group):
@@ -28,7 +35,7 @@ class _Group(click.Group):
         except NnvizError as err:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"nnviz: error: {err}", err=True)
+            _echo(f"nnviz: error: {err}", err=True)
             ctx.exit(2)
 
 
@@ -53,9 +60,9 @@ def summary(source: str, as_json: bool, weights_file: str | None) -> None:
 
     graph = load(source, weights_file=weights_file)
     if as_json:
-        click.echo(json.dumps(graph.to_dict(), indent=2))
+        _echo(json.dumps(graph.to_dict(), indent=2))
     else:
-        click.echo(graph.summary())
+        _echo(graph.summary())
 
 
 def _size(text: str | None) -> tuple[float, float] | None:
@@ -114,7 +121,7 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
     out = Path(output) if output else Path(Path(source).name).with_suffix(".svg")
     diagram = draw_fn(source, style=style, weights_file=weights_file, **opts)
     diagram.save(out, dpi=dpi)
-    click.echo(f"wrote {out}")
+    _echo(f"wrote {out}")
 
 
 @cli.command("train")
@@ -157,14 +164,14 @@ def train_cmd(spec: str, data: str, output: str | None, history_path: str | None
     if history_path is not None:
         check_plot_path(history_path)
     run = train(spec, data, **{k: v for k, v in options.items() if v is not None})
-    click.echo(f"trained {run.graph.name!r} for {run.epochs} epochs on {data}: {run.metrics_text()}")
+    _echo(f"trained {run.graph.name!r} for {run.epochs} epochs on {data}: {run.metrics_text()}")
     if output is not None:
-        click.echo(f"wrote {run.save(output)}")
+        _echo(f"wrote {run.save(output)}")
     if history_path is not None:
         run.plot_history(history_path)
-        click.echo(f"wrote {history_path}")
+        _echo(f"wrote {history_path}")
     if options.get("animate") is not None:
-        click.echo(f"wrote {options['animate']}")
+        _echo(f"wrote {options['animate']}")
 
 
 @cli.command()
@@ -185,7 +192,7 @@ def view(source: str, no_browser: bool, weights_file: str | None) -> None:
     folder.mkdir(exist_ok=True)
     out = folder / (Path(source).name.replace(".", "_") + ".html")
     diagram.to_html(out)
-    click.echo(f"wrote {out}")
+    _echo(f"wrote {out}")
     if not no_browser:
         webbrowser.open(out.resolve().as_uri())
 
@@ -196,7 +203,7 @@ def layers_cmd() -> None:
     from .layers.registry import registered
 
     for name in registered():
-        click.echo(name)
+        _echo(name)
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -229,18 +236,18 @@ def gallery_cmd(ctx: click.Context, src: str, out: str, styles: str | None, form
     for warning in result.warnings:
         click.echo(f"nnviz: warning: {warning}", err=True)
     for failure in result.failed:
-        click.echo(f"nnviz: error: {failure.message}", err=True)
+        _echo(f"nnviz: error: {failure.message}", err=True)
         if failure.traceback:  # not an NnvizError: a bug, so show where
-            click.echo(failure.traceback, err=True)
+            _echo(failure.traceback, err=True)
     if check:
         for line in result.stale:
-            click.echo(f"stale: {line}")
+            _echo(f"stale: {line}")
         if result.stale:
-            click.echo(f"gallery {out} is stale: run `nnviz gallery {src} -o {out}`")
+            _echo(f"gallery {out} is stale: run `nnviz gallery {src} -o {out}`")
         else:
-            click.echo(f"gallery {out} is current ({sum(1 for e in result.entries if e.styles)} models)")
+            _echo(f"gallery {out} is current ({sum(1 for e in result.entries if e.styles)} models)")
     else:
-        click.echo(f"gallery {out}: {len(result.rendered)} drawn, {len(result.unchanged)} unchanged, "
+        _echo(f"gallery {out}: {len(result.rendered)} drawn, {len(result.unchanged)} unchanged, "
                    f"{len(result.failed)} failed, {len(result.removed)} files removed")
     ctx.exit(result.exit_code)
 

@@ -10,7 +10,14 @@ to do next (``hint``). The CLI prints it on one line and exits with status 2.
 
 from __future__ import annotations
 
+import re
+
+from .text import printable
+
 __all__ = ["NnvizError", "ReadError", "ShapeError", "OptionError", "MissingDependencyError"]
+
+
+_SPACE = re.compile("[ \t\n]+")
 
 
 class NnvizError(Exception):
@@ -49,7 +56,9 @@ class NnvizError(Exception):
         text = " ".join(parts)
         if self.hint:
             text += f" ({self.hint})"
-        return " ".join(text.split())  # always one line
+        # always one line; a control character from a file (an escape sequence in a layer
+        # name) is shown escaped, never sent to the terminal
+        return printable(" ".join(_SPACE.split(text.strip())))
 
 
 class ReadError(NnvizError, ValueError):

@@ -6,6 +6,7 @@ import html
 import shutil
 
 from .graph import LayerGraph, format_shape
+from .text import printable
 
 __all__ = ["summary_text", "summary_html", "format_bytes"]
 
@@ -33,8 +34,9 @@ def _rows(graph: LayerGraph, indent: str = "") -> list[tuple[str, str, str, str]
         params = f"{layer.params:,}"
         if layer.params and layer.non_trainable_params == layer.params:
             params += " (frozen)"
-        rows.append((f"{indent}{layer.name} ({layer.type})", format_shape(layer.output_shape), params,
-                     conn or "-"))
+        # names and types come from the file: control characters are shown escaped
+        rows.append((printable(f"{indent}{layer.name} ({layer.type})"), format_shape(layer.output_shape), params,
+                     printable(conn) or "-"))
         if layer.subgraph is not None:
             rows.extend(_rows(layer.subgraph, indent + "  "))
     return rows
@@ -71,15 +73,15 @@ def summary_text(graph: LayerGraph, *, width: int | None = None) -> str:
         cells[2] = cells[2].strip().rjust(widths[2])
         return "| " + " | ".join(cells) + " |"
 
-    title = f'Model: "{graph.name}"'
+    title = f'Model: "{printable(graph.name)}"'
     if graph.description:
-        title += f" - {graph.description}"
+        title += f" - {printable(graph.description)}"
     out = [title, line, fmt(header), line.replace("-", "=")]
     out.extend(fmt(r) for r in rows)
     out.append(line)
     out.extend(_totals(graph))
     for w in graph.warnings:
-        out.append(f"note: {w}")
+        out.append(f"note: {printable(w)}")
     return "\n".join(out)
 
 
@@ -91,5 +93,5 @@ def summary_html(graph: LayerGraph) -> str:
         "<tr>" + "".join(f'<td style="text-align:{"right" if i == 2 else "left"};white-space:pre">{esc(c)}</td>'
                          for i, c in enumerate(r)) + "</tr>" for r in _rows(graph))
     foot = "<br>".join(esc(t) for t in _totals(graph))
-    return (f'<div class="nnviz-summary"><b>Model: {esc(graph.name)}</b>'
+    return (f'<div class="nnviz-summary"><b>Model: {esc(printable(graph.name))}</b>'
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{foot}</p></div>")
