@@ -234,7 +234,7 @@ def gallery_cmd(ctx: click.Context, src: str, out: str, styles: str | None, form
     result = build(src, out, styles=_names(styles), formats=_names(formats) or (), jobs=jobs, check=check,
                    force=force, progress=progress)
     for warning in result.warnings:
-        click.echo(f"nnviz: warning: {warning}", err=True)
+        _echo(f"nnviz: warning: {warning}", err=True)
     for failure in result.failed:
         _echo(f"nnviz: error: {failure.message}", err=True)
         if failure.traceback:  # not an NnvizError: a bug, so show where
