@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph, Weight
+from .h5safe import open_h5
 from .isolate import batched_loader, run_isolated
 from .keras_config import config_from_json_text, read_model_config
 
@@ -91,10 +92,8 @@ def read_dataset(ds: Any, path: object) -> Any:
 
 
 def _load_layer(path: Path, name: str) -> list:
-    import h5py
-
     try:
-        with h5py.File(path, "r") as f:
+        with open_h5(path, path=path) as f:
             grp = weights_group(f)
             if name not in grp:
                 return []
@@ -107,12 +106,12 @@ def _load_layer(path: Path, name: str) -> list:
 
 
 def _load_every_layer(path: Path) -> dict[str, Any]:
-    import h5py
-
     out: dict[str, Any] = {}
     try:
-        with h5py.File(path, "r") as f:
+        with open_h5(path, path=path) as f:
             names = split_attr(weights_group(f), "layer_names")
+    except NnvizError:
+        raise
     except H5_ERRORS as err:
         raise ReadError(f"the weights cannot be read ({err})", path=path) from err
     for name in names:
@@ -129,10 +128,10 @@ def _loader(path: Path):
 
 
 def _read_meta(path: Path) -> tuple[Any, str, dict]:
-    import h5py
-
     try:
-        f = h5py.File(path, "r")
+        f = open_h5(path, path=path)
+    except NnvizError:
+        raise
     except (OSError, ValueError) as err:
         raise ReadError("not a readable HDF5 file (truncated or corrupt?)", path=path) from err
     with f:

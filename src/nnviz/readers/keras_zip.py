@@ -19,6 +19,7 @@ from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph, Weight
 from ..layers.names import snake_case
 from .h5 import H5_ERRORS, read_dataset
+from .h5safe import open_h5
 from .isolate import batched_loader, run_isolated
 from .keras_config import build_graph, config_from_json_text, read_model_config
 
@@ -178,8 +179,6 @@ class _StoredMember(io.RawIOBase):
 
 
 def _open_weights(path: Path, member: str):
-    import h5py
-
     try:
         zf = zipfile.ZipFile(path)
     except _ZIP_ERRORS as err:
@@ -192,7 +191,7 @@ def _open_weights(path: Path, member: str):
             fh: Any = _StoredMember(path, info)
         else:
             fh = io.BytesIO(_read_limited(zf, member, MAX_WEIGHTS_BYTES, path))
-        return zf, h5py.File(fh, "r")
+        return zf, open_h5(fh, path=path, member=member)
     except NnvizError:
         zf.close()
         raise

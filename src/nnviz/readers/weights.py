@@ -20,6 +20,7 @@ from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph
 from .h5 import H5_ERRORS, HDF5_SIGNATURE, weights_group
 from .h5 import _loader as legacy_loader
+from .h5safe import open_h5
 from .isolate import run_isolated
 from .keras_zip import _layer_groups, read_vars
 
@@ -48,24 +49,22 @@ def weights_layout(path: Path) -> str:
 
 
 def _layout_of(path: Path) -> str | None:
-    import h5py
-
     try:
-        with h5py.File(path, "r") as f:
+        with open_h5(path, path=path) as f:
             if "layers" in f or "_layer_checkpoint_dependencies" in f:
                 return "keras3"
             if "layer_names" in weights_group(f).attrs:
                 return "legacy"
+    except NnvizError:
+        raise
     except H5_ERRORS as err:
         raise ReadError(f"the weights file cannot be read ({err})", path=path) from err
     return None
 
 
 def _keras3_layer(path: Path, graph: LayerGraph, name: str) -> list:
-    import h5py
-
     try:
-        with h5py.File(path, "r") as f:
+        with open_h5(path, path=path) as f:
             group: Any = _layer_groups(f, graph).get(name)
             if group is None:
                 return []
