@@ -68,3 +68,31 @@ def test_layers_lists_the_registry():
     assert r.exit_code == 0
     names = r.output.split()
     assert "Dense" in names and names == sorted(names)
+
+
+def _limited_cli(*args: str) -> subprocess.CompletedProcess:
+    """``nnviz ARGS`` in a fresh process with 2 GB of address space and 60 s (a hang or runaway read fails)."""
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "nnviz.cli", *args], capture_output=True, text=True,
+                          timeout=60, preexec_fn=limit)
+
+
+def test_non_regular_files_are_refused_on_one_line(tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)  # reading waits for a writer forever
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")  # reading never ends
+    cases = [(["summary", str(fifo)], fifo, "a FIFO"), (["draw", str(zero), "-o", str(tmp_path / "z.svg")], zero,
+             "a character device"), (["summary", str(EXAMPLES / "deepnn.json"), "--weights-file", str(fifo)],
+             fifo, "a FIFO")]
+    for args, path, kind in cases:
+        proc = _limited_cli(*args)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr == f"nnviz: error: {path}: not a regular file ({kind}): nnviz reads only files and folders\n"
+    assert not (tmp_path / "z.svg").exists()

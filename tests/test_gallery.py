@@ -405,6 +405,78 @@ def test_the_command_warns_about_a_hostile_manifest(src, tmp_path, fake_default)
     assert "nnviz: warning: " in r.stderr and "'../victim.txt' is not a file name nnviz writes" in r.stderr
 
 
+# -- clashing slugs, big and non-regular sources -----------------------------------------------
+
+def spec(name: str, units: int) -> str:
+    return json.dumps({"name": name, "input_shape": [3], "layers": [{"type": "Dense", "units": units}]})
+
+
+@pytest.mark.parametrize("first,second", [("a-b.json", "a.b.json"), ("keras-cnn.json", "keras/cnn.json"),
+                                          ("Net.json", "net.json")])
+def test_sources_with_the_same_slug_get_their_own_images(tmp_path, first, second):
+    src, out = tmp_path / "src", tmp_path / "gallery"
+    for i, rel in enumerate((first, second)):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(spec(f"model{i}", i + 1))
+    result = build(src, out)
+    one, two = result.entries
+    assert one.slug != two.slug and one.slug.lower() != two.slug.lower()
+    assert not set(one.files) & set(two.files) and all((out / f).is_file() for f in one.files + two.files)
+    assert (out / one.image("block", "svg")).read_bytes() != (out / two.image("block", "svg")).read_bytes()
+    assert build(src, out, check=True).exit_code == 0
+    assert [e.slug for e in build(tmp_path / "src", tmp_path / "again", jobs=2).entries] == [one.slug, two.slug]
+    (src / second).write_text(spec("model1", 5))  # a change to one redraws that one, under its own name
+    assert build(src, out, check=True).stale == [f"{second}: changed"]
+    (src / first).unlink()  # the other one takes the plain slug: redrawn, its old images removed
+    result = build(src, out)
+    assert result.rendered == [second] and result.entries[0].slug == gallery._slug(second)
+    assert set(result.removed) == (set(two.files) | set(one.files)) - set(result.entries[0].files)
+    assert build(src, out, check=True).exit_code == 0
+
+
+def test_the_source_hash_reads_in_chunks(tmp_path):
+    import tracemalloc
+
+    big = tmp_path / "big.h5"
+    with open(big, "wb") as fh:
+        fh.truncate(64 << 20)  # sparse: 64 MB of zeros
+    tracemalloc.start()
+    try:
+        digest = gallery._hash(big, "big.h5", None, {})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"hashing a 64 MB file took {peak:,} bytes"
+    import hashlib
+
+    assert digest == hashlib.sha256(b'{"description": null, "options": {}}\0' + b"\0" * (64 << 20)).hexdigest()
+
+
+@pytest.mark.parametrize("text", [b"a\r\nb", b"\r\r\n\r", b"x" * 9 + b"\r\n" * 5, b"\r" * 20, b"\r\n" * 7 + b"\r"])
+def test_the_chunked_hash_is_the_whole_file_hash_of_before(tmp_path, monkeypatch, text):
+    import hashlib
+
+    monkeypatch.setattr(gallery, "HASH_CHUNK", 3)  # chunk boundaries fall inside CRLFs
+    head = b'{"description": "d", "options": {"k": 1}}\0'
+    for rel, data in (("a.json", text.replace(b"\r\n", b"\n")), ("a.h5", text)):  # CRLF is LF in a spec only
+        (tmp_path / rel).write_bytes(text)
+        assert gallery._hash(tmp_path / rel, rel, "d", {"k": 1}) == hashlib.sha256(head + data).hexdigest()
+
+
+def test_non_regular_sources_are_refused_on_one_line_and_the_rest_drawn(src, tmp_path):
+    os.mkfifo(src / "fifo.json")  # reading it would wait for a writer forever
+    (src / "zero.h5").symlink_to("/dev/zero")  # reading it would never end
+    out = tmp_path / "gallery"
+    for check in (True, False):
+        result = build(src, out, check=check)
+        assert result.exit_code == 2
+        assert [(f.source, f.message) for f in result.failed] == [
+            ("fifo.json", f"{src / 'fifo.json'}: not a regular file (a FIFO): nnviz reads only files and folders"),
+            ("zero.h5", f"{src / 'zero.h5'}: not a regular file (a character device): nnviz reads only files "
+                        "and folders")]
+    assert sorted(result.rendered) == sorted(FEW)
+
+
 # -- check -----------------------------------------------------------------------------------
 
 def test_check_reports_stale_without_writing_and_passes_when_current(src, tmp_path):

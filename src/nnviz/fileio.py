@@ -1,20 +1,66 @@
-"""Writing outputs safely: to a temporary file beside the target, then renamed into place.
+"""Files safely: outputs to a temporary file beside the target, then renamed into place; inputs only regular.
 
 An existing output is replaced only once the new one is complete, so an
-interrupt never leaves a half-written image, page or model behind.
+interrupt never leaves a half-written image, page or model behind. An input
+that is no regular file (``/dev/zero``, a FIFO, a socket) is refused: read, it
+would never end or never start.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import BinaryIO, Callable, Iterator
 
-from .errors import NnvizError
+from .errors import NnvizError, ReadError
 
-__all__ = ["atomic_path", "write_atomic"]
+__all__ = ["atomic_path", "write_atomic", "check_regular", "open_regular"]
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+
+
+def _refuse(mode: int, path: object) -> None:
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a plain file")
+        raise ReadError(f"not a regular file ({kind}): nnviz reads only files and folders", path=path)
+
+
+def check_regular(path: str | os.PathLike, *, folders: bool = False) -> None:
+    """Refuse a path that is no regular file (nor, with ``folders``, a directory).
+
+    Raises:
+        ReadError: it is a FIFO, a device or a socket (or a directory without ``folders``).
+
+    >>> check_regular("/dev/null")
+    Traceback (most recent call last):
+    ...
+    nnviz.errors.ReadError: /dev/null: not a regular file (a character device): nnviz reads only files and folders
+    """
+    mode = os.stat(path).st_mode
+    if not (folders and stat.S_ISDIR(mode)):
+        _refuse(mode, path)
+
+
+def open_regular(path: str | os.PathLike) -> BinaryIO:
+    """Open a regular file for reading; refuse anything else without blocking (a FIFO with no writer).
+
+    Raises:
+        ReadError: the path is no regular file.
+        OSError: it cannot be opened.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        _refuse(os.fstat(fd).st_mode, path)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 @contextmanager

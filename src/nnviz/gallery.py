@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Se
 
 from ._version import __version__
 from .errors import NnvizError, OptionError
-from .fileio import write_atomic
+from .fileio import open_regular, write_atomic
 from .options import check_choice, strict_options
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -249,7 +249,8 @@ def find_sources(src: str | os.PathLike, *, exclude: str | os.PathLike | None = 
         exclude: a folder to skip (the gallery itself, when it lies inside ``src``).
 
     Returns:
-        The paths, sorted by their path relative to ``src``.
+        The paths, sorted by their path relative to ``src``. A FIFO, device or socket with a
+        source's suffix is listed too, so that a build refuses it by name.
 
     Raises:
         NnvizError: ``src`` is not a folder.
@@ -272,7 +273,8 @@ def find_sources(src: str | os.PathLike, *, exclude: str | os.PathLike | None = 
             continue
         if skip is not None and (path.resolve() == skip or skip in path.resolve().parents):
             continue
-        if path.is_file() and path.suffix.lower() in SOURCE_SUFFIXES and path.name != MANIFEST:
+        if (path.suffix.lower() in SOURCE_SUFFIXES and path.name != MANIFEST
+                and path.exists() and not path.is_dir()):
             found.append(path)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
@@ -280,11 +282,40 @@ def find_sources(src: str | os.PathLike, *, exclude: str | os.PathLike | None = 
 def _slug(rel: str) -> str:
     """The stem of a source's output files: ``lenet5.json`` -> ``lenet5``, ``keras/cnn.keras`` -> ``keras-cnn-keras``.
 
-    >>> _slug("lenet5.json"), _slug("keras/cnn.keras"), _slug("keras/lstm.h5")
-    ('lenet5', 'keras-cnn-keras', 'keras-lstm-h5')
+    >>> _slug("lenet5.json"), _slug("keras/cnn.keras"), _slug("keras/lstm.h5"), _slug("-.json")
+    ('lenet5', 'keras-cnn-keras', 'keras-lstm-h5', 'model')
     """
     stem = rel[: -len(".json")] if rel.lower().endswith(".json") else rel
-    return re.sub(r"[^A-Za-z0-9_]+", "-", stem).strip("-")
+    return re.sub(r"[^A-Za-z0-9_]+", "-", stem).strip("-") or "model"
+
+
+def _slugs(rels: Iterable[str]) -> dict[str, str]:
+    """Every source's slug, no two alike (ignoring case, for case-insensitive file systems).
+
+    Sources whose slugs clash (``a-b.json`` and ``a.b.json``, ``keras/cnn.json`` and
+    ``keras-cnn.json``) are told apart deterministically: the first in sorted order keeps
+    the plain slug, each other one gets a hash of its path appended (which clashes with
+    no other source's slug).
+
+    >>> _slugs(["a.b.json", "a-b.json", "c.json"])
+    {'a-b.json': 'a-b', 'a.b.json': 'a-b-11c93f', 'c.json': 'c'}
+    """
+    rels = sorted(rels)
+    plain = {rel: _slug(rel) for rel in rels}
+    taken = {slug.lower() for slug in plain.values()}
+    used: set[str] = set()
+    slugs = {}
+    for rel in rels:
+        slug = plain[rel]
+        if slug.lower() in used:
+            digest = hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()
+            n = 6
+            while f"{plain[rel]}-{digest[:n]}".lower() in taken | used and n < len(digest):
+                n += 1
+            slug = f"{plain[rel]}-{digest[:n]}"
+        used.add(slug.lower())
+        slugs[rel] = slug
+    return slugs
 
 
 def readme_descriptions(src: Path) -> dict[str, str]:
@@ -307,22 +338,49 @@ def readme_descriptions(src: Path) -> dict[str, str]:
     return found
 
 
-def _hash(data: bytes, rel: str, description: str | None, key: Mapping[str, Any]) -> str:
-    if rel.lower().endswith(".json"):
-        data = data.replace(b"\r\n", b"\n")  # a checkout with Windows line endings is not a change
-    head = json.dumps({"options": key, "description": description}, sort_keys=True).encode()
-    return hashlib.sha256(head + b"\0" + data).hexdigest()
+HASH_CHUNK = 1 << 20  # the source hash reads this many bytes at a time: memory stays flat for a 3 GB .h5
 
 
-def _sources(src: Path, out: Path, key: Mapping[str, Any]) -> list[Source]:
+def _hash(path: Path, rel: str, description: str | None, key: Mapping[str, Any]) -> str:
+    """The hash of a source's bytes and what else its outputs depend on, read in chunks.
+
+    Raises:
+        ReadError: the source is no regular file (a FIFO would hang, ``/dev/zero`` never end).
+        OSError: it cannot be read.
+    """
+    crlf = rel.lower().endswith(".json")  # a checkout with Windows line endings is not a change
+    digest = hashlib.sha256(json.dumps({"options": key, "description": description}, sort_keys=True).encode())
+    digest.update(b"\0")
+    held = b""  # a chunk's last CR, which may begin a CRLF the next chunk ends
+    with open_regular(path) as fh:
+        while chunk := fh.read(HASH_CHUNK):
+            if crlf:
+                chunk = held + chunk
+                held = chunk[-1:] if chunk.endswith(b"\r") else b""
+                chunk = chunk[: len(chunk) - len(held)].replace(b"\r\n", b"\n")
+            digest.update(chunk)
+    digest.update(held)
+    return digest.hexdigest()
+
+
+def _sources(src: Path, out: Path, key: Mapping[str, Any]) -> tuple[list[Source], list[Failure]]:
+    """The sources with their hashes, and those that cannot be read (no regular file, unreadable)."""
     described = readme_descriptions(src)
-    sources = []
-    for path in find_sources(src, exclude=out):
-        rel = path.relative_to(src).as_posix()
+    paths = {path.relative_to(src).as_posix(): path for path in find_sources(src, exclude=out)}
+    slugs = _slugs(paths)
+    sources, refused = [], []
+    for rel, path in paths.items():
         description = None if rel.lower().endswith(".json") else described.get(rel)
-        sources.append(Source(rel, path, _slug(rel), _hash(path.read_bytes(), rel, description, key),
-                              description))
-    return sources
+        try:
+            digest = _hash(path, rel, description, key)
+        except NnvizError as err:
+            refused.append(Failure(rel, str(err)))
+            continue
+        except OSError as err:
+            refused.append(Failure(rel, f"{path}: cannot be read ({err.strerror or err})"))
+            continue
+        sources.append(Source(rel, path, slugs[rel], digest, description))
+    return sources, refused
 
 
 # -- 2. plan -------------------------------------------------------------------------------
@@ -413,13 +471,14 @@ class Plan:
     reasons: list[str]
 
 
-def plan(sources: Sequence[Source], manifest: Manifest, out: Path) -> Plan:
+def plan(sources: Sequence[Source], manifest: Manifest, out: Path, *, unread: Iterable[str] = ()) -> Plan:
     """Compare the sources with the manifest: what to draw and what to keep.
 
     Args:
         sources: the sources found, with their hashes.
         manifest: what the last build made.
         out: the output folder (to see whether the files are still there).
+        unread: sources found but not read (they keep what they had, so are not "removed").
 
     Returns:
         The plan, with one line per stale or vanished source in ``reasons``.
@@ -433,7 +492,7 @@ def plan(sources: Sequence[Source], manifest: Manifest, out: Path) -> Plan:
         else:
             result.render.append(source)
             result.reasons.append(f"{source.rel}: {reason}")
-    present = {s.rel for s in sources}
+    present = {s.rel for s in sources} | set(unread)
     for rel in sorted(manifest.entries):
         if rel not in present:  # its files go in _remove
             result.reasons.append(f"{rel}: removed (its files are still in the gallery)")
@@ -445,6 +504,8 @@ def _stale_reason(source: Source, old: Entry | None, out: Path) -> str | None:
         return "new"
     if old.hash != source.hash:
         return "changed"
+    if old.slug != source.slug:  # another source with the same slug came or went
+        return f"renamed {old.slug} -> {source.slug}"
     missing = [f for f in old.files if not (out / f).is_file()]
     if missing:
         return f"{missing[0]} is missing"
@@ -822,18 +883,19 @@ def build(src: str | os.PathLike, out: str | os.PathLike, *, styles: Sequence[st
         raise OptionError("check and force exclude each other: a check writes nothing")
     src_path, out_path = Path(src), Path(out)
     key = options.key(renderer)
-    sources = _sources(src_path, out_path, key)
+    sources, unread = _sources(src_path, out_path, key)
     manifest = read_manifest(out_path)
-    todo = plan(sources, Manifest() if force else manifest, out_path)
+    todo = plan(sources, Manifest() if force else manifest, out_path, unread=[f.source for f in unread])
     result = GalleryResult(out_path, check=check, warnings=list(manifest.warnings))
     if check:
+        result.failed = list(unread)
         return _check(todo, options, key, result)
     out_path.mkdir(parents=True, exist_ok=True)
     _guard_index(out_path, manifest)
     tasks = [Task(s, out_path, options, renderer) for s in todo.render]
     show = sys.stderr.isatty() if progress is None else progress
     entries = {e.source: e for e in todo.keep}
-    for outcome in run_tasks(tasks, jobs=jobs, progress=show):
+    for outcome in [*unread, *run_tasks(tasks, jobs=jobs, progress=show)]:
         _record(outcome, entries, manifest, result)
     result.removed = _remove(out_path, manifest, entries)
     result.unchanged = sorted(e.source for e in todo.keep)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ReadError
+from ..fileio import check_regular
 from ..graph import LayerGraph
 
 __all__ = ["load", "MAX_JSON_BYTES", "sniff"]
@@ -69,6 +70,8 @@ def load(source: Any, *, weights_file: str | os.PathLike | None = None) -> Layer
     if weights_file is not None:
         from .weights import attach_weights
 
+        if Path(weights_file).exists():
+            check_regular(weights_file)
         graph = attach_weights(graph, Path(weights_file))
     return graph
 
@@ -87,6 +90,7 @@ def _from_data(data: Any, *, path: object) -> LayerGraph:
 def _from_path(path: Path) -> LayerGraph:
     if not path.exists():
         raise ReadError("no such file or directory", path=path)
+    check_regular(path, folders=True)  # /dev/zero would be read until memory runs out, a FIFO hang
     try:
         kind = sniff(path)
     except PermissionError as err:
