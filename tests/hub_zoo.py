@@ -1,0 +1,96 @@
+"""Tiny KerasHub backbones and subclassed Keras models for the tests of modern models (issue 12).
+
+Each builder returns a fresh model; sizes are tiny so that the whole zoo builds in seconds.
+Only imported by tests that are marked ``needs_tf`` (``import keras_hub`` loads TensorFlow).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+
+def _hub():
+    import keras_hub
+
+    return keras_hub.models
+
+
+def gemma() -> Any:
+    return _hub().GemmaBackbone(vocabulary_size=50, num_layers=3, num_query_heads=2, num_key_value_heads=1,
+                                hidden_dim=16, intermediate_dim=32, head_dim=8, name="gemma")
+
+
+def bert() -> Any:
+    return _hub().BertBackbone(vocabulary_size=50, num_layers=2, num_heads=2, hidden_dim=16, intermediate_dim=32,
+                               max_sequence_length=24, name="bert")
+
+
+def gpt2() -> Any:
+    return _hub().GPT2Backbone(vocabulary_size=50, num_layers=2, num_heads=2, hidden_dim=16, intermediate_dim=32,
+                               max_sequence_length=24, name="gpt2")
+
+
+def llama() -> Any:
+    return _hub().LlamaBackbone(vocabulary_size=50, num_layers=2, num_query_heads=4, num_key_value_heads=2,
+                                hidden_dim=16, intermediate_dim=32, name="llama")
+
+
+def mistral() -> Any:
+    return _hub().MistralBackbone(vocabulary_size=50, num_layers=2, num_query_heads=4, num_key_value_heads=2,
+                                  hidden_dim=16, intermediate_dim=32, name="mistral")
+
+
+def vit() -> Any:
+    return _hub().ViTBackbone(image_shape=(16, 16, 3), patch_size=4, num_layers=2, num_heads=2, hidden_dim=16,
+                              mlp_dim=32, name="vit")
+
+
+def resnet() -> Any:
+    return _hub().ResNetBackbone(input_conv_filters=[64], input_conv_kernel_sizes=[3],
+                                 stackwise_num_filters=[64, 32], stackwise_num_blocks=[2, 2],
+                                 stackwise_num_strides=[1, 2], block_type="basic_block",
+                                 image_shape=(32, 32, 3), name="resnet")
+
+
+def bart() -> Any:
+    return _hub().BartBackbone(vocabulary_size=50, num_layers=2, num_heads=2, hidden_dim=16, intermediate_dim=32,
+                               max_sequence_length=24, name="bart")
+
+
+def t5() -> Any:
+    return _hub().T5Backbone(vocabulary_size=50, num_layers=2, num_heads=2, hidden_dim=16, intermediate_dim=32,
+                             name="t5")
+
+
+def whisper() -> Any:
+    return _hub().WhisperBackbone(vocabulary_size=50, num_layers=2, num_heads=2, hidden_dim=16, intermediate_dim=32,
+                                  num_mels=8, max_encoder_sequence_length=32, max_decoder_sequence_length=16,
+                                  name="whisper")
+
+
+HUB: dict[str, Callable[[], Any]] = {f.__name__: f for f in (gemma, bert, gpt2, llama, mistral, vit, resnet,
+                                                               bart, t5, whisper)}
+
+
+def sample_inputs(model: Any, free: int = 8) -> Any:
+    """Inputs for ``model``: its input structure with free axes set to ``free`` (ones for integers)."""
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+
+    def one(t: Any) -> Any:
+        shape = tuple(1 if i == 0 else (free if d is None else d) for i, d in enumerate(t.shape))
+        if "int" in str(t.dtype) or "bool" in str(t.dtype):
+            return np.ones(shape, dtype=str(t.dtype))
+        return rng.standard_normal(shape).astype(str(t.dtype))
+
+    return keras.tree.map_structure(one, model.input)
+
+
+def node_counts(model: Any) -> dict[str, int]:
+    """Inbound node count of every layer of ``model``, nested layers included (by path)."""
+    out = {}
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        out[f"{layer.name}#{id(layer)}"] = len(layer._inbound_nodes)
+    return out
