@@ -477,6 +477,52 @@ def test_non_regular_sources_are_refused_on_one_line_and_the_rest_drawn(src, tmp
     assert sorted(result.rendered) == sorted(FEW)
 
 
+# -- hostile names and descriptions in the index pages -----------------------------------------
+
+HOSTILE_NAME = "<script>alert(1)</script> *x* [y](javascript:alert(2))"
+HOSTILE_DESCRIPTION = "<img src=x onerror=alert(3)> & **b** | ![i](http://evil/) keeps `code|span <b>` as code"
+
+
+def markdown_html(text: str) -> str:
+    """The Markdown as a renderer with raw HTML on (as MkDocs or Sphinx may be) turns it into HTML."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+
+
+def test_the_readme_shows_hostile_names_descriptions_and_file_names_as_text(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "gallery"
+    src.mkdir()
+    rel = "we`ird|x.json"  # a backtick would end the code span, a pipe the table cell
+    (src / rel).write_text(json.dumps({"name": HOSTILE_NAME, "description": HOSTILE_DESCRIPTION,
+                                       "input_shape": [3], "layers": [{"type": "Dense", "units": 1}]}))
+    build(src, out)
+    page = markdown_html((out / "README.md").read_text())
+    for tag in ("<script", "<img src=\"x\"", "<em>", "<strong>b", 'href="javascript', 'src="http://evil'):
+        assert tag not in page
+    assert re.findall(r'<img src="([^"]*)"', page) == ["we-ird-x.block.thumb.png", "we-ird-x.node.thumb.png"]
+    row = next(line for line in page.split("<tr>") if "we`ird" in line)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert len(cells) == 5, cells
+    assert cells[0] == html_text(HOSTILE_NAME)
+    assert cells[1] == "<code>we`ird|x.json</code>"
+    assert cells[3] == (html_text(HOSTILE_DESCRIPTION.split("`")[0]) + "<code>code|span &lt;b&gt;</code> as code")
+
+
+def html_text(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False).replace("'", "&#x27;")
+
+
+def test_index_html_shows_code_spans_as_code_and_escapes_the_rest(tmp_path):
+    entry = gallery.Entry("n.json", "h", "n", HOSTILE_NAME, HOSTILE_DESCRIPTION, 4, ("block",),
+                          ("n.block.svg", "n.block.thumb.png"))
+    page = gallery.render_html([entry], ["svg"])
+    assert "<script" not in page and "<img src=x" not in page and "`" not in page.split("-->", 1)[1]
+    assert "<code>code|span &lt;b&gt;</code> as code" in page
+
+
 # -- check -----------------------------------------------------------------------------------
 
 def test_check_reports_stale_without_writing_and_passes_when_current(src, tmp_path):

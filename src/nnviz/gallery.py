@@ -733,8 +733,54 @@ def _full_size(entry: Entry, style: str, formats: Sequence[str]) -> str:
     return links[0][1] if links else entry.thumb(style)
 
 
+# a description's `code` spans are kept (as <code> in HTML); every other character is text
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+# what can start inline Markdown: emphasis, code, links and images, strikethrough, escapes, table cells,
+# attribute lists; "_" only where it is not inside a word (iris_mlp stays readable)
+_MD_SPECIAL = re.compile(r"[\\`*\[\]{}|~!]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}  # raw HTML and autolinks; works in every dialect
+
+
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text as Markdown that shows it literally, on one line and inside a table cell.
+
+    ``<``, ``>``, ``&`` become entities (no raw HTML: a ``<script>`` is text), every character that
+    can start inline markup is backslash-escaped.
+
+    >>> print(_md("<script>x</script> & *bold* [a](b) `c` a_b _d_ |"))
+    &lt;script&gt;x&lt;/script&gt; &amp; \\*bold\\* \\[a\\](b) \\`c\\` a_b \\_d\\_ \\|
+    """
+    text = re.sub(r"[&<>]", lambda m: _MD_ENTITIES[m.group()], " ".join(text.splitlines()))
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(), text)
+
+
+def _md_code(text: str) -> str:
+    """Text as a Markdown code span, whatever backticks it holds (the fence is one longer than its longest run).
+
+    >>> print(_md_code("a`b.json"), _md_code("x|y.json"))
+    ``a`b.json`` `x\\|y.json`
+    """
+    text = " ".join(text.splitlines()).replace("|", "\\|")  # a pipe ends a table cell even in code (GFM)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _md_description(text: str) -> str:
+    """A description in Markdown: its `code` spans as code spans, the rest as literal text."""
+    parts = _CODE_SPAN.split(text)  # text, code, text, code, ..., text
+    return "".join(_md_code(part) if i % 2 else _md(part) for i, part in enumerate(parts))
+
+
+def _html_description(text: str) -> str:
+    """A description in HTML: its `code` spans in ``<code>``, everything escaped.
+
+    >>> _html_description("saved as a `.keras` <zip>")
+    'saved as a <code>.keras</code> &lt;zip&gt;'
+    """
+    parts = _CODE_SPAN.split(text)
+    return "".join(f"<code>{html.escape(part)}</code>" if i % 2 else html.escape(part)
+                   for i, part in enumerate(parts))
 
 
 def render_readme(entries: Sequence[Entry], formats: Sequence[str]) -> str:
@@ -764,8 +810,8 @@ def _md_cell(entry: Entry, style: str, formats: Sequence[str]) -> str:
 def _md_row(entry: Entry, formats: Sequence[str]) -> str:
     images = ", ".join(f"[{style} {fmt}]({name})" for style in entry.styles
                        for fmt, name in _links(entry, style, formats))
-    return (f"| {_md(entry.name)} | `{_md(entry.source)}` | {entry.total_params:,} | "
-            f"{_md(entry.description or '')} | {images} |")
+    return (f"| {_md(entry.name)} | {_md_code(entry.source)} | {entry.total_params:,} | "
+            f"{_md_description(entry.description or '')} | {images} |")
 
 
 _HTML_HEAD = """<!DOCTYPE html>
@@ -811,7 +857,7 @@ def _html_card(entry: Entry, formats: Sequence[str]) -> str:
                      f'alt="{esc(entry.name)} ({s})" loading="lazy"></a>' for s in entry.styles)
     links = " ".join(f'<a href="{esc(name)}">{s} {fmt}</a>' for s in entry.styles
                      for fmt, name in _links(entry, s, formats))
-    description = f"<p>{esc(entry.description)}</p>" if entry.description else ""
+    description = f"<p>{_html_description(entry.description)}</p>" if entry.description else ""
     return (f'<div class="card" id="{esc(entry.slug)}">\n<div class="thumbs">{thumbs}</div>\n'
             f"<h2>{esc(entry.name)}</h2>\n{description}\n"
             f'<p class="meta">{entry.total_params:,} parameters · <code>{esc(entry.source)}</code></p>\n'
