@@ -96,3 +96,34 @@ def test_non_regular_files_are_refused_on_one_line(tmp_path):
         assert proc.returncode == 2 and proc.stdout == ""
         assert proc.stderr == f"nnviz: error: {path}: not a regular file ({kind}): nnviz reads only files and folders\n"
     assert not (tmp_path / "z.svg").exists()
+
+
+def test_view_writes_into_a_private_folder_never_a_planted_one(tmp_path, monkeypatch):
+    import os
+    import stat
+    import tempfile
+
+    shared = tmp_path / "tmp"  # the shared temporary folder, where another user planted names
+    shared.mkdir()
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    for planted in ("nnviz", f"nnviz-{os.getuid()}"):
+        (shared / planted).symlink_to(victim)
+    for attempt in ("link", "open"):
+        r = run("view", str(EXAMPLES / "deepnn.json"), "--no-browser")
+        assert r.exit_code == 0, r.output
+        written = Path(r.output.split("wrote ", 1)[1].strip())
+        assert written.read_text().startswith("<!DOCTYPE html>") and list(victim.iterdir()) == []
+        folder = os.lstat(written.parent)
+        assert written.parent.parent == shared and stat.S_ISDIR(folder.st_mode)
+        assert folder.st_uid == os.getuid() and stat.S_IMODE(folder.st_mode) == 0o700
+        if attempt == "link":  # next: the per-user name is a folder others may write to (and swap a page in)
+            (shared / f"nnviz-{os.getuid()}").unlink()
+            (shared / f"nnviz-{os.getuid()}").mkdir()
+            os.chmod(shared / f"nnviz-{os.getuid()}", 0o777)
+    assert list((shared / f"nnviz-{os.getuid()}").iterdir()) == []
+    assert not written.is_relative_to(shared / f"nnviz-{os.getuid()}")
+    (shared / f"nnviz-{os.getuid()}").rmdir()  # with the name free, the per-user folder is used
+    written = Path(run("view", str(EXAMPLES / "deepnn.json"), "--no-browser").output.split("wrote ", 1)[1].strip())
+    assert written.parent == shared / f"nnviz-{os.getuid()}"

@@ -180,17 +180,15 @@ def train_cmd(spec: str, data: str, output: str | None, history_path: str | None
 @click.option("--weights-file", type=click.Path(path_type=str), default=None,
               help="Weights (.h5) for a JSON architecture.")
 def view(source: str, no_browser: bool, weights_file: str | None) -> None:
-    """Open SOURCE's interactive HTML view in the browser (written to the system's temporary folder)."""
-    import tempfile
+    """Open SOURCE's interactive HTML view in the browser (written to a private temporary folder)."""
     import webbrowser
     from pathlib import Path
 
     from .api import draw as draw_fn
+    from .fileio import private_folder
 
     diagram = draw_fn(source, style="block", weights_file=weights_file)
-    folder = Path(tempfile.gettempdir()) / "nnviz"
-    folder.mkdir(exist_ok=True)
-    out = folder / (Path(source).name.replace(".", "_") + ".html")
+    out = private_folder() / (Path(source).name.replace(".", "_") + ".html")
     diagram.to_html(out)
     _echo(f"wrote {out}")
     if not no_browser:

@@ -17,7 +17,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from .errors import NnvizError, ReadError
 
-__all__ = ["atomic_path", "write_atomic", "check_regular", "open_regular"]
+__all__ = ["atomic_path", "write_atomic", "check_regular", "open_regular", "private_folder"]
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
@@ -103,3 +103,32 @@ def write_atomic(path: str | os.PathLike, data: bytes | str | Callable[[Path], N
         else:
             tmp.write_bytes(data)
     return Path(path)
+
+
+def private_folder(name: str = "nnviz") -> Path:
+    """A folder in the temporary folder that only this user can enter: ``$TMPDIR/NAME-UID``, mode 0700.
+
+    The temporary folder is shared, so a fixed name there may be planted by another user: a
+    link to a folder of the victim's, or a folder the planter can write to (and swap a page in
+    before the browser opens it). The folder is used only when it is a real directory (no
+    link), owned by this user and closed to others; otherwise a fresh ``mkdtemp`` one is made.
+
+    >>> folder = private_folder()
+    >>> oct(folder.stat().st_mode & 0o777), folder.is_symlink()
+    ('0o700', False)
+    """
+    tmp = Path(tempfile.gettempdir())
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # Windows: the temporary folder is the user's own
+        return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=tmp))
+    folder = tmp / f"{name}-{getuid()}"
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=tmp))
+    st = os.lstat(folder)
+    if stat.S_ISDIR(st.st_mode) and st.st_uid == getuid() and not st.st_mode & 0o077:
+        return folder
+    return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=tmp))  # someone else's, or a link: not used
