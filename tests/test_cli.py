@@ -127,3 +127,44 @@ def test_view_writes_into_a_private_folder_never_a_planted_one(tmp_path, monkeyp
     (shared / f"nnviz-{os.getuid()}").rmdir()  # with the name free, the per-user folder is used
     written = Path(run("view", str(EXAMPLES / "deepnn.json"), "--no-browser").output.split("wrote ", 1)[1].strip())
     assert written.parent == shared / f"nnviz-{os.getuid()}"
+
+
+def _draw_to(out) -> "object":
+    return run("draw", str(EXAMPLES / "deepnn.json"), "-o", str(out))
+
+
+def test_a_read_only_output_is_not_replaced_and_a_private_one_stays_private(tmp_path):
+    import os
+    import stat
+
+    read_only, private = tmp_path / "ro.svg", tmp_path / "private.svg"
+    for path, mode in ((read_only, 0o444), (private, 0o600)):
+        path.write_text("mine")
+        os.chmod(path, mode)
+    r = _draw_to(read_only)  # the owner's write bit decides, so this holds for root too
+    assert r.exit_code == 2
+    assert r.output == f"nnviz: error: {read_only}: the file is read-only: nnviz does not replace it " \
+                       "(make it writable (chmod u+w) or choose another name)\n"
+    assert read_only.read_text() == "mine" and stat.S_IMODE(read_only.stat().st_mode) == 0o444
+    r = _draw_to(private)
+    assert r.exit_code == 0, r.output
+    assert private.read_text().startswith("<?xml") and stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["private.svg", "ro.svg"]  # no temporary left
+
+
+def test_outputs_the_system_refuses_are_one_line_errors(tmp_path):
+    for out in ("/proc/self/nnviz.svg", "/sys/kernel/nnviz.svg", tmp_path / ("n" * 260 + ".svg")):
+        r = _draw_to(out)
+        assert r.exit_code == 2, r.output  # not 1: an exception (a traceback)
+        assert r.output.startswith(f"nnviz: error: {out}: cannot write the file: ") and r.output.count("\n") == 1
+    os_dir = tmp_path / "folder.svg"
+    os_dir.mkdir()
+    assert _draw_to(os_dir).output == f"nnviz: error: {os_dir}: is not a regular file: nnviz does not replace it\n"
+    assert list(tmp_path.iterdir()) == [os_dir] and list(os_dir.iterdir()) == []
+
+
+def test_a_long_legal_output_name_works(tmp_path):
+    out = tmp_path / ("n" * 251 + ".svg")  # 255 bytes: the longest name; the temporary one must be shorter
+    r = _draw_to(out)
+    assert r.exit_code == 0, r.output
+    assert out.read_text().startswith("<?xml") and list(tmp_path.iterdir()) == [out]

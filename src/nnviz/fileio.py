@@ -67,6 +67,14 @@ def open_regular(path: str | os.PathLike) -> BinaryIO:
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it onto ``path`` on success.
 
+    A file that is there keeps its permissions (a 0600 file stays 0600); one its owner may not
+    write is not replaced. The temporary name is short enough for any target name the file
+    system allows. Nothing is left behind when writing fails.
+
+    Raises:
+        NnvizError: the folder is missing, the file read-only, or the system refuses the
+            write (``/proc``, ``/sys``, a read-only file system, a full disk, a name too long).
+
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> with atomic_path(d / "a.txt") as tmp:
@@ -78,19 +86,89 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise NnvizError(f"the folder {str(folder)!r} does not exist", path=target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=folder)
-    os.close(fd)
-    # mkstemp makes the file private (0600); outputs get the usual permissions under the umask
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    tmp_path = Path(tmp)
+    mode = _replaced_mode(target)
+    tmp_path: Path | None = None
     try:
+        prefix, suffix = _temp_affixes(target.name, folder)
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+        os.close(fd)
+        tmp_path = Path(tmp)
+        os.chmod(tmp_path, mode)  # mkstemp makes the file 0600
         yield tmp_path
         os.replace(tmp_path, target)
+    except OSError as err:
+        raise NnvizError(f"cannot write the file: {err.strerror or err}", path=target) from err
     finally:
-        if tmp_path.exists():
+        if tmp_path is not None and tmp_path.exists():
             tmp_path.unlink()
+
+
+def _replaced_mode(target: Path) -> int:
+    """The permissions the output gets: the replaced file's, else the usual ones under the umask.
+
+    Raises:
+        NnvizError: the file there is one nnviz should not replace (read-only, or not a file).
+    """
+    try:
+        st = os.stat(target)
+    except OSError:  # nothing there (or nothing nnviz can see): a new file
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+    if not stat.S_ISREG(st.st_mode):  # a folder, a device, a FIFO: the rename would put a file in its place
+        raise NnvizError("is not a regular file: nnviz does not replace it", path=target)
+    if not _may_write(target, st):
+        raise NnvizError("the file is read-only: nnviz does not replace it", path=target,
+                         hint="make it writable (chmod u+w) or choose another name")
+    return stat.S_IMODE(st.st_mode)
+
+
+def _may_write(target: Path, st: os.stat_result) -> bool:
+    """Whether the user may write the file, by its mode bits (and, but for root, by ``os.access``).
+
+    Replacing a file takes only the folder's permission, so the file's own mode is checked; root
+    may write anything, so for root the owner's write bit decides (a file made read-only stays so).
+    """
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # Windows: the read-only attribute is the write bit
+        return bool(st.st_mode & stat.S_IWRITE)
+    uid = getuid()
+    if uid == 0 or st.st_uid == uid:
+        bit = stat.S_IWUSR
+    elif st.st_gid == os.getgid() or st.st_gid in os.getgroups():
+        bit = stat.S_IWGRP
+    else:
+        bit = stat.S_IWOTH
+    return bool(st.st_mode & bit) and (uid == 0 or os.access(target, os.W_OK))
+
+
+_RANDOM = 8  # the characters mkstemp puts between prefix and suffix
+
+
+def _temp_affixes(name: str, folder: Path) -> tuple[str, str]:
+    """``mkstemp``'s prefix and suffix for a target name: ``.NAME.`` and ``.partSUFFIX``, short enough.
+
+    The temporary name keeps the target's suffix (writers choose their format by it) and as
+    much of its name as the file system's name limit leaves room for.
+
+    >>> _temp_affixes("net.svg", Path("."))
+    ('.net.svg.', '.part.svg')
+    >>> prefix, suffix = _temp_affixes("n" * 250 + ".svg", Path("."))
+    >>> len(prefix) + _RANDOM + len(suffix) <= 255, suffix
+    (True, '.part.svg')
+    """
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255
+    suffix = ".part" + Path(name).suffix
+    if len(os.fsencode(suffix)) > limit // 2:  # an odd name that is mostly "suffix": keep none of it
+        suffix = ".part"
+    room = limit - _RANDOM - len(os.fsencode(suffix)) - 2  # 2: the dots around the name
+    kept = name
+    while len(os.fsencode(kept)) > room:
+        kept = kept[: -max(1, (len(os.fsencode(kept)) - room) // 4)]
+    return f".{kept}.", suffix
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str | Callable[[Path], None]) -> Path:
