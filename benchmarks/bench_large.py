@@ -1,13 +1,19 @@
-"""Large but honest inputs: generated models of 10,000 layers, summarised (and drawn collapsed).
+"""Large but honest inputs: generated models of 10,000 and 50,000 layers, per nnviz command.
 
-Usage: python benchmarks/bench_large.py [--layers 10000] [--profile]
+Usage: python benchmarks/bench_large.py [--layers 10000 50000] [--model ...] [--command ...]
+       python benchmarks/bench_large.py --forms [--layers 1000 10000] [--profile]
 
-Generates, without TensorFlow, a model of N layers in each form nnviz reads (an nnviz spec, a
-Keras 3 functional config with keras tensors and skip connections, a Keras 2 ``Model`` config
-with list nodes, a Sequential, and the Keras 3 config inside an ``.h5``), then times
-``nnviz.load``, the summary table and ``to_dict()`` of each, and, where the block renderer
-exists, a collapsed block diagram. Nothing in reading or inference may be quadratic: doubling
-N should double the times. ``--profile`` prints the top of a cProfile of the slowest form.
+Generates, without TensorFlow, three models (a residual chain as an nnviz spec, a Keras 3
+functional config with skip connections, a stack of 10-layer transformer blocks) and runs every
+command (summary, the default collapsed drawing as SVG and PNG, every layer drawn with
+``--collapse no`` as SVG and PNG, the HTML view) in a cold ``nnviz`` process. It prints, per
+size, the CPU seconds (user + system: the machine may be shared, wall time is printed too), the
+peak resident memory, and the growth exponent between the smallest and the largest size
+(1.0 is linear; the target is at most 1.15).
+
+``--forms`` instead times ``nnviz.load``, the summary table and ``to_dict()`` of every file form
+nnviz reads (nnviz spec, Keras 3 functional, Keras 2 ``Model``, Sequential, the Keras 3 config in
+an ``.h5``) in this process; ``--profile`` prints the top of a cProfile of the slowest form.
 
 The generators are used by tests/test_large.py too.
 """
@@ -106,6 +112,28 @@ def write_large_h5(path: Path, n: int) -> Path:
     return path
 
 
+def large_transformer_spec(n: int) -> dict:
+    """An nnviz spec: a stack of ``n // 10`` transformer encoder blocks of 10 layers each."""
+    layers: list[dict] = []
+    prev = "x"
+    for b in range(n // 10):
+        p = f"b{b}_"
+        layers += [
+            {"type": "MultiHeadAttention", "name": p + "mha", "num_heads": 2, "key_dim": 8, "inputs": [prev, prev]},
+            {"type": "Dropout", "name": p + "drop1", "rate": 0.1},
+            {"type": "Add", "name": p + "add1", "inputs": [prev, p + "drop1"]},
+            {"type": "LayerNormalization", "name": p + "norm1"},
+            {"type": "Dense", "name": p + "ffn1", "units": 2 * WIDTH, "activation": "relu"},
+            {"type": "Dropout", "name": p + "drop2", "rate": 0.1},
+            {"type": "Dense", "name": p + "ffn2", "units": WIDTH},
+            {"type": "Dropout", "name": p + "drop3", "rate": 0.1},
+            {"type": "Add", "name": p + "add2", "inputs": [p + "norm1", p + "drop3"]},
+            {"type": "LayerNormalization", "name": p + "norm2"},
+        ]
+        prev = p + "norm2"
+    return {"name": f"transformer{n}", "inputs": {"x": [8, WIDTH]}, "layers": layers}
+
+
 def _json(folder: Path, name: str, data: Any) -> Path:
     path = folder / name
     path.write_text(json.dumps(data))
@@ -127,6 +155,87 @@ def _time(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - t, out
 
 
+# -- per command, in cold processes ---------------------------------------------------------------
+
+MODELS: dict[str, Callable[[Path, int], Path]] = {
+    "residual chain": lambda d, n: _json(d, f"res{n}.json", large_spec(n)),
+    "Keras 3 functional": lambda d, n: _json(d, f"k3_{n}.json", large_keras3_config(n)),
+    "transformer blocks": lambda d, n: _json(d, f"tr{n}.json", large_transformer_spec(n)),
+}
+
+# command name -> (nnviz CLI arguments after the source, output suffix or None)
+COMMANDS: dict[str, tuple[list[str], str | None]] = {
+    "summary": (["summary"], None),
+    "collapsed svg": (["draw"], ".svg"),
+    "collapsed png": (["draw"], ".png"),
+    "full svg": (["draw", "--collapse", "no"], ".svg"),
+    "full png": (["draw", "--collapse", "no"], ".png"),
+    "html": (["draw"], ".html"),
+}
+
+# The child: runs the CLI in this process, then prints its peak resident memory (kB on Linux).
+_CHILD = ("import resource, runpy, sys\n"
+          "sys.argv = ['nnviz'] + sys.argv[1:]\n"
+          "try:\n    runpy.run_module('nnviz.cli', run_name='__main__')\n"
+          "except SystemExit as e:\n    code = e.code\nelse:\n    code = 0\n"
+          "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+          "sys.stderr.write(f'\\nRUSAGE {u.ru_utime + u.ru_stime} {u.ru_maxrss}\\n')\n"
+          "sys.exit(code)\n")
+
+
+def run_command(source: Path, command: str, folder: Path, timeout: float) -> tuple[float, float, float, int]:
+    """One cold ``nnviz`` process: (CPU s, wall s, peak MB, output bytes); seconds are inf on a timeout."""
+    import os
+    import subprocess
+
+    args, suffix = COMMANDS[command]
+    argv = [args[0], str(source), *args[1:]]
+    out = folder / (source.stem + "-" + command.replace(" ", "-") + (suffix or ""))
+    if suffix:
+        argv += ["-o", str(out)]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent / "src"))
+    t = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-c", _CHILD, *argv], capture_output=True, text=True,
+                              timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return float("inf"), float("inf"), float("nan"), 0
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"{command} on {source.name} failed:\n{proc.stderr[-2000:]}")
+    usage = [line.split() for line in proc.stderr.splitlines() if line.startswith("RUSAGE ")][-1]
+    size = out.stat().st_size if suffix else len(proc.stdout)
+    return float(usage[1]), wall, int(usage[2]) / 1024, size
+
+
+def _exponent(t_small: float, t_big: float, n_small: int, n_big: int) -> str:
+    import math
+
+    if not (math.isfinite(t_small) and math.isfinite(t_big)) or t_small <= 0:
+        return "-"
+    return f"{math.log(t_big / t_small) / math.log(n_big / n_small):.2f}"
+
+
+def bench_commands(sizes: list[int], models: list[str], commands: list[str], timeout: float) -> None:
+    """Print, per model and command, time and peak memory at each size and the growth exponent."""
+    head = "".join(f"{f'{n:,} cpu s':>13}{'wall s':>8}{'MB':>7}" for n in sizes)
+    print(f"{'model':<20} {'command':<14}{head}{'exp(cpu)':>9}{'exp(MB)':>8}  output at {sizes[-1]:,}",
+          flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for model in models:
+            sources = {n: MODELS[model](folder, n) for n in sizes}
+            for command in commands:
+                rows = [run_command(sources[n], command, folder, timeout) for n in sizes]
+                cells = "".join(f"{cpu:13.2f}{wall:8.1f}{mb:7.0f}" for cpu, wall, mb, _ in rows)
+                exp_t = _exponent(rows[0][0], rows[-1][0], sizes[0], sizes[-1])
+                exp_m = _exponent(rows[0][2], rows[-1][2], sizes[0], sizes[-1])
+                print(f"{model:<20} {command:<14}{cells}{exp_t:>9}{exp_m:>8}  {rows[-1][3] / 1e6:.1f} MB",
+                      flush=True)
+
+
+# -- reading every form, in this process ------------------------------------------------------------
+
 def _draw(graph: Any, folder: Path) -> float | None:
     if importlib.util.find_spec("nnviz.render.block") is None:
         return None
@@ -137,12 +246,8 @@ def _draw(graph: Any, folder: Path) -> float | None:
     return t + t2
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--layers", type=int, nargs="*", default=[1000, 10_000])
-    ap.add_argument("--profile", action="store_true", help="cProfile the slowest form at the largest size")
-    ap.add_argument("--no-draw", action="store_true", help="skip the block diagram")
-    args = ap.parse_args()
+def bench_forms(sizes: list[int], profile: bool, no_draw: bool) -> None:
+    """Load, summary and to_dict of every form nnviz reads, timed in this process."""
     import nnviz
 
     nnviz.load({"input_shape": [1], "layers": [{"type": "Dense", "units": 1}]})  # imports, not timed
@@ -150,22 +255,38 @@ def main() -> None:
     print(f"{'form':<24} {'layers':>7} {'load':>8} {'summary':>8} {'to_dict':>8} {'draw':>8}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for n in args.layers:
+        for n in sizes:
             for form, make in FORMS.items():
                 path = make(folder, n)
                 t_load, graph = _time(lambda: nnviz.load(path))
                 t_sum, _ = _time(graph.summary)
                 t_dict, _ = _time(graph.to_dict)
-                t_draw = None if args.no_draw or form != "nnviz spec" else _draw(graph, folder)
+                t_draw = None if no_draw or form != "nnviz spec" else _draw(graph, folder)
                 draw = "-" if t_draw is None else f"{t_draw:7.2f}s"
                 print(f"{form:<24} {len(graph.layers):>7} {t_load:7.2f}s {t_sum:7.2f}s {t_dict:7.2f}s {draw:>8}")
-                if n == max(args.layers) and t_load > slowest[0]:
+                if n == max(sizes) and t_load > slowest[0]:
                     slowest = (t_load, form, path)
-        if args.profile and slowest[1]:
-            print(f"\ncProfile of nnviz.load, {slowest[1]}, {max(args.layers)} layers:")
+        if profile and slowest[1]:
+            print(f"\ncProfile of nnviz.load, {slowest[1]}, {max(sizes)} layers:")
             prof = cProfile.Profile()
             prof.runcall(nnviz.load, slowest[2])
             pstats.Stats(prof, stream=sys.stdout).sort_stats("cumulative").print_stats(15)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--layers", type=int, nargs="*", default=[10_000, 50_000])
+    ap.add_argument("--model", nargs="*", choices=list(MODELS), default=list(MODELS))
+    ap.add_argument("--command", nargs="*", choices=list(COMMANDS), default=list(COMMANDS))
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a command counts as failed")
+    ap.add_argument("--forms", action="store_true", help="instead: load/summary/to_dict of every file form")
+    ap.add_argument("--profile", action="store_true", help="with --forms: cProfile the slowest form")
+    ap.add_argument("--no-draw", action="store_true", help="with --forms: skip the block diagram")
+    args = ap.parse_args()
+    if args.forms:
+        bench_forms(args.layers, args.profile, args.no_draw)
+    else:
+        bench_commands(args.layers, args.model, args.command, args.timeout)
 
 
 if __name__ == "__main__":

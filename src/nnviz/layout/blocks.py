@@ -20,6 +20,7 @@ Sizes are in points at the theme's font size; the Scene is scaled at the end.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
@@ -186,6 +187,16 @@ class _Ctx:
         self.fs = options.theme.font_size
         self.sizes = sizes  # node id -> (breadth, depth)
         self.paths = {nid: [*reversed(view.cluster_chain(nid)), nid] for nid in view.nodes}
+        # per level (cluster id, None for the top): the nodes inside it and the edges touching it,
+        # in view order, so that laying out every level costs what its own items cost
+        self.members: dict[str | None, list[str]] = {None: list(view.nodes)}
+        for nid, path in self.paths.items():
+            for cid in path[:-1]:
+                self.members.setdefault(cid, []).append(nid)
+        self.level_edges: dict[str | None, list[tuple[str, str]]] = {None: list(view.edges)}
+        for u, v in view.edges:
+            for cid in dict.fromkeys([*self.paths[u][:-1], *self.paths[v][:-1]]):
+                self.level_edges.setdefault(cid, []).append((u, v))
         rank_sep = (3.0 if self.lr else 1.75) * self.fs
         self.spacing = dict(node_sep=1.4 * self.fs, dummy_sep=0.8 * self.fs, rank_sep=rank_sep)
 
@@ -205,7 +216,7 @@ class _Ctx:
 
 def _level_edges(ctx: _Ctx, cid: str | None) -> Iterator[tuple[str, str, str, str]]:
     """The edges of level ``cid`` as (from item, to item, deep source, deep target)."""
-    for u, v in ctx.view.edges:
+    for u, v in ctx.level_edges.get(cid, ()):
         a, b = ctx.item_at(u, cid), ctx.item_at(v, cid)
         if a is None and b is None:
             continue
@@ -222,19 +233,19 @@ def _edge_key(a: str, b: str, u: str, frames: dict[str, _Frame]) -> tuple:
 def frame_layout(ctx: _Ctx, cid: str | None) -> _Frame:
     """Lay out the items of cluster ``cid`` (blocks, child clusters, ports) in layers."""
     view = ctx.view
-    items: list[str] = []
-    for nid in view.nodes:
+    items: dict[str, None] = {}  # ordered and unique: dict keys, not a list (50k layers)
+    for nid in ctx.members.get(cid, ()):
         item = ctx.item_at(nid, cid)
-        if item is not None and item not in items:
-            items.append(item)
+        if item is not None:
+            items.setdefault(item)
     children = {c: frame_layout(ctx, c) for c in items if c in view.clusters}
     level = list(_level_edges(ctx, cid))
-    keys = list(items)
+    index = {k: i for i, k in enumerate(items)}
     for a, b, _, _ in level:
         for k in (a, b):
-            if (k.startswith("in:") or k.startswith("out:")) and k not in keys:
-                keys.append(k)
-    index = {k: i for i, k in enumerate(keys)}
+            if (k.startswith("in:") or k.startswith("out:")) and k not in index:
+                index[k] = len(index)
+    keys = list(index)
     sizes = [children[k].size if k in children else ctx.sizes.get(k, (0.0, 0.0)) for k in keys]
     specs: list[tuple] = []
     edge_index: dict[tuple, int] = {}
@@ -307,11 +318,7 @@ class _Columns:
     size: tuple[float, float]
 
     def column_of(self, rank: int) -> int:
-        col = 0
-        for j, s in enumerate(self.starts):
-            if rank >= s:
-                col = j
-        return col
+        return max(bisect_right(self.starts, rank) - 1, 0)  # starts rise strictly from 0
 
 
 def _rank_extents(place: Placement) -> list[tuple[float, float]]:
@@ -341,12 +348,18 @@ def _choose_starts(place: Placement, k: int, cuts: list[set[int]]) -> list[int]:
     ranks = len(place.row_top)
     ends = [place.row_top[r] + place.row_size[r] for r in range(ranks)]
     total = ends[-1]
+    rising = all(a <= b for a, b in zip(ends, ends[1:]))
     starts = [0]
     for j in range(1, k):
         target = total * j / k
         window = total / k * 0.3
         best = None
-        for r in range(starts[-1], ranks - 1):
+        lo, hi = starts[-1], ranks - 1
+        if rising:  # only the layers ending within the window can win: find them by bisection
+            slack = 1e-9 * (abs(target) + window + 1.0)  # the exact test below decides
+            lo = max(lo, bisect_left(ends, target - window - slack, lo, hi))
+            hi = min(hi, bisect_right(ends, target + window + slack, lo, hi))
+        for r in range(lo, hi):
             if abs(ends[r] - target) > window:
                 continue
             cost = len(cuts[r]) * window * 0.25 + abs(ends[r] - target)
