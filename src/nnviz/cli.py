@@ -195,6 +195,53 @@ def view(source: str, no_browser: bool, weights_file: str | None) -> None:
         webbrowser.open(out.resolve().as_uri())
 
 
+@cli.command("diff")
+@click.argument("a", type=click.Path(path_type=str))
+@click.argument("b", type=click.Path(path_type=str))
+@click.option("-o", "--output", type=click.Path(path_type=str), default=None,
+              help="Draw the difference: .svg, .png, .pdf, .html (side by side) or .md (a report).")
+@click.option("--json", "as_json", is_flag=True, help="Print the difference as JSON (to_dict()).")
+@click.option("--fail-on", default=None,
+              help="Exit 1 when any holds: added, removed, changed, params>N%, params>N, weights>X.")
+@click.option("--map", "maps", multiple=True, metavar="A_NAME=B_NAME", help="Force a match of two layers.")
+@click.option("--all-config", is_flag=True, help="Compare every config key, not only the architecture's.")
+@click.option("--ignore", multiple=True, help="A field not to compare (params, activation, a config key...).")
+@click.option("--weights", is_flag=True, help="Also compare weight values (both files must carry weights).")
+def diff_cmd(a: str, b: str, output: str | None, as_json: bool, fail_on: str | None, maps: tuple[str, ...],
+             all_config: bool, ignore: tuple[str, ...], weights: bool) -> None:
+    """Show what changed between models A and B: layers added, removed and changed."""
+    from .diff import diff, failing, parse_fail_on
+    from .errors import OptionError
+
+    mapping = {}
+    for item in maps:
+        left, sep, right = item.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise OptionError(f"--map {item!r}: expected A_NAME=B_NAME")
+        mapping[left.strip()] = right.strip()
+    conditions = parse_fail_on(fail_on) if fail_on is not None else None
+    d = diff(a, b, mapping=mapping, all_config=all_config, ignore=ignore, weights=weights)
+    if output is not None:
+        from pathlib import Path
+
+        from .render.diffview import save_diff
+
+        save_diff(d, Path(output))
+    if as_json:
+        click.echo(d.to_json())
+    else:
+        for line in d.summary_lines():
+            click.echo(line)
+        if output is not None:
+            click.echo(f"wrote {output}")
+    if conditions is not None:
+        held = failing(d, conditions)
+        for reason in held:
+            click.echo(f"nnviz: diff: {reason}", err=True)
+        if held:
+            raise SystemExit(1)
+
+
 @cli.command("layers")
 def layers_cmd() -> None:
     """List the Keras layer classes nnviz infers shapes and parameters for."""

@@ -1,0 +1,610 @@
+"""``nnviz diff``: what changed between two models, matched layer by layer.
+
+Two layer graphs are compared in three steps:
+
+1. **Anchors.** Layers forced together by ``mapping`` (``--map a=b``), then layers with the same
+   name where the name was chosen by a person: names that follow Keras's automatic pattern
+   (``dense_3``, ``conv2d_7``) are weak evidence, since one inserted layer shifts them all.
+2. **Structure.** The remaining layers are aligned in data-flow order by their *signature* (class
+   and the configuration that defines the architecture), anchors aligning with each other, with
+   :class:`difflib.SequenceMatcher` (near linear on real models). Inside the gaps that are left,
+   layers of the same class are paired in order: those are the *changed* ones.
+3. **Comparison** of every matched pair, field by field, after normalising what differs only by
+   Keras era or file format (the readers already give modern class and argument names; here
+   serialized objects lose their module paths, tuples become lists, and initializers,
+   regularizers, constraints, names and build records are left out unless ``all_config``).
+
+Connections are compared through the matching, skipping added and removed layers, so a layer
+inserted into a chain is one "added" and nothing after it "changed".
+
+>>> spec = {"name": "m", "input_shape": [4], "layers": [{"type": "Dense", "units": 8}, {"type": "Dense", "units": 2}]}
+>>> wider = {**spec, "layers": [{"type": "Dense", "units": 16}, {"type": "Dense", "units": 2}]}
+>>> d = diff(spec, wider)
+>>> [(c.a, c.fields["units"]) for c in d.changed if "units" in c.fields], d.added, d.removed
+([('dense', (8, 16))], [], [])
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from .errors import OptionError
+from .graph import Layer, LayerGraph, format_shape
+from .layers.names import snake_case
+
+__all__ = ["diff", "ModelDiff", "Change", "WeightChange", "ARCH_FIELDS", "parse_fail_on", "DIFF_FORMAT_VERSION"]
+
+DIFF_FORMAT_VERSION = 1
+
+#: the fields compared by default, besides the architecture-defining config keys
+ARCH_FIELDS = ("name", "type", "activation", "output_shape", "params", "non_trainable_params", "trainable", "dtype",
+               "inbound", "layers")
+
+# config keys that do not define the architecture (compared only with all_config=True)
+_NON_ARCH_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
+_NON_ARCH_KEYS = frozenset({
+    "name", "trainable", "dtype", "batch_input_shape", "batch_shape", "input_shape", "input_dim",
+    "build_config", "seed", "sparse", "ragged", "module", "registered_name", "input_length",
+    "dtype_policy", "autocast", "quantization_config", "lora_rank", "lora_alpha",
+})
+# keys of serialized Keras objects that say where a class lives, not what it is
+_LOCATION_KEYS = frozenset({"module", "registered_name", "shared_object_id"})
+
+
+@dataclass(frozen=True)
+class Change:
+    """A layer in both models whose compared fields differ: ``fields[name] = (old, new)``."""
+
+    a: str
+    b: str
+    fields: Mapping[str, tuple[Any, Any]]
+    matched_by: str  # "name", "structure" or "map"
+
+
+@dataclass(frozen=True)
+class WeightChange:
+    """How far a matched layer's weights moved: the largest absolute and the relative change."""
+
+    a: str
+    b: str
+    max_abs: float
+    relative: float
+
+
+@dataclass
+class ModelDiff:
+    """The difference between two models. ``draw()``, ``to_dict()``, ``to_markdown()`` present it."""
+
+    a: LayerGraph
+    b: LayerGraph
+    pairs: dict[str, tuple[str, str]]  # B name -> (A name, matched_by)
+    added: list[str]
+    removed: list[str]
+    changed: list[Change]
+    unchanged: int
+    weights_changed: list[WeightChange] = field(default_factory=list)
+    weights_compared: bool = False
+
+    # -- summaries --------------------------------------------------------
+    @property
+    def params_delta(self) -> int | None:
+        a, b = _total(self.a), _total(self.b)
+        return None if a is None or b is None else b - a
+
+    @property
+    def params_delta_ratio(self) -> float | None:
+        a, delta = _total(self.a), self.params_delta
+        if delta is None or not a:
+            return None if delta is None or delta else 0.0
+        return delta / a
+
+    @property
+    def is_empty(self) -> bool:
+        """No layer added, removed or changed (and no weights moved, if they were compared)."""
+        return not (self.added or self.removed or self.changed or self.weights_changed)
+
+    def change_of(self, b_name: str) -> Change | None:
+        for c in self.changed:
+            if c.b == b_name:
+                return c
+        return None
+
+    def status(self, name: str, side: str = "b") -> str:
+        """``added``, ``removed``, ``changed`` or ``unchanged`` for a layer of side ``a`` or ``b``."""
+        if side == "a":
+            if name in self.removed:
+                return "removed"
+            b = next((bn for bn, (an, _) in self.pairs.items() if an == name), None)
+            return "unchanged" if b is None or self.change_of(b) is None else "changed"
+        if name in self.added:
+            return "added"
+        return "changed" if self.change_of(name) is not None else "unchanged"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The diff as plain JSON-ready data: what ``nnviz diff --json`` prints."""
+        return {
+            "format_version": DIFF_FORMAT_VERSION,
+            "a": _side(self.a),
+            "b": _side(self.b),
+            "params_delta": self.params_delta,
+            "added": [_layer_row(self.b, n) for n in self.added],
+            "removed": [_layer_row(self.a, n) for n in self.removed],
+            "changed": [{"a": c.a, "b": c.b, "fields": {k: [_jsonable(o), _jsonable(n)] for k, (o, n) in c.fields.items()},
+                         "matched_by": c.matched_by} for c in self.changed],
+            "weights_changed": [{"a": w.a, "b": w.b, "max_abs": w.max_abs, "relative": w.relative}
+                                for w in self.weights_changed],
+            "weights_compared": self.weights_compared,
+            "unchanged": self.unchanged,
+            "matched_by_structure": sorted(b for b, (_, how) in self.pairs.items() if how == "structure"),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def summary_lines(self) -> list[str]:
+        """A short text report: totals, then one line per added, removed and changed layer."""
+        d = self.params_delta
+        delta = "?" if d is None else f"{d:+,}"
+        lines = [f"A: {_label(self.a)}: {_fmt_total(self.a)} params",
+                 f"B: {_label(self.b)}: {_fmt_total(self.b)} params ({delta})",
+                 f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed, "
+                 f"{self.unchanged} unchanged"
+                 + (f", {len(self.weights_changed)} with changed weights" if self.weights_compared else "")]
+        for n in self.added:
+            lines.append(f"+ {n} ({self.b.layer(n).type}, {_fmt_params(self.b.layer(n).params)} params)")
+        for n in self.removed:
+            lines.append(f"- {n} ({self.a.layer(n).type}, {_fmt_params(self.a.layer(n).params)} params)")
+        for c in self.changed:
+            name = c.b if c.a == c.b else f"{c.a} -> {c.b}"
+            lines.append(f"~ {name}: " + "; ".join(f"{k} {_short(o)} -> {_short(n)}" for k, (o, n) in c.fields.items()))
+        for w in self.weights_changed:
+            lines.append(f"w {w.b}: max |Δ| {w.max_abs:.4g}, relative {w.relative:.2%}")
+        return lines
+
+    def to_markdown(self, picture: str | None = None) -> str:
+        """A short report for a pull request: the totals, a table of the changes, the picture."""
+        d = self.params_delta
+        out = [f"## Model diff: {_md(_label(self.a))} → {_md(_label(self.b))}", "",
+               "| | A | B | Δ |", "|---|---:|---:|---:|",
+               f"| params | {_fmt_total(self.a)} | {_fmt_total(self.b)} | {'?' if d is None else f'{d:+,}'} |",
+               f"| layers | {len(self.a.layers)} | {len(self.b.layers)} | {len(self.b.layers) - len(self.a.layers):+d} |",
+               "", f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed, "
+               f"{self.unchanged} unchanged.", ""]
+        if self.added or self.removed or self.changed or self.weights_changed:
+            out += ["| change | layer | what |", "|---|---|---|"]
+            for n in self.added:
+                out.append(f"| added | {_md(n)} | {_md(self.b.layer(n).type)}, {_fmt_params(self.b.layer(n).params)} params |")
+            for n in self.removed:
+                out.append(f"| removed | {_md(n)} | {_md(self.a.layer(n).type)}, {_fmt_params(self.a.layer(n).params)} params |")
+            for c in self.changed:
+                name = c.b if c.a == c.b else f"{c.a} → {c.b}"
+                what = "; ".join(f"{_md(k)} {_md(_short(o))} → {_md(_short(n))}" for k, (o, n) in c.fields.items())
+                out.append(f"| changed | {_md(name)} | {what} |")
+            for w in self.weights_changed:
+                out.append(f"| weights | {_md(w.b)} | max abs change {w.max_abs:.4g}, relative {w.relative:.2%} |")
+            out.append("")
+        if picture:
+            out += [f"![diff]({picture})", ""]
+        return "\n".join(out)
+
+    def draw(self, **options: Any):
+        """The union of both models as one block diagram, coloured by what changed."""
+        from .render.diffview import draw_diff
+
+        return draw_diff(self, **options)
+
+    def __repr__(self) -> str:
+        return (f"<ModelDiff {self.a.name!r} -> {self.b.name!r}: {len(self.added)} added, "
+                f"{len(self.removed)} removed, {len(self.changed)} changed, {self.unchanged} unchanged>")
+
+
+# -- public entry point ---------------------------------------------------------------------------
+def diff(a: Any, b: Any, *, mapping: Mapping[str, str] | None = None, all_config: bool = False,
+         ignore: Iterable[str] = (), weights: bool = False, weights_file_a: Any = None,
+         weights_file_b: Any = None) -> ModelDiff:
+    """Compare two models: anything :func:`nnviz.load` reads (paths, dicts, live models, graphs).
+
+    Args:
+        a, b: the two models.
+        mapping: ``{name in A: name in B}`` matches forced by the user.
+        all_config: compare every config key, not only those that define the architecture.
+        ignore: field names (``params``, ``activation``, a config key...) not to compare.
+        weights: also compare weight values where both sides carry weights of equal shapes.
+        weights_file_a, weights_file_b: weights for JSON architectures.
+
+    Returns:
+        A :class:`ModelDiff`.
+
+    Raises:
+        ReadError: a source cannot be read.
+        OptionError: a mapping names a layer that does not exist.
+    """
+    from .readers.sniff import load
+
+    ga = load(a, weights_file=weights_file_a)
+    gb = load(b, weights_file=weights_file_b)
+    return compare(ga, gb, mapping=mapping, all_config=all_config, ignore=ignore, weights=weights)
+
+
+def compare(ga: LayerGraph, gb: LayerGraph, *, mapping: Mapping[str, str] | None = None,
+            all_config: bool = False, ignore: Iterable[str] = (), weights: bool = False) -> ModelDiff:
+    """:func:`diff` on two layer graphs already loaded."""
+    ignore = frozenset(ignore)
+    mapping = dict(mapping or {})
+    for an, bn in mapping.items():
+        if an not in ga:
+            raise OptionError(f"--map {an}={bn}: model A has no layer {an!r}")
+        if bn not in gb:
+            raise OptionError(f"--map {an}={bn}: model B has no layer {bn!r}")
+    pairs = match(ga, gb, mapping, all_config=all_config, ignore=ignore)
+    a_of = {bn: an for bn, (an, _) in pairs.items()}
+    b_of = {an: bn for bn, an in a_of.items()}
+    changed: list[Change] = []
+    unchanged = 0
+    for layer in gb.layers:
+        if layer.name not in pairs:
+            continue
+        an, how = pairs[layer.name]
+        fields = compare_layers(ga, gb, ga.layer(an), layer, b_of, all_config=all_config, ignore=ignore)
+        if fields:
+            changed.append(Change(an, layer.name, fields, how))
+        else:
+            unchanged += 1
+    added = [layer.name for layer in gb.layers if layer.name not in pairs]
+    removed = [layer.name for layer in ga.layers if layer.name not in b_of]
+    result = ModelDiff(ga, gb, pairs, added, removed, changed, unchanged)
+    if weights:
+        result.weights_compared = True
+        result.weights_changed = _weight_changes(ga, gb, pairs)
+    return result
+
+
+# -- matching ----------------------------------------------------------------------------------------
+_AUTO = re.compile(r"^(?P<base>.+?)(?:_(?P<n>\d+))?$")
+
+
+def is_automatic_name(layer: Layer) -> bool:
+    """Whether a layer's name follows Keras's automatic pattern for its class (``dense_3``).
+
+    >>> is_automatic_name(Layer("dense_3", "Dense")), is_automatic_name(Layer("head", "Dense"))
+    (True, False)
+    """
+    m = _AUTO.match(layer.name)
+    base = m.group("base") if m else layer.name
+    kinds = {snake_case(layer.type), snake_case(layer.config.get("class_name", layer.type) or layer.type)}
+    if layer.type == "InputLayer":
+        kinds |= {"input", "input_layer"}
+    if layer.subgraph is not None:
+        kinds |= {"sequential", "functional", "model"}
+    # Keras 1 and tf.keras 1 names (convolution2d_1, dense_1 counted from 1) follow the same shape
+    kinds |= {k.replace("conv", "convolution") for k in kinds if "conv" in k and "convolution" not in k}
+    return base in kinds
+
+
+def _order(g: LayerGraph) -> list[str]:
+    """Layers in data-flow order (Keras's order is already topological for Functional models)."""
+    from .layers.infer import order_calls
+
+    try:
+        seen: dict[str, None] = {}
+        for call in order_calls(g):
+            seen.setdefault(call.layer, None)
+        for layer in g.layers:  # layers without calls (unused inputs)
+            seen.setdefault(layer.name, None)
+        return list(seen)
+    except Exception:  # a graph the engine cannot order: fall back on Keras's order
+        return [layer.name for layer in g.layers]
+
+
+def signature(layer: Layer, *, all_config: bool = False, ignore: frozenset[str] = frozenset()) -> str:
+    """What defines a layer's architecture, as one comparable string."""
+    cfg = arch_config(layer, all_config=all_config, ignore=ignore)
+    # shape and count tell apart equal layers at different places (a Dense(16) reading 8 or 16 values)
+    return json.dumps([layer.type, layer.activation, cfg, _shape_value(layer), layer.params],
+                      sort_keys=True, default=str)
+
+
+def match(ga: LayerGraph, gb: LayerGraph, mapping: Mapping[str, str], *, all_config: bool = False,
+          ignore: frozenset[str] = frozenset()) -> dict[str, tuple[str, str]]:
+    """Pairs of matched layers: ``{name in B: (name in A, how)}``."""
+    pairs: dict[str, tuple[str, str]] = {}
+    used_a: set[str] = set()
+    for an, bn in mapping.items():
+        pairs[bn] = (an, "map")
+        used_a.add(an)
+    for layer in gb.layers:
+        if layer.name in pairs or layer.name in used_a or layer.name not in ga:
+            continue
+        other = ga.layer(layer.name)
+        if is_automatic_name(layer) and is_automatic_name(other):
+            continue
+        if other.type != layer.type and (is_automatic_name(layer) or is_automatic_name(other)):
+            continue
+        pairs[layer.name] = (layer.name, "name")
+        used_a.add(layer.name)
+    # structure: align the data-flow orders, anchors aligning only with their partners
+    order_a, order_b = _order(ga), _order(gb)
+    b_of_a = {an: bn for bn, (an, _) in pairs.items()}
+
+    def tokens(g: LayerGraph, order: list[str], anchor: Mapping[str, str]) -> list[str]:
+        return ["anchor:" + anchor[n] if n in anchor else
+                signature(g.layer(n), all_config=all_config, ignore=ignore) for n in order]
+
+    ta = tokens(ga, order_a, b_of_a)
+    tb = tokens(gb, order_b, {bn: bn for bn in pairs})
+    sm = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            for i, j in zip(range(i1, i2), range(j1, j2)):
+                an, bn = order_a[i], order_b[j]
+                if bn not in pairs and an not in used_a:
+                    pairs[bn] = (an, "structure")
+                    used_a.add(an)
+        elif tag == "replace":
+            _pair_by_type(ga, gb, [n for n in order_a[i1:i2] if n not in used_a],
+                          [n for n in order_b[j1:j2] if n not in pairs], pairs, used_a)
+    return pairs
+
+
+def _pair_by_type(ga: LayerGraph, gb: LayerGraph, names_a: list[str], names_b: list[str],
+                  pairs: dict[str, tuple[str, str]], used_a: set[str]) -> None:
+    """Inside a gap of the alignment, pair layers of the same class in order (changed ones)."""
+    if not names_a or not names_b:
+        return
+    types_a = [ga.layer(n).type for n in names_a]
+    types_b = [gb.layer(n).type for n in names_b]
+    sm = difflib.SequenceMatcher(None, types_a, types_b, autojunk=False)
+    for block in sm.get_matching_blocks():
+        for k in range(block.size):
+            an, bn = names_a[block.a + k], names_b[block.b + k]
+            pairs[bn] = (an, "structure")
+            used_a.add(an)
+
+
+# -- comparison -------------------------------------------------------------------------------------
+def _normal(value: Any) -> Any:
+    """A config value with era and format differences removed."""
+    if isinstance(value, Mapping):
+        if "class_name" in value and "config" in value:  # a serialized Keras object
+            inner = value.get("config")
+            if value["class_name"] in ("DTypePolicy", "Policy", "FloatDTypePolicy") and isinstance(inner, Mapping):
+                return inner.get("name")
+            return {"class_name": value["class_name"], "config": _normal(inner)}
+        return {k: _normal(v) for k, v in sorted(value.items()) if k not in _LOCATION_KEYS}
+    if isinstance(value, (list, tuple)):
+        return [_normal(v) for v in value]
+    return value
+
+
+def arch_config(layer: Layer, *, all_config: bool = False, ignore: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The config keys compared for ``layer``, normalised."""
+    out = {}
+    for key, value in layer.config.items():
+        if key in ignore or key in ("layers", "input_layers", "output_layers"):
+            continue
+        if not all_config and (key in _NON_ARCH_KEYS or key.endswith(_NON_ARCH_SUFFIXES)):
+            continue
+        if key == "name":
+            continue
+        if key == "activation":  # compared as the layer's normalised activation
+            continue
+        out[key] = _normal(value)
+    return out
+
+
+def _ancestors(g: LayerGraph, name: str, keep: Mapping[str, str]) -> list[list[str]]:
+    """Per call, the nearest layers upstream that are in ``keep`` (mapped by it), skipping the rest."""
+    out = []
+    for refs in g.inbound(name):
+        found: list[str] = []
+        stack = list(reversed(refs))
+        seen: set[str] = set()
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if n in keep:
+                found.append(keep[n])
+            else:
+                for call_refs in g.inbound(n):
+                    stack.extend(reversed(call_refs))
+        out.append(found)
+    return out
+
+
+def compare_layers(ga: LayerGraph, gb: LayerGraph, la: Layer, lb: Layer, b_of: Mapping[str, str], *,
+                   all_config: bool = False, ignore: frozenset[str] = frozenset()) -> dict[str, tuple[Any, Any]]:
+    """The fields of two matched layers that differ: ``{field: (value in A, value in B)}``."""
+    fields: dict[str, tuple[Any, Any]] = {}
+
+    def put(name: str, old: Any, new: Any) -> None:
+        if name not in ignore and old != new:
+            fields[name] = (old, new)
+
+    if la.name != lb.name and not (is_automatic_name(la) and is_automatic_name(lb)):
+        put("name", la.name, lb.name)
+    put("type", la.type, lb.type)
+    ca = arch_config(la, all_config=all_config, ignore=ignore)
+    cb = arch_config(lb, all_config=all_config, ignore=ignore)
+    for key in sorted(set(ca) | set(cb)):
+        put(key, ca.get(key), cb.get(key))
+    put("activation", la.activation, lb.activation)
+    put("output_shape", _shape_value(la), _shape_value(lb))
+    put("params", la.params, lb.params)
+    put("non_trainable_params", la.non_trainable_params, lb.non_trainable_params)
+    put("trainable", la.trainable, lb.trainable)
+    put("dtype", la.dtype, lb.dtype)
+    if "inbound" not in ignore:
+        self_b = {v: v for v in b_of.values()}
+        ia = _ancestors(ga, la.name, b_of)
+        ib = _ancestors(gb, lb.name, self_b)
+        if ia != ib:
+            fields["inbound"] = (ia, ib)
+    if la.subgraph is not None and lb.subgraph is not None:
+        inner = compare(la.subgraph, lb.subgraph, all_config=all_config, ignore=ignore)
+        if not inner.is_empty:
+            put("layers", _inner_summary(inner, "a"), _inner_summary(inner, "b"))
+    return fields
+
+
+def _inner_summary(d: ModelDiff, side: str) -> str:
+    if side == "a":
+        return f"{len(d.a.layers)} layers"
+    return (f"{len(d.b.layers)} layers ({len(d.added)} added, {len(d.removed)} removed, "
+            f"{len(d.changed)} changed)")
+
+
+def _shape_value(layer: Layer) -> Any:
+    return format_shape(layer.output_shape)
+
+
+def _weight_changes(ga: LayerGraph, gb: LayerGraph, pairs: Mapping[str, tuple[str, str]]) -> list[WeightChange]:
+    import numpy as np
+
+    if not (ga.has_weights and gb.has_weights):
+        from .errors import ReadError
+
+        side = "A" if not ga.has_weights else "B"
+        src = (ga if side == "A" else gb).source
+        raise ReadError(f"model {side} carries no weights to compare (weights=True)", path=src)
+    out = []
+    for layer in gb.layers:
+        if layer.name not in pairs:
+            continue
+        an = pairs[layer.name][0]
+        wa, wb = ga.weights(an), gb.weights(layer.name)
+        if not wa or len(wa) != len(wb) or any(np.shape(x) != np.shape(y) for (_, x), (_, y) in zip(wa, wb)):
+            continue
+        max_abs = 0.0
+        num = den = 0.0
+        for (_, x), (_, y) in zip(wa, wb):
+            x = np.asarray(x, dtype=np.float64)
+            y = np.asarray(y, dtype=np.float64)
+            if x.size:
+                max_abs = max(max_abs, float(np.max(np.abs(y - x))))
+            num += float(np.sum((y - x) ** 2))
+            den += float(np.sum(x ** 2))
+        if max_abs > 0:
+            rel = (num ** 0.5) / (den ** 0.5) if den else float("inf")
+            out.append(WeightChange(an, layer.name, max_abs, rel))
+    return out
+
+
+# -- --fail-on ----------------------------------------------------------------------------------------
+_COND = re.compile(r"^(?P<what>params|weights)\s*>\s*(?P<num>[0-9]*\.?[0-9]+)\s*(?P<pct>%?)$")
+
+
+def parse_fail_on(text: str) -> list[tuple[str, float | None, bool]]:
+    """``added,removed,params>1%`` as a list of (kind, threshold, is_percent).
+
+    >>> parse_fail_on("added, params>1%, weights>0.5")
+    [('added', None, False), ('params', 1.0, True), ('weights', 0.5, False)]
+    """
+    out: list[tuple[str, float | None, bool]] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if part in ("added", "removed", "changed"):
+            out.append((part, None, False))
+            continue
+        m = _COND.match(part)
+        if not m or (m.group("what") == "weights" and m.group("pct")):
+            raise OptionError(f"--fail-on: cannot read {part!r} (one of added, removed, changed, "
+                              "params>N%, params>N, weights>X)")
+        out.append((m.group("what"), float(m.group("num")), bool(m.group("pct"))))
+    if not out:
+        raise OptionError("--fail-on: no condition given")
+    return out
+
+
+def failing(d: ModelDiff, conditions: Sequence[tuple[str, float | None, bool]]) -> list[str]:
+    """The conditions that hold, as text; raises :class:`OptionError` when one cannot be decided."""
+    held = []
+    for kind, num, pct in conditions:
+        if kind in ("added", "removed", "changed"):
+            if getattr(d, kind):
+                held.append(f"{kind}: {len(getattr(d, kind))}")
+        elif kind == "params":
+            delta = d.params_delta
+            if delta is None:
+                raise OptionError("--fail-on params: a parameter count is unknown, so the condition "
+                                  "cannot be decided")
+            if pct:
+                ratio = d.params_delta_ratio
+                if ratio is not None and abs(ratio) * 100 > num:
+                    held.append(f"params changed by {ratio:+.2%} (> {num:g}%)")
+            elif abs(delta) > num:
+                held.append(f"params changed by {delta:+,} (> {num:g})")
+        elif kind == "weights":
+            if not d.weights_compared:
+                raise OptionError("--fail-on weights>X needs --weights")
+            worst = max((w.relative for w in d.weights_changed), default=0.0)
+            if worst > num:
+                held.append(f"weights moved by {worst:.4g} relative (> {num:g})")
+    return held
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+def _total(g: LayerGraph) -> int | None:
+    total = g.total_params
+    unknown = getattr(g, "total_params_is_lower_bound", False)
+    return None if total is None or unknown else total
+
+
+def _fmt_total(g: LayerGraph) -> str:
+    t = _total(g)
+    return "?" if t is None else f"{t:,}"
+
+
+def _fmt_params(p: int | None) -> str:
+    return "?" if p is None else f"{p:,}"
+
+
+def _label(g: LayerGraph) -> str:
+    return f"{g.name} ({g.source})" if g.source else g.name
+
+
+def _side(g: LayerGraph) -> dict[str, Any]:
+    return {"name": g.name, "source": g.source, "total_params": _total(g),
+            "trainable_params": g.trainable_params, "layers": len(g.layers)}
+
+
+def _layer_row(g: LayerGraph, name: str) -> dict[str, Any]:
+    layer = g.layer(name)
+    return {"name": name, "type": layer.type, "params": layer.params}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, (dict, list, tuple)):
+        text = json.dumps(_jsonable(value), sort_keys=True)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = f"{value:,}"
+    else:
+        text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>&])")
+
+
+def _md(text: str) -> str:
+    """Text safe in a Markdown table cell: metacharacters escaped, HTML inert."""
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", str(text))
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\\<", "&lt;").replace("\\>", "&gt;").replace("\\&", "&amp;")

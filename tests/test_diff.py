@@ -1,0 +1,206 @@
+"""nnviz diff: pairs of models with known edits report exactly those edits."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import nnviz
+from nnviz.cli import cli
+from nnviz.diff import diff, is_automatic_name, parse_fail_on
+from nnviz.errors import OptionError
+from nnviz.graph import Layer
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def mlp(*units, names=None, activation="relu", name="mlp"):
+    layers = []
+    for i, u in enumerate(units):
+        layer = {"type": "Dense", "units": u, "activation": activation}
+        if names:
+            layer["name"] = names[i]
+        layers.append(layer)
+    return {"name": name, "input_shape": [8], "layers": layers}
+
+
+def test_same_model_reports_nothing():
+    d = diff(mlp(16, 8, 2), mlp(16, 8, 2))
+    assert d.is_empty and d.unchanged == 4
+    assert (d.added, d.removed, d.changed) == ([], [], [])
+
+
+def test_every_example_against_itself_reports_nothing():
+    for path in sorted(EXAMPLES.glob("*.json")):
+        d = diff(path, path)
+        assert d.is_empty, (path.name, d.summary_lines())
+        assert d.unchanged == len(nnviz.load(path).layers)
+
+
+def test_inserted_layer_in_auto_named_chain_is_one_added_and_nothing_changed():
+    # the inserted Dense shifts every automatic name after it (dense_1 is now the new layer)
+    d = diff(mlp(16, 16, 2), mlp(16, 16, 16, 2))
+    assert len(d.added) == 1 and d.removed == [] and d.changed == []
+    assert d.b.layer(d.added[0]).type == "Dense"
+    assert d.unchanged == 4
+
+
+def test_inserted_dropout_is_one_added():
+    a = mlp(16, 8, 2)
+    b = copy.deepcopy(a)
+    b["layers"].insert(1, {"type": "Dropout", "rate": 0.5})
+    d = diff(a, b)
+    assert d.added == ["dropout"] and d.removed == [] and d.changed == []
+
+
+def test_removed_layer():
+    d = diff(mlp(16, 16, 2), mlp(16, 2))
+    assert len(d.removed) == 1 and d.added == [] and d.changed == []
+
+
+def test_reconfigured_layer_reports_its_fields():
+    d = diff(mlp(16, 8, 2, names=["a", "b", "c"]), mlp(16, 12, 2, names=["a", "b", "c"]))
+    by_b = {c.b: c for c in d.changed}
+    assert by_b["b"].fields["units"] == (8, 12)
+    assert by_b["b"].matched_by == "name"
+    assert by_b["b"].fields["params"] == (136, 204)
+    # the next layer reads a wider input: its parameter count changed, nothing else
+    assert set(by_b["c"].fields) == {"params"}
+    assert d.added == [] and d.removed == []
+    assert d.params_delta == (144 + 204 + 26) - (144 + 136 + 18)  # counted by hand
+
+
+def test_activation_change():
+    a = mlp(16, 2, names=["h", "out"])
+    b = copy.deepcopy(a)
+    b["layers"][0]["activation"] = "tanh"
+    d = diff(a, b)
+    assert [(c.b, c.fields) for c in d.changed] == [("h", {"activation": ("relu", "tanh")})]
+
+
+def test_renamed_layer_is_matched_by_structure_and_reports_the_name():
+    d = diff(mlp(16, 2, names=["hidden", "out"]), mlp(16, 2, names=["encoder", "out"]))
+    assert d.added == [] and d.removed == []
+    (c,) = d.changed
+    assert (c.a, c.b, c.matched_by) == ("hidden", "encoder", "structure")
+    assert c.fields == {"name": ("hidden", "encoder")}
+
+
+def test_frozen_layer():
+    a = mlp(16, 2, names=["h", "out"])
+    b = copy.deepcopy(a)
+    b["layers"][0]["trainable"] = False
+    d = diff(a, b)
+    (c,) = d.changed
+    assert c.b == "h" and c.fields["trainable"] == (True, False)
+    assert c.fields["non_trainable_params"] == (0, 8 * 16 + 16)
+
+
+def test_map_forces_a_match():
+    a = mlp(16, 2, names=["x1", "out"])
+    b = mlp(32, 2, names=["y1", "out"])
+    d = diff(a, b, mapping={"x1": "y1"})
+    c = next(c for c in d.changed if c.b == "y1")
+    assert c.matched_by == "map" and c.fields["units"] == (16, 32)
+    with pytest.raises(OptionError, match="no layer 'nope'"):
+        diff(a, b, mapping={"nope": "y1"})
+
+
+def test_ignore_drops_a_field():
+    a, b = mlp(16, 2, names=["h", "o"]), mlp(16, 2, names=["h", "o"])
+    b["layers"][0]["activation"] = "tanh"
+    assert diff(a, b, ignore=["activation"]).is_empty
+
+
+def test_initializers_differ_only_with_all_config():
+    a = mlp(4, names=["h"])
+    b = copy.deepcopy(a)
+    b["layers"][0]["kernel_initializer"] = "zeros"
+    assert diff(a, b).is_empty
+    (c,) = diff(a, b, all_config=True).changed
+    assert "kernel_initializer" in c.fields
+
+
+def test_automatic_names():
+    assert is_automatic_name(Layer("dense_3", "Dense"))
+    assert is_automatic_name(Layer("conv2d", "Conv2D"))
+    assert is_automatic_name(Layer("convolution2d_1", "Conv2D"))
+    assert is_automatic_name(Layer("batch_normalization_12", "BatchNormalization"))
+    assert not is_automatic_name(Layer("encoder", "Dense"))
+    assert not is_automatic_name(Layer("dense_head", "Dense"))
+
+
+def test_branches_and_shared_layers_match_completely():
+    d = diff(EXAMPLES / "siamese.json", EXAMPLES / "siamese.json")
+    assert d.is_empty
+    spec = json.loads((EXAMPLES / "residual_block.json").read_text())
+    changed = copy.deepcopy(spec)
+    d = diff(spec, changed)
+    assert d.is_empty
+
+
+def test_json_and_markdown_escape():
+    a = mlp(4, names=["h"])
+    b = mlp(4, names=["h<script>`x|"])
+    d = diff(a, b)
+    data = json.loads(d.to_json())
+    assert data["changed"][0]["fields"]["name"] == ["h", "h<script>`x|"]
+    md = d.to_markdown()
+    assert "<script>" not in md and "`x|" not in md
+
+
+def test_fail_on_parsing():
+    assert parse_fail_on("removed,params>5") == [("removed", None, False), ("params", 5.0, False)]
+    for bad in ("", " , ", "bigger", "weights>1%", "params>x"):
+        with pytest.raises(OptionError):
+            parse_fail_on(bad)
+
+
+def _run(*args):
+    return CliRunner().invoke(cli, ["diff", *map(str, args)], catch_exceptions=False)
+
+
+def test_cli_json_and_fail_on(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(mlp(16, 8, 2)))
+    b.write_text(json.dumps(mlp(16, 16, 8, 2)))
+    r = _run(a, b, "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert [x["type"] for x in data["added"]] == ["Dense"] and data["changed"] == []
+    assert data["params_delta"] == 16 * 16 + 16
+    assert _run(a, b, "--fail-on", "removed").exit_code == 0
+    r = _run(a, b, "--fail-on", "removed,added")
+    assert r.exit_code == 1 and "added" in r.output
+    assert _run(a, b, "--fail-on", "params>50%").exit_code == 1  # 272 of 298 more
+    assert _run(a, b, "--fail-on", "params>100%").exit_code == 0
+    assert _run(a, b, "--fail-on", "params>300").exit_code == 0
+    assert _run(a, b, "--fail-on", "params>271").exit_code == 1
+    r = _run(a, b, "--fail-on", "bogus")
+    assert r.exit_code == 2 and "--fail-on" in r.output
+    r = _run(a, tmp_path / "missing.json")
+    assert r.exit_code == 2 and "missing.json" in r.output and "Traceback" not in r.output
+
+
+def test_cli_text_report(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(mlp(16, 8, 2, names=["h1", "h2", "out"])))
+    b.write_text(json.dumps(mlp(16, 12, 2, names=["h1", "h2", "out"])))
+    r = _run(a, b)
+    assert r.exit_code == 0
+    assert "~ h2: units 8 -> 12" in r.output
+    assert "0 added, 0 removed, 2 changed, 2 unchanged" in r.output
+
+
+def test_cli_map_option(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(mlp(16, 2, names=["x", "out"])))
+    b.write_text(json.dumps(mlp(32, 2, names=["y", "out"])))
+    data = json.loads(_run(a, b, "--json", "--map", "x=y").output)
+    assert {c["b"]: c["matched_by"] for c in data["changed"]}["y"] == "map"
+    r = _run(a, b, "--map", "x")
+    assert r.exit_code == 2 and "A_NAME=B_NAME" in r.output
