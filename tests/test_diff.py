@@ -204,3 +204,67 @@ def test_cli_map_option(tmp_path):
     assert {c["b"]: c["matched_by"] for c in data["changed"]}["y"] == "map"
     r = _run(a, b, "--map", "x")
     assert r.exit_code == 2 and "A_NAME=B_NAME" in r.output
+
+
+# -- drawing ---------------------------------------------------------------------------------------
+def _finetune_pair():
+    a = {"name": "base", "input_shape": [8], "layers": [
+        {"type": "Dense", "units": 32, "name": "h1", "activation": "relu"},
+        {"type": "Dropout", "rate": 0.3, "name": "drop"},
+        {"type": "Dense", "units": 16, "name": "h2", "activation": "relu"},
+        {"type": "Dense", "units": 2, "name": "out", "activation": "softmax"}]}
+    b = copy.deepcopy(a)
+    b["name"] = "tuned"
+    del b["layers"][1]
+    b["layers"][-1]["units"] = 3
+    b["layers"].insert(2, {"type": "Dense", "units": 16, "name": "extra", "activation": "relu"})
+    return a, b
+
+
+def test_drawing_colours_blocks_by_status_and_keeps_removed_layers_as_ghosts():
+    from nnviz.render.diffview import STATUS_COLORS, diff_scene
+
+    d = diff(*_finetune_pair())
+    scene, opts, _ = diff_scene(d)
+    colour = {b.layer: opts.theme.color(b.family) for b in scene.boxes}
+    assert colour["drop"] == STATUS_COLORS["removed"]          # the ghost of A's layer
+    assert colour["extra"] == STATUS_COLORS["added"]
+    assert colour["out"] == STATUS_COLORS["changed"]
+    assert colour["h1"] == STATUS_COLORS["unchanged"]
+    out_box = next(b for b in scene.boxes if b.layer == "out")
+    assert "units 2 → 3" in out_box.lines
+    # the ghost keeps its place in the data flow: h1 -> drop -> h2
+    assert {(e.src, e.dst) for e in scene.edges} >= {("h1", "drop"), ("drop", "h2")}
+    legend = sorted(lb.text for lb in scene.labels if lb.role.startswith("legend:"))
+    assert legend == ["added", "changed", "removed", "unchanged"]
+    sub = next(lb.text for lb in scene.labels if lb.role == "subtitle")
+    assert "1 added · 1 removed" in sub and f"({d.params_delta:+,})" in sub
+
+
+def test_diff_outputs(tmp_path):
+    from nnviz.render.diffview import save_diff
+
+    d = diff(*_finetune_pair())
+    for suffix in (".svg", ".png", ".pdf"):
+        (path,) = save_diff(d, tmp_path / f"d{suffix}")
+        assert path.stat().st_size > 1000
+    written = save_diff(d, tmp_path / "report.md")
+    assert [p.name for p in written] == ["report.svg", "report.md"]
+    md = (tmp_path / "report.md").read_text()
+    assert "![diff](report.svg)" in md and "| added | extra |" in md and "| removed | drop |" in md
+    (page,) = save_diff(d, tmp_path / "d.html")
+    text = page.read_text()
+    assert text.count("<svg") == 2 and 'id="nnviz-diff-data"' in text
+    data = json.loads(text.split('id="nnviz-diff-data" type="application/json">')[1].split("</script>")[0])
+    assert data["pairs"]["h1"] == "h1" and [x["name"] for x in data["removed"]] == ["drop"]
+    with pytest.raises(OptionError, match="unknown output type"):
+        save_diff(d, tmp_path / "d.gif")
+
+
+def test_html_does_not_break_out_of_its_script():
+    a = mlp(4, names=["h"])
+    b = mlp(4, names=["</script><script>alert(1)</script>"])
+    from nnviz.render.diffview import diff_html
+
+    page = diff_html(diff(a, b))
+    assert "<script>alert(1)" not in page

@@ -98,6 +98,8 @@ def block_lines(node: Node, options: BlockOptions) -> tuple[str, ...]:
     type_line = _type_line(node, show)
     if type_line:
         lines.append(type_line)
+    if node.note:
+        lines.append(node.note)
     if "shapes" in show and (node.shape is not None or node.layer is not None):
         lines.append(format_shape(node.shape))
     frozen = " (frozen)" if node.frozen and options.show_trainable else ""
@@ -536,6 +538,8 @@ def title_lines(graph: LayerGraph, view: View, options: BlockOptions) -> list[st
     if options.title == "":
         return []
     title = options.title or graph.name
+    if options.subtitle is not None:
+        return [title, options.subtitle]
     count = sum(1 for _, layer in graph.walk() if layer.subgraph is None)
     sub = f"{graph.total_params:,} params ({graph.trainable_params:,} trainable) · {count} layers"
     members = sum(len(n.members) for n in view.nodes.values())

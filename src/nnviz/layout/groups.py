@@ -73,6 +73,7 @@ class Node:
         calls: how many times the layer is called (a shared layer has several).
         is_output: the block produces one of the model's outputs.
         size: number of layers in one copy (for groups).
+        note: an extra line of text under the type line (a diff's change), or ``None``.
     """
 
     id: str
@@ -90,6 +91,7 @@ class Node:
     calls: int = 1
     is_output: bool = False
     size: int = 1
+    note: str | None = None
 
 
 @dataclass(frozen=True)

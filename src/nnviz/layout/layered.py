@@ -75,6 +75,7 @@ class BlockOptions:
         dpi: resolution of PNG output.
         theme: colours and fonts.
         title: the title; ``None`` for the model's name and parameter count, ``""`` for none.
+        subtitle: the line under the title; ``None`` for the parameter and layer counts.
         min_font_size: the smallest text size, in points, allowed when fitting the page.
 
     >>> BlockOptions(direction="LR", show="name,params").show
@@ -103,6 +104,7 @@ class BlockOptions:
     dpi: float = 150.0
     theme: Theme = field(default_factory=Theme)
     title: str | None = None
+    subtitle: str | None = None
     min_font_size: float = 6.0
 
     def __post_init__(self) -> None:

@@ -1,0 +1,305 @@
+"""Drawing a :class:`~nnviz.diff.ModelDiff`: one block diagram of the union of both models.
+
+B's layers are laid out as usual, with A's removed layers put back as *ghosts* where they were
+(wired to the layers they read and fed, through the matching). Every block is coloured by its
+status: added, removed, changed or unchanged; a changed block names what changed on its type
+line ("units 32 → 48"). The colouring reuses the block style's family colours: each status is
+drawn as one family whose colour the diff's theme sets, and the legend names the statuses.
+Unchanged repeats fold as usual.
+
+Outputs: ``.svg``/``.png``/``.pdf`` (the drawing), ``.html`` (both models side by side, a click
+on a layer highlights its match and lists its differences), ``.md`` (a report with the picture).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import OptionError
+from ..graph import Call, Layer, LayerGraph, TensorRef
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..diff import ModelDiff
+    from ..layout.groups import View
+    from .diagram import Diagram
+
+__all__ = ["draw_diff", "save_diff", "union_graph", "STATUS_COLORS"]
+
+STATUS_COLORS = {"added": "#7fc97f", "removed": "#f4a6a6", "changed": "#fdb863", "unchanged": "#e8e8e8"}
+# the block style's family each status is drawn as (names at least as long as the status's,
+# so the legend's spacing, measured on the family name, fits the status name too)
+_AS_FAMILY = {"added": "embedding", "removed": "regularization", "changed": "recurrent",
+              "unchanged": "normalization"}
+_STATUS_OF_FAMILY = {f: s for s, f in _AS_FAMILY.items()}
+_QUIET_FIELDS = ("params", "non_trainable_params", "output_shape", "inbound", "name")
+
+
+def union_graph(d: "ModelDiff") -> tuple[LayerGraph, dict[str, str]]:
+    """B with A's removed layers put back, and the status of every layer of the union."""
+    a, b = d.a, d.b
+    b_of = {an: bn for bn, (an, _) in d.pairs.items()}
+    ghost_name = {n: (n if n not in b else f"{n} (A)") for n in d.removed}
+    status = {layer.name: d.status(layer.name) for layer in b.layers}
+
+    def ref_in_union(ref: TensorRef) -> TensorRef | None:
+        if ref.layer in b_of:
+            return TensorRef(b_of[ref.layer], 0, ref.tensor)
+        if ref.layer in ghost_name:
+            return TensorRef(ghost_name[ref.layer], 0, ref.tensor)
+        return None
+
+    layers: list[Layer] = []
+    calls: list[Call] = []
+    extra_inputs: dict[str, list[TensorRef]] = {}
+    for an in d.removed:
+        la = a.layer(an)
+        name = ghost_name[an]
+        layers.append(la.replace(name=name))
+        status[name] = "removed"
+        refs = []
+        for call in a.calls_of(an)[:1]:
+            refs = [r for r in (ref_in_union(x) for x in call.inputs) if r is not None]
+        calls.append(Call(name, 0, tuple(refs)))
+        # the layers of B whose counterpart in A read this one get an arrow from the ghost
+        for consumer in a.calls:
+            if any(x.layer == an for x in consumer.inputs) and consumer.layer in b_of:
+                extra_inputs.setdefault(b_of[consumer.layer], []).append(TensorRef(name))
+    for layer in b.layers:
+        layers.append(_with_change_text(layer, d))
+    for call in b.calls:
+        extra = tuple(extra_inputs.get(call.layer, ())) if call.index == 0 else ()
+        calls.append(replace(call, inputs=tuple(call.inputs) + extra))
+    union = LayerGraph(b.name, _in_order(layers, calls), calls, b.inputs, b.outputs,
+                       class_name="Functional", source=b.source, keras_version=b.keras_version)
+    return union, status
+
+
+def _in_order(layers: list[Layer], calls: list[Call]) -> list[Layer]:
+    """Layers in an order where every layer comes after what it reads (ghosts among B's layers)."""
+    by_name = {layer.name: layer for layer in layers}
+    deps = {layer.name: [] for layer in layers}
+    for call in calls:
+        deps.setdefault(call.layer, []).extend(r.layer for r in call.inputs if r.layer in by_name)
+    out: list[Layer] = []
+    seen: set[str] = set()
+    for layer in layers:
+        stack = [(layer.name, False)]
+        while stack:
+            n, ready = stack.pop()
+            if ready:
+                if n not in seen:
+                    seen.add(n)
+                    out.append(by_name[n])
+                continue
+            if n in seen:
+                continue
+            stack.append((n, True))
+            stack.extend((p, False) for p in reversed(deps.get(n, [])) if p not in seen)
+    return out
+
+
+def _change_text(fields: dict[str, tuple[Any, Any]]) -> str:
+    from ..diff import _short
+
+    shown = [k for k in fields if k not in _QUIET_FIELDS] or [k for k in fields if k != "inbound"] or list(fields)
+    k = shown[0]
+    old, new = fields[k]
+    text = f"{k} {_short(old)} → {_short(new)}"
+    if len(shown) > 1:
+        text += f", +{len(shown) - 1} more"
+    if "name" in fields:
+        text = f"was {fields['name'][0]} · " + text
+    return text
+
+
+def _with_change_text(layer: Layer, d: "ModelDiff") -> Layer:
+    change = d.change_of(layer.name)
+    if change is None:
+        return layer
+    return layer.replace(notes=layer.notes + ("diff: " + _change_text(dict(change.fields)),))
+
+
+def _recolor(view: "View", status: dict[str, str]) -> "View":
+    nodes = []
+    for node in view.nodes.values():
+        members = [status.get(m.split("/")[0], "unchanged") for m in node.members] or ["unchanged"]
+        kinds = set(members)
+        st = members[0] if len(kinds) == 1 else "changed"
+        note = None
+        if node.kind in ("layer", "chain", "model") and node.layer is not None:
+            note = next((n[6:] for n in node.layer.notes if n.startswith("diff: ")), None)
+        nodes.append(replace(node, family=_AS_FAMILY[st], note=note))
+    return view.with_nodes(nodes, view.edges)
+
+
+def _theme(base: Any) -> Any:
+    from .theme import Theme
+
+    colors = dict(base.family_colors)
+    for st, fam in _AS_FAMILY.items():
+        colors[fam] = STATUS_COLORS[st]
+    return replace(base, family_colors=colors)
+
+
+def _title(d: "ModelDiff") -> tuple[str, str]:
+    delta = d.params_delta
+    total = d.b.total_params
+    sub = (f"B: {'?' if total is None else f'{total:,}'} params ({'?' if delta is None else f'{delta:+,}'}) · "
+           f"{len(d.added)} added · {len(d.removed)} removed · {len(d.changed)} changed · "
+           f"{d.unchanged} unchanged")
+    return f"{d.a.name} → {d.b.name}", sub
+
+
+def diff_scene(d: "ModelDiff", **options: Any):
+    """The union's block Scene, coloured by status, and the options used."""
+    from ..layout.blocks import candidate_views, compose
+    from ..layout.layered import BlockOptions
+    from ..scene import Label
+
+    if options.get("engine", "matplotlib") != "matplotlib":
+        raise OptionError("a diff is drawn with the matplotlib engine")
+    union, status = union_graph(d)
+    title, sub = _title(d)
+    opts = BlockOptions(**{**options, "title": title, "subtitle": sub})
+    opts = replace(opts, theme=_theme(opts.theme))
+    composed = None
+    for level, view in candidate_views(union, opts):
+        composed = compose(union, _recolor(view, status), level, opts)
+        if composed.fits or opts.target is None:
+            break
+    assert composed is not None
+    scene = composed.scene
+    labels = []
+    for lb in scene.labels:
+        if lb.role.startswith("legend:") and lb.role[7:] in _STATUS_OF_FAMILY:
+            lb = replace(lb, text=_STATUS_OF_FAMILY[lb.role[7:]])
+        labels.append(lb)
+    scene.labels[:] = labels
+    scene.meta["level"] = composed.level
+    return scene, opts, composed.view
+
+
+def draw_diff(d: "ModelDiff", **options: Any) -> "Diagram":
+    """The diff as a block diagram (a :class:`~nnviz.render.block.BlockDiagram`)."""
+    from .block import BlockDiagram, render_scene
+
+    scene, opts, view = diff_scene(d, **options)
+    union, _ = union_graph(d)
+    return BlockDiagram(union, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
+                        render=lambda: render_scene(scene, opts.theme))
+
+
+def save_diff(d: "ModelDiff", out: Path, **options: Any) -> list[Path]:
+    """Write the diff to ``out`` by its suffix; returns the files written."""
+    from ..fileio import write_atomic
+
+    suffix = out.suffix.lower()
+    if suffix == ".md":
+        picture = out.with_suffix(".svg")
+        d.draw(**options).save(picture)
+        write_atomic(out, d.to_markdown(picture=picture.name))
+        return [picture, out]
+    if suffix in (".html", ".htm"):
+        write_atomic(out, diff_html(d, **options))
+        return [out]
+    if suffix not in (".svg", ".png", ".pdf"):
+        raise OptionError(f"unknown output type {out.suffix!r} for a diff (one of .svg, .png, .pdf, .html, .md)")
+    d.draw(**options).save(out)
+    return [out]
+
+
+# -- the HTML page: both models side by side --------------------------------------------------------
+def _side_svg(g: LayerGraph, status: dict[str, str], options: dict[str, Any]) -> str:
+    from ..layout.blocks import candidate_views, compose
+    from ..layout.layered import BlockOptions
+    from .svg import scene_to_svg
+
+    opts = BlockOptions(**{**options, "page": None, "collapse": False})
+    opts = replace(opts, theme=_theme(opts.theme))
+    level, view = next(candidate_views(g, opts))
+    scene = compose(g, _recolor(view, status), level, opts).scene
+    scene.labels[:] = [lb for lb in scene.labels if not lb.role.startswith("legend:")]
+    return scene_to_svg(scene, opts.theme)
+
+
+def diff_html(d: "ModelDiff", **options: Any) -> str:
+    """A self-contained page: A and B side by side, in step; a click shows a layer's match."""
+    status_a = {layer.name: d.status(layer.name, "a") for layer in d.a.layers}
+    status_b = {layer.name: d.status(layer.name) for layer in d.b.layers}
+    svg_a = _side_svg(d.a, status_a, options)
+    svg_b = _side_svg(d.b, status_b, options)
+    data = d.to_dict()
+    data["pairs"] = {bn: an for bn, (an, _) in d.pairs.items()}
+    payload = json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    title, sub = _title(d)
+    legend = "".join(f'<span class="sw" style="background:{c}"></span>{s} ' for s, c in STATUS_COLORS.items())
+    items = [("added", n, n) for n in d.added] + [("removed", n, n) for n in d.removed] + \
+            [("changed", c.b, f"{c.b}: " + "; ".join(f"{k} {v[0]} → {v[1]}" for k, v in c.fields.items()))
+             for c in d.changed]
+    changes = "".join(f'<li class="{k}" data-layer="{html.escape(n, quote=True)}">{k}: {html.escape(t)}</li>'
+                      for k, n, t in items) or "<li>no differences</li>"
+    return _PAGE.format(title=html.escape(title), sub=html.escape(sub), legend=legend, changes=changes,
+                        svg_a=svg_a, svg_b=svg_b, data=payload,
+                        name_a=html.escape(d.a.name), name_b=html.escape(d.b.name))
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<style>
+body {{ font-family: 'DejaVu Sans', sans-serif; margin: 0; }}
+header {{ padding: 8px 12px; border-bottom: 1px solid #ccc; }}
+h1 {{ font-size: 16px; margin: 0; }} .sub {{ font-size: 12px; color: #444; }}
+.sw {{ display: inline-block; width: 10px; height: 10px; border: 1px solid #555; margin: 0 3px 0 8px; }}
+main {{ display: flex; height: calc(100vh - 160px); }}
+.pane {{ flex: 1; overflow: auto; border-right: 1px solid #ccc; }}
+.pane h2 {{ font-size: 13px; margin: 4px 8px; position: sticky; top: 0; background: #fff; }}
+#changes {{ max-height: 90px; overflow: auto; font-size: 12px; margin: 0; padding: 4px 24px; border-top: 1px solid #ccc; }}
+#changes li {{ cursor: pointer; }} #detail {{ font-size: 12px; padding: 2px 12px; min-height: 16px; }}
+.nnviz-block.hit rect {{ stroke: #d62728; stroke-width: 3; }}
+</style></head><body>
+<header><h1>{title}</h1><div class="sub">{sub}</div><div class="sub">{legend}</div></header>
+<main><div class="pane" id="pane-a"><h2>A: {name_a}</h2>{svg_a}</div>
+<div class="pane" id="pane-b"><h2>B: {name_b}</h2>{svg_b}</div></main>
+<div id="detail"></div><ul id="changes">{changes}</ul>
+<script id="nnviz-diff-data" type="application/json">{data}</script>
+<script>
+(function () {{
+  const data = JSON.parse(document.getElementById('nnviz-diff-data').textContent);
+  const aOfB = data.pairs, bOfA = {{}};
+  for (const b in aOfB) bOfA[aOfB[b]] = b;
+  const changed = {{}};
+  for (const c of data.changed) changed[c.b] = c;
+  const panes = [document.getElementById('pane-a'), document.getElementById('pane-b')];
+  let syncing = false;
+  panes.forEach((p, i) => p.addEventListener('scroll', () => {{
+    if (syncing) {{ syncing = false; return; }}
+    const q = panes[1 - i]; syncing = true;
+    q.scrollTop = p.scrollTop / Math.max(1, p.scrollHeight) * q.scrollHeight;
+    q.scrollLeft = p.scrollLeft / Math.max(1, p.scrollWidth) * q.scrollWidth;
+  }}));
+  function block(pane, name) {{
+    return Array.from(pane.querySelectorAll('.nnviz-block')).find(g => g.dataset.layer === name);
+  }}
+  function show(side, name) {{
+    document.querySelectorAll('.nnviz-block.hit').forEach(g => g.classList.remove('hit'));
+    const a = side === 'a' ? name : aOfB[name], b = side === 'b' ? name : bOfA[name];
+    const ga = a && block(panes[0], a), gb = b && block(panes[1], b);
+    [ga, gb].forEach(g => {{ if (g) {{ g.classList.add('hit'); g.scrollIntoView({{block: 'center', inline: 'center'}}); }} }});
+    let text = (a || '(none in A)') + ' ↔ ' + (b || '(none in B)');
+    const c = b && changed[b];
+    if (c) text += ': ' + Object.entries(c.fields).map(([k, v]) => k + ' ' + JSON.stringify(v[0]) + ' → ' + JSON.stringify(v[1])).join('; ');
+    document.getElementById('detail').textContent = text;
+  }}
+  panes.forEach((p, i) => p.addEventListener('click', e => {{
+    const g = e.target.closest('.nnviz-block'); if (g) show(i ? 'b' : 'a', g.dataset.layer);
+  }}));
+  document.querySelectorAll('#changes li[data-layer]').forEach(li => li.addEventListener('click',
+    () => show(li.className === 'removed' ? 'a' : 'b', li.dataset.layer)));
+}})();
+</script></body></html>
+"""
