@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import nnviz
 from nnviz.cli import cli
-from nnviz.diff import diff, is_automatic_name, parse_fail_on
+from nnviz.modeldiff import diff, is_automatic_name, parse_fail_on
 from nnviz.errors import OptionError
 from nnviz.graph import Layer
 
@@ -268,3 +268,130 @@ def test_html_does_not_break_out_of_its_script():
 
     page = diff_html(diff(a, b))
     assert "<script>alert(1)" not in page
+
+
+# -- against files Keras wrote ---------------------------------------------------------------------
+def _build(keras, extra=False):
+    inp = keras.Input((16, 16, 3), name="image")
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="stem")(inp)
+    y = keras.layers.Conv2D(8, 3, padding="same", name="branch")(x)
+    y = keras.layers.BatchNormalization(name="bn")(y)
+    x = keras.layers.Add(name="residual")([x, y])
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    if extra:
+        x = keras.layers.Dense(16, activation="relu")(x)
+    out = keras.layers.Dense(4, activation="softmax", name="head")(x)
+    return keras.Model(inp, out, name="net")
+
+
+@pytest.mark.needs_tf
+def test_the_same_model_in_every_format_pair_reports_nothing(tmp_path):
+    import keras
+    import tf_keras
+
+    files = []
+    m3 = _build(keras)
+    m3.save(tmp_path / "k3.keras")
+    m3.save(tmp_path / "k3.h5")
+    (tmp_path / "k3.json").write_text(m3.to_json())
+    m2 = _build(tf_keras)
+    m2.save(tmp_path / "k2.h5")
+    (tmp_path / "k2.json").write_text(m2.to_json())
+    files = sorted(tmp_path.iterdir())
+    for a in files:
+        for b in files:
+            d = diff(a, b)
+            assert d.is_empty, (a.name, b.name, d.summary_lines())
+            assert d.unchanged == len(m3.layers)
+
+
+@pytest.mark.needs_tf
+def test_inserted_auto_named_layer_and_fine_tuned_weights(tmp_path):
+    import keras
+    import numpy as np
+
+    base = _build(keras)
+    base.save(tmp_path / "base.keras")
+    grown = _build(keras, extra=True)
+    grown.save(tmp_path / "grown.keras")
+    d = diff(tmp_path / "base.keras", tmp_path / "grown.keras")
+    assert [d.b.layer(n).type for n in d.added] == ["Dense"] and d.removed == []
+    # the head now reads 16 values instead of 8: its count changed, nothing else did
+    assert [(c.b, set(c.fields)) for c in d.changed] == [("head", {"params"})]
+
+    tuned = keras.models.clone_model(base)
+    tuned.set_weights(base.get_weights())
+    kernel, bias = tuned.get_layer("head").get_weights()
+    tuned.get_layer("head").set_weights([kernel + 0.5, bias])
+    tuned.save(tmp_path / "tuned.keras")
+    d = diff(tmp_path / "base.keras", tmp_path / "tuned.keras", weights=True)
+    assert d.changed == [] and [w.b for w in d.weights_changed] == ["head"]
+    assert d.weights_changed[0].max_abs == pytest.approx(0.5, rel=1e-6)
+    expected = np.linalg.norm(np.full_like(kernel, 0.5)) / np.linalg.norm(np.concatenate([kernel.ravel(), bias]))
+    assert d.weights_changed[0].relative == pytest.approx(expected, rel=1e-5)
+    r = _run(tmp_path / "base.keras", tmp_path / "tuned.keras", "--weights", "--fail-on", "weights>0.01")
+    assert r.exit_code == 1
+    r = _run(tmp_path / "base.keras", tmp_path / "tuned.keras", "--fail-on", "weights>0.01")
+    assert r.exit_code == 2 and "--weights" in r.output
+
+
+@pytest.mark.needs_tf
+@pytest.mark.slow
+def test_resnet50_against_resnet101(tmp_path):
+    import keras
+
+    for name in ("ResNet50", "ResNet101"):
+        model = getattr(keras.applications, name)(weights=None)
+        (tmp_path / f"{name}.json").write_text(model.to_json())
+        n_layers = len(model.layers)
+        params = model.count_params()
+        if name == "ResNet50":
+            n50, p50 = n_layers, params
+    d = diff(tmp_path / "ResNet50.json", tmp_path / "ResNet101.json")
+    assert d.removed == [] and d.changed == []
+    assert len(d.added) == n_layers - n50
+    assert {int(n.split("_")[1][5:]) for n in d.added if n.startswith("conv4_block")} == set(range(7, 24))
+    assert all(n.startswith("conv4_block") for n in d.added)
+    assert d.params_delta == params - p50
+    from nnviz.render.diffview import diff_scene
+
+    scene, _, _ = diff_scene(d)
+    assert len(scene.boxes) < 80  # the repeats fold
+
+
+def test_public_function_survives_the_module_import():
+    import nnviz.modeldiff  # noqa: F401  (importing the module must not shadow nnviz.diff)
+
+    assert nnviz.diff is diff and callable(nnviz.diff)
+
+
+@pytest.mark.needs_browser
+def test_html_page_in_the_browser(tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    from nnviz.render.diffview import save_diff
+
+    (page_path,) = save_diff(diff(*_finetune_pair()), tmp_path / "d.html")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_path.resolve().as_uri())
+        # a click on B's changed layer highlights it and its match in A, and says what changed
+        page.locator('#pane-b .nnviz-block[data-layer="out"]').click()
+        assert page.locator("#pane-a .nnviz-block.hit").get_attribute("data-layer") == "out"
+        assert page.locator("#pane-b .nnviz-block.hit").get_attribute("data-layer") == "out"
+        assert "units 2 → 3" in page.text_content("#detail")
+        # the list of changes jumps to a removed layer, which exists in A only
+        page.locator('#changes li.removed').click()
+        assert page.locator("#pane-a .nnviz-block.hit").get_attribute("data-layer") == "drop"
+        assert page.locator("#pane-b .nnviz-block.hit").count() == 0
+        # zoom scales both sides alike
+        w_a, w_b = (float(page.locator(f"#pane-{s} svg").get_attribute("width")) for s in "ab")
+        page.click("#zoom-in")
+        assert float(page.locator("#pane-a svg").get_attribute("width")) == pytest.approx(w_a * 1.25)
+        assert float(page.locator("#pane-b svg").get_attribute("width")) == pytest.approx(w_b * 1.25)
+        assert errors == []
+        browser.close()

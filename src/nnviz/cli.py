@@ -210,7 +210,7 @@ def view(source: str, no_browser: bool, weights_file: str | None) -> None:
 def diff_cmd(a: str, b: str, output: str | None, as_json: bool, fail_on: str | None, maps: tuple[str, ...],
              all_config: bool, ignore: tuple[str, ...], weights: bool) -> None:
     """Show what changed between models A and B: layers added, removed and changed."""
-    from .diff import diff, failing, parse_fail_on
+    from .modeldiff import diff, failing, parse_fail_on
     from .errors import OptionError
 
     mapping = {}

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from ..graph import LayerGraph, format_shape
 from ..render.theme import FAMILIES
@@ -138,12 +138,17 @@ def _base_view(graph: LayerGraph, options: BlockOptions) -> View:
     return select_range(view, options.from_layer, options.to_layer)
 
 
-def candidate_views(graph: LayerGraph, options: BlockOptions) -> Iterator[tuple[str, View]]:
+def candidate_views(graph: LayerGraph, options: BlockOptions,
+                    paint: Callable[[View], View] | None = None) -> Iterator[tuple[str, View]]:
     """The views to try, least folded first, each with a name for its level.
 
-    Modules are folded after these, as few as it takes (see :func:`block_view`).
+    Modules are folded after these, as few as it takes (see :func:`block_view`). ``paint``
+    recolours (or annotates) the blocks before anything is folded, so that only blocks of one
+    colour fold together (a diff's added copies apart from its unchanged ones).
     """
     view = _base_view(graph, options)
+    if paint is not None:
+        view = paint(view)
     collapse = options.collapse
     if collapse is False or (collapse == "auto" and len(view.nodes) <= options.collapse_threshold):
         yield "full", view
@@ -524,10 +529,11 @@ def _deep_route(ctx: _Ctx, frames: dict[str | None, _Frame], offsets: dict, u: s
 
 def legend_entries(view: View, options: BlockOptions) -> list[tuple[str, str]]:
     """The legend: (text, family) for each colour in use, then frozen and repeated groups."""
-    present = {n.family for n in view.nodes.values()}
+    present = {n.paint or n.family for n in view.nodes.values()}
     if view.clusters and any(c.kind == "repeat" for c in view.clusters.values()):
         present.add("group")
     entries = [(f, f) for f in FAMILIES if f in present]
+    entries += [(k, k) for k in options.theme.extra_colors if k in present]  # a colouring's keys
     if options.show_trainable and any(n.frozen for n in view.nodes.values()):
         entries.append(("frozen", "frozen"))
     return [("repeated group" if f == "group" else text, f) for text, f in entries]
@@ -679,7 +685,7 @@ def _scene(graph: LayerGraph, view: View, options: BlockOptions, out: _Out, head
     for node, b, d, wb, wd in out.boxes:
         x, y, w, h = _box_xy(lr, b, d, wb, wd)
         layer = node.layer.name if node.layer is not None and node.kind in ("layer", "model", "chain") else None
-        boxes.append(Box(node.id, x + ox, y + oy, w, h, lines[node.id], node.family, layer, node.frozen,
+        boxes.append(Box(node.id, x + ox, y + oy, w, h, lines[node.id], node.paint or node.family, layer, node.frozen,
                          node.repeat, fs))
     clusters = []
     labels = [Label(lb.x + margin, lb.y + margin, lb.text, lb.size, lb.ha, lb.va, lb.role) for lb in header.labels]

@@ -74,6 +74,7 @@ class Node:
         is_output: the block produces one of the model's outputs.
         size: number of layers in one copy (for groups).
         note: an extra line of text under the type line (a diff's change), or ``None``.
+        paint: a colour key that overrides the family's colour (a diff's status), or ``None``.
     """
 
     id: str
@@ -92,6 +93,7 @@ class Node:
     is_output: bool = False
     size: int = 1
     note: str | None = None
+    paint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -354,7 +356,8 @@ def _canonical(config: Any, family: str) -> str:
 
 
 def signature(node: Node) -> str:
-    """What two blocks must share to count as copies: kind, types and config (not names, not shapes).
+    """What two blocks must share to count as copies: kind, types, config, paint and note (not names,
+    not shapes).
 
     DenseNet's conv blocks grow the channel count from copy to copy, so shapes may differ.
     """
@@ -362,8 +365,8 @@ def signature(node: Node) -> str:
     config = _canonical(layer.config, family_of(layer.type)) if layer is not None else ""
     sub = layer.subgraph if layer is not None else None
     inner = (len(sub.layers), sub.total_params) if sub is not None else None
-    return json.dumps([node.kind, node.types, config, node.frozen, node.cluster, inner, node.size],
-                      default=str)
+    return json.dumps([node.kind, node.types, config, node.frozen, node.cluster, inner, node.size, node.paint,
+                       node.note], default=str)
 
 
 @dataclass(frozen=True)

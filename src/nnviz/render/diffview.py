@@ -3,9 +3,8 @@
 B's layers are laid out as usual, with A's removed layers put back as *ghosts* where they were
 (wired to the layers they read and fed, through the matching). Every block is coloured by its
 status: added, removed, changed or unchanged; a changed block names what changed on its type
-line ("units 32 → 48"). The colouring reuses the block style's family colours: each status is
-drawn as one family whose colour the diff's theme sets, and the legend names the statuses.
-Unchanged repeats fold as usual.
+line ("units 32 → 48"). Blocks are painted before repeats fold, so only copies of one status
+fold together: ResNet50 → ResNet101 shows conv4's ×5 unchanged and ×17 added.
 
 Outputs: ``.svg``/``.png``/``.pdf`` (the drawing), ``.html`` (both models side by side, a click
 on a layer highlights its match and lists its differences), ``.md`` (a report with the picture).
@@ -23,18 +22,13 @@ from ..errors import OptionError
 from ..graph import Call, Layer, LayerGraph, TensorRef
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..diff import ModelDiff
+    from ..modeldiff import ModelDiff
     from ..layout.groups import View
     from .diagram import Diagram
 
 __all__ = ["draw_diff", "save_diff", "union_graph", "STATUS_COLORS"]
 
 STATUS_COLORS = {"added": "#7fc97f", "removed": "#f4a6a6", "changed": "#fdb863", "unchanged": "#e8e8e8"}
-# the block style's family each status is drawn as (names at least as long as the status's,
-# so the legend's spacing, measured on the family name, fits the status name too)
-_AS_FAMILY = {"added": "embedding", "removed": "regularization", "changed": "recurrent",
-              "unchanged": "normalization"}
-_STATUS_OF_FAMILY = {f: s for s, f in _AS_FAMILY.items()}
 _QUIET_FIELDS = ("params", "non_trainable_params", "output_shape", "inbound", "name")
 
 
@@ -103,7 +97,7 @@ def _in_order(layers: list[Layer], calls: list[Call]) -> list[Layer]:
 
 
 def _change_text(fields: dict[str, tuple[Any, Any]]) -> str:
-    from ..diff import _short
+    from ..modeldiff import _short
 
     shown = [k for k in fields if k not in _QUIET_FIELDS] or [k for k in fields if k != "inbound"] or list(fields)
     k = shown[0]
@@ -132,17 +126,12 @@ def _recolor(view: "View", status: dict[str, str]) -> "View":
         note = None
         if node.kind in ("layer", "chain", "model") and node.layer is not None:
             note = next((n[6:] for n in node.layer.notes if n.startswith("diff: ")), None)
-        nodes.append(replace(node, family=_AS_FAMILY[st], note=note))
+        nodes.append(replace(node, paint=st, note=note))
     return view.with_nodes(nodes, view.edges)
 
 
 def _theme(base: Any) -> Any:
-    from .theme import Theme
-
-    colors = dict(base.family_colors)
-    for st, fam in _AS_FAMILY.items():
-        colors[fam] = STATUS_COLORS[st]
-    return replace(base, family_colors=colors)
+    return replace(base, extra_colors={**STATUS_COLORS, **base.extra_colors})
 
 
 def _title(d: "ModelDiff") -> tuple[str, str]:
@@ -167,18 +156,12 @@ def diff_scene(d: "ModelDiff", **options: Any):
     opts = BlockOptions(**{**options, "title": title, "subtitle": sub})
     opts = replace(opts, theme=_theme(opts.theme))
     composed = None
-    for level, view in candidate_views(union, opts):
+    for level, view in candidate_views(union, opts, paint=lambda v: _recolor(v, status)):
         composed = compose(union, _recolor(view, status), level, opts)
         if composed.fits or opts.target is None:
             break
     assert composed is not None
     scene = composed.scene
-    labels = []
-    for lb in scene.labels:
-        if lb.role.startswith("legend:") and lb.role[7:] in _STATUS_OF_FAMILY:
-            lb = replace(lb, text=_STATUS_OF_FAMILY[lb.role[7:]])
-        labels.append(lb)
-    scene.labels[:] = labels
     scene.meta["level"] = composed.level
     return scene, opts, composed.view
 
@@ -220,7 +203,7 @@ def _side_svg(g: LayerGraph, status: dict[str, str], options: dict[str, Any]) ->
 
     opts = BlockOptions(**{**options, "page": None, "collapse": False})
     opts = replace(opts, theme=_theme(opts.theme))
-    level, view = next(candidate_views(g, opts))
+    level, view = next(candidate_views(g, opts, paint=lambda v: _recolor(v, status)))
     scene = compose(g, _recolor(view, status), level, opts).scene
     scene.labels[:] = [lb for lb in scene.labels if not lb.role.startswith("legend:")]
     return scene_to_svg(scene, opts.theme)
@@ -262,7 +245,8 @@ main {{ display: flex; height: calc(100vh - 160px); }}
 #changes li {{ cursor: pointer; }} #detail {{ font-size: 12px; padding: 2px 12px; min-height: 16px; }}
 .nnviz-block.hit rect {{ stroke: #d62728; stroke-width: 3; }}
 </style></head><body>
-<header><h1>{title}</h1><div class="sub">{sub}</div><div class="sub">{legend}</div></header>
+<header><h1>{title}</h1><div class="sub">{sub}</div><div class="sub">{legend}
+<button id="zoom-out" title="zoom out">−</button><button id="zoom-in" title="zoom in">+</button></div></header>
 <main><div class="pane" id="pane-a"><h2>A: {name_a}</h2>{svg_a}</div>
 <div class="pane" id="pane-b"><h2>B: {name_b}</h2>{svg_b}</div></main>
 <div id="detail"></div><ul id="changes">{changes}</ul>
@@ -282,6 +266,19 @@ main {{ display: flex; height: calc(100vh - 160px); }}
     q.scrollTop = p.scrollTop / Math.max(1, p.scrollHeight) * q.scrollHeight;
     q.scrollLeft = p.scrollLeft / Math.max(1, p.scrollWidth) * q.scrollWidth;
   }}));
+  let zoom = 1;
+  const svgs = panes.map(p => p.querySelector('svg'));
+  const natural = svgs.map(s => [s.width.baseVal.value, s.height.baseVal.value]);
+  function setZoom(z) {{  // both sides at one scale, so they stay in step
+    zoom = Math.min(8, Math.max(0.1, z));
+    svgs.forEach((s, i) => {{ s.setAttribute('width', natural[i][0] * zoom); s.setAttribute('height', natural[i][1] * zoom); }});
+    document.body.dataset.zoom = zoom.toFixed(2);
+  }}
+  document.getElementById('zoom-in').addEventListener('click', () => setZoom(zoom * 1.25));
+  document.getElementById('zoom-out').addEventListener('click', () => setZoom(zoom / 1.25));
+  panes.forEach(p => p.addEventListener('wheel', e => {{
+    if (!e.ctrlKey) return; e.preventDefault(); setZoom(zoom * (e.deltaY < 0 ? 1.1 : 1 / 1.1));
+  }}, {{passive: false}}));
   function block(pane, name) {{
     return Array.from(pane.querySelectorAll('.nnviz-block')).find(g => g.dataset.layer === name);
   }}

@@ -81,6 +81,8 @@ class Theme:
         text_color: colour of text.
         background: the page colour.
         positive, negative: link colours for positive and negative weights.
+        extra_colors: fill colours of keys beyond the layer families, for colourings that are not
+            by family (a diff's ``added``/``removed``/``changed``/``unchanged``), in legend order.
     """
 
     font: str = "DejaVu Sans"
@@ -93,6 +95,7 @@ class Theme:
     background: str = "#ffffff"
     positive: str = "#2166ac"
     negative: str = "#b2182b"
+    extra_colors: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.font_size <= 0 or self.title_size <= 0:
@@ -100,9 +103,14 @@ class Theme:
         unknown = sorted(set(self.family_colors) - set(FAMILIES))
         if unknown:
             raise OptionError(f"unknown layer family {unknown[0]!r} (must be one of {list(FAMILIES)})")
+        clash = sorted(set(self.extra_colors) & set(FAMILIES))
+        if clash:
+            raise OptionError(f"extra colour key {clash[0]!r} is a layer family; set it in family_colors")
 
     def color(self, family: str) -> str:
         """The fill colour of a layer family."""
+        if family in self.extra_colors:
+            return self.extra_colors[family]
         return self.family_colors.get(family, _FAMILY_COLORS.get(family, _FAMILY_COLORS["other"]))
 
     def role_color(self, role: str) -> str:

@@ -1,5 +1,7 @@
 """``nnviz diff``: what changed between two models, matched layer by layer.
 
+(The module is not called ``diff``: a submodule of that name would shadow the public ``nnviz.diff``.)
+
 Two layer graphs are compared in three steps:
 
 1. **Anchors.** Layers forced together by ``mapping`` (``--map a=b``), then layers with the same
@@ -380,6 +382,40 @@ def _normal(value: Any) -> Any:
     return value
 
 
+# Keras 3's defaults of common architecture arguments: a key one side does not state is compared
+# against these; a key not listed here that one side lacks is one its era did not record (skipped).
+_DEFAULTS = {
+    "padding": "valid", "strides": 1, "dilation_rate": 1, "use_bias": True, "data_format": "channels_last",
+    "groups": 1, "depth_multiplier": 1, "return_sequences": False, "return_state": False,
+    "go_backwards": False, "stateful": False, "center": True, "scale": True, "axis": -1,
+    "pool_size": 2, "keepdims": False, "normalize": False, "output_padding": None, "recurrent_activation": "sigmoid",
+}
+# classes whose output has the rank of their input, so a positive axis can be read as a negative one
+_SAME_RANK = frozenset({"BatchNormalization", "LayerNormalization", "GroupNormalization", "Concatenate",
+                        "Softmax", "UnitNormalization", "Normalization", "RMSNormalization"})
+
+
+def _scalar_if_uniform(value: Any) -> Any:
+    """``[3, 3]`` and ``3`` mean the same kernel size, stride or dilation."""
+    if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value) \
+            and len(set(value)) == 1:
+        return value[0]
+    return value
+
+
+def _normal_axis(layer: Layer, value: Any) -> Any:
+    shape = layer.output_shapes[0] if layer.output_shapes and layer.type in _SAME_RANK else None
+    if shape is None:
+        return value
+    rank = len(shape)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value - rank if value >= 0 else value
+    if isinstance(value, list) and all(isinstance(v, int) for v in value):
+        out = [v - rank if v >= 0 else v for v in value]
+        return out[0] if len(out) == 1 else out
+    return value
+
+
 def arch_config(layer: Layer, *, all_config: bool = False, ignore: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The config keys compared for ``layer``, normalised."""
     out = {}
@@ -392,7 +428,8 @@ def arch_config(layer: Layer, *, all_config: bool = False, ignore: frozenset[str
             continue
         if key == "activation":  # compared as the layer's normalised activation
             continue
-        out[key] = _normal(value)
+        value = _scalar_if_uniform(_normal(value))
+        out[key] = _normal_axis(layer, value) if key == "axis" else value
     return out
 
 
@@ -432,7 +469,12 @@ def compare_layers(ga: LayerGraph, gb: LayerGraph, la: Layer, lb: Layer, b_of: M
     ca = arch_config(la, all_config=all_config, ignore=ignore)
     cb = arch_config(lb, all_config=all_config, ignore=ignore)
     for key in sorted(set(ca) | set(cb)):
-        put(key, ca.get(key), cb.get(key))
+        if key in ca and key in cb:
+            put(key, ca[key], cb[key])
+        elif key in _DEFAULTS:  # stated on one side only: the other has Keras's default
+            put(key, ca.get(key, _DEFAULTS[key]), cb.get(key, _DEFAULTS[key]))
+        elif all_config:  # every key: one the other side does not state is a difference too
+            put(key, ca.get(key), cb.get(key))
     put("activation", la.activation, lb.activation)
     put("output_shape", _shape_value(la), _shape_value(lb))
     put("params", la.params, lb.params)
