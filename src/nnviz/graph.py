@@ -315,6 +315,26 @@ class LayerGraph:
             return []
         return list(self.weights_loader(name))
 
+    def map_weights(self, fns: Mapping[str, Callable[[list], Any]]) -> dict[str, Any]:
+        """``{name: fn(self.weights(name))}``, each ``fn`` run where the weights are read.
+
+        A file's weights are read in a child process (:mod:`nnviz.readers.isolate`): there
+        ``fn`` cuts what it needs out of the arrays, and only its result comes back, so a
+        huge stored kernel never has to fit in this process. Other loaders (a live model, a
+        training run) simply call ``fn`` here.
+
+        >>> g = LayerGraph("m", [], [], [], [], weights_loader=lambda name: [("w", [1, 2, 3])])
+        >>> g.map_weights({"a": lambda ws: sum(ws[0][1])})
+        {'a': 6}
+        """
+        loader = self.weights_loader
+        if loader is None:
+            return {name: fn([]) for name, fn in fns.items()}
+        mapper = getattr(loader, "map", None)
+        if callable(mapper):
+            return dict(mapper(fns))
+        return {name: fn(list(loader(name))) for name, fn in fns.items()}
+
     # -- output -----------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The graph as plain JSON-ready data: exactly what ``nnviz summary --json`` prints."""

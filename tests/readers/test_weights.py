@@ -102,3 +102,59 @@ def test_tf_keras_legacy_save_weights(tmp_path):
     assert weights_layout(tmp_path / "w.h5") == "legacy"
     kernel = dict(graph.weights("a"))["a/kernel:0"]
     assert np.array_equal(kernel, model.get_layer("a").get_weights()[0])
+
+
+def _declared_kernel_files(tmp_path, n: int) -> list:
+    """A .h5 model, a .keras zip and a weights file of Input(n) -> Dense(n, name="d") whose kernel is
+    chunked and stores no chunk: a few KB that read as n x n float32 zeros."""
+    import json
+
+    from h5files import write_h5_model
+
+    spec = {"name": "huge", "input_shape": [n], "layers": [{"type": "Dense", "units": n, "name": "d"}]}
+    h5 = tmp_path / "huge.h5"
+    write_h5_model(h5, {"class_name": "Sequential", "config": {"name": "huge", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, n], "name": "in"}},
+        {"class_name": "Dense", "config": {"name": "d", "units": n, "activation": "linear"}}]}},
+                   {"d": {"d/bias:0": np.zeros(n, "f4")}})
+    with h5py.File(h5, "a") as f:
+        f["model_weights/d"].attrs["weight_names"] = [b"d/kernel:0", b"d/bias:0"]
+        f["model_weights/d"].create_dataset("d/kernel:0", shape=(n, n), dtype="f4", chunks=(256, 256))
+    weights = tmp_path / "huge.weights.h5"
+    with h5py.File(weights, "w") as f:
+        v = f.create_group("layers/dense/vars")
+        v.create_dataset("0", shape=(n, n), dtype="f4", chunks=(256, 256))
+        v["1"] = np.zeros(n, "f4")
+    keras = tmp_path / "huge.keras"
+    with zipfile.ZipFile(keras, "w") as z:
+        z.writestr("config.json", json.dumps({"class_name": "Sequential", "config": {"name": "huge", "layers": [
+            {"class_name": "InputLayer", "config": {"batch_shape": [None, n], "name": "in"}},
+            {"class_name": "Dense", "config": {"name": "d", "units": n, "activation": "linear"}}]}}))
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.5.0"}))
+        z.write(weights, "model.weights.h5")
+    spec_path = tmp_path / "huge.json"
+    spec_path.write_text(json.dumps(spec))
+    return [(h5, None), (keras, None), (spec_path, weights)]
+
+
+def test_only_the_drawn_weights_cross_from_the_reading_process(tmp_path, monkeypatch):
+    """Issue 17 item 10: a kernel is cut down to the drawn neurons in the child that reads it.
+
+    The files declare a 3,000 x 3,000 kernel (36 MB); the drawing shows 20 x 20 of it, and the
+    whole of what comes back from the child processes must be of that order, not the kernel.
+    """
+    from nnviz.readers import isolate
+
+    if not isolate.isolation_available():
+        pytest.skip("reads run in-process here (no fork)")
+    sizes = []
+    read_all = isolate._read_all
+    monkeypatch.setattr(isolate, "_read_all", lambda fd, path: sizes.append(len(data := read_all(fd, path)))
+                        or data)
+    for source, weights_file in _declared_kernel_files(tmp_path, 3000):
+        sizes.clear()
+        links = nnviz.draw(source, weights_file=weights_file, style="node", weights=True,
+                           max_neurons=20).scene.links
+        assert sizes, source  # the weights came from a child process
+        assert max(sizes) < 200_000, (source, sizes)
+        assert 0 < len(links[0].weights) <= 20 * 20 and not np.any(links[0].weights), source

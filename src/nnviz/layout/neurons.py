@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import OptionError, ReadError
 from ..graph import Layer, LayerGraph
@@ -426,22 +426,26 @@ def plan_columns(graph: LayerGraph, options: NodeOptions) -> list[Column]:
 
 # -- weights ------------------------------------------------------------------
 
-def _kernel_and_bias(column: Column, n_prev: int) -> tuple[Any, Any]:
-    """The (n_prev, n) kernel and (n,) bias of a column's layer, or ``None`` where it has none that fits."""
-    import numpy as np
+def _cut(n_prev: int, n: int, rows: Sequence[int], cols: Sequence[int]) -> Callable[[list], tuple]:
+    """A function from a layer's weights to (kernel, bias, shapes) cut down to the drawn neurons.
 
-    arrays = [np.asarray(a) for _, a in column.owner.weights(column.layer.name)]
-    kernel = next((a for a in arrays if a.ndim >= 2 and a.shape[-2:] == (n_prev, column.n)), None)
-    if kernel is None and arrays and family_of(column.layer.type) == "dense":
-        shapes = [a.shape for a in arrays]
-        raise ReadError(f"the stored weights have shapes {shapes}, and the layer needs a kernel of "
-                        f"({n_prev}, {column.n})", layer=column.layer.name, path=column.owner.source,
-                        hint="the weights belong to another architecture")
-    if kernel is not None:
-        # a convolution kernel (..., in, out): one value per pair of channels, averaged over its window
-        kernel = kernel.reshape(-1, n_prev, column.n).mean(axis=0)
-    bias = next((a for a in arrays if a.ndim == 1 and a.shape[0] == column.n), None)
-    return kernel, bias
+    The kernel is the (n_prev, n) array (a convolution's (..., in, out), averaged over its window)
+    restricted to ``rows`` x ``cols``, the bias the (n,) array restricted to ``cols``; ``None``
+    where the layer has none that fits. It runs where the weights are read (for a file, the
+    child process that reads it), so only the drawn part of a kernel reaches this process.
+    """
+    def cut(weights: list) -> tuple[Any, Any, list[tuple[int, ...]]]:
+        import numpy as np
+
+        arrays = [np.asarray(a) for _, a in weights]
+        kernel = next((a for a in arrays if a.ndim >= 2 and a.shape[-2:] == (n_prev, n)), None)
+        if kernel is not None:
+            # cut before averaging: a temporary the size of the whole kernel is never made
+            kernel = kernel.reshape(-1, n_prev, n)[:, rows][:, :, cols].mean(axis=0)
+        bias = next((a for a in arrays if a.ndim == 1 and a.shape[0] == n), None)
+        return kernel, None if bias is None else bias[cols], [a.shape for a in arrays]
+
+    return cut
 
 
 def _link_weights(columns: list[Column], graph: LayerGraph) -> dict[int, tuple[Any, Any]]:
@@ -451,16 +455,27 @@ def _link_weights(columns: list[Column], graph: LayerGraph) -> dict[int, tuple[A
                           hint="draw a trained .keras/.h5 file or a live model, or give the JSON "
                                "architecture's weights with weights_file= / --weights-file",
                           path=graph.source)
-    import numpy as np
-
+    # one request per graph that owns layers of the chain (a nested model has its own loader)
+    owners: dict[int, tuple[LayerGraph, dict[str, Callable[[list], tuple]]]] = {}
+    for i in range(1, len(columns)):
+        col, prev = columns[i], columns[i - 1]
+        if not col.passive:
+            fns = owners.setdefault(id(col.owner), (col.owner, {}))[1]
+            fns[col.layer.name] = _cut(prev.n, col.n, list(prev.shown), list(col.shown))
+    cuts = {}
+    for owner, fns in owners.values():
+        for name, value in owner.map_weights(fns).items():
+            cuts[(id(owner), name)] = value
     out = {}
     for i in range(1, len(columns)):
         col, prev = columns[i], columns[i - 1]
         if col.passive:
             continue
-        kernel, bias = _kernel_and_bias(col, prev.n)
-        k = None if kernel is None else kernel[np.ix_(prev.shown, col.shown)]
-        b = None if bias is None else bias[col.shown]
+        k, b, shapes = cuts[(id(col.owner), col.layer.name)]
+        if k is None and shapes and family_of(col.layer.type) == "dense":
+            raise ReadError(f"the stored weights have shapes {[tuple(s) for s in shapes]}, and the layer "
+                            f"needs a kernel of ({prev.n}, {col.n})", layer=col.layer.name,
+                            path=col.owner.source, hint="the weights belong to another architecture")
         if k is not None or b is not None:
             out[i] = (k, b)
     return out

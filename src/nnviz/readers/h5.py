@@ -8,12 +8,12 @@ ResNet50 file summarises in milliseconds.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph, Weight
 from .h5safe import open_h5
-from .isolate import batched_loader, run_isolated
+from .isolate import IsolatedLoader, run_isolated
 from .keras_config import config_from_json_text, read_model_config
 
 __all__ = ["read_h5", "read_dataset", "HDF5_SIGNATURE", "MAX_ATTR_BYTES", "MAX_ARRAY_BYTES", "split_attr",
@@ -91,40 +91,32 @@ def read_dataset(ds: Any, path: object) -> Any:
     return ds[()]
 
 
-def _load_layer(path: Path, name: str) -> list:
-    try:
-        with open_h5(path, path=path) as f:
-            grp = weights_group(f)
-            if name not in grp:
-                return []
-            g = grp[name]
-            return [(w, read_dataset(g[w], path)) for w in split_attr(g, "weight_names") if w in g]
-    except NnvizError:
-        raise
-    except H5_ERRORS as err:
-        raise ReadError(f"the weights of {name!r} cannot be read ({err})", path=path) from err
-
-
-def _load_every_layer(path: Path) -> dict[str, Any]:
+def _load_layers(path: Path, names: list[str] | None, each: Callable[[str, list], Any]) -> dict[str, Any]:
+    """``{name: ("ok", each(name, arrays)) | ("error", message)}``, the file opened once."""
     out: dict[str, Any] = {}
     try:
         with open_h5(path, path=path) as f:
-            names = split_attr(weights_group(f), "layer_names")
+            grp = weights_group(f)
+            for name in split_attr(grp, "layer_names") if names is None else names:
+                try:
+                    arrays = []
+                    if name in grp:
+                        g = grp[name]
+                        arrays = [(w, read_dataset(g[w], path)) for w in split_attr(g, "weight_names") if w in g]
+                    out[name] = ("ok", each(name, arrays))
+                except NnvizError as err:  # one damaged layer spoils only its own weights
+                    out[name] = ("error", err.message)
+                except H5_ERRORS as err:
+                    out[name] = ("error", f"the weights of {name!r} cannot be read ({err})")
     except NnvizError:
         raise
     except H5_ERRORS as err:
         raise ReadError(f"the weights cannot be read ({err})", path=path) from err
-    for name in names:
-        try:
-            out[name] = ("ok", _load_layer(path, name))
-        except NnvizError as err:  # one damaged layer spoils only its own weights
-            out[name] = ("error", err.message)
     return out
 
 
-def _loader(path: Path):
-    return batched_loader(lambda name: _load_layer(path, name), lambda: _load_every_layer(path),
-                          path.stat().st_size, path)
+def _loader(path: Path) -> IsolatedLoader:
+    return IsolatedLoader(lambda names, each: _load_layers(path, names, each), path.stat().st_size, path)
 
 
 def _read_meta(path: Path) -> tuple[Any, str, dict]:

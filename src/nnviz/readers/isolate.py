@@ -6,7 +6,7 @@ Everything nnviz reads with h5py from a file it was given therefore runs in a fo
 the parent waits at most :data:`TIME_LIMIT_S` seconds, the child may use at most
 :data:`MEMORY_LIMIT_BYTES` more memory, and a hang, a crash or exhausted memory becomes a
 :class:`~nnviz.errors.ReadError` naming the file. A fork costs some 10-30 ms per read (weights
-of a small file load in one child, see :func:`batched_loader`); nothing is imported anew, and no
+of a small file load in one child, see :class:`IsolatedLoader`); nothing is imported anew, and no
 code from the file runs in either process.
 
 Where ``fork`` is not available (Windows, macOS where it is unsafe) or ``NNVIZ_ISOLATE=0`` is
@@ -25,12 +25,12 @@ import sys
 import time
 import traceback
 import warnings
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 from .. import errors
 from ..errors import NnvizError, ReadError
 
-__all__ = ["run_isolated", "batched_loader", "TIME_LIMIT_S", "MEMORY_LIMIT_BYTES", "BATCH_BYTES",
+__all__ = ["run_isolated", "IsolatedLoader", "TIME_LIMIT_S", "MEMORY_LIMIT_BYTES", "BATCH_BYTES",
            "isolation_available"]
 
 TIME_LIMIT_S = 60.0                 # a real file's metadata reads in well under a second
@@ -90,31 +90,64 @@ def run_isolated(fn: Callable[..., T], *args: Any, path: object) -> T:
             _kill(pid)
 
 
-def batched_loader(load_one: Callable[[str], list], load_all: Callable[[], dict[str, Any]],
-                   size: int, path: object) -> Callable[[str], list]:
+LayerResults = dict  # {layer name: ("ok", value) | ("error", message)}
+
+
+class IsolatedLoader:
     """A lazy weights loader that reads in a child process, at most once for a small file.
 
     Drawing weights asks for most layers; one child for all of them costs what one costs.
+    :meth:`map` runs a function on each layer's arrays *in the child*, so only its results
+    (a kernel cut down to the drawn neurons) come back: a file that declares a 1.5 GB kernel
+    in a few KB of chunks then costs this process nothing like 1.5 GB.
 
     Args:
-        load_one: ``name -> [(variable, array), ...]`` for one layer.
-        load_all: ``-> {name: ("ok", arrays) | ("error", message)}`` for every layer.
+        load_layers: ``(names, each) -> {name: ("ok", each(name, arrays)) | ("error", message)}``
+            for the named layers (every layer when ``names`` is None), opening the file once;
+            ``arrays`` is the layer's list of (variable name, array).
         size: the size of the weights file in bytes; above :data:`BATCH_BYTES`, layers load one by one.
         path: the file, for messages.
     """
-    cache: list[dict[str, Any]] = []
 
-    def load(name: str) -> list:
-        if size > BATCH_BYTES:
-            return run_isolated(load_one, name, path=path)
-        if not cache:
-            cache.append(run_isolated(load_all, path=path))
-        kind, value = cache[0].get(name, ("ok", []))
+    def __init__(self, load_layers: Callable[[list[str] | None, Callable[[str, list], Any]], LayerResults],
+                 size: int, path: object) -> None:
+        self._load_layers = load_layers
+        self._size = size
+        self._path = path
+        self._cache: LayerResults | None = None
+
+    def _value(self, results: LayerResults, name: str, default: Any) -> Any:
+        kind, value = results.get(name, ("ok", default))
         if kind == "error":
-            raise ReadError(value, path=path, layer=name)
-        return list(value)
+            raise ReadError(value, path=self._path, layer=name)
+        return value
 
-    return load
+    def __call__(self, name: str) -> list:
+        if self._size > BATCH_BYTES:
+            results = run_isolated(self._load_layers, [name], _arrays, path=self._path)
+            return list(self._value(results, name, []))
+        if self._cache is None:
+            self._cache = run_isolated(self._load_layers, None, _arrays, path=self._path)
+        return list(self._value(self._cache, name, []))
+
+    def map(self, fns: Mapping[str, Callable[[list], T]]) -> dict[str, T]:
+        """``{name: fn(weights of name)}``, each ``fn`` run where the weights are read.
+
+        Raises:
+            ReadError: a layer's weights cannot be read (the first such layer, in ``fns``'s order).
+        """
+        if self._cache is not None:
+            return {name: fn(list(self._value(self._cache, name, []))) for name, fn in fns.items()}
+        results = run_isolated(self._load_layers, list(fns), lambda name, arrays: fns[name](arrays),
+                               path=self._path)
+        out = {}
+        for name, fn in fns.items():
+            out[name] = self._value(results, name, None) if name in results else fn([])
+        return out
+
+
+def _arrays(name: str, arrays: list) -> list:
+    return arrays
 
 
 def _read_all(fd: int, path: object) -> bytes:

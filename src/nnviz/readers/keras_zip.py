@@ -13,14 +13,14 @@ import zipfile
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph, Weight
 from ..layers.names import snake_case
 from .h5 import H5_ERRORS, read_dataset
 from .h5safe import open_h5
-from .isolate import batched_loader, run_isolated
+from .isolate import IsolatedLoader, run_isolated
 from .keras_config import build_graph, config_from_json_text, read_model_config
 
 __all__ = ["read_keras_zip", "MAX_CONFIG_BYTES", "MAX_WEIGHTS_BYTES"]
@@ -286,25 +286,27 @@ def _stored_from_zip(path: Path, member: str, config: Any) -> dict[tuple[str, ..
     return stored
 
 
-def _loader(path: Path, member: str, config: Any):
-    return batched_loader(lambda name: _load_layer(path, member, config, name),
-                          lambda: _load_every_layer(path, member, config), path.stat().st_size, path)
+def _loader(path: Path, member: str, config: Any) -> IsolatedLoader:
+    return IsolatedLoader(lambda names, each: _load_layers(path, member, config, names, each),
+                          path.stat().st_size, path)
 
 
-def _load_every_layer(path: Path, member: str, config: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _load_layers(path: Path, member: str, config: Any, names: list[str] | None,
+                 each: Callable[[str, list], Any]) -> dict[str, Any]:
     with _weights_of(path, member, config, member) as (f, graph):
-        for name, grp in _layer_groups(f, graph).items():
-            try:
-                out[name] = ("ok", read_vars(grp, path))
-            except NnvizError as err:  # one damaged layer spoils only its own weights
-                out[name] = ("error", err.message)
-            except _WEIGHTS_ERRORS as err:
-                out[name] = ("error", f"the weights of {name!r} cannot be read ({err})")
+        return read_layers(f, graph, names, each, path)
+
+
+def read_layers(f: Any, graph: LayerGraph, names: list[str] | None, each: Callable[[str, list], Any],
+                path: Path) -> dict[str, Any]:
+    """``{name: ("ok", each(name, arrays)) | ("error", message)}`` from an open Keras 3 weights file."""
+    out: dict[str, Any] = {}
+    groups = _layer_groups(f, graph)
+    for name in groups if names is None else names:
+        try:
+            out[name] = ("ok", each(name, read_vars(groups[name], path) if name in groups else []))
+        except NnvizError as err:  # one damaged layer spoils only its own weights
+            out[name] = ("error", err.message)
+        except _WEIGHTS_ERRORS as err:
+            out[name] = ("error", f"the weights of {name!r} cannot be read ({err})")
     return out
-
-
-def _load_layer(path: Path, member: str, config: Any, name: str) -> list:
-    with _weights_of(path, member, config, f"the weights of {name!r}") as (f, graph):
-        grp = _layer_groups(f, graph).get(name)
-        return [] if grp is None else read_vars(grp, path)

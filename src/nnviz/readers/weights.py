@@ -21,8 +21,8 @@ from ..graph import LayerGraph
 from .h5 import H5_ERRORS, HDF5_SIGNATURE, weights_group
 from .h5 import _loader as legacy_loader
 from .h5safe import open_h5
-from .isolate import run_isolated
-from .keras_zip import _layer_groups, read_vars
+from .isolate import IsolatedLoader, run_isolated
+from .keras_zip import read_layers
 
 __all__ = ["attach_weights", "weights_layout"]
 
@@ -62,25 +62,20 @@ def _layout_of(path: Path) -> str | None:
     return None
 
 
-def _keras3_layer(path: Path, graph: LayerGraph, name: str) -> list:
+def _keras3_layers(path: Path, graph: LayerGraph, names: list[str] | None,
+                   each: Callable[[str, list], Any]) -> dict[str, Any]:
     try:
         with open_h5(path, path=path) as f:
-            group: Any = _layer_groups(f, graph).get(name)
-            if group is None:
-                return []
-            return read_vars(group, path)
+            return read_layers(f, graph, names, each, path)
     except NnvizError:
         raise
     except H5_ERRORS as err:
-        raise ReadError(f"the weights of {name!r} cannot be read ({err})", path=path) from err
+        raise ReadError(f"the weights cannot be read ({err})", path=path) from err
 
 
-def _keras3_loader(path: Path, graph: LayerGraph) -> Callable[[str], list]:
-    def load(name: str) -> list:
-        # in a child process, bounded in time and memory, like every HDF5 read
-        return run_isolated(_keras3_layer, path, graph, name, path=path)
-
-    return load
+def _keras3_loader(path: Path, graph: LayerGraph) -> IsolatedLoader:
+    # in a child process, bounded in time and memory, like every HDF5 read
+    return IsolatedLoader(lambda names, each: _keras3_layers(path, graph, names, each), path.stat().st_size, path)
 
 
 def attach_weights(graph: LayerGraph, path: str | Path) -> LayerGraph:
