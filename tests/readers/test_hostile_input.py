@@ -176,7 +176,7 @@ def _metadata(payload: bytes) -> bytes:
 
 SAVEDMODEL_METADATA = {
     "invalid_json": (_metadata(b'{"class_name": "Sequential", "config": '), "not valid JSON"),
-    "json_bomb": (_metadata(b"[" * 100_000 + b"]" * 100_000), "not valid JSON"),
+    "json_bomb": (_metadata(b"[" * 100_000 + b"]" * 100_000), "nested too deeply"),
     "not_utf8": (_metadata(b'{"class_name": "\xff\xfe"}'), "keras_metadata.pb"),
     "not_a_model": (_metadata(b'["a list"]'), "not a Keras model"),
     "hostile_config": (_metadata(json.dumps({"class_name": "Sequential", "config": {"name": "s", "layers": [
@@ -184,6 +184,12 @@ SAVEDMODEL_METADATA = {
         "units must be a positive integer"),
     "truncated": (_metadata(b'{"class_name": "Sequential"}')[:9], "keras_metadata.pb"),
     "no_nodes": (b"", "holds no model"),
+    # issue 17 item 7: these were tracebacks (the int-string limit; RecursionError)
+    "huge_int": (_metadata(b'{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": '
+                           b'"Dense", "config": {"name": "d", "units": ' + b"9" * 5000 + b'}}]}}'),
+                 "integer of thousands of digits"),
+    "nested_600": (_metadata(b'{"class_name": "Functional", "config": ' + b'{"a": ' * 600 + b"1" + b"}" * 601),
+                   "nested too deeply"),
 }
 
 

@@ -41,6 +41,8 @@ def config_from_json_text(text: str, *, path: object = None) -> Any:
     except json.JSONDecodeError as err:
         raise ReadError(f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno})",
                         path=path) from None
+    except ValueError:  # an integer past Python's int-string limit (sys.get_int_max_str_digits())
+        raise ReadError("the JSON holds an integer of thousands of digits", path=path) from None
 
 
 def read_model_config(config: Any, *, path: object = None, keras_version: str | None = None,
@@ -182,6 +184,9 @@ class _Builder:
             return self.sequential(cfg, scope, depth, entry)
         if not isinstance(cfg, Mapping) or not isinstance(cfg.get("layers"), list):
             raise ReadError(f"a {cls} model config has no 'layers' list")
+        if not cfg["layers"]:
+            # Keras cannot build a Functional model without inputs either; nothing to draw
+            raise ReadError(f"a {cls} model config with no layers")
         return self.functional(cfg, scope, depth)
 
     def sequential(self, cfg: Any, scope: tuple[str, ...], depth: int,

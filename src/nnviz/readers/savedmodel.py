@@ -121,12 +121,20 @@ def read_savedmodel(path: str | Path) -> LayerGraph:
     root = next((n for n in nodes if n.get("node_path") == "root"), nodes[0] if nodes else None)
     if root is None or "metadata" not in root:
         raise ReadError("keras_metadata.pb holds no model", path=path)
+    where = "the model metadata in keras_metadata.pb"
     try:
         md = json.loads(root["metadata"])
-    except (json.JSONDecodeError, RecursionError) as err:
-        raise ReadError("the model metadata in keras_metadata.pb is not valid JSON", path=path) from err
+    except RecursionError:
+        raise ReadError(f"{where} is nested too deeply", path=path) from None
+    except json.JSONDecodeError as err:
+        raise ReadError(f"{where} is not valid JSON", path=path) from err
+    except ValueError:  # an integer past Python's int-string limit (sys.get_int_max_str_digits())
+        raise ReadError(f"{where} holds an integer of thousands of digits", path=path) from None
     if not isinstance(md, dict) or "config" not in md:
         raise ReadError("the root object of keras_metadata.pb is not a Keras model", path=path)
-    config = {"class_name": md.get("class_name", "Functional"), "config": _unwrap(md["config"])}
+    try:
+        config = {"class_name": md.get("class_name", "Functional"), "config": _unwrap(md["config"])}
+    except RecursionError:
+        raise ReadError(f"{where} is nested too deeply", path=path) from None
     version = md.get("keras_version") if isinstance(md.get("keras_version"), str) else "2"
     return read_model_config(config, path=path, keras_version=version)

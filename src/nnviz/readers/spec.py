@@ -53,11 +53,20 @@ def _known_types() -> set[str]:
     return set(registered()) | set(CLASS_ALIASES) | {"InputLayer", "Merge", *MODEL_TYPES}
 
 
+def _shown(value: Any) -> str:
+    """``repr(value)`` for a message, short: a 5,000-digit integer has no repr (Python's int-string limit)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _shape(value: Any, where: str) -> tuple:
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, (list, tuple)):
-        raise ReadError(f"{where} must be a list of sizes, got {value!r}")
+        raise ReadError(f"{where} must be a list of sizes, got {_shown(value)}")
     out = []
     for d in value:
         if d is None:
@@ -65,17 +74,17 @@ def _shape(value: Any, where: str) -> tuple:
         elif isinstance(d, int) and not isinstance(d, bool) and 0 < d <= MAX_DIM:
             out.append(d)
         else:
-            raise ReadError(f"{where} has an invalid size {d!r} (sizes are positive integers or null)")
+            raise ReadError(f"{where} has an invalid size {_shown(d)} (sizes are positive integers or null)")
     return (None, *out)
 
 
 def _parse_ref(text: Any, layer: str) -> TensorRef:
     if not isinstance(text, str) or not text:
-        raise ReadError(f"inputs must be layer names, got {text!r}", layer=layer)
+        raise ReadError(f"inputs must be layer names, got {_shown(text)}", layer=layer)
     name, _, idx = text.partition(":")
     if idx:
-        if not idx.isdigit():
-            raise ReadError(f"bad input reference {text!r} (use 'name' or 'name:call')", layer=layer)
+        if not (idx.isascii() and idx.isdigit() and len(idx) <= 9):
+            raise ReadError(f"bad input reference {_shown(text)} (use 'name' or 'name:call')", layer=layer)
         return TensorRef(name, int(idx))
     return TensorRef(name)
 
@@ -201,7 +210,7 @@ def _check_sizes(cfg: Mapping[str, Any], lname: str) -> None:
         if v is None:
             continue
         if isinstance(v, bool) or not isinstance(v, int) or v <= 0 or v > MAX_DIM:
-            raise ReadError(f"{key} must be a positive integer of at most {MAX_DIM:,}, got {v!r}", layer=lname)
+            raise ReadError(f"{key} must be a positive integer of at most {MAX_DIM:,}, got {_shown(v)}", layer=lname)
 
 
 def _is_chain(layers: Sequence[Layer], calls: Sequence[Call]) -> bool:
