@@ -3,10 +3,13 @@
 It starts from real model files (``../shared/real-models/`` when present, ``examples/``) and
 small generated ones (``.h5``, ``.keras``, ``to_json()`` configs of every era, nnviz specs, a
 SavedModel directory), mutates them (bit flips, truncation, zip member swaps, JSON and HDF5
-structure mutations, absurd sizes) and reads each mutant with :func:`nnviz.load`, then
-summarises it and loads its weights the way the CLI would. A mutant may fail only with an
-:class:`~nnviz.errors.NnvizError`, within a time limit; anything else is saved with its
-traceback under the output folder to reproduce it.
+structure mutations, absurd sizes, and HDF5 objects replaced by reads outside the file: external
+storage, external and soft links, virtual datasets, in ``.h5`` files and in a ``.keras`` zip's
+weights) and reads each mutant with :func:`nnviz.load`, then summarises it and loads its weights
+the way the CLI would. A mutant may fail only with an :class:`~nnviz.errors.NnvizError`, within a
+time limit; one that reads outside itself must fail so, and a weight holding bytes of the files
+it points at is a bug too. Anything else is saved with its traceback under the output folder to
+reproduce it.
 
 Usage::
 
@@ -442,7 +445,7 @@ def _mutate_json_bytes(data: bytes, rng: random.Random) -> bytes:
     return mutate_bytes(data, rng)
 
 
-def _mutate_zip(data: bytes, rng: random.Random) -> bytes:
+def _mutate_zip(data: bytes, rng: random.Random, workdir: Path | None = None) -> bytes:
     if rng.random() < 0.3:
         return mutate_bytes(data, rng)
     try:
@@ -465,6 +468,12 @@ def _mutate_zip(data: bytes, rng: random.Random) -> bytes:
         else:
             members[i] = (rng.choice(["config.json", "model.weights.h5", "a\\config.json", "metadata.json",
                                       "x.weights.h5", "../config.json"]), members[i][1])
+    elif op == 5 and workdir is not None and "model.weights.h5" in names and rng.random() < 0.5:
+        # the weights file reads from elsewhere: external storage, a link, a virtual dataset
+        i = names.index("model.weights.h5")
+        redirected = _redirect_h5_bytes(members[i][1], rng, workdir)
+        if redirected is not None:
+            members[i] = (members[i][0], redirected)
     elif op == 5 and members:  # damage one member's bytes (the weights file, mostly)
         i = rng.randrange(len(members))
         members[i] = (members[i][0], mutate_bytes(members[i][1], rng))
@@ -489,10 +498,92 @@ def with_warnings_off(fn: Callable[[], Any]) -> Any:
         return fn()
 
 
+# -- reads outside the file: HDF5 external storage, links and virtual datasets ----------------
+
+# what a hostile HDF5 file points at; bytes of it in any weight nnviz loads are a leak (a bug)
+SECRET = b"NNVIZ-FUZZ-SECRET-BYTES!" * 4
+SECRET_DIR = Path(tempfile.gettempdir()) / "nnviz-fuzz-secrets"
+# set by make_case when the mutant sends a read outside itself: nnviz must then refuse it
+_planted: list[str] = []
+
+
+def write_secrets() -> Path:
+    """The files hostile mutants point at (in a fixed place, so a saved bug replays)."""
+    import h5py
+    import numpy as np
+
+    SECRET_DIR.mkdir(exist_ok=True)
+    (SECRET_DIR / "secret.bin").write_bytes(SECRET)
+    if not (SECRET_DIR / "secret.h5").exists():
+        tmp = SECRET_DIR / f"secret.{os.getpid()}.h5"
+        with h5py.File(tmp, "w") as f:
+            f["secret"] = np.frombuffer(SECRET, dtype="<f4")
+            f["group/secret"] = np.frombuffer(SECRET, dtype="<f4")
+        os.replace(tmp, SECRET_DIR / "secret.h5")
+    return SECRET_DIR
+
+
+def _redirect(f: Any, rng: random.Random) -> str | None:
+    """Replace one dataset or group of an open HDF5 file by a read outside it; what was planted."""
+    import h5py
+    import numpy as np
+
+    objects: list[Any] = []
+    f.visititems(lambda _, o: objects.append(o))
+    if not objects:
+        return None
+    obj = rng.choice(objects)
+    where = obj.name
+    parent, key = obj.parent, where.rsplit("/", 1)[-1]
+    is_group = isinstance(obj, h5py.Group)
+    shape = (len(SECRET) // 4,) if is_group or obj.dtype.itemsize != 4 or obj.size * 4 > len(SECRET) \
+        else obj.shape
+    del parent[key]
+    secrets = write_secrets()
+    kind = rng.choice(["external storage", "external link", "soft link", "virtual dataset"])
+    if kind == "external storage":
+        source = str(secrets / "secret.bin") if rng.random() < 0.8 else "/proc/self/environ"
+        parent.create_dataset(key, shape=shape, dtype="<f4",
+                              external=[(source, 0, int(np.prod(shape)) * 4)])
+    elif kind == "external link":
+        target = "/group" if is_group else "/secret"
+        parent[key] = h5py.ExternalLink(str(secrets / "secret.h5") if rng.random() < 0.8 else "secret.h5", target)
+    elif kind == "soft link":
+        others = [o.name for o in objects if o.name != where and not o.name.startswith(where + "/")]
+        parent[key] = h5py.SoftLink(rng.choice(others) if others and rng.random() < 0.7 else "/nowhere")
+    else:
+        layout = h5py.VirtualLayout(shape=(len(SECRET) // 4,), dtype="<f4")
+        layout[:] = h5py.VirtualSource(str(secrets / "secret.h5"), "secret", shape=(len(SECRET) // 4,))
+        parent.create_virtual_dataset(key, layout)
+    return f"{kind} at {where}"
+
+
+def _redirect_h5_bytes(data: bytes, rng: random.Random, workdir: Path) -> bytes | None:
+    """``data`` (an HDF5 file) with one object replaced by a read outside it, or None."""
+    import h5py
+
+    tmp = workdir / "h5redirect.h5"
+    tmp.write_bytes(data)
+    try:
+        with h5py.File(tmp, "r+") as f:
+            planted = _redirect(f, rng)
+    except Exception:  # noqa: BLE001 - a damaged seed: no redirect
+        return None
+    if planted is None:
+        return None
+    _planted.append(planted)
+    return tmp.read_bytes()
+
+
 def _mutate_h5(data: bytes, rng: random.Random, workdir: Path) -> bytes:
     """Mutate an HDF5 file's structure with h5py (config, layer names, dataset shapes) or its bytes."""
-    if rng.random() < 0.4:
+    roll = rng.random()
+    if roll < 0.4:
         return mutate_bytes(data, rng)
+    if roll < 0.55:
+        redirected = _redirect_h5_bytes(data, rng, workdir)
+        if redirected is not None:
+            return redirected
     import h5py
     import numpy as np
 
@@ -560,7 +651,12 @@ _SUFFIXES = [".h5", ".hdf5", ".keras", ".json", "", ".txt"]
 
 
 def make_case(seed: Seed, rng: random.Random, workdir: Path) -> Path:
-    """Write one mutant of ``seed`` under ``workdir`` and return its path."""
+    """Write one mutant of ``seed`` under ``workdir`` and return its path.
+
+    When the mutant sends a read outside itself (HDF5 external storage, an external or soft
+    link, a virtual dataset), :data:`_planted` says what and where: nnviz must refuse it.
+    """
+    _planted.clear()
     suffix = seed.suffix if rng.random() < 0.9 else rng.choice(_SUFFIXES)
     if seed.kind == "dir":
         target = workdir / "case_dir"
@@ -573,7 +669,7 @@ def make_case(seed: Seed, rng: random.Random, workdir: Path) -> Path:
     if seed.kind == "json":
         data = _mutate_json_bytes(seed.data, rng)
     elif seed.kind == "zip":
-        data = _mutate_zip(seed.data, rng)
+        data = _mutate_zip(seed.data, rng, workdir)
     else:
         data = _mutate_h5(seed.data, rng, workdir)
     target = workdir / f"case{suffix}"
@@ -601,9 +697,22 @@ def check_file(path: Path, draw: tuple[str, ...] = ()) -> None:
     json.dumps(graph.to_dict())
     check_totals(graph)
     for layer in list(graph.layers)[:8]:
-        graph.weights(layer.name)
+        for name, array in graph.weights(layer.name):
+            _no_secret(layer.name, name, array)
     for style in draw:
         _draw(graph, style)
+
+
+def _no_secret(layer: str, name: str, array: Any) -> None:
+    """A weight that holds bytes of the secret files was read from outside its file: a bug."""
+    import numpy as np
+
+    try:
+        raw = np.asarray(array).tobytes()
+    except Exception:  # noqa: BLE001 - an object array: no raw bytes to leak
+        return
+    if SECRET[:16] in raw:
+        raise AssertionError(f"weight {name!r} of {layer!r} holds bytes of another file (a read outside it)")
 
 
 def _draw(graph: Any, style: str) -> None:
@@ -649,13 +758,23 @@ class Report:
     cases: int = 0
     seconds: float = 0.0
     read_errors: int = 0
+    redirects: int = 0  # mutants that read outside themselves (all must be refused)
     bugs: list[Bug] = field(default_factory=list)
 
     def line(self) -> str:
         """The one-line summary the command prints."""
         sigs = len({b.signature for b in self.bugs})
         return (f"{self.cases} cases in {self.seconds:.1f} s: {self.cases - self.read_errors - len(self.bugs)} "
-                f"read, {self.read_errors} ReadError, {len(self.bugs)} bugs ({sigs} distinct)")
+                f"read, {self.read_errors} ReadError ({self.redirects} reading outside the file), "
+                f"{len(self.bugs)} bugs ({sigs} distinct)")
+
+
+def _bug(err: BaseException) -> BaseException:
+    """``err`` raised, so that it carries a traceback like the bugs run_case catches."""
+    try:
+        raise err
+    except BaseException as caught:  # noqa: BLE001
+        return caught
 
 
 def _signature(err: BaseException) -> str:
@@ -744,6 +863,9 @@ def _fuzz_cases(report: Report, seeds: list[Seed], cases: int, seed: int, first:
             base = seeds[rng.randrange(len(seeds))]
             path = make_case(base, rng, workdir)
             err = run_case(path, time_limit, draw)
+            report.redirects += bool(_planted)
+            if _planted and err == "read":
+                err = _bug(AssertionError(f"read a file with {_planted[0]}: nnviz must refuse it"))
             report.cases += 1
             if err == "refused":
                 report.read_errors += 1
@@ -824,7 +946,7 @@ def main(argv: list[str] | None = None) -> int:
         with get_context("spawn").Pool(jobs) as pool:
             reports = pool.map(_worker, chunks)
     total = Report(cases=sum(r.cases for r in reports), seconds=time.perf_counter() - start,
-                   read_errors=sum(r.read_errors for r in reports),
+                   read_errors=sum(r.read_errors for r in reports), redirects=sum(r.redirects for r in reports),
                    bugs=[b for r in reports for b in r.bugs])
     print(total.line())
     by_sig: dict[str, list[Bug]] = {}
