@@ -537,7 +537,7 @@ def _redirect(f: Any, rng: random.Random) -> str | None:
     parent, key = obj.parent, where.rsplit("/", 1)[-1]
     is_group = isinstance(obj, h5py.Group)
     shape = (len(SECRET) // 4,) if is_group or obj.dtype.itemsize != 4 or obj.size * 4 > len(SECRET) \
-        else obj.shape
+        else obj.shape or (1,)  # h5py gives a scalar dataset no external storage
     del parent[key]
     secrets = write_secrets()
     kind = rng.choice(["external storage", "external link", "soft link", "virtual dataset"])
