@@ -168,3 +168,20 @@ def test_a_long_legal_output_name_works(tmp_path):
     r = _draw_to(out)
     assert r.exit_code == 0, r.output
     assert out.read_text().startswith("<?xml") and list(tmp_path.iterdir()) == [out]
+
+
+def test_train_refuses_a_read_only_output_before_training(tmp_path, monkeypatch):
+    import os
+
+    import nnviz.training.fit
+
+    monkeypatch.setattr(nnviz.training.fit, "train", lambda *a, **k: (_ for _ in ()).throw(AssertionError("trained")))
+    model, history = tmp_path / "m.keras", tmp_path / "h.png"
+    for path in (model, history):
+        path.write_text("mine")
+        os.chmod(path, 0o444)
+    for args, path in ((["-o", str(model)], model), (["--history", str(history)], history),
+                       (["--animate", str(history)], history)):
+        r = run("train", str(EXAMPLES / "iris.json"), "--data", "iris", *args)
+        assert r.exit_code == 2 and r.output.startswith(f"nnviz: error: {path}: the file is read-only"), r.output
+        assert path.read_text() == "mine"

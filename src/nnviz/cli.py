@@ -156,6 +156,7 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, not in CI).")
 def train_cmd(spec: str, data: str, output: str | None, history_path: str | None, **options: Any) -> None:
     """Build SPEC in Keras, train it on DATA, and report the test metrics."""
+    from .fileio import check_target
     from .training.fit import check_model_path, train
     from .training.plot import check_plot_path
 
@@ -163,6 +164,9 @@ def train_cmd(spec: str, data: str, output: str | None, history_path: str | None
         check_model_path(output)
     if history_path is not None:
         check_plot_path(history_path)
+    for target in (output, history_path, options.get("animate")):
+        if target is not None:  # so should a read-only file or a missing folder
+            check_target(target)
     run = train(spec, data, **{k: v for k, v in options.items() if v is not None})
     _echo(f"trained {run.graph.name!r} for {run.epochs} epochs on {data}: {run.metrics_text()}")
     if output is not None:

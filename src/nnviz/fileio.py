@@ -17,7 +17,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from .errors import NnvizError, ReadError
 
-__all__ = ["atomic_path", "write_atomic", "check_regular", "open_regular", "private_folder"]
+__all__ = ["atomic_path", "write_atomic", "check_target", "check_regular", "open_regular", "private_folder"]
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
@@ -101,6 +101,19 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp_path is not None and tmp_path.exists():
             tmp_path.unlink()
+
+
+def check_target(path: str | os.PathLike) -> None:
+    """Fail now, as :func:`atomic_path` would later, when ``path`` cannot be written (before long work).
+
+    Raises:
+        NnvizError: the folder is missing, or the file there is read-only or no regular file.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise NnvizError(f"the folder {str(folder)!r} does not exist", path=target)
+    _replaced_mode(target)
 
 
 def _replaced_mode(target: Path) -> int:
