@@ -109,22 +109,32 @@ class ModelDiff:
         """No layer added, removed or changed (and no weights moved, if they were compared)."""
         return not (self.added or self.removed or self.changed or self.weights_changed)
 
+    def _index(self) -> dict[str, Any]:
+        """Lookups for status queries, rebuilt when the lists change (keeps drawing linear)."""
+        key = (len(self.added), len(self.removed), len(self.changed), len(self.pairs))
+        index = self.__dict__.get("_lookup")
+        if index is None or index["key"] != key:
+            index = self.__dict__["_lookup"] = {
+                "key": key, "added": set(self.added), "removed": set(self.removed),
+                "change": {c.b: c for c in self.changed},
+                "b_of": {an: bn for bn, (an, _) in self.pairs.items()}}
+        return index
+
     def change_of(self, b_name: str) -> Change | None:
-        for c in self.changed:
-            if c.b == b_name:
-                return c
-        return None
+        """The change of layer ``b_name`` of B, or ``None``."""
+        return self._index()["change"].get(b_name)
 
     def status(self, name: str, side: str = "b") -> str:
         """``added``, ``removed``, ``changed`` or ``unchanged`` for a layer of side ``a`` or ``b``."""
+        index = self._index()
         if side == "a":
-            if name in self.removed:
+            if name in index["removed"]:
                 return "removed"
-            b = next((bn for bn, (an, _) in self.pairs.items() if an == name), None)
-            return "unchanged" if b is None or self.change_of(b) is None else "changed"
-        if name in self.added:
+            b = index["b_of"].get(name)
+            return "unchanged" if b is None or b not in index["change"] else "changed"
+        if name in index["added"]:
             return "added"
-        return "changed" if self.change_of(name) is not None else "unchanged"
+        return "changed" if name in index["change"] else "unchanged"
 
     def to_dict(self) -> dict[str, Any]:
         """The diff as plain JSON-ready data: what ``nnviz diff --json`` prints."""
@@ -245,13 +255,15 @@ def compare(ga: LayerGraph, gb: LayerGraph, *, mapping: Mapping[str, str] | None
     pairs = match(ga, gb, mapping, all_config=all_config, ignore=ignore)
     a_of = {bn: an for bn, (an, _) in pairs.items()}
     b_of = {an: bn for bn, an in a_of.items()}
+    matched_b = {bn: bn for bn in pairs}
     changed: list[Change] = []
     unchanged = 0
     for layer in gb.layers:
         if layer.name not in pairs:
             continue
         an, how = pairs[layer.name]
-        fields = compare_layers(ga, gb, ga.layer(an), layer, b_of, all_config=all_config, ignore=ignore)
+        fields = compare_layers(ga, gb, ga.layer(an), layer, b_of, all_config=all_config, ignore=ignore,
+                                matched_b=matched_b)
         if fields:
             changed.append(Change(an, layer.name, fields, how))
         else:
@@ -455,8 +467,13 @@ def _ancestors(g: LayerGraph, name: str, keep: Mapping[str, str]) -> list[list[s
 
 
 def compare_layers(ga: LayerGraph, gb: LayerGraph, la: Layer, lb: Layer, b_of: Mapping[str, str], *,
-                   all_config: bool = False, ignore: frozenset[str] = frozenset()) -> dict[str, tuple[Any, Any]]:
-    """The fields of two matched layers that differ: ``{field: (value in A, value in B)}``."""
+                   all_config: bool = False, ignore: frozenset[str] = frozenset(),
+                   matched_b: Mapping[str, str] | None = None) -> dict[str, tuple[Any, Any]]:
+    """The fields of two matched layers that differ: ``{field: (value in A, value in B)}``.
+
+    ``b_of`` maps matched names of A to names of B; ``matched_b`` (the matched names of B, each to
+    itself) may be passed in so that comparing every pair stays linear.
+    """
     fields: dict[str, tuple[Any, Any]] = {}
 
     def put(name: str, old: Any, new: Any) -> None:
@@ -482,9 +499,10 @@ def compare_layers(ga: LayerGraph, gb: LayerGraph, la: Layer, lb: Layer, b_of: M
     put("trainable", la.trainable, lb.trainable)
     put("dtype", la.dtype, lb.dtype)
     if "inbound" not in ignore:
-        self_b = {v: v for v in b_of.values()}
+        if matched_b is None:
+            matched_b = {v: v for v in b_of.values()}
         ia = _ancestors(ga, la.name, b_of)
-        ib = _ancestors(gb, lb.name, self_b)
+        ib = _ancestors(gb, lb.name, matched_b)
         if ia != ib:
             fields["inbound"] = (ia, ib)
     if la.subgraph is not None and lb.subgraph is not None:
