@@ -329,6 +329,14 @@ def test_inserted_auto_named_layer_and_fine_tuned_weights(tmp_path):
     assert d.weights_changed[0].max_abs == pytest.approx(0.5, rel=1e-6)
     expected = np.linalg.norm(np.full_like(kernel, 0.5)) / np.linalg.norm(np.concatenate([kernel.ravel(), bias]))
     assert d.weights_changed[0].relative == pytest.approx(expected, rel=1e-5)
+    from nnviz.render.diffview import WEIGHT_BINS, diff_scene
+
+    scene, opts, _ = diff_scene(d)
+    colour = {b.layer: opts.theme.color(b.family) for b in scene.boxes}
+    rel = d.weights_changed[0].relative
+    assert colour["head"] == next(c for limit, _, c in WEIGHT_BINS if rel < limit)
+    assert colour["stem"] == opts.theme.color("unchanged")
+    assert any(lb.text.startswith("weights Δ") for lb in scene.labels if lb.role.startswith("legend:"))
     r = _run(tmp_path / "base.keras", tmp_path / "tuned.keras", "--weights", "--fail-on", "weights>0.01")
     assert r.exit_code == 1
     r = _run(tmp_path / "base.keras", tmp_path / "tuned.keras", "--fail-on", "weights>0.01")

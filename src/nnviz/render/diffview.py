@@ -29,6 +29,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["draw_diff", "save_diff", "union_graph", "STATUS_COLORS"]
 
 STATUS_COLORS = {"added": "#7fc97f", "removed": "#f4a6a6", "changed": "#fdb863", "unchanged": "#e8e8e8"}
+# with weights compared, unchanged layers whose weights moved are coloured by how far (relative
+# change ‖B − A‖ / ‖A‖), a discrete colour bar from light to dark purple
+WEIGHT_BINS = ((0.001, "weights Δ < 0.1%", "#efedf5"), (0.01, "weights Δ < 1%", "#cbc9e2"),
+               (0.1, "weights Δ < 10%", "#9e9ac8"), (float("inf"), "weights Δ ≥ 10%", "#6a51a3"))
 _QUIET_FIELDS = ("params", "non_trainable_params", "output_shape", "inbound", "name")
 
 
@@ -38,6 +42,9 @@ def union_graph(d: "ModelDiff") -> tuple[LayerGraph, dict[str, str]]:
     b_of = {an: bn for bn, (an, _) in d.pairs.items()}
     ghost_name = {n: (n if n not in b else f"{n} (A)") for n in d.removed}
     status = {layer.name: d.status(layer.name) for layer in b.layers}
+    for w in d.weights_changed:
+        if status.get(w.b) == "unchanged":
+            status[w.b] = next(label for limit, label, _ in WEIGHT_BINS if w.relative < limit)
 
     def ref_in_union(ref: TensorRef) -> TensorRef | None:
         if ref.layer in b_of:
@@ -126,12 +133,13 @@ def _recolor(view: "View", status: dict[str, str]) -> "View":
         note = None
         if node.kind in ("layer", "chain", "model") and node.layer is not None:
             note = next((n[6:] for n in node.layer.notes if n.startswith("diff: ")), None)
-        nodes.append(replace(node, paint=st, note=note))
+        nodes.append(replace(node, paint=st, note=note))  # mixed groups: "changed"
     return view.with_nodes(nodes, view.edges)
 
 
 def _theme(base: Any) -> Any:
-    return replace(base, extra_colors={**STATUS_COLORS, **base.extra_colors})
+    bins = {label: color for _, label, color in WEIGHT_BINS}
+    return replace(base, extra_colors={**STATUS_COLORS, **bins, **base.extra_colors})
 
 
 def _title(d: "ModelDiff") -> tuple[str, str]:
@@ -212,7 +220,8 @@ def _side_svg(g: LayerGraph, status: dict[str, str], options: dict[str, Any]) ->
 def diff_html(d: "ModelDiff", **options: Any) -> str:
     """A self-contained page: A and B side by side, in step; a click shows a layer's match."""
     status_a = {layer.name: d.status(layer.name, "a") for layer in d.a.layers}
-    status_b = {layer.name: d.status(layer.name) for layer in d.b.layers}
+    union_status = union_graph(d)[1]
+    status_b = {layer.name: union_status[layer.name] for layer in d.b.layers}
     svg_a = _side_svg(d.a, status_a, options)
     svg_b = _side_svg(d.b, status_b, options)
     data = d.to_dict()
