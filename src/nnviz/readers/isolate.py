@@ -136,8 +136,9 @@ class IsolatedLoader:
         Raises:
             ReadError: a layer's weights cannot be read (the first such layer, in ``fns``'s order).
         """
-        if self._cache is not None:
-            return {name: fn(list(self._value(self._cache, name, []))) for name, fn in fns.items()}
+        if self._cache is not None or not fns:
+            cache = self._cache or {}
+            return {name: fn(list(self._value(cache, name, []))) for name, fn in fns.items()}
         results = run_isolated(self._load_layers, list(fns), lambda name, arrays: fns[name](arrays),
                                path=self._path)
         out = {}
