@@ -60,3 +60,12 @@ def _close_figures():
         import matplotlib.pyplot as plt
 
         plt.close("all")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _json_follows_the_schema():
+    """Every to_dict() / --json output of the suite is checked against schema/graph.v2.json (tests/schema_check.py)."""
+    from schema_check import checking
+
+    with checking():
+        yield

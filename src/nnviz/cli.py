@@ -121,7 +121,17 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
     out = Path(output) if output else Path(Path(source).name).with_suffix(".svg")
     diagram = draw_fn(source, style=style, weights_file=weights_file, **opts)
     diagram.save(out, dpi=dpi)
+    _era_warnings(diagram.graph)
     _echo(f"wrote {out}")
+
+
+def _era_warnings(graph: Any) -> None:
+    """Say where a file was drawn with a shape only its own Keras accepted."""
+    from .layers.registry import ERA_NOTE
+
+    for warning in graph.warnings:
+        if ERA_NOTE in warning:
+            _echo(f"nnviz: warning: {graph.source or graph.name}: {warning}", err=True)
 
 
 @cli.command("train")

@@ -20,15 +20,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx
     import numpy
 
-__all__ = ["Shape", "TensorRef", "Call", "Weight", "Layer", "LayerGraph", "FORMAT_VERSION", "format_shape"]
+__all__ = ["Shape", "TensorRef", "Call", "Weight", "Layer", "LayerGraph", "FORMAT_VERSION", "format_shape",
+           "format_params", "sum_params"]
 
-FORMAT_VERSION = 1
+# The version of to_dict()/--json; schema/graph.v2.json describes version 2
+FORMAT_VERSION = 2
 
 Shape = tuple  # tuple[int | None, ...], batch dimension first
 
@@ -68,6 +70,11 @@ class Weight:
     trainable: bool = True
 
     @property
+    def known(self) -> bool:
+        """Whether every dimension is known (inference can leave one unknown: ``None``)."""
+        return all(d is not None for d in self.shape)
+
+    @property
     def size(self) -> int:
         n = 1
         for d in self.shape:
@@ -86,8 +93,9 @@ class Layer:
         units: the layer's width (units, filters, embedding size) or ``None``.
         activation: the activation's name, or ``None``.
         output_shapes: the output shapes of the layer's first call.
-        params: number of parameters (trainable + non-trainable).
-        trainable_params, non_trainable_params: the split Keras reports.
+        params: number of parameters (trainable + non-trainable); ``None`` when nnviz cannot
+            know it (a layer whose input is unknown, in a file without weights).
+        trainable_params, non_trainable_params: the split Keras reports (``None`` when unknown).
         weights: the weight variables, as inferred or as stored.
         trainable: the layer's ``trainable`` flag.
         subgraph: for a nested model, its own :class:`LayerGraph`.
@@ -105,9 +113,9 @@ class Layer:
     units: int | None = None
     activation: str | None = None
     output_shapes: tuple[Shape | None, ...] = ()
-    params: int = 0
-    trainable_params: int = 0
-    non_trainable_params: int = 0
+    params: int | None = 0
+    trainable_params: int | None = 0
+    non_trainable_params: int | None = 0
     weights: tuple[Weight, ...] = field(default=(), repr=False)
     trainable: bool = True
     subgraph: "LayerGraph | None" = field(default=None, repr=False, compare=False)
@@ -143,17 +151,46 @@ def _shape_to_json(shape: Shape | None) -> list | None:
     return None if shape is None else [None if d is None else int(d) for d in shape]
 
 
-def format_shape(shape: Any) -> str:
+def sum_params(counts: Iterable[int | None]) -> int | None:
+    """The sum of parameter counts; ``None`` (unknown) when one of them is unknown.
+
+    >>> sum_params([1, 2]), sum_params([1, None])
+    (3, None)
+    """
+    total = 0
+    for n in counts:
+        if n is None:
+            return None
+        total += n
+    return total
+
+
+def format_params(n: int | None) -> str:
+    """A parameter count with thousands separators, ``?`` when unknown.
+
+    >>> format_params(1234567), format_params(None)
+    ('1,234,567', '?')
+    """
+    return "?" if n is None else f"{n:,}"
+
+
+def format_shape(shape: Any, *, partial: bool = False) -> str:
     """Keras's way of printing a shape: ``(None, 10)``; several shapes joined by commas.
+
+    ``partial`` marks a shape nnviz knows only in part (after a ``Lambda``): its unknown
+    sizes print as ``?``, the batch dimension stays ``None``.
 
     >>> format_shape((None, 28, 28, 1)), format_shape(None), format_shape(((None, 2), (None, 3)))
     ('(None, 28, 28, 1)', '?', '[(None, 2), (None, 3)]')
+    >>> format_shape((None, None, None, 24), partial=True)
+    '(None, ?, ?, 24)'
     """
     if shape is None:
         return "?"
     if shape and isinstance(shape[0], tuple):
-        return "[" + ", ".join(format_shape(s) for s in shape) + "]"
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
+        return "[" + ", ".join(format_shape(s, partial=partial) for s in shape) + "]"
+    unknown = "?" if partial else "None"
+    inner = ", ".join(("None" if i == 0 else unknown) if d is None else str(d) for i, d in enumerate(shape))
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
@@ -269,17 +306,55 @@ class LayerGraph:
         return list(seen)
 
     # -- totals -----------------------------------------------------------
+    def _known_sum(self, attr: str) -> int:
+        total = 0
+        for layer in self.layers:
+            value = getattr(layer, attr)
+            if value is None and layer.subgraph is not None:  # a nested model with an unknown layer
+                value = getattr(layer.subgraph, "total_params" if attr == "params" else attr)
+            total += value or 0
+        return total
+
     @property
     def total_params(self) -> int:
-        return sum(layer.params for layer in self.layers)
+        """The sum of the known parameter counts (a lower bound when :attr:`unknown_params` is not empty)."""
+        return self._known_sum("params")
 
     @property
     def trainable_params(self) -> int:
-        return sum(layer.trainable_params for layer in self.layers)
+        return self._known_sum("trainable_params")
 
     @property
     def non_trainable_params(self) -> int:
-        return sum(layer.non_trainable_params for layer in self.layers)
+        return self._known_sum("non_trainable_params")
+
+    @property
+    def unknown_params(self) -> list[str]:
+        """The layers whose parameter count nnviz cannot know; nested ones as ``model/layer``."""
+        out = []
+        for path, layer in self.walk():
+            if layer.params is None and layer.subgraph is None:
+                out.append("/".join((*path, layer.name)))
+        return out
+
+    @property
+    def total_params_is_lower_bound(self) -> bool:
+        """Whether some layer's parameters are unknown, so that :attr:`total_params` is a lower bound."""
+        return bool(self.unknown_params)
+
+    def params_text(self, word: str = "params", *, limit: int = 3) -> str:
+        """The parameter total as a drawing's title says it, honest about unknown layers.
+
+        >>> g = LayerGraph("m", [Layer("a", "Dense", params=10), Layer("b", "Conv2D", params=None)], [], [], [])
+        >>> g.params_text()
+        '≥ 10 params; 1 layer unknown: b'
+        """
+        unknown = self.unknown_params
+        if not unknown:
+            return f"{self.total_params:,} {word}"
+        names = ", ".join(unknown[:limit]) + (", …" if len(unknown) > limit else "")
+        count = f"{len(unknown)} layer{'s' if len(unknown) != 1 else ''}"
+        return f"≥ {self.total_params:,} {word}; {count} unknown: {names}"
 
     def walk(self) -> Iterator[tuple[tuple[str, ...], Layer]]:
         """Every layer, nested ones included, with the path of model names above it."""
@@ -297,7 +372,7 @@ class LayerGraph:
         for _, layer in self.walk():
             if layer.subgraph is not None:
                 continue
-            out[layer.dtype] = out.get(layer.dtype, 0) + layer.params * itemsize(layer.dtype)
+            out[layer.dtype] = out.get(layer.dtype, 0) + (layer.params or 0) * itemsize(layer.dtype)
         return dict(sorted(out.items()))
 
     # -- weights ----------------------------------------------------------
@@ -341,7 +416,10 @@ class LayerGraph:
         return {
             "format_version": FORMAT_VERSION,
             "name": self.name,
+            "graph": True,
             "total_params": self.total_params,
+            "total_params_is_lower_bound": self.total_params_is_lower_bound,
+            "unknown_params": self.unknown_params,
             "trainable_params": self.trainable_params,
             "non_trainable_params": self.non_trainable_params,
             "inputs": self.input_names,
@@ -389,5 +467,4 @@ class LayerGraph:
         return summary_html(self)
 
     def __repr__(self) -> str:
-        return (f"<LayerGraph {self.name!r}: {len(self.layers)} layers, "
-                f"{self.total_params:,} params>")
+        return f"<LayerGraph {self.name!r}: {len(self.layers)} layers, {self.params_text()}>"

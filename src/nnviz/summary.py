@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import shutil
 
-from .graph import LayerGraph, format_shape
+from .graph import LayerGraph, format_params, format_shape
 from .text import printable
 
 __all__ = ["summary_text", "summary_html", "format_bytes"]
@@ -31,11 +31,14 @@ def _rows(graph: LayerGraph, indent: str = "") -> list[tuple[str, str, str, str]
         inbound = graph.inbound(layer.name)
         conn = ", ".join(sorted({n for call in inbound for n in call}, key=lambda n: [
             x for call in inbound for x in call].index(n)))
-        params = f"{layer.params:,}"
+        params = format_params(layer.params)
+        if layer.params is None and layer.subgraph is not None:  # the known part of a nested model
+            params = f"≥ {layer.subgraph.total_params:,}"
         if layer.params and layer.non_trainable_params == layer.params:
             params += " (frozen)"
         # names and types come from the file: control characters are shown escaped
-        rows.append((printable(f"{indent}{layer.name} ({layer.type})"), format_shape(layer.output_shape), params,
+        rows.append((printable(f"{indent}{layer.name} ({layer.type})"),
+                     format_shape(layer.output_shape, partial=not layer.shape_known), params,
                      printable(conn) or "-"))
         if layer.subgraph is not None:
             rows.extend(_rows(layer.subgraph, indent + "  "))
@@ -49,8 +52,12 @@ def _totals(graph: LayerGraph) -> list[str]:
     if len(mem) > 1:
         size += " (" + ", ".join(f"{k}: {format_bytes(v)}" for k, v in mem.items()) + ")"
     frac = graph.trainable_params / graph.total_params if graph.total_params else 1.0
+    total = f"Total params: {graph.total_params:,} ({size})"
+    if graph.total_params_is_lower_bound:
+        # "≥ 1,234 params; 1 layer unknown: conv2d_5": a total that is too low says so
+        total = f"Total params: {graph.params_text()} ({size} known)"
     return [
-        f"Total params: {graph.total_params:,} ({size})",
+        total,
         f"Trainable params: {graph.trainable_params:,} ({format_bytes(round(per_dtype * frac))})",
         f"Non-trainable params: {graph.non_trainable_params:,} "
         f"({format_bytes(per_dtype - round(per_dtype * frac))})",

@@ -181,7 +181,9 @@ def test_conv_shape_errors(cls, config, shape):
         infer_layer(cls, config, [shape])
 
 
-def test_unknown_channels_leave_the_layer_unknown():
-    # the kernel's size depends on the channels: nnviz says "unknown", never guesses
+def test_unknown_channels_leave_the_parameters_unknown():
+    # the kernel's size depends on the channels: nnviz says "unknown" (None), never guesses;
+    # the output is known all the same (the filters are its channels)
     layer = infer_layer("Conv2D", {"filters": 4, "kernel_size": 3}, [(None, 8, 8, None)])
-    assert not layer.shape_known and layer.params == 0
+    assert layer.params is None and layer.trainable_params is None
+    assert layer.output_shape == (None, 6, 6, 4)

@@ -146,4 +146,5 @@ def test_conv_lstm_channels_first():
 
 def test_unknown_feature_size_leaves_params_unknown():
     layer = infer_layer("LSTM", {"units": 3}, [(None, 5, None)])
-    assert not layer.shape_known
+    assert layer.params is None  # the kernel depends on the feature size
+    assert layer.output_shape == (None, 3) and layer.shape_known  # recurrent outputs follow from units

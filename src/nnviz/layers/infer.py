@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 from ..errors import NnvizError, ReadError, ShapeError
 from ..graph import Call, Layer, LayerGraph, Shape, TensorRef, Weight
 from .dtypes import variable_dtype
-from .registry import KERAS_MAJOR, Inferred, UnknownShape, activation_name, lookup
+from .registry import KERAS_MAJOR, LENIENT, Inferred, UnknownShape, activation_name, lookup
 
 __all__ = ["infer_graph", "infer_layer", "order_calls", "input_layer_shape", "MODEL_TYPES"]
 
@@ -205,6 +205,7 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
     new_layers: dict[str, Layer] = {}
     feed = {}
     recorded_counts = _recorded_counts(graph)
+    partial: set[tuple[str, int]] = set()  # calls whose outputs nnviz knows only in part
     if input_shapes is not None:
         for ref, shape in zip(graph.inputs, input_shapes):
             if shape is not None:
@@ -215,7 +216,20 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
         first = call.layer not in new_layers
         in_shapes = [_resolve(r, done, calls_by_layer) for r in call.inputs]
         try:
-            outputs, layer = _infer_call(layer, call, in_shapes, first, frozen, feed)
+            outputs, layer, known_inputs = _infer_call(layer, call, in_shapes, first, frozen, feed)
+            for ref, shape in known_inputs.items():  # a stored kernel fixed a size the producer left open
+                _settle(ref, shape, done, new_layers, calls_by_layer)
+                if None not in shape[1:]:
+                    partial.discard((ref.layer, ref.call))
+            # sizes left open after an unknown tensor are unknown to nnviz (?), not variable (None)
+            guessed = (first and not layer.shape_known) or any(
+                (r.layer, r.call) in partial for r in call.inputs)
+            if guessed and any(o is not None and None in o[1:] for o in outputs):
+                partial.add((call.layer, call.index))
+                if first:
+                    layer = layer.replace(shape_known=False)
+            elif first and outputs and all(o is not None and None not in o[1:] for o in outputs):
+                layer = layer.replace(shape_known=True)
             if any(o is None for o in outputs) and graph.recorded_shapes:
                 outputs, layer = _recorded(graph, call, outputs, layer, first, recorded_counts)
             check_sizes(outputs, layer if first else None)
@@ -233,7 +247,7 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
         if layer.name in new_layers:
             layers.append(new_layers[layer.name])
         else:
-            layers.append(_finish(layer, None, frozen, first_outputs=[]))
+            layers.append(_finish(layer, Inferred([], []), frozen, first_outputs=[]))
     calls = [done.get((c.layer, c.index), c) for c in graph.calls]
     out = graph.with_layers(layers, calls)
     out.warnings = [*graph.warnings, *(f"{l.name}: {n}" for l in layers for n in l.notes if n not in
@@ -263,15 +277,113 @@ def _recorded(graph: LayerGraph, call: Call, outputs: list[Shape | None], layer:
     return filled, layer
 
 
+def _settle(ref: TensorRef, shape: Shape, done: dict[tuple[str, int], Call], layers: dict[str, Layer],
+            calls_by_layer: Mapping[str, list[int]]) -> None:
+    """Write a tensor's shape, made known by its reader's stored weights, back to its producer."""
+    key = (ref.layer, ref.call)
+    call = done.get(key)
+    if call is None or call.output_shapes is None or not 0 <= ref.tensor < len(call.output_shapes):
+        return
+    outs = list(call.output_shapes)
+    outs[ref.tensor] = shape
+    done[key] = Call(call.layer, call.index, call.inputs, tuple(outs), arguments=call.arguments)
+    producer = layers.get(ref.layer)
+    if producer is not None and calls_by_layer.get(ref.layer, [None])[0] == ref.call:
+        complete = all(o is not None and None not in o[1:] for o in outs)
+        layers[ref.layer] = producer.replace(output_shapes=tuple(outs), shape_known=producer.shape_known or complete)
+
+
+# Layers whose input rank their class fixes (an input of unknown shape still has this rank):
+# convolutions, pooling, cropping, padding and upsampling in nD take rank n + 2 (ConvLSTMnD
+# n + 3), recurrent layers rank 3; a Flatten's output has rank 2 whatever its input's rank.
+_RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU", "Bidirectional"})
+# convolutions whose first stored weight is (window..., input channels / groups, ...)
+_CONV_KERNELS = frozenset({"Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D",
+                           "DepthwiseConv1D", "DepthwiseConv2D"})
+
+
+def _class_input_rank(layer_type: str) -> int | None:
+    """The rank of the input a class needs, when its name fixes it (``Conv2D``: 4).
+
+    >>> _class_input_rank("Cropping2D"), _class_input_rank("ConvLSTM2D"), _class_input_rank("Dense")
+    (4, 5, None)
+    """
+    if layer_type in _RECURRENT:
+        return 3
+    if layer_type == "Flatten":
+        return 3
+    if len(layer_type) > 2 and layer_type[-1] == "D" and layer_type[-2] in "123":
+        n = int(layer_type[-2])
+        return n + 3 if layer_type.startswith("ConvLSTM") else n + 2
+    return None
+
+
+def _input_from_stored(layer: Layer, shape: Shape | None) -> Shape | None:
+    """The input shape with its last (channel) axis read from the layer's stored kernel, if that axis is unknown.
+
+    A Dense kernel is ``(inputs, units)``; a convolution kernel ``(window..., channels / groups, ...)``.
+    The engine keeps the result only when the parameters it implies equal the stored ones.
+    """
+    stored = layer.stored_weights
+    if not stored or shape is None or len(shape) < 2:
+        return None
+    kernel = stored[0].shape
+    axis = 1 if layer.config.get("data_format") == "channels_first" else len(shape) - 1
+    if shape[axis] is not None:
+        return None
+    if layer.type == "Dense" and len(kernel) == 2:
+        size = kernel[0]
+    elif layer.type in _CONV_KERNELS and len(kernel) == len(shape):
+        groups = layer.config.get("groups", 1)
+        size = kernel[-2] * (groups if isinstance(groups, int) and groups > 0 else 1)
+    else:
+        return None
+    fixed = list(shape)
+    fixed[axis] = int(size)
+    return tuple(fixed)
+
+
+def _lenient(fn: Any, cfg: Mapping[str, Any], layer_type: str,
+             in_shapes: list[Shape | None]) -> Inferred | None:
+    """What a class can say about a layer whose input is partly or wholly unknown.
+
+    An unknown input is replaced by a shape of unknown sizes: of the rank the class fixes
+    (then the outputs are kept: a Conv2D after a Lambda gives ``(None, None, None, 24)``) or, when
+    the class fixes none, of a sibling input's rank, for the weights only (a Dropout has none,
+    a Dense has a kernel of unknown size). Weights of unknown size make the parameters unknown.
+    """
+    rank = _class_input_rank(layer_type)
+    sibling = next((len(s) for s in in_shapes if s is not None), None)
+    keep = True
+    shapes = []
+    for s in in_shapes:
+        if s is None:
+            keep = keep and rank is not None
+            s = (None,) * (rank or sibling or 2)
+        shapes.append(s)
+    token = LENIENT.set(True)
+    try:
+        result = fn(cfg, shapes)
+    except (UnknownShape, ShapeError, *FAMILY_ERRORS):
+        return None
+    finally:
+        LENIENT.reset(token)
+    if not keep:
+        result = Inferred([None] * len(result.outputs), result.weights, result.units, result.activation)
+    return result
+
+
 def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: bool,
-                frozen: bool, feed: Mapping[str, Shape]) -> tuple[list[Shape | None], Layer]:
+                frozen: bool, feed: Mapping[str, Shape]
+                ) -> tuple[list[Shape | None], Layer, dict[TensorRef, Shape]]:
+    """The outputs of one call, the layer (inferred at its first call) and input shapes its weights fixed."""
     cfg = layer.config
     if layer.type == "InputLayer":
         shape = feed.get(layer.name) or input_layer_shape(cfg)
-        return [shape], _finish(layer, Inferred([shape], []), frozen, first_outputs=[shape])
+        return [shape], _finish(layer, Inferred([shape], []), frozen, first_outputs=[shape]), {}
 
     if layer.subgraph is not None:
-        return _infer_nested(layer, in_shapes, first, frozen)
+        return (*_infer_nested(layer, in_shapes, first, frozen), {})
 
     fn = lookup(layer.type)
     result: Inferred | None = None
@@ -301,14 +413,33 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
                 raise ReadError(f"{layer.type} config cannot be read ({type(err).__name__}: {err})") from err
         # (when the inputs were unknown, build_config recorded the shapes the layer was
         # really built on, so the outputs computed from them are Keras's, not a guess)
+    known_inputs: dict[TensorRef, Shape] = {}
+    if result is None and fn is not None and len(in_shapes) == 1 and first:
+        fixed = _input_from_stored(layer, in_shapes[0])
+        if fixed is not None:
+            try:
+                trial = fn(call_cfg, [fixed])
+            except (UnknownShape, ShapeError, *FAMILY_ERRORS):
+                trial = None
+            stored = layer.stored_weights or ()
+            if trial is not None and trial.params == sum(w.size for w in stored):
+                result, known_inputs = trial, {call.inputs[0]: fixed}
+    if result is not None:
+        notes.extend(n for n in result.notes if n not in notes)
+    partial = False
+    if result is None and fn is not None and in_shapes:
+        result = _lenient(fn, call_cfg, layer.type, in_shapes)
+        partial = result is not None
     if result is None:
         outputs: list[Shape | None] = [None]
     else:
         outputs = list(result.outputs)
     if not first:
-        return outputs, layer
+        return outputs, layer, known_inputs
     new = _finish(layer.replace(notes=tuple(notes)), result, frozen, first_outputs=outputs)
-    return outputs, new
+    if partial:  # the shape holds sizes nnviz does not know (shown as ?), not Keras's variable sizes
+        new = new.replace(shape_known=False)
+    return outputs, new, known_inputs
 
 
 def _check_config_sizes(cfg: Mapping[str, Any]) -> None:
@@ -366,7 +497,7 @@ def check_sizes(outputs: Sequence[Shape | None], layer: Layer | None = None) -> 
         for d in w.shape:
             if not _is_size(d):
                 raise ShapeError(f"weight {w.name!r} has the impossible dimension {d!r}")
-    if layer.params > MAX_PARAMS:
+    if layer.params is not None and layer.params > MAX_PARAMS:
         raise ShapeError(f"{layer.params:,} parameters in one layer: more than nnviz believes ({MAX_PARAMS:,})")
 
 
@@ -390,9 +521,11 @@ def _infer_nested(layer: Layer, in_shapes: list[Shape | None], first: bool,
         outputs.append(_resolve(ref, calls, by_layer))
     if not first:
         return outputs, layer
+    known = not inner.unknown_params
     new = layer.replace(
-        subgraph=inner, output_shapes=tuple(outputs), params=inner.total_params,
-        trainable_params=inner.trainable_params, non_trainable_params=inner.non_trainable_params,
+        subgraph=inner, output_shapes=tuple(outputs), params=inner.total_params if known else None,
+        trainable_params=inner.trainable_params if known else None,
+        non_trainable_params=inner.non_trainable_params if known else None,
         trainable=trainable, shape_known=all(s is not None for s in outputs),
         dtype=variable_dtype(layer.config.get("dtype")))
     return outputs, new
@@ -404,25 +537,28 @@ def _finish(layer: Layer, result: Inferred | None, frozen: bool, *,
     trainable = bool(cfg.get("trainable", True)) and not frozen
     weights: tuple[Weight, ...]
     notes = layer.notes
-    if result is not None and (result.weights or layer.stored_weights is None):
-        weights = tuple(result.weights)
-        stored = layer.stored_weights
+    stored = layer.stored_weights
+    inferred = None if result is None or result.params is None else tuple(result.weights)
+    known = True
+    if inferred is not None and (inferred or stored is None):
+        weights = inferred
         if stored is not None and sum(w.size for w in stored) != sum(w.size for w in weights):
             # the file disagrees with what the config implies: say so rather than hide it
             notes = (*notes, f"the file stores {sum(w.size for w in stored):,} weights, "
                              f"the config implies {sum(w.size for w in weights):,}")
-    elif layer.stored_weights is not None:
-        weights = layer.stored_weights
+    elif stored is not None:
+        weights = stored
     else:
-        weights = ()
-    total = sum(w.size for w in weights)
-    train = sum(w.size for w in weights if w.trainable) if trainable else 0
+        # the input is unknown and the file has no weights: the count is unknown, not 0
+        weights, known = (), False
+    total: int | None = sum(w.size for w in weights) if known else None
+    train: int | None = (sum(w.size for w in weights if w.trainable) if trainable else 0) if known else None
     units = result.units if result is not None and result.units is not None else _units(layer.type, cfg)
     act = result.activation if result is not None and result.activation is not None else activation_name(
         cfg.get("activation"))
     return layer.replace(
         output_shapes=tuple(first_outputs), params=total, trainable_params=train,
-        non_trainable_params=total - train, weights=weights, trainable=trainable, units=units,
+        non_trainable_params=None if total is None or train is None else total - train, weights=weights, trainable=trainable, units=units,
         activation=act, shape_known=bool(first_outputs) and all(s is not None for s in first_outputs),
         dtype=variable_dtype(cfg.get("dtype")), notes=notes)
 

@@ -120,8 +120,8 @@ def merge(cfg: Mapping[str, Any], inputs: Sequence[Shape]) -> Inferred:
     if isinstance(out, (list, tuple)) and out and all(isinstance(d, int) or d is None for d in out):
         batch = inputs[0][0] if inputs and inputs[0] else None
         return Inferred([(batch, *out)])
-    # the mode is a Python function nnviz never runs
-    raise UnknownShape("Merge with a custom mode and no stated output_shape")
+    # the mode is a Python function nnviz never runs: the shape is unknown, there are no weights
+    return Inferred([None])
 
 
 # tf.keras wraps TensorFlow calls on Keras tensors (x + y, tf.nn.relu(x)) in TFOpLambda layers
@@ -147,8 +147,22 @@ def _tf_broadcast(a: Shape, b: Shape, fn: str) -> Shape:
         elif i == 1 or j == 1 or i == j:
             out.append(j if i == 1 else i)
         else:
-            raise ShapeError(f"TFOpLambda {fn} cannot broadcast {_fmt(a)} with {_fmt(b)}: {i} != {j}")
+            raise ShapeError(f"{fn} cannot broadcast {_fmt(a)} with {_fmt(b)}: {i} != {j}")
     return tuple(out)
+
+
+@infers("CustomScaleLayer")
+def custom_scale(cfg: Mapping[str, Any], inputs: Sequence[Shape]) -> Inferred:
+    """``keras.applications``' InceptionResNetV2 helper, saved by class name: ``inputs[0] + inputs[1] * scale``.
+
+    No weights; the shape follows TensorFlow's broadcasting of the two inputs.
+
+    >>> custom_scale({"scale": 0.17}, [(None, 35, 35, 320), (None, 35, 35, 320)]).outputs
+    [(None, 35, 35, 320)]
+    """
+    if len(inputs) != 2:
+        raise ShapeError(f"CustomScaleLayer needs 2 inputs, got {len(inputs)}")
+    return Inferred([_tf_broadcast(tuple(inputs[0]), tuple(inputs[1]), "CustomScaleLayer")])
 
 
 @infers("TFOpLambda")
@@ -159,8 +173,8 @@ def tf_op_lambda(cfg: Mapping[str, Any], inputs: Sequence[Shape]) -> Inferred:
     if fn in _TF_BINARY:
         out = tuple(inputs[0])
         for s in inputs[1:]:  # a constant operand is no input and does not change the shape
-            out = _tf_broadcast(out, tuple(s), fn)
+            out = _tf_broadcast(out, tuple(s), f"TFOpLambda {fn}")
         return Inferred([out])
     if fn.startswith(_TF_UNARY_PREFIXES) and len(inputs) == 1:
         return Inferred([tuple(inputs[0])], activation=fn.rsplit(".", 1)[-1] if fn.startswith("nn.") else None)
-    raise UnknownShape(f"TFOpLambda {fn}: nnviz does not know its shape")
+    return Inferred([None])  # a TensorFlow function nnviz does not know: no weights, shape unknown

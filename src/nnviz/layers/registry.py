@@ -26,7 +26,8 @@ from ..graph import Shape, Weight
 
 __all__ = ["Inferred", "UnknownShape", "infers", "lookup", "unregister", "registered", "weight",
            "conv_output_length", "deconv_output_length", "normalize_tuple", "channels_axis",
-           "activation_name", "one_input", "known_product", "InferFn", "keras_major", "KERAS_MAJOR"]
+           "activation_name", "one_input", "known_product", "InferFn", "keras_major", "KERAS_MAJOR", "LENIENT",
+           "era_note", "ERA_NOTE"]
 
 
 # The major Keras version that wrote the config being inferred (None: a spec, or unknown).
@@ -37,6 +38,24 @@ KERAS_MAJOR: ContextVar[int | None] = ContextVar("KERAS_MAJOR", default=None)
 def keras_major() -> int | None:
     """The major Keras version of the config being inferred, when the source says."""
     return KERAS_MAJOR.get()
+
+
+ERA_NOTE = "accepted by the Keras that wrote the file"
+
+
+def era_note(text: str) -> str:
+    """A warning for a shape that only the file's Keras accepted (``nnviz draw`` prints these).
+
+    Files written by Keras are drawn as their Keras built them; hand-written specs (no Keras
+    version) stay strict.
+    """
+    return f"{text}: {ERA_NOTE} (Keras {keras_major()}), drawn as it was; newer Keras refuses it"
+
+
+# Set by the engine while it asks a function what it can say about a layer whose input is
+# only partly known: weight() then returns a weight with unknown (None) dimensions instead of
+# raising, so the output shape is computed and the parameter count is marked unknown.
+LENIENT: ContextVar[bool] = ContextVar("LENIENT", default=False)
 
 
 class UnknownShape(Exception):
@@ -52,15 +71,20 @@ class Inferred:
         weights: the layer's weight variables, in Keras's order.
         units: the layer's width, when the generic rule (units/filters) is wrong.
         activation: the activation's name, when not the config's ``activation``.
+        notes: what the user should hear (a shape only the file's Keras accepted: see :func:`era_note`).
     """
 
     outputs: list[Shape | None]
     weights: list[Weight] = field(default_factory=list)
     units: int | None = None
     activation: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
-    def params(self) -> int:
+    def params(self) -> int | None:
+        """The number of parameters, ``None`` when a weight has an unknown dimension."""
+        if any(not w.known for w in self.weights):
+            return None
         return sum(w.size for w in self.weights)
 
 
@@ -109,8 +133,10 @@ def _load_families() -> None:
 # -- helpers for inference functions -----------------------------------------------
 
 def weight(name: str, *shape: int, trainable: bool = True) -> Weight:
-    """A weight variable; every dimension must be known."""
+    """A weight variable; every dimension must be known (except while the engine is lenient)."""
     if any(d is None for d in shape):
+        if LENIENT.get():
+            return Weight(name, tuple(None if d is None else int(d) for d in shape), trainable)
         raise UnknownShape(f"weight {name!r} depends on an unknown dimension")
     return Weight(name, tuple(int(d) for d in shape), trainable)
 

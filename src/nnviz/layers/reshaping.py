@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 from ..errors import ShapeError
 from ..graph import Shape
 from .conv import infers_each, join_channels, split_channels
-from .registry import Inferred, normalize_tuple, one_input
+from .registry import Inferred, era_note, keras_major, normalize_tuple, one_input
 
 # Keras 1.2 also took padding as a dict of named sides
 _SIDES = {1: ("left_pad", "right_pad"),
@@ -80,11 +80,16 @@ def cropping(cfg: Mapping[str, Any], inputs: Sequence[Shape], cls: str) -> Infer
     default = (1, 1) if cls == "Cropping1D" else 0
     crops = _pairs(cfg.get("cropping", default), _rank(cls), "cropping")
     sizes = []
+    notes = []
     for n, (a, b) in zip(spatial, crops):
-        if n is not None and n - a - b <= 0:
+        if n is not None and n - a - b == 0 and keras_major() is not None:
+            # tf.keras 2.2 computed n - a - b without a check and saved such models: draw the
+            # shape it gave, with a warning (a hand-written spec has no Keras version: refused)
+            notes.append(era_note(f"{cls} cropping {(a, b)} leaves a dimension of size {n} with size 0"))
+        elif n is not None and n - a - b <= 0:
             raise ShapeError(f"{cls} cropping {(a, b)} leaves nothing of a dimension of size {n}")
         sizes.append(None if n is None else n - a - b)
-    return Inferred([join_channels(cfg, shape[0], sizes, channels)])
+    return Inferred([join_channels(cfg, shape[0], sizes, channels)], notes=notes)
 
 
 infers_each(cropping, "Cropping1D", "Cropping2D", "Cropping3D")

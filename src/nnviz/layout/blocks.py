@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
-from ..graph import LayerGraph, format_shape
+from ..graph import LayerGraph, format_params, format_shape
 from ..render.theme import FAMILIES
 from ..scene import Box, Cluster, Edge, Label, Scene
 from .groups import (ClusterInfo, Node, View, collapse_repeats, flatten, fold_chains, fold_modules,
@@ -101,10 +101,10 @@ def block_lines(node: Node, options: BlockOptions) -> tuple[str, ...]:
     if node.note:
         lines.append(node.note)
     if "shapes" in show and (node.shape is not None or node.layer is not None):
-        lines.append(format_shape(node.shape))
+        lines.append(format_shape(node.shape, partial=node.layer is not None and not node.layer.shape_known))
     frozen = " (frozen)" if node.frozen and options.show_trainable else ""
-    if "params" in show and (node.params or frozen):
-        lines.append(f"{node.params:,} params{frozen}")
+    if "params" in show and (node.params or frozen or node.params is None):
+        lines.append(f"{format_params(node.params)} params{frozen}")
     elif frozen:
         lines.append("frozen")
     return tuple(_short(line) for line in lines) or (node.label,)
@@ -547,7 +547,7 @@ def title_lines(graph: LayerGraph, view: View, options: BlockOptions) -> list[st
     if options.subtitle is not None:
         return [title, options.subtitle]
     count = sum(1 for _, layer in graph.walk() if layer.subgraph is None)
-    sub = f"{graph.total_params:,} params ({graph.trainable_params:,} trainable) · {count} layers"
+    sub = f"{graph.params_text()} ({graph.trainable_params:,} trainable) · {count} layers"
     members = sum(len(n.members) for n in view.nodes.values())
     if len(view.nodes) < members or len(view.nodes) < len(graph.layers):
         sub += f" · {len(view.nodes)} blocks shown"

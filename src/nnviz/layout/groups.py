@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..errors import OptionError
-from ..graph import Layer, LayerGraph, TensorRef
+from ..graph import Layer, LayerGraph, TensorRef, format_params, sum_params
 from ..render.theme import family_of
 
 __all__ = ["Node", "ClusterInfo", "View", "flatten", "select_range", "collapse_repeats",
@@ -224,7 +224,7 @@ def _wants_open(node_id: str, name: str, expand: Sequence[str]) -> bool:
 
 
 def _layer_node(node_id: str, layer: Layer, cluster: str | None, calls: int) -> Node:
-    frozen = not layer.trainable and layer.params > 0
+    frozen = not layer.trainable and (layer.params or 0) > 0
     kind = "model" if layer.subgraph is not None else "layer"
     return Node(node_id, kind, layer.name, layer, (node_id,), cluster, layer.params, 1, (layer.type,),
                 layer.output_shape, family_of(layer.type), frozen, calls)
@@ -276,7 +276,7 @@ class _Flattener:
 def _model_detail(layer: Layer) -> str:
     sub = layer.subgraph
     count = sum(not inner.is_input for inner in sub.layers) if sub is not None else 0
-    return f"{layer.type}, {count} layers, {layer.params:,} params"
+    return f"{layer.type}, {count} layers, {format_params(layer.params)} params"
 
 
 def flatten(graph: LayerGraph, expand: Sequence[str] = ()) -> View:
@@ -591,8 +591,8 @@ def _remap_edges(edges: Iterable[tuple[str, str]], mapping: dict[str, str]) -> l
     return out
 
 
-def _group_params(view: View, ids: Iterable[str]) -> int:
-    return sum(view.nodes[i].params for i in ids)
+def _group_params(view: View, ids: Iterable[str]) -> int | None:
+    return sum_params(view.nodes[i].params for i in ids)
 
 
 def collapse_repeats(view: View, *, as_block: bool = False) -> View:
@@ -629,7 +629,7 @@ def collapse_repeats(view: View, *, as_block: bool = False) -> View:
             continue
         cid = "cluster:" + first[0]
         clusters[cid] = ClusterInfo(cid, f"{label}  ×{len(run.copies)}", scope, "repeat", len(run.copies),
-                                    params, f"{params:,} params")
+                                    params, f"{format_params(params)} params")
         for i in first:
             nodes[i] = replace(nodes[i], cluster=cid)
         for copy in run.copies[1:]:
@@ -699,7 +699,7 @@ def _chain_node(view: View, head: Node, tail: list[Node]) -> Node:
     last = tail[-1]
     family = "output" if last.is_output else head.family
     return replace(head, kind="chain", members=head.members + tuple(m for t in tail for m in t.members),
-                   params=head.params + sum(t.params for t in tail), types=tuple(p for p in parts if p),
+                   params=sum_params([head.params, *(t.params for t in tail)]), types=tuple(p for p in parts if p),
                    shape=last.shape, family=family, is_output=last.is_output or head.is_output,
                    frozen=head.frozen and all(t.frozen or t.params == 0 for t in tail),
                    size=head.size + len(tail))
@@ -826,5 +826,5 @@ def _module_node(members: list[Node]) -> Node:
     layers = sum(m.size * m.repeat for m in members)
     types = tuple(dict.fromkeys(t for m in members for t in m.types))
     return Node("module:" + members[0].id, "module", label, None, tuple(x for m in members for x in m.members),
-                last.cluster, sum(m.params for m in members), 1, types, last.shape, "group",
+                last.cluster, sum_params(m.params for m in members), 1, types, last.shape, "group",
                 all(m.frozen for m in members), 1, any(m.is_output for m in members), layers)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import OptionError, ReadError
-from ..graph import Layer, LayerGraph
+from ..graph import Layer, LayerGraph, format_params
 from ..options import check_choice, strict_options
 from ..render.theme import Theme, family_of
 from ..scene import Label, LinkSet, Neuron, Scene
@@ -364,8 +364,8 @@ def _caption(layer: Layer, n: int, n_prev: int, last: bool, description: bool) -
         lines.append(f"{label}({_arguments(layer, n, n_prev)})".replace("()", ""))
         if len(shape) > 2 and not layer.is_input:
             lines.append(_dims(shape))
-    if layer.params:
-        lines.append(f"{layer.params:,} params")
+    if layer.params or layer.params is None:
+        lines.append(f"{format_params(layer.params)} params")
     return name, "\n".join(lines)
 
 
@@ -840,7 +840,7 @@ def _links(prev: Column, col: Column, src: "numpy.ndarray", dst: "numpy.ndarray"
 def _title(graph: LayerGraph, options: NodeOptions) -> str:
     if options.title is not None:
         return options.title
-    return f"{graph.name} · {graph.total_params:,} parameters"
+    return f"{graph.name} · {graph.params_text('parameters')}"
 
 
 def _weight_scale(weights: dict[int, tuple[Any, Any]]) -> float:

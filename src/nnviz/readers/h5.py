@@ -173,5 +173,5 @@ def read_h5(path: str | Path) -> LayerGraph:
     # in a child process: a damaged file can make the HDF5 library hang or crash
     config, version, stored = run_isolated(_read_meta_or_error, path, path=path)
     has_weights = bool(stored)
-    return read_model_config(config, path=path, keras_version=version, stored=stored,
+    return read_model_config(config, path=path, keras_version=version, stored=stored, stored_complete=True,
                              weights_loader=_loader(path) if has_weights else None)

@@ -48,7 +48,7 @@ def config_from_json_text(text: str, *, path: object = None) -> Any:
 def read_model_config(config: Any, *, path: object = None, keras_version: str | None = None,
                       stored: StoredWeights | None = None,
                       weights_loader: Callable[[str], list] | None = None,
-                      infer: bool = True) -> LayerGraph:
+                      infer: bool = True, stored_complete: bool = False) -> LayerGraph:
     """Read a model config (``{"class_name", "config"}``) of any Keras era.
 
     Args:
@@ -58,6 +58,8 @@ def read_model_config(config: Any, *, path: object = None, keras_version: str | 
         stored: weight shapes found in the file, keyed by the path of layer names.
         weights_loader: a function that loads a layer's weights on demand.
         infer: compute shapes and parameters (the default).
+        stored_complete: ``stored`` lists every top-level layer that has weights (a legacy
+            ``.h5`` file's ``model_weights``), so a layer missing from it has none.
 
     Returns:
         The layer graph, with shapes and parameter counts when ``infer`` is true.
@@ -72,6 +74,7 @@ def read_model_config(config: Any, *, path: object = None, keras_version: str | 
     if keras_version is None and isinstance(config.get("keras_version"), str):
         keras_version = config["keras_version"]
     builder = _Builder(keras_version, stored or {}, path)
+    builder.stored_complete = stored_complete and bool(stored)
     builder.default_dim_ordering = _model_dim_ordering(config) if builder.major == 1 else None
     try:
         graph = builder.model(config, (), depth=0)
@@ -115,6 +118,7 @@ class _Builder:
         self.count = 0
         self.warnings: list[str] = []
         self.default_dim_ordering: str | None = None
+        self.stored_complete = False
 
     # -- layers ---------------------------------------------------------------
     def layer(self, entry: Mapping[str, Any], scope: tuple[str, ...], depth: int,
@@ -170,6 +174,11 @@ class _Builder:
         if modern == "Lambda":
             notes = ("Lambda: its function is stored as code, which nnviz never runs",)
         stored = self.stored.get((*scope, lname))
+        module = entry.get("module")
+        if stored is None and isinstance(module, str) and module.startswith(("keras.src.ops.", "keras.ops.")):
+            stored = []  # a Keras 3 operation (GetItem, NotEqual) called on tensors holds no weights
+        if stored is None and self.stored_complete and not scope:
+            stored = []  # Keras files every layer with weights; Keras 3 operations are not layers
         build = entry.get("build_config")
         return Layer(lname, modern, cfg, stored_weights=tuple(stored) if stored is not None else None,
                      notes=notes, build_config=build if isinstance(build, Mapping) else None)

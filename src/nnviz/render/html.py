@@ -56,6 +56,7 @@ window.addEventListener('mouseup', () => { drag=null; canvas.classList.remove('d
 window.addEventListener('mousemove', e => { if(!drag) return; const s=svg(), r=s.getBoundingClientRect();
   const sx=drag.b.w/r.width, sy=drag.b.h/r.height;
   setBox(s,{x:drag.b.x-(e.clientX-drag.x)*sx, y:drag.b.y-(e.clientY-drag.y)*sy, w:drag.b.w, h:drag.b.h}); });
+function num(n){ return n === null ? '?' : n.toLocaleString('en-US'); }
 function esc(t){ return String(t).replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c])); }
 function show(el){
   document.querySelectorAll('.nnviz-block.selected').forEach(b => b.classList.remove('selected'));
@@ -64,8 +65,8 @@ function show(el){
   const lines = Array.from(el.querySelectorAll('text')).map(t => t.textContent);
   if(!d){ panel.innerHTML = '<h2>'+esc(lines[0]||name)+'</h2><p>'+lines.slice(1).map(esc).join('<br>')+'</p>'
       + (el.dataset.repeat > 1 ? '<p>repeated ×'+el.dataset.repeat+'</p>' : ''); panel.dataset.layer=name; return; }
-  const rows = [['type',d.type],['output shape',d.output_shape],['params',d.params.toLocaleString('en-US')],
-    ['trainable',d.trainable_params.toLocaleString('en-US')],['non-trainable',d.non_trainable_params.toLocaleString('en-US')],
+  const rows = [['type',d.type],['output shape',d.output_shape],['params',num(d.params)],
+    ['trainable',num(d.trainable_params)],['non-trainable',num(d.non_trainable_params)],
     ['units',d.units],['activation',d.activation],['inputs',d.inbound]];
   panel.innerHTML = '<h2>'+esc(name)+'</h2><table>'+rows.filter(r => r[1]!==null && r[1]!=='')
     .map(r => '<tr><td>'+r[0]+'</td><td class="v-'+r[0].replace(/ /g,'-')+'">'+esc(r[1])+'</td></tr>').join('')
@@ -160,7 +161,7 @@ def diagram_to_html(diagram: "Diagram", *, expanded: "Diagram | None" = None) ->
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="generator" content="nnviz"><title>{title} - nnviz</title><style>{_CSS}</style></head>
 <body><header><h1>{title}</h1>
-<span class="totals" id="totals">{len(graph.layers)} layers · {graph.total_params:,} params
+<span class="totals" id="totals">{len(graph.layers)} layers · {esc(graph.params_text())}
 ({graph.trainable_params:,} trainable, {graph.non_trainable_params:,} non-trainable)</span>
 <input id="search" type="search" placeholder="search layer name or type" aria-label="search">
 <span id="hits"></span><button id="fit">Fit</button>{toggle}<a href="#summary">summary table</a></header>
@@ -210,7 +211,7 @@ def _picture_page(diagram: "Diagram") -> str:
 <style>body{{margin:0;font:14px system-ui,sans-serif}}header{{padding:.5em 1em;background:#f4f6f8;
 border-bottom:1px solid #ccc}}#picture svg{{max-width:100%;height:auto}}#summary{{padding:1em}}
 #summary td,#summary th{{border:1px solid #ddd;padding:.2em .5em}}table{{border-collapse:collapse}}</style></head>
-<body><header><b>{title}</b> · {graph.total_params:,} params · <a href="#summary">summary table</a></header>
+<body><header><b>{title}</b> · {html.escape(graph.params_text())} · <a href="#summary">summary table</a></header>
 <div id="picture">{svg}</div><section id="summary">{summary_html(graph)}</section></body></html>
 """
 
