@@ -147,7 +147,7 @@ def test_json_and_markdown_escape():
     a = mlp(4, names=["h"])
     b = mlp(4, names=["h<script>`x|"])
     d = diff(a, b)
-    data = json.loads(d.to_json())
+    data = _valid(json.loads(d.to_json()))
     assert data["changed"][0]["fields"]["name"] == ["h", "h<script>`x|"]
     md = d.to_markdown()
     assert "<script>" not in md and "`x|" not in md
@@ -160,8 +160,24 @@ def test_fail_on_parsing():
             parse_fail_on(bad)
 
 
+SCHEMA = Path(__file__).resolve().parents[1] / "schema" / "diff.v1.json"
+
+
+def _valid(data):
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(SCHEMA.read_text())
+    Draft202012Validator.check_schema(schema)
+    errors = list(Draft202012Validator(schema).iter_errors(data))
+    assert not errors, errors[0].message
+    return data
+
+
 def _run(*args):
-    return CliRunner().invoke(cli, ["diff", *map(str, args)], catch_exceptions=False)
+    r = CliRunner().invoke(cli, ["diff", *map(str, args)], catch_exceptions=False)
+    if "--json" in args and r.exit_code == 0:
+        _valid(json.loads(r.output))
+    return r
 
 
 def test_cli_json_and_fail_on(tmp_path):
@@ -327,6 +343,7 @@ def test_inserted_auto_named_layer_and_fine_tuned_weights(tmp_path):
     d = diff(tmp_path / "base.keras", tmp_path / "tuned.keras", weights=True)
     assert d.changed == [] and [w.b for w in d.weights_changed] == ["head"]
     assert d.weights_changed[0].max_abs == pytest.approx(0.5, rel=1e-6)
+    _valid(d.to_dict())
     expected = np.linalg.norm(np.full_like(kernel, 0.5)) / np.linalg.norm(np.concatenate([kernel.ravel(), bias]))
     assert d.weights_changed[0].relative == pytest.approx(expected, rel=1e-5)
     from nnviz.render.diffview import WEIGHT_BINS, diff_scene
@@ -403,3 +420,14 @@ def test_html_page_in_the_browser(tmp_path):
         assert float(page.locator("#pane-b svg").get_attribute("width")) == pytest.approx(w_b * 1.25)
         assert errors == []
         browser.close()
+
+
+def test_schema_refuses_what_it_must():
+    data = _valid(diff(*_finetune_pair()).to_dict())
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(json.loads(SCHEMA.read_text()))
+    for broken in ({**data, "surprise": 1}, {**data, "params_delta": "12"},
+                   {**data, "changed": [{**data["changed"][0], "matched_by": "luck"}]},
+                   {**data, "added": [{"name": "x", "type": "Dense", "params": -1}]}):
+        assert list(validator.iter_errors(broken))
