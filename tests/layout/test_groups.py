@@ -7,7 +7,8 @@ import pytest
 import nnviz
 from nnviz.errors import OptionError
 from nnviz.layout.groups import (collapse_repeats, find_modules, find_repeats, flatten, fold_chains,
-                                 fold_modules, run_label, select_range)
+                                 fold_modules, select_range)
+from nnviz.layout.labels import range_label
 
 
 def residual_stack(blocks: int, widths=None) -> dict:
@@ -94,5 +95,5 @@ def test_select_range_and_bad_names():
 
 
 def test_run_labels():
-    assert run_label("conv4_block2", "conv4_block6") == "conv4_block2..6"
-    assert run_label("x", "y") == "x … y"
+    assert range_label("conv4_block2", "conv4_block6") == "conv4_block2..6"
+    assert range_label("x", "y") is None

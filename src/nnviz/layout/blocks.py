@@ -29,30 +29,25 @@ from ..render.theme import FAMILIES
 from ..scene import Box, Cluster, Edge, Label, Scene
 from .groups import (ClusterInfo, Node, View, collapse_repeats, flatten, fold_chains, fold_modules,
                      select_range)
+from .labels import cut_name
 from .layered import BlockOptions, Placement, dedupe_points, layered_layout
 from .metrics import LINE_SPACING, text_size
 
 __all__ = ["layout_blocks", "block_view", "choose_view", "candidate_views", "block_lines", "line_centers",
-           "legend_entries", "title_lines", "LINE_HEIGHT", "PAD", "LEGEND_SWATCH"]
+           "legend_entries", "title_lines", "frozen_band", "LINE_HEIGHT", "PAD", "LEGEND_SWATCH", "FROZEN_BAND"]
 
 LINE_HEIGHT = 1.25     # ems between lines on a block (DejaVu Sans is 1.16 ems tall)
 PAD = 0.5              # ems of padding inside a block
 BOLD = 1.08            # bold names are up to 18% wider; text_size already allows 10%
 LEGEND_SWATCH = 1.2    # ems: the colour square in front of a legend entry
+FROZEN_BAND = 0.3      # ems: the band along a frozen block's left side, inside its padding
 MARGIN = 1.5           # ems round the drawing
-_MAX_LINE = 40         # characters; longer lines are shortened in the middle
+_MAX_LINE = 40         # characters; longer lines are cut between words (labels.cut_name)
 _LINEAR = (None, "linear", "")
 _LEVELS = (("cluster", False), ("cluster", True), ("block", True))
 
 
 # -- text on blocks ------------------------------------------------------------------------
-
-def _short(text: str) -> str:
-    if len(text) <= _MAX_LINE:
-        return text
-    half = (_MAX_LINE - 1) // 2
-    return text[:half] + "…" + text[-half:]
-
 
 def _units_word(node: Node) -> str:
     return {"convolution": "filters", "embedding": "dims"}.get(node.family, "units")
@@ -68,7 +63,11 @@ def _type_line(node: Node, show: Sequence[str]) -> str | None:
         return f"module of {node.size} layers"
     if kind == "model" and layer is not None and layer.subgraph is not None:
         count = sum(not inner.is_input for inner in layer.subgraph.layers)  # as Sequential counts them
-        return f"{layer.type}, {count} layers" if "type" in show else None
+        if "type" in show:
+            parts.append(f"{layer.type}, {count} layers")
+        if node.calls > 1:  # a shared model is marked as a shared layer is
+            parts.append(f"shared, {node.calls} calls")
+        return " · ".join(parts) if parts else None
     if "type" in show:
         parts.append(" + ".join(node.types) if kind == "chain" else (node.types[0] if node.types else kind))
     if layer is not None and "units" in show and layer.units is not None:
@@ -107,7 +106,7 @@ def block_lines(node: Node, options: BlockOptions) -> tuple[str, ...]:
         lines.append(f"{format_params(node.params)} params{frozen}")
     elif frozen:
         lines.append("frozen")
-    return tuple(_short(line) for line in lines) or (node.label,)
+    return tuple(cut_name(line, _MAX_LINE) for line in lines) or (node.label,)
 
 
 def _badge(node: Node) -> str:
@@ -129,6 +128,11 @@ def line_centers(box: Box) -> list[float]:
     lh = LINE_HEIGHT * box.font_size
     top = box.y + (box.h - lh * len(box.lines)) / 2
     return [top + lh * (i + 0.5) for i in range(len(box.lines))]
+
+
+def frozen_band(box: Box) -> tuple[float, float, float, float]:
+    """The (x, y, w, h) of the band that marks a frozen block: its left side, clear of the text."""
+    return (box.x, box.y, FROZEN_BAND * box.font_size, box.h)
 
 
 # -- views ---------------------------------------------------------------------------------
@@ -490,6 +494,15 @@ def _place_frame(ctx: _Ctx, frame: _Frame, origin: tuple[float, float], out: _Ou
             out.boxes.append((ctx.view.nodes[key], b0, d0, w, h))
 
 
+def _parallel(u: str, v: str, route: list[tuple[float, float]], count: int,
+              gap: float) -> list[tuple[str, str, list[tuple[float, float]]]]:
+    """``count`` copies of an edge side by side, ``gap`` apart across the flow: one per call
+    of a shared layer or model that the target reads."""
+    if count <= 1:
+        return [(u, v, route)]
+    return [(u, v, [(b + (k - (count - 1) / 2) * gap, d) for b, d in route]) for k in range(count)]
+
+
 def _frames_by_id(frame: _Frame) -> dict[str | None, _Frame]:
     out = {frame.cid: frame}
     for child in frame.children.values():
@@ -665,7 +678,8 @@ def compose(graph: LayerGraph, view: View, level: str, options: BlockOptions) ->
     _place_frame(ctx, top, (0.0, 0.0), out, offsets, cols)
     frames = _frames_by_id(top)
     for u, v in view.edges:
-        out.edges.append((u, v, _deep_route(ctx, frames, offsets, u, v, cols)))
+        route = _deep_route(ctx, frames, offsets, u, v, cols)
+        out.edges += _parallel(u, v, route, view.calls_on_edge.get((u, v), 1), fs)
     scene = _scene(graph, view, options, out, header, cols, lines, legend)
     scene.meta["column"] = {nid: cols.column_of(top.place.rank[top.index[ctx.item_at(nid, None)]])
                             for nid in view.nodes}

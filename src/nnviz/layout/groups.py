@@ -32,14 +32,13 @@ from __future__ import annotations
 
 import heapq
 import json
-import os
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..errors import OptionError
 from ..graph import Layer, LayerGraph, TensorRef, format_params, sum_params
 from ..render.theme import family_of
+from .labels import copy_label, group_label, is_automatic
 
 __all__ = ["Node", "ClusterInfo", "View", "flatten", "select_range", "collapse_repeats",
            "fold_chains", "fold_modules", "nested_models", "FOLDABLE_FAMILIES"]
@@ -124,6 +123,9 @@ class View:
     clusters: dict[str, ClusterInfo] = field(default_factory=dict)
     total_params: int = 0
     trainable_params: int = 0
+    last_copy: dict[str, str] = field(default_factory=dict)  # a repeat's drawn block -> its last copy's
+    # edges that stand for several tensors: a merge reading two calls of a shared layer or model
+    calls_on_edge: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def with_nodes(self, nodes: Iterable[Node], edges: Iterable[tuple[str, str]],
                    clusters: dict[str, ClusterInfo] | None = None) -> "View":
@@ -133,7 +135,24 @@ class View:
         order = topological_order(list(node_map), kept)
         return View(self.name, {i: node_map[i] for i in order}, kept,
                     self.clusters if clusters is None else clusters, self.total_params,
-                    self.trainable_params)
+                    self.trainable_params, self.last_copy, self.calls_on_edge)
+
+    def source_name(self, node_id: str) -> str:
+        """The layer whose output leaves block ``node_id``: the last of a chain or a group,
+        in the last copy of a repeat drawn once (``conv2_block3_out``, not ``conv2_block1_add``).
+
+        A label at the far end of an edge names this layer, not the block's sample.
+        """
+        node = self.nodes[node_id]
+        real = node.members[-1] if node.members and node.kind != "model" else node_id
+        real = self.last_copy.get(real, real)
+        return real.rsplit("/", 1)[-1]
+
+    def target_name(self, node_id: str) -> str:
+        """The layer an edge into block ``node_id`` enters (the first of a group)."""
+        node = self.nodes[node_id]
+        real = node.members[0] if node.members and node.kind in ("repeat", "module") else node_id
+        return real.rsplit("/", 1)[-1]
 
     def scope(self, cluster: str | None) -> list[str]:
         """Ids of the blocks drawn directly in ``cluster``, in order."""
@@ -239,6 +258,7 @@ class _Flattener:
         self.edges: list[tuple[str, str]] = []
         self.clusters: dict[str, ClusterInfo] = {}
         self.opened: dict[str, LayerGraph] = {}
+        self.tensors: dict[tuple[str, str], set] = {}  # edge -> the distinct tensors it carries
 
     def add_graph(self, graph: LayerGraph, prefix: str, cluster: str | None) -> None:
         for layer in graph.layers:
@@ -250,9 +270,11 @@ class _Flattener:
                 self.add_graph(layer.subgraph, node_id + "/", node_id)
             else:
                 self.nodes.append(_layer_node(node_id, layer, cluster, len(graph.calls_of(layer.name))))
-        for call in graph.calls:
+        for k, call in enumerate(graph.calls):
             for port, ref in enumerate(call.inputs):
-                self.edges.append((self.source(prefix, ref), self.target(prefix + call.layer, port)))
+                edge = (self.source(prefix, ref), self.target(prefix + call.layer, port))
+                self.edges.append(edge)
+                self.tensors.setdefault(edge, set()).add((prefix, ref.layer, ref.call, ref.tensor, k))
 
     def source(self, prefix: str, ref: TensorRef) -> str:
         """The block that produces tensor ``ref`` (inside an opened model: its output layer)."""
@@ -302,6 +324,7 @@ def flatten(graph: LayerGraph, expand: Sequence[str] = ()) -> View:
             node = replace(node, family="input")
         nodes.append(node)
     base = View(graph.name, {}, [], flat.clusters, graph.total_params, graph.trainable_params)
+    base.calls_on_edge = {e: len(t) for e, t in flat.tensors.items() if len(t) > 1}
     return base.with_nodes(nodes, flat.edges)
 
 
@@ -523,63 +546,20 @@ def _as_ids(scope: _Scope, run: Run) -> _IdRun:
                         for c in range(run.copies)))
 
 
-_TRAIL = re.compile(r"^(.*?)(\d+)$")
-
-
-def _snake(name: str) -> str:
-    """Keras's automatic layer name for a class: ``Conv2D`` -> ``conv2d``."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 def _copy_label(nodes: Sequence[Node]) -> str:
-    """A name for a group of blocks: the longest ``_``-separated prefix most names share.
-
-    Keras's automatic names (``conv2d_7``, ``batch_normalization_3``) say nothing about
-    the group, so such prefixes do not count; the last block's name is used instead.
-    """
-    names = [n.id.rsplit("/", 1)[-1] for n in nodes]
-    auto = {_snake(t) for n in nodes for t in n.types} | {"conv2d", "conv", "dense", "add", "concatenate"}
-    counts: dict[str, int] = {}
-    for name in names:
-        parts = name.split("_")
-        for k in range(1, len(parts) + 1):
-            key = "_".join(parts[:k])
-            counts[key] = counts.get(key, 0) + 1
-    good = [p for p, c in counts.items() if c >= 0.6 * len(names) and len(p) >= 2
-            and not any(a.startswith(p) for a in auto)]
-    if good:
-        return max(good, key=lambda p: (len(p), p))
+    """A name for one copy of a group of blocks (see :func:`~nnviz.layout.labels.copy_label`);
+    the first block's own name, else the last one's, when the names share nothing."""
+    label = copy_label([i for n in nodes for i in n.members], [t for n in nodes for t in n.types])
+    if label:
+        return label
     first = nodes[0]
-    if first.family not in FOLDABLE_FAMILIES and not _auto_named(first):
+    if first.family not in FOLDABLE_FAMILIES and not is_automatic(first.id, first.types):
         return first.label
     return nodes[-1].label
 
 
-def _auto_named(node: Node) -> bool:
-    """Whether a block carries a name Keras made up (``conv2d_12``, ``activation``)."""
-    name = node.id.rsplit("/", 1)[-1]
-    return any(re.fullmatch(re.escape(_snake(t)) + r"(_\d+)?", name) for t in node.types)
-
-
-def run_label(first: str, last: str) -> str:
-    """A name for a run of copies from the first and last copy's names.
-
-    >>> run_label("conv3_block2", "conv3_block4"), run_label("mixed9", "mixed10")
-    ('conv3_block2..4', 'mixed9..10')
-    >>> run_label("block35_1_ac", "block35_10_ac"), run_label("block4b", "block4d"), run_label("a", "xyz_q")
-    ('block35_1..10_ac', 'block4b..d', 'a … xyz_q')
-    """
-    head = len(os.path.commonprefix([first, last]))
-    while head and first[head - 1].isdigit() and (first[head:head + 1].isdigit() or last[head:head + 1].isdigit()):
-        head -= 1
-    tail = len(os.path.commonprefix([first[head:][::-1], last[head:][::-1]]))
-    while tail and first[len(first) - tail].isdigit():
-        tail -= 1
-    a, b = first[head:len(first) - tail], last[head:len(last) - tail]
-    if head and a and b and len(a) <= 4 and len(b) <= 4 and (a + b).isalnum():
-        return f"{first[:len(first) - tail]}..{b}{first[len(first) - tail:]}"
-    return f"{first} … {last}"
+def _group_types(nodes: Sequence[Node]) -> list[str]:
+    return [n.layer.type if n.kind == "layer" and n.layer is not None else t for n in nodes for t in n.types[:1]]
 
 
 def _remap_edges(edges: Iterable[tuple[str, str]], mapping: dict[str, str]) -> list[tuple[str, str]]:
@@ -589,6 +569,11 @@ def _remap_edges(edges: Iterable[tuple[str, str]], mapping: dict[str, str]) -> l
         if mu != mv and mu is not None and mv is not None:
             out.append((mu, mv))
     return out
+
+
+def _all_frozen(nodes: Sequence[Node]) -> bool:
+    """A group is frozen when some member is and every member with weights is (a ReLU has none)."""
+    return any(n.frozen for n in nodes) and all(n.frozen or n.params == 0 for n in nodes)
 
 
 def _group_params(view: View, ids: Iterable[str]) -> int | None:
@@ -610,11 +595,12 @@ def collapse_repeats(view: View, *, as_block: bool = False) -> View:
     nodes = dict(view.nodes)
     clusters = dict(view.clusters)
     mapping: dict[str, str] = {}
+    last_copy = dict(view.last_copy)
     for run in runs:
         first, last = run.copies[0], run.copies[-1]
         members = [i for copy in run.copies for i in copy]
-        label = run_label(_copy_label([view.nodes[i] for i in first]),
-                          _copy_label([view.nodes[i] for i in last]))
+        label = group_label([[m for i in copy for m in view.nodes[i].members] for copy in run.copies],
+                            _group_types([view.nodes[i] for i in first]))
         params = _group_params(view, members)
         scope = view.nodes[first[0]].cluster
         if as_block:
@@ -622,7 +608,7 @@ def collapse_repeats(view: View, *, as_block: bool = False) -> View:
             tail = view.nodes[last[-1]]
             nodes[gid] = Node(gid, "repeat", label, None, tuple(members), scope, params, len(run.copies),
                               tuple(t for i in first for t in view.nodes[i].types), tail.shape, "group",
-                              all(view.nodes[i].frozen for i in members), 1, tail.is_output, len(first))
+                              _all_frozen([view.nodes[i] for i in members]), 1, tail.is_output, len(first))
             for i in members:
                 mapping[i] = gid
                 del nodes[i]
@@ -636,6 +622,7 @@ def collapse_repeats(view: View, *, as_block: bool = False) -> View:
             for k, i in enumerate(copy):
                 mapping[i] = first[k]
                 del nodes[i]
+        last_copy.update(zip(first, last))
     edges = _remap_edges(view.edges, mapping)
     if not as_block:
         # copies read each other in a chain; drawn once, that is a loop back into the copy
@@ -644,7 +631,9 @@ def collapse_repeats(view: View, *, as_block: bool = False) -> View:
         edges = [(u, v) for u, v in edges
                  if not (group_of.get(u) is not None and group_of.get(u) == group_of.get(v)
                          and pos[u] >= pos[v])]
-    return view.with_nodes(nodes.values(), edges, clusters)
+    out = view.with_nodes(nodes.values(), edges, clusters)
+    out.last_copy = last_copy
+    return out
 
 
 # -- chains ------------------------------------------------------------------------------
@@ -822,9 +811,9 @@ def fold_modules(view: View, limit: int | None = None) -> View:
 
 def _module_node(members: list[Node]) -> Node:
     last = members[-1]
-    label = _copy_label(members)
+    label = group_label([[x for m in members for x in m.members]], _group_types(members))
     layers = sum(m.size * m.repeat for m in members)
     types = tuple(dict.fromkeys(t for m in members for t in m.types))
     return Node("module:" + members[0].id, "module", label, None, tuple(x for m in members for x in m.members),
                 last.cluster, sum_params(m.params for m in members), 1, types, last.shape, "group",
-                all(m.frozen for m in members), 1, any(m.is_output for m in members), layers)
+                _all_frozen(members), 1, any(m.is_output for m in members), layers)

@@ -16,7 +16,7 @@ import shutil
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MissingDependencyError
-from ..layout.blocks import LEGEND_SWATCH, LINE_HEIGHT, block_view, choose_view, line_centers
+from ..layout.blocks import LEGEND_SWATCH, LINE_HEIGHT, block_view, choose_view, frozen_band, line_centers
 from ..layout.layered import BlockOptions
 from .diagram import Diagram
 
@@ -128,7 +128,7 @@ def _unit(scene: "Scene") -> float:
 
 
 def _draw_clusters(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
-    from matplotlib.patches import FancyBboxPatch
+    from matplotlib.patches import Rectangle
 
     s = _unit(scene)
     for c in scene.clusters:
@@ -137,12 +137,10 @@ def _draw_clusters(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
         if repeat:  # a stack of cards: the copies behind the one drawn
             for k in (2, 1):
                 off = 3.0 * k * s
-                ax.add_patch(FancyBboxPatch((c.x + off, c.y + off), c.w, c.h,
-                                            boxstyle=f"round,pad=0,rounding_size={4 * s}", fc=face,
-                                            ec=theme.edge_color, lw=0.6 * s, zorder=0.5))
-        ax.add_patch(FancyBboxPatch((c.x, c.y), c.w, c.h, boxstyle=f"round,pad=0,rounding_size={4 * s}",
-                                    fc=face, ec=theme.edge_color, lw=0.8 * s,
-                                    ls="-" if repeat else (0, (4, 2)), zorder=0.6))
+                ax.add_patch(Rectangle((c.x + off, c.y + off), c.w, c.h, fc=face, ec=theme.edge_color,
+                                       lw=0.6 * s, zorder=0.5))
+        ax.add_patch(Rectangle((c.x, c.y), c.w, c.h, fc=face, ec=theme.edge_color, lw=0.8 * s,
+                               ls="-" if repeat else (0, (4, 2)), zorder=0.6))
 
 
 def _draw_edges(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
@@ -170,29 +168,36 @@ def _draw_edges(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
 
 
 def _draw_boxes(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
-    """All blocks as three collections (the cards behind repeats, blocks, frozen blocks hatched)."""
+    """All blocks as three collections: the cards behind repeats, the blocks, the bands of frozen ones.
+
+    Boxes are square, as the graphviz engine draws them. A frozen block is marked by a
+    band along its left side, inside its padding: never across its text, and no fill
+    pattern, which stays free for themes.
+    """
     from matplotlib.collections import PatchCollection
-    from matplotlib.patches import FancyBboxPatch
+    from matplotlib.patches import Rectangle
 
     s = _unit(scene)
-    style = f"round,pad=0,rounding_size={3 * s}"
-    layers: dict[str, tuple[list, list, list]] = {"cards": ([], [], []), "plain": ([], [], []),
-                                                   "frozen": ([], [], [])}
+    cards: tuple[list, list, list] = ([], [], [])
+    plain: tuple[list, list, list] = ([], [], [])
+    bands = []
     for b in scene.boxes:
         color = theme.color(b.family)
         if b.repeat > 1:  # a stack of cards: the copies behind the one drawn
             for k in (2, 1):
                 off = 2.5 * k * s
-                _add(layers["cards"], FancyBboxPatch((b.x + off, b.y + off), b.w, b.h, boxstyle=style),
-                     color, 0.6 * s)
-        kind = "frozen" if b.frozen else "plain"
-        _add(layers[kind], FancyBboxPatch((b.x, b.y), b.w, b.h, boxstyle=style), color,
-             (1.4 if b.family == "output" else 0.8) * s)
-    for z, (kind, (patches, faces, widths)) in enumerate(layers.items()):
+                _add(cards, Rectangle((b.x + off, b.y + off), b.w, b.h), color, 0.6 * s)
+        _add(plain, Rectangle((b.x, b.y), b.w, b.h), color, (1.4 if b.family == "output" else 0.8) * s)
+        if b.frozen:
+            x, y, w, h = frozen_band(b)
+            bands.append(Rectangle((x, y), w, h))
+    for z, (patches, faces, widths) in enumerate((cards, plain)):
         if patches:
             ax.add_collection(PatchCollection(patches, facecolors=faces, edgecolors=theme.edge_color,
-                                              linewidths=widths, hatch="////" if kind == "frozen" else None,
-                                              zorder=1.5 + 0.1 * z, match_original=False))
+                                              linewidths=widths, zorder=1.5 + 0.1 * z, match_original=False))
+    if bands:
+        ax.add_collection(PatchCollection(bands, facecolors=theme.frozen_color, edgecolors="none", zorder=1.7,
+                                          match_original=False))
     for b in scene.boxes:
         _box_text(ax, b, theme)
 
@@ -232,5 +237,7 @@ def _draw_labels(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
             frozen = family == "frozen"
             ax.add_patch(Rectangle((x, lb.y - side / 2), side, side, zorder=4,
                                    fc=theme.background if frozen else theme.color(family),
-                                   ec=theme.edge_color, lw=0.6 * _unit(scene),
-                                   hatch="////" if frozen else None))
+                                   ec=theme.edge_color, lw=0.6 * _unit(scene)))
+            if frozen:  # the band, as on a frozen block
+                ax.add_patch(Rectangle((x, lb.y - side / 2), side * 0.3, side, zorder=4.1,
+                                       fc=theme.frozen_color, ec="none"))

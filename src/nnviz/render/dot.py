@@ -15,8 +15,8 @@ through the ``graphviz`` Python binding to SVG (text stays text), PNG and PDF.
 digraph "tiny" {
   graph [rankdir="TB", ...];
   ...
-  "input" [label=<<B>input</B><BR/>InputLayer<BR/>(None, 3)>, fillcolor="#a8e6a3"];
-  "dense" [label=<<B>dense</B><BR/>Dense<BR/>(None, 2)<BR/>8 params>, fillcolor="#fdae6b", penwidth="1.6"];
+  "input" [label=<<TABLE ...><TR><TD HEIGHT="10"><B>input</B></TD></TR>...</TABLE>>, fillcolor="#a8e6a3"];
+  "dense" [label=<<TABLE ...><TR><TD HEIGHT="10"><B>dense</B></TD></TR>...</TABLE>>, fillcolor="#fdae6b", penwidth="1.6"];
   "input" -> "dense";
 }
 """
@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import MissingDependencyError
 from ..fileio import write_atomic
-from ..layout.blocks import block_lines, block_view, legend_entries, title_lines
+from ..layout.blocks import (FROZEN_BAND, LINE_HEIGHT, block_lines, block_size, block_view, legend_entries,
+                             title_lines)
 from ..layout.layered import BlockOptions
 from .block import DOT_INSTALL, BlockDiagram, render_scene
 
@@ -59,23 +60,28 @@ def _attrs(pairs: dict[str, Any]) -> str:
 
 
 def _node_label(node: "Node", options: BlockOptions) -> str:
+    """The block's lines as rows of a table, each a line high, as the matplotlib engine spaces them."""
     lines = [_h(line) for line in block_lines(node, options)]
     lines[0] = f"<B>{lines[0]}</B>"
     if node.repeat > 1:
         lines[0] += f"  <B>×{node.repeat}</B>"
-    return "<" + "<BR/>".join(lines) + ">"
+    height = f"{LINE_HEIGHT * options.theme.font_size:g}"
+    rows = "".join(f'<TR><TD HEIGHT="{height}">{line}</TD></TR>' for line in lines)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{rows}</TABLE>>'
 
 
 def _node_stmt(node: "Node", options: BlockOptions) -> str:
     theme = options.theme
-    attrs: dict[str, Any] = {"label": _node_label(node, options), "fillcolor": theme.color(node.family)}
-    styles = ["rounded", "filled"]
+    fill = theme.color(node.family)
+    attrs: dict[str, Any] = {"label": _node_label(node, options), "fillcolor": fill}
     if node.frozen and options.show_trainable:
-        styles.append("dashed")
+        # the band along the left side, as the matplotlib engine draws it: a narrow first stripe
+        fs = theme.font_size
+        width = block_size(block_lines(node, options), "", fs)[0] + 2 * 0.08 * 72
+        attrs["style"] = "striped"
+        attrs["fillcolor"] = f"{theme.frozen_color};{FROZEN_BAND * fs / width:.3f}:{fill}"
     if node.repeat > 1:
         attrs["peripheries"] = "2"
-    if styles != ["rounded", "filled"]:
-        attrs["style"] = ",".join(styles)
     if node.family == "output":
         attrs["penwidth"] = "1.6"
     return f"{_q(node.id)} [{_attrs(attrs)}];"
@@ -94,7 +100,7 @@ def _graph_label(view: "View", options: BlockOptions, lines: list[str]) -> str |
     if legend:
         cells = []
         for text, family in legend:
-            color = theme.background if family == "frozen" else theme.color(family)
+            color = theme.frozen_color if family == "frozen" else theme.color(family)
             cells.append(f'<TD BGCOLOR="{color}" BORDER="1" COLOR="{theme.edge_color}" WIDTH="10" HEIGHT="10" FIXEDSIZE="TRUE"></TD>'
                          f'<TD ALIGN="LEFT">{_h(text)}</TD>')
         rows.append("<TR>" + "".join(cells) + "</TR>")
@@ -120,7 +126,7 @@ def _cluster_lines(view: "View", cid: str | None, options: BlockOptions, depth: 
                                                  if part.strip()]
         label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
                  + "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows) + "</TABLE>>")
-        style = "rounded,filled" if info.kind == "repeat" else "rounded,dashed"
+        style = "filled" if info.kind == "repeat" else "dashed"
         fill = theme.color("group") if info.kind == "repeat" else theme.background
         yield f"{pad}subgraph {_q('cluster_' + child)} {{"
         yield f'{pad}  graph [label={label}, style="{style}", fillcolor="{fill}", labeljust="l", margin="14"];'
@@ -144,8 +150,8 @@ def _connectors(view: "View", columns: dict[str, int],
             continue
         cut.add((u, v))
         to, frm = f"to:{k}", f"from:{k}"
-        nodes.setdefault(columns[u], []).append(f"    {_q(to)} [label={_q('▸ ' + view.nodes[v].label)}, {style}];")
-        nodes.setdefault(columns[v], []).append(f"    {_q(frm)} [label={_q(view.nodes[u].label + ' ▸')}, {style}];")
+        nodes.setdefault(columns[u], []).append(f"    {_q(to)} [label={_q('▸ ' + view.target_name(v))}, {style}];")
+        nodes.setdefault(columns[v], []).append(f"    {_q(frm)} [label={_q(view.source_name(u) + ' ▸')}, {style}];")
         edges += [f"  {_q(u)} -> {_q(to)};", f"  {_q(frm)} -> {_q(v)};"]
     return nodes, edges, cut
 
@@ -194,7 +200,7 @@ def to_dot(view: "View", options: BlockOptions, *, title: list[str] | None = Non
         graph["nslimit"] = f"{_BIG * count / len(view.nodes):.3g}"
     if dpi:
         graph["dpi"] = f"{dpi:g}"
-    node = {"shape": "box", "style": "rounded,filled", "fontname": theme.font,
+    node = {"shape": "box", "style": "filled", "fontname": theme.font,
             "fontsize": f"{theme.font_size:g}", "color": theme.edge_color, "fontcolor": theme.text_color,
             "margin": "0.08,0.04", "penwidth": "0.8"}
     edge = {"color": theme.edge_color, "arrowsize": "0.6", "penwidth": "0.8"}
@@ -206,7 +212,8 @@ def to_dot(view: "View", options: BlockOptions, *, title: list[str] | None = Non
     else:
         links, cut = [], set()
         out += list(_cluster_lines(view, None, options, 1))
-    out += [f"  {_q(u)} -> {_q(v)};" for u, v in view.edges if (u, v) not in cut]
+    out += [f"  {_q(u)} -> {_q(v)};" for u, v in view.edges if (u, v) not in cut
+            for _ in range(view.calls_on_edge.get((u, v), 1))]  # one edge per call of a shared block
     out += links
     out.append("}")
     return "\n".join(out)

@@ -30,18 +30,21 @@ def _plain(text: str) -> str:
 
 
 def _box(b: Box, theme: Theme) -> str:
-    from ..layout.blocks import line_centers
+    from ..layout.blocks import frozen_band, line_centers
 
     fill = theme.color(b.family)
-    dash = ' stroke-dasharray="4 2"' if b.frozen else ""
     parts = [f'<g class="nnviz-block" id="{_esc(b.id)}" data-layer="{_esc(b.id)}" '
              f'data-family="{_esc(b.family)}" data-repeat="{b.repeat}" tabindex="0">']
     for k in ((2, 1) if b.repeat > 1 else ()):  # a stack of cards behind a repeated block
         off = 2.5 * k
         parts.append(f'<rect x="{_f(b.x + off)}" y="{_f(b.y + off)}" width="{_f(b.w)}" height="{_f(b.h)}" '
-                     f'rx="3" fill="{fill}" stroke="{theme.edge_color}"/>')
-    parts.append(f'<rect x="{_f(b.x)}" y="{_f(b.y)}" width="{_f(b.w)}" height="{_f(b.h)}" rx="3" '
-                 f'fill="{fill}" stroke="{theme.edge_color}"{dash}/>')
+                     f'fill="{fill}" stroke="{theme.edge_color}"/>')
+    parts.append(f'<rect x="{_f(b.x)}" y="{_f(b.y)}" width="{_f(b.w)}" height="{_f(b.h)}" '
+                 f'fill="{fill}" stroke="{theme.edge_color}"/>')
+    if b.frozen:  # a band along the left side, clear of the text
+        x, y, w, h = frozen_band(b)
+        parts.append(f'<rect class="nnviz-frozen" x="{_f(x)}" y="{_f(y)}" width="{_f(w)}" height="{_f(h)}" '
+                     f'fill="{theme.frozen_color}"/>')
     for i, (line, y) in enumerate(zip(b.lines, line_centers(b))):
         weight = ' font-weight="bold"' if i == 0 else ""
         parts.append(f'<text x="{_f(b.x + b.w / 2)}" y="{_f(y)}" font-size="{_f(b.font_size)}" '
@@ -56,8 +59,12 @@ def _box(b: Box, theme: Theme) -> str:
 def _legend_swatch(x: float, y: float, size: float, family: str, theme: Theme) -> str:
     side = 0.8 * size
     fill = theme.background if family == "frozen" else theme.color(family)
-    return (f'<rect x="{_f(x - 1.4 * size)}" y="{_f(y - side / 2)}" width="{_f(side)}" height="{_f(side)}" '
-            f'fill="{fill}" stroke="{theme.edge_color}"/>')
+    out = (f'<rect x="{_f(x - 1.4 * size)}" y="{_f(y - side / 2)}" width="{_f(side)}" height="{_f(side)}" '
+           f'fill="{fill}" stroke="{theme.edge_color}"/>')
+    if family == "frozen":
+        out += (f'<rect x="{_f(x - 1.4 * size)}" y="{_f(y - side / 2)}" width="{_f(0.3 * side)}" '
+                f'height="{_f(side)}" fill="{theme.frozen_color}"/>')
+    return out
 
 
 def _edges(scene: Scene, theme: Theme) -> Iterable[str]:
@@ -80,7 +87,7 @@ def scene_to_svg(scene: Scene, theme: Theme | None = None) -> str:
            f'<rect width="100%" height="100%" fill="{theme.background}"/>']
     for c in scene.clusters:  # their titles come as labels
         out.append(f'<rect class="nnviz-cluster" id="cluster-{_esc(c.id)}" x="{_f(c.x)}" y="{_f(c.y)}" '
-                   f'width="{_f(c.w)}" height="{_f(c.h)}" rx="4" fill="none" stroke="{theme.edge_color}" '
+                   f'width="{_f(c.w)}" height="{_f(c.h)}" fill="none" stroke="{theme.edge_color}" '
                    f'stroke-dasharray="{"none" if c.repeat > 1 else "4 2"}"/>')
     out.extend(_edges(scene, theme))
     out.extend(_box(b, theme) for b in scene.boxes)

@@ -83,6 +83,8 @@ class Theme:
         positive, negative: link colours for positive and negative weights.
         extra_colors: fill colours of keys beyond the layer families, for colourings that are not
             by family (a diff's ``added``/``removed``/``changed``/``unchanged``), in legend order.
+        frozen_color: the band along the left side of a frozen block (no fill pattern:
+            fills are the theme's to choose).
     """
 
     font: str = "DejaVu Sans"
@@ -96,6 +98,7 @@ class Theme:
     positive: str = "#2166ac"
     negative: str = "#b2182b"
     extra_colors: Mapping[str, str] = field(default_factory=dict)
+    frozen_color: str = "#3b6ea5"
 
     def __post_init__(self) -> None:
         if self.font_size <= 0 or self.title_size <= 0:

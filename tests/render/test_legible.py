@@ -1,0 +1,192 @@
+"""Legibility on real models (issue 16, items 8-14): group labels, frozen marks, long names,
+shared nested models, the graphviz engine's look. Scene and artist assertions, no pixels."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import nnviz
+from nnviz.layout.blocks import FROZEN_BAND, PAD, block_view
+from nnviz.layout.groups import collapse_repeats, flatten, fold_chains
+from nnviz.layout.labels import cut_name, group_label
+from nnviz.layout.layered import BlockOptions
+from nnviz.render.block import draw_blocks
+from nnviz.render.dot import _connectors, to_dot
+from nnviz.render.svg import scene_to_svg
+
+from test_block import assert_scene_ok, assert_text_ok, drawn_texts
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+# -- item 9: one rule for every folded group's label ----------------------------------------
+
+def _dense_chain(n: int) -> dict:
+    """``n`` Dense layers with Keras's automatic names (dense, dense_1, ...)."""
+    return {"name": "deep", "input_shape": [8], "layers": [{"type": "Dense", "units": 8} for _ in range(n)]}
+
+
+def _named_blocks(n: int, name: str = "res_block_{}") -> dict:
+    """``n`` residual blocks, their layers named ``res_block_i_*``."""
+    layers, prev = [], "input"
+    for i in range(1, n + 1):
+        b = name.format(i)
+        layers += [{"type": "Dense", "name": f"{b}_fc1", "units": 8, "inputs": [prev]},
+                   {"type": "Dense", "name": f"{b}_fc2", "units": 8},
+                   {"type": "Dense", "name": f"{b}_fc3", "units": 8},
+                   {"type": "Add", "name": f"{b}_add", "inputs": [prev, f"{b}_fc3"]}]
+        prev = f"{b}_add"
+    return {"name": "res", "input_shape": [8], "layers": layers}
+
+
+def _auto_conv_blocks(n: int) -> dict:
+    """Conv blocks whose every layer Keras named (conv2d_3, batch_normalization_3, leaky_re_lu_3)."""
+    layers = []
+    for _ in range(n):
+        layers += [{"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same"},
+                   {"type": "BatchNormalization"}, {"type": "LeakyReLU"}]
+    return {"name": "convs", "input_shape": [16, 16, 4], "layers": layers}
+
+
+def _group_labels(spec: dict, as_block: bool = True) -> dict[str, int]:
+    view = collapse_repeats(flatten(nnviz.load(spec)), as_block=as_block)
+    if as_block:
+        return {n.label: n.repeat for n in view.nodes.values() if n.kind == "repeat"}
+    return {c.title: c.repeat for c in view.clusters.values()}
+
+
+def test_automatic_names_give_the_class_name():
+    assert _group_labels(_dense_chain(120)) == {"Dense": 120}  # not "dense … dense_119"
+
+
+def test_named_copies_give_prefix_and_range():
+    assert _group_labels(_named_blocks(20)) == {"res_block_1..20": 20}
+    assert _group_labels(_named_blocks(20), as_block=False) == {"res_block_1..20  ×20": 20}
+
+
+def test_conv_blocks_named_by_keras_are_named_by_their_classes():
+    (label,) = _group_labels(_auto_conv_blocks(4))
+    assert label == "Conv2D + BN + LeakyReLU"  # not "leaky_re_lu_10..12"
+    assert not re.search(r"\d", label.replace("Conv2D", ""))
+
+
+@pytest.mark.parametrize("n", [10_000, 50_000])
+def test_big_chains_are_labelled_alike_at_every_size(n):
+    """The benchmark's chains of l0 ... l{n-1} (period 4): one format whatever the size."""
+    period = 4
+    copies = [[f"l{i + k}" for k in range(period)] for i in range(1, n - period, period)]
+    label = group_label(copies, ["Dense", "Dense", "Dropout", "Add"])
+    assert label == f"l1..{copies[-1][-1][1:]}"
+
+
+def test_modules_follow_the_same_rule():
+    spec = _named_blocks(3, "cell_{}")
+    from nnviz.layout.groups import fold_modules
+
+    view = fold_modules(flatten(nnviz.load(spec)))
+    assert [n.label for n in view.nodes.values() if n.kind == "module"] == ["cell_1", "cell_2", "cell_3"]
+
+
+# -- item 14: long names cut between words ---------------------------------------------------
+
+def test_long_names_are_cut_at_a_boundary():
+    name = "convnext_tiny_stage_0_block_0_depthwise_conv"
+    spec = {"name": "m", "input_shape": [8], "layers": [{"type": "Dense", "name": name, "units": 4}]}
+    d = draw_blocks(nnviz.load(spec))
+    (box,) = [b for b in d.scene.boxes if b.id == name]
+    shown = box.lines[0]
+    assert len(shown) <= 40 and shown == "convnext_…_block_0_depthwise_conv"
+    head, tail = shown.split("…")
+    assert name.startswith(head) and name.endswith(tail) and tail.startswith("_")  # whole words only
+    for text in ("a" * 60, "x_" + "y" * 60, "relu · shared, 2 calls · " * 3):
+        out = cut_name(text, 40)
+        assert len(out) <= 40 and "…" in out
+
+
+# -- item 10: frozen layers marked by a band, never across the text --------------------------
+
+FROZEN = {"name": "frozen", "input_shape": [8], "layers": [
+    {"type": "Dense", "name": "base_features", "units": 64, "trainable": False},
+    {"type": "Dense", "name": "head", "units": 2}]}
+
+
+def test_frozen_band_keeps_clear_of_the_text():
+    d = draw_blocks(nnviz.load(FROZEN))
+    fig = d.figure
+    ax = fig.axes[0]
+    assert all(c.get_hatch() is None for c in ax.collections), "no fill pattern on blocks"
+    frozen = next(b for b in d.scene.boxes if b.id == "base_features")
+    assert frozen.frozen and "(frozen)" in frozen.lines[-1]
+    color = d.options.theme.frozen_color
+    bands = [c for c in ax.collections if len(c.get_paths()) and len(c.get_facecolor()) and
+             tuple(round(v, 3) for v in c.get_facecolor()[0][:3]) == _rgb(color)]
+    assert len(bands) == 1 and len(bands[0].get_paths()) == 1
+    x0, y0, w, h = frozen.x, frozen.y, FROZEN_BAND * frozen.font_size, frozen.h
+    assert FROZEN_BAND < PAD  # inside the block's padding
+    for text, _, (tx0, ty0, tx1, ty1) in drawn_texts(fig):
+        crosses = tx0 < x0 + w and tx1 > x0 and ty0 < y0 + h and ty1 > y0
+        assert not crosses, f"{text!r} runs over the frozen band"
+    assert_text_ok(fig)
+    svg = scene_to_svg(d.scene)
+    assert svg.count('class="nnviz-frozen"') == 1 and "stroke-dasharray" not in svg.split("nnviz-block")[1]
+
+
+def _rgb(hex_color: str) -> tuple[float, ...]:
+    from matplotlib.colors import to_rgb
+
+    return tuple(round(v, 3) for v in to_rgb(hex_color))
+
+
+def test_frozen_band_in_dot_is_a_stripe_not_dashes():
+    opts = BlockOptions(title="")
+    view, _ = block_view(nnviz.load(FROZEN), opts)
+    text = to_dot(view, opts)
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith('"base_features"'))
+    assert 'style="striped"' in line and opts.theme.frozen_color in line and "dashed" not in line
+
+
+# -- item 12: a shared nested model --------------------------------------------------------
+
+def test_shared_nested_model_is_marked_and_has_an_edge_per_call():
+    g = nnviz.load(EXAMPLES / "siamese.json")
+    d = draw_blocks(g)
+    (emb,) = [b for b in d.scene.boxes if b.id == "embedding"]
+    assert "shared, 2 calls" in emb.lines[1]
+    into_merge = [e for e in d.scene.edges if (e.src, e.dst) == ("embedding", "cosine")]
+    assert len(into_merge) == 2
+    xs = sorted(e.points[-1][0] for e in into_merge)
+    assert xs[1] - xs[0] >= d.scene.meta["font_size"] - 1e-6  # apart by at least the text size
+    assert_scene_ok(d.scene)
+    opts = BlockOptions(title="")
+    assert to_dot(block_view(g, opts)[0], opts).count('"embedding" -> "cosine";') == 2
+
+
+# -- item 13: the graphviz engine looks like the matplotlib one ---------------------------
+
+def test_dot_boxes_are_square_and_lines_spaced_as_matplotlib_does():
+    opts = BlockOptions(title="")
+    view, _ = block_view(nnviz.load(FROZEN), opts)
+    text = to_dot(view, opts)
+    assert "rounded" not in text
+    height = 1.25 * opts.theme.font_size
+    label = next(ln for ln in text.splitlines() if ln.strip().startswith('"head"'))
+    assert label.count(f'<TD HEIGHT="{height:g}">') == 4  # name, type, shape, params: a line each
+    fig = draw_blocks(nnviz.load(FROZEN)).figure
+    from matplotlib.patches import FancyBboxPatch
+
+    assert not any(isinstance(p, FancyBboxPatch) for p in fig.axes[0].patches)
+
+
+def test_wrap_stubs_name_the_real_source_layer():
+    spec = _named_blocks(4, "conv2_block{}")
+    spec["layers"].append({"type": "Dense", "name": "head", "units": 2})
+    view = fold_chains(collapse_repeats(flatten(nnviz.load(spec))))
+    sample = next(u for u, v in view.edges if v == "head")
+    assert sample == "conv2_block1_add" and view.source_name(sample) == "conv2_block4_add"
+    columns = {nid: (1 if nid == "head" else 0) for nid in view.nodes}
+    nodes, _, _ = _connectors(view, columns, BlockOptions())
+    assert any('"conv2_block4_add ▸"' in stmt for stmt in nodes[1])
+    assert not any("conv2_block1_add ▸" in stmt for stmt in nodes[1])
