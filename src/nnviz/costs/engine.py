@@ -1,0 +1,268 @@
+"""The counting engine: every call of every layer, nested models summed, totals and peak memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from ..errors import OptionError
+from ..graph import Call, Layer, LayerGraph, Shape
+from ..layers.dtypes import itemsize, variable_dtype
+from .registry import Unknown, lookup, size
+
+__all__ = ["Cost", "CostTable", "layer_costs", "training_memory", "compute_dtype", "weight_itemsize"]
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One layer's cost for one sample (``None``: a size nnviz cannot know).
+
+    Attributes:
+        macs: multiply-accumulate operations.
+        flops: floating-point operations (2 per MAC plus the rest, see :mod:`nnviz.costs.rules`).
+        activation_bytes: the layer's outputs, in their dtype.
+        weight_bytes: the layer's variables, in their dtype.
+        trainable_weight_bytes: the part of ``weight_bytes`` that trains.
+    """
+
+    macs: int | None
+    flops: int | None
+    activation_bytes: int | None
+    weight_bytes: int
+    trainable_weight_bytes: int = 0
+
+    def to_dict(self) -> dict[str, int | None]:
+        return {"macs": self.macs, "flops": self.flops, "activation_bytes": self.activation_bytes,
+                "weight_bytes": self.weight_bytes}
+
+
+@dataclass
+class CostTable:
+    """Per-layer costs of a graph (a nested model's layers under ``nested``) and the totals.
+
+    Per-layer figures are for one sample; the totals are multiplied by ``batch_size``
+    (weights excepted). Layers whose count is unknown are left out of the totals and named
+    in ``unknown``.
+    """
+
+    costs: dict[str, Cost]
+    nested: dict[str, "CostTable"] = field(default_factory=dict)
+    batch_size: int = 1
+    peak_activation_bytes: int = 0
+    unknown: list[str] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> Cost:
+        return self.costs[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.costs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.costs)
+
+    def _sum(self, attr: str) -> int:
+        return sum(getattr(c, attr) or 0 for c in self.costs.values())
+
+    @property
+    def total_macs(self) -> int:
+        return self._sum("macs") * self.batch_size
+
+    @property
+    def total_flops(self) -> int:
+        return self._sum("flops") * self.batch_size
+
+    @property
+    def total_activation_bytes(self) -> int:
+        """Every layer's outputs (nested layers' too), as if all were kept (training keeps them)."""
+        own = sum(c.activation_bytes or 0 for n, c in self.costs.items() if n not in self.nested)
+        return own * self.batch_size + sum(t.total_activation_bytes for t in self.nested.values())
+
+    @property
+    def weight_bytes(self) -> int:
+        return self._sum("weight_bytes")
+
+    @property
+    def trainable_weight_bytes(self) -> int:
+        return self._sum("trainable_weight_bytes")
+
+    def totals(self) -> dict[str, int]:
+        return {"total_macs": self.total_macs, "total_flops": self.total_flops,
+                "weight_bytes": self.weight_bytes, "total_activation_bytes": self.total_activation_bytes,
+                "peak_activation_bytes": self.peak_activation_bytes}
+
+
+def _policy_name(dtype: Any) -> str:
+    if isinstance(dtype, Mapping):
+        cfg = dtype.get("config") if isinstance(dtype.get("config"), Mapping) else {}
+        dtype = cfg.get("name")
+    return dtype if isinstance(dtype, str) else "float32"
+
+
+def compute_dtype(dtype: Any) -> str:
+    """The dtype a layer computes (and outputs) in, from its config's ``dtype`` policy.
+
+    >>> compute_dtype("mixed_float16"), compute_dtype({"config": {"name": "int8_from_mixed_bfloat16"}})
+    ('float16', 'bfloat16')
+    """
+    name = _policy_name(dtype)
+    if "_from_" in name:  # Keras 3 quantized policies: int8_from_float32, float8_from_mixed_bfloat16
+        name = name.split("_from_", 1)[1]
+    if name.startswith("mixed_"):
+        return name[len("mixed_"):]
+    return variable_dtype(name)
+
+
+def weight_itemsize(dtype: Any, weight_name: str) -> float:
+    """Bytes per element of one variable: an int8/int4-quantized kernel is stored as such.
+
+    >>> weight_itemsize("float32", "kernel"), weight_itemsize("int8_from_float32", "kernel")
+    (4, 1)
+    >>> weight_itemsize("int4_from_float32", "kernel"), weight_itemsize("int8_from_float32", "kernel_scale")
+    (0.5, 4)
+    """
+    name = _policy_name(dtype)
+    base = weight_name.rsplit("/", 1)[-1].split(":")[0]
+    if name.startswith(("int8_from_", "int4_from_")) and base in ("kernel", "embeddings"):
+        return 1 if name.startswith("int8") else 0.5
+    if "_from_" in name:
+        name = name.split("_from_", 1)[1]
+    return itemsize(variable_dtype(name))
+
+
+def _weight_bytes(layer: Layer) -> tuple[int, int]:
+    total = train = 0.0
+    for w in layer.weights:
+        b = w.size * weight_itemsize(layer.config.get("dtype"), w.name)
+        total += b
+        if w.trainable and layer.trainable:
+            train += b
+    return int(round(total)), int(round(train))
+
+
+def _out_bytes(shapes: Any, dtype: str) -> int:
+    return sum(size(s) for s in shapes) * itemsize(dtype)
+
+
+def layer_costs(graph: LayerGraph, *, batch_size: int = 1) -> CostTable:
+    """Count every layer of an inferred ``graph`` (see :mod:`nnviz.costs`).
+
+    Args:
+        graph: a graph whose shapes are inferred (what :func:`nnviz.load` returns).
+        batch_size: samples per step; scales the totals (not the per-layer figures).
+
+    Returns:
+        A :class:`CostTable`.
+
+    Raises:
+        OptionError: ``batch_size`` is not a positive integer.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise OptionError(f"batch_size must be a positive integer, got {batch_size!r}")
+    return _count(graph, batch_size)
+
+
+def _count(graph: LayerGraph, batch_size: int) -> CostTable:
+    done: dict[tuple[str, int], Call] = {(c.layer, c.index): c for c in graph.calls}
+
+    def shape_of(ref: Any) -> Shape | None:
+        call = done.get((ref.layer, ref.call))
+        if call is None or not call.output_shapes or ref.tensor >= len(call.output_shapes):
+            return None
+        return call.output_shapes[ref.tensor]
+
+    table = CostTable({}, batch_size=batch_size)
+    out_bytes: dict[tuple[str, int], int] = {}
+    for layer in graph.layers:
+        calls = graph.calls_of(layer.name)
+        act_dtype = compute_dtype(layer.config.get("dtype"))
+        try:
+            act: int | None = 0
+            for call in calls:
+                b = _out_bytes(call.output_shapes or (), act_dtype) if call.output_shapes else None
+                if b is None:
+                    raise Unknown("outputs")
+                out_bytes[(layer.name, call.index)] = b
+                act += b  # type: ignore[operator]
+        except Unknown:
+            act = None
+        if layer.subgraph is not None:
+            inner = _count(layer.subgraph, 1)
+            table.nested[layer.name] = inner
+            n = max(1, len(calls))
+            unknown = bool(inner.unknown)
+            table.costs[layer.name] = Cost(
+                None if unknown else inner.total_macs * n, None if unknown else inner.total_flops * n,
+                act, inner.weight_bytes, inner.trainable_weight_bytes)
+            table.unknown.extend(f"{layer.name}/{u}" for u in inner.unknown)
+            continue
+        wb, twb = _weight_bytes(layer)
+        fn = lookup(layer.type)
+        macs: int | None = None
+        flops: int | None = None
+        if fn is not None:
+            cfg: dict[str, Any] = {**layer.config, "__class__": layer.type}
+            kernel = next((w.shape for w in layer.weights if w.name.endswith("kernel")), None)
+            if kernel is not None:
+                cfg["__kernel_shape__"] = kernel
+            try:
+                m = f = 0
+                for call in calls:
+                    ins = [shape_of(r) for r in call.inputs]
+                    outs = list(call.output_shapes or ())
+                    if any(s is None for s in ins) or not outs or any(s is None for s in outs):
+                        raise Unknown("shapes")
+                    c = fn(cfg, ins, outs)
+                    m += c.macs
+                    f += c.flops
+                macs, flops = m, 2 * m + f
+            except (Unknown, KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError):
+                macs = flops = None
+        if macs is None:
+            table.unknown.append(layer.name)
+        table.costs[layer.name] = Cost(macs, flops, act, wb, twb)
+    table.peak_activation_bytes = _peak(graph, out_bytes, table) * batch_size
+    return table
+
+
+def _peak(graph: LayerGraph, out_bytes: Mapping[tuple[str, int], int], table: CostTable) -> int:
+    """The most bytes of activations alive at once when the calls run in data-flow order."""
+    from ..layers.infer import order_calls
+
+    order = order_calls(graph)
+    last: dict[tuple[str, int], int] = {}
+    for i, call in enumerate(order):
+        for ref in call.inputs:
+            last[(ref.layer, ref.call)] = i
+    end = len(order)
+    for ref in graph.outputs:
+        last[(ref.layer, ref.call)] = end
+    live = peak = 0
+    for i, call in enumerate(order):
+        key = (call.layer, call.index)
+        inner = table.nested.get(call.layer)
+        if inner is not None:
+            peak = max(peak, live + inner.peak_activation_bytes)
+        live += out_bytes.get(key, 0)
+        peak = max(peak, live)
+        for ref in call.inputs:
+            k = (ref.layer, ref.call)
+            if last.get(k) == i:
+                live -= out_bytes.get(k, 0)
+                last[k] = -1  # freed once, even if read twice by this call
+        if key not in last:  # nobody reads it
+            live -= out_bytes.get(key, 0)
+    return peak
+
+
+def training_memory(table: CostTable, *, optimizer_slots: int = 2) -> dict[str, int]:
+    """What training needs, estimated: weights + gradients + optimizer slots + kept activations.
+
+    ``gradients = trainable weight bytes``; ``optimizer = optimizer_slots x trainable weight
+    bytes`` (Adam keeps 2: the first and second moments); ``activations = total activation
+    bytes x batch size`` (the backward pass keeps every layer's output).
+    """
+    t = table.trainable_weight_bytes
+    parts = {"weights": table.weight_bytes, "gradients": t, "optimizer": optimizer_slots * t,
+             "activations": table.total_activation_bytes}
+    parts["total"] = sum(parts.values())
+    return parts
