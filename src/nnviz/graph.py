@@ -413,6 +413,9 @@ class LayerGraph:
     # -- output -----------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The graph as plain JSON-ready data: exactly what ``nnviz summary --json`` prints."""
+        from .costs import layer_costs
+
+        costs = layer_costs(self)
         return {
             "format_version": FORMAT_VERSION,
             "name": self.name,
@@ -422,12 +425,15 @@ class LayerGraph:
             "unknown_params": self.unknown_params,
             "trainable_params": self.trainable_params,
             "non_trainable_params": self.non_trainable_params,
+            # costs for one sample (nnviz.costs): layers of unknown size are not counted
+            "total_macs": costs.total_macs,
+            "total_flops": costs.total_flops,
             "inputs": self.input_names,
             "outputs": self.output_names,
-            "layers": self._layers_to_list(),
+            "layers": self._layers_to_list(costs),
         }
 
-    def _layers_to_list(self) -> list[dict[str, Any]]:
+    def _layers_to_list(self, costs: Any) -> list[dict[str, Any]]:
         rows = []
         for layer in self.layers:
             shapes = layer.output_shapes
@@ -446,9 +452,10 @@ class LayerGraph:
                 "units": layer.units,
                 "activation": layer.activation,
                 "inbound": self.inbound(layer.name),
+                **costs[layer.name].to_dict(),  # macs, flops, activation_bytes, weight_bytes (null: unknown)
             }
             if layer.subgraph is not None:
-                row["layers"] = layer.subgraph._layers_to_list()
+                row["layers"] = layer.subgraph._layers_to_list(costs.nested[layer.name])
             rows.append(row)
         return rows
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import html
 import shutil
+from typing import TYPE_CHECKING
 
 from .graph import LayerGraph, format_params, format_shape
 from .text import printable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .costs import CostTable
 
 __all__ = ["summary_text", "summary_html", "format_bytes"]
 
@@ -25,7 +29,15 @@ def format_bytes(n: int) -> str:
     return f"{size:.2f} GB"  # pragma: no cover
 
 
-def _rows(graph: LayerGraph, indent: str = "") -> list[tuple[str, str, str, str]]:
+_HEADER = ("Layer (type)", "Output Shape", "Param #", "MACs", "FLOPs", "Connected to")
+_NUMERIC = (2, 3, 4)
+
+
+def _rows(graph: LayerGraph, indent: str = "", costs: "CostTable | None" = None) -> list[tuple[str, ...]]:
+    from .costs import humanize, layer_costs
+
+    if costs is None:
+        costs = layer_costs(graph)
     rows = []
     for layer in graph.layers:
         inbound = graph.inbound(layer.name)
@@ -37,15 +49,26 @@ def _rows(graph: LayerGraph, indent: str = "") -> list[tuple[str, str, str, str]
         if layer.params and layer.non_trainable_params == layer.params:
             params += " (frozen)"
         # names and types come from the file: control characters are shown escaped
+        cost = costs[layer.name]
         rows.append((printable(f"{indent}{layer.name} ({layer.type})"),
                      format_shape(layer.output_shape, partial=not layer.shape_known), params,
-                     printable(conn) or "-"))
+                     humanize(cost.macs), humanize(cost.flops), printable(conn) or "-"))
         if layer.subgraph is not None:
-            rows.extend(_rows(layer.subgraph, indent + "  "))
+            rows.extend(_rows(layer.subgraph, indent + "  ", costs.nested.get(layer.name)))
     return rows
 
 
-def _totals(graph: LayerGraph) -> list[str]:
+def _cost_totals(t: "CostTable") -> list[str]:
+    from .costs import humanize
+
+    line = f"Total MACs: {humanize(t.total_macs)}, FLOPs: {humanize(t.total_flops)} (one sample)"
+    if t.unknown:
+        line += f"; {len(t.unknown):,} layer{'s' if len(t.unknown) != 1 else ''} of unknown size not counted"
+    return [line, f"Activation memory: {format_bytes(t.peak_activation_bytes)} at peak, "
+                  f"{format_bytes(t.total_activation_bytes)} in all (one sample)"]
+
+
+def _totals(graph: LayerGraph, costs: "CostTable") -> list[str]:
     mem = graph.param_memory()
     per_dtype = sum(mem.values())
     size = format_bytes(per_dtype)
@@ -61,23 +84,30 @@ def _totals(graph: LayerGraph) -> list[str]:
         f"Trainable params: {graph.trainable_params:,} ({format_bytes(round(per_dtype * frac))})",
         f"Non-trainable params: {graph.non_trainable_params:,} "
         f"({format_bytes(per_dtype - round(per_dtype * frac))})",
+        *_cost_totals(costs),
     ]
 
 
 def summary_text(graph: LayerGraph, *, width: int | None = None) -> str:
     """The graph as a text table: layer (type), output shape, params, connected to, and totals."""
-    header = ("Layer (type)", "Output Shape", "Param #", "Connected to")
-    rows = _rows(graph)
-    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(4)]
+    from .costs import layer_costs
+
+    header = _HEADER
+    costs = layer_costs(graph)
+    rows = _rows(graph, costs=costs)
+    n = len(header)
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(n)]
     if width is None:
         width = shutil.get_terminal_size((120, 20)).columns
-    if sum(widths) + 9 > width:  # squeeze the "connected to" column first
-        widths[3] = max(len(header[3]), width - sum(widths[:3]) - 9)
+    pad = 3 * n - 3
+    if sum(widths) + pad > width:  # squeeze the "connected to" column first
+        widths[-1] = max(len(header[-1]), width - sum(widths[:-1]) - pad)
     line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
 
     def fmt(r: tuple[str, ...]) -> str:
         cells = [(c if len(c) <= w else c[: w - 1] + "…").ljust(w) for c, w in zip(r, widths)]
-        cells[2] = cells[2].strip().rjust(widths[2])
+        for i in _NUMERIC:
+            cells[i] = cells[i].strip().rjust(widths[i])
         return "| " + " | ".join(cells) + " |"
 
     title = f'Model: "{printable(graph.name)}"'
@@ -86,7 +116,7 @@ def summary_text(graph: LayerGraph, *, width: int | None = None) -> str:
     out = [title, line, fmt(header), line.replace("-", "=")]
     out.extend(fmt(r) for r in rows)
     out.append(line)
-    out.extend(_totals(graph))
+    out.extend(_totals(graph, costs))
     for w in graph.warnings:
         out.append(f"note: {printable(w)}")
     return "\n".join(out)
@@ -94,11 +124,14 @@ def summary_text(graph: LayerGraph, *, width: int | None = None) -> str:
 
 def summary_html(graph: LayerGraph) -> str:
     """The graph as a compact HTML table, for notebooks."""
+    from .costs import layer_costs
+
     esc = html.escape
-    head = "".join(f"<th>{h}</th>" for h in ("Layer (type)", "Output Shape", "Param #", "Connected to"))
+    costs = layer_costs(graph)
+    head = "".join(f"<th>{h}</th>" for h in _HEADER)
     body = "".join(
-        "<tr>" + "".join(f'<td style="text-align:{"right" if i == 2 else "left"};white-space:pre">{esc(c)}</td>'
-                         for i, c in enumerate(r)) + "</tr>" for r in _rows(graph))
-    foot = "<br>".join(esc(t) for t in _totals(graph))
+        "<tr>" + "".join(f'<td style="text-align:{"right" if i in _NUMERIC else "left"};white-space:pre">{esc(c)}</td>'
+                         for i, c in enumerate(r)) + "</tr>" for r in _rows(graph, costs=costs))
+    foot = "<br>".join(esc(t) for t in _totals(graph, costs))
     return (f'<div class="nnviz-summary"><b>Model: {esc(printable(graph.name))}</b>'
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{foot}</p></div>")

@@ -69,11 +69,13 @@ def test_nested_model_holds_its_own_graph():
 def test_to_dict_has_the_documented_keys():
     d = nnviz.load({"input_shape": [3], "layers": [{"type": "Dense", "units": 1, "activation": "sigmoid"}]}).to_dict()
     assert set(d) == {"format_version", "name", "graph", "total_params", "total_params_is_lower_bound",
-                      "unknown_params", "trainable_params", "non_trainable_params", "inputs", "outputs", "layers"}
+                      "unknown_params", "trainable_params", "non_trainable_params",
+                      "total_macs", "total_flops", "inputs", "outputs", "layers"}
     assert d["format_version"] == 2 and d["graph"] is True
     assert d["total_params_is_lower_bound"] is False and d["unknown_params"] == []
     assert d["layers"][1] == {"name": "dense", "type": "Dense", "output_shape": [None, 1], "params": 4,
-                              "trainable_params": 4, "units": 1, "activation": "sigmoid", "inbound": [["input"]]}
+                              "trainable_params": 4, "units": 1, "activation": "sigmoid", "inbound": [["input"]],
+                              "macs": 3, "flops": 8, "activation_bytes": 4, "weight_bytes": 16}
     json.dumps(d)  # plain data
 
 

@@ -185,6 +185,8 @@ def _count(graph: LayerGraph, batch_size: int) -> CostTable:
                 act += b  # type: ignore[operator]
         except Unknown:
             act = None
+        if not calls:  # a model stored without its graph: nothing says what flows where
+            act = None
         if layer.subgraph is not None:
             inner = _count(layer.subgraph, 1)
             table.nested[layer.name] = inner
@@ -199,7 +201,7 @@ def _count(graph: LayerGraph, batch_size: int) -> CostTable:
         fn = lookup(layer.type)
         macs: int | None = None
         flops: int | None = None
-        if fn is not None:
+        if fn is not None and calls:
             cfg: dict[str, Any] = {**layer.config, "__class__": layer.type}
             kernel = next((w.shape for w in layer.weights if w.name.endswith("kernel")), None)
             if kernel is not None:

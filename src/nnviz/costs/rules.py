@@ -121,7 +121,7 @@ def _einsum_dense(cfg, ins, outs):
     if any(ch not in sizes for ch in set(inp + ker + out)):
         raise Unknown("an einsum index of unknown size")
     macs = math.prod(sizes[ch] for ch in set(inp + ker + out))
-    e = size(outs[0])
+    e = math.prod(sizes[ch] for ch in out)  # Keras 3 may report a free output axis as None
     return Count(macs, (e if cfg.get("bias_axes") else 0) + _act(cfg, e))
 
 

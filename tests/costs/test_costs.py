@@ -1,0 +1,184 @@
+"""Costs: hand and NumPy counts of small layers, totals, memory; the papers' MACs (needs_tf)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import nnviz
+from nnviz.costs import humanize, layer_costs, training_memory
+from nnviz.costs.engine import compute_dtype, weight_itemsize
+from nnviz.errors import OptionError
+
+
+def _one(shape, layer, **spec):
+    g = nnviz.load({"input_shape": shape, "layers": [{"name": "x", **layer}], **spec})
+    return g, layer_costs(g)["x"]
+
+
+def _conv_macs_numpy(h, w, cin, kh, kw, cout, stride, dilation, groups):
+    """Count the multiplications of a direct (valid) convolution by walking it with NumPy."""
+    x = np.ones((h, w, cin))
+    kernel = np.ones((kh, kw, cin // groups, cout))
+    eff_h, eff_w = (kh - 1) * dilation + 1, (kw - 1) * dilation + 1
+    muls = 0
+    for i, j in itertools.product(range(0, h - eff_h + 1, stride), range(0, w - eff_w + 1, stride)):
+        window = x[i:i + eff_h:dilation, j:j + eff_w:dilation, :]
+        for g in range(groups):
+            part = window[..., g * (cin // groups):(g + 1) * (cin // groups)]
+            k = kernel[..., g * (cout // groups):(g + 1) * (cout // groups)]
+            muls += np.count_nonzero(part[..., None] * k)  # one product per (window element, filter)
+    return muls
+
+
+@pytest.mark.parametrize("stride,dilation,groups", [(1, 1, 1), (2, 1, 1), (1, 2, 1), (1, 1, 2), (2, 1, 4)])
+def test_conv2d_macs_match_a_numpy_walk(stride, dilation, groups):
+    layer = {"type": "Conv2D", "filters": 8, "kernel_size": 3, "strides": stride, "dilation_rate": dilation,
+             "groups": groups, "activation": "relu"}
+    g, c = _one([11, 9, 4], layer)
+    assert c.macs == _conv_macs_numpy(11, 9, 4, 3, 3, 8, stride, dilation, groups)
+    out = int(np.prod(g.layer("x").output_shape[1:]))
+    assert c.flops == 2 * c.macs + out + out  # bias and relu, one each per output element
+    assert c.activation_bytes == out * 4
+    assert c.weight_bytes == g.layer("x").params * 4
+
+
+@pytest.mark.parametrize("layer,shape,macs", [
+    ({"type": "Dense", "units": 10}, [13], 130),
+    ({"type": "Dense", "units": 10}, [5, 13], 5 * 130),                        # per position
+    ({"type": "Conv1D", "filters": 4, "kernel_size": 3}, [10, 2], 8 * 4 * 3 * 2),
+    ({"type": "Conv3D", "filters": 2, "kernel_size": 2}, [3, 3, 3, 1], 8 * 2 * 8),
+    ({"type": "DepthwiseConv2D", "kernel_size": 3, "depth_multiplier": 2}, [5, 5, 3], 9 * 6 * 9),
+    ({"type": "SeparableConv2D", "filters": 4, "kernel_size": 3}, [5, 5, 3], 9 * 3 * 9 + 9 * 3 * 4),
+    ({"type": "Conv2DTranspose", "filters": 4, "kernel_size": 3, "strides": 2}, [4, 4, 2], 16 * 2 * 9 * 4),
+    ({"type": "SimpleRNN", "units": 4}, [7, 3], 7 * 4 * (3 + 4)),
+    ({"type": "GRU", "units": 4}, [7, 3], 7 * 3 * 4 * (3 + 4)),
+    ({"type": "LSTM", "units": 4}, [7, 3], 7 * 4 * 4 * (3 + 4)),
+    ({"type": "Bidirectional", "layer": {"class_name": "LSTM", "config": {"units": 4}}}, [7, 3],
+     2 * 7 * 4 * 4 * (3 + 4)),
+    ({"type": "TimeDistributed", "layer": {"class_name": "Dense", "config": {"units": 5}}}, [6, 3], 6 * 15),
+    ({"type": "EinsumDense", "equation": "abc,cde->abde", "output_shape": [None, 2, 5]}, [6, 3],
+     6 * 3 * 2 * 5),
+    ({"type": "Embedding", "input_dim": 100, "output_dim": 8}, [12], 0),
+    ({"type": "MaxPooling2D", "pool_size": 2}, [4, 4, 3], 0),
+    ({"type": "BatchNormalization"}, [4, 4, 3], 0),
+])
+def test_macs_counted_by_hand(layer, shape, macs):
+    _, c = _one(shape, layer)
+    assert c.macs == macs
+
+
+def test_flops_convention_beyond_macs():
+    assert _one([4, 4, 3], {"type": "MaxPooling2D", "pool_size": 2})[1].flops == 2 * 2 * 3 * 4
+    assert _one([4, 4, 3], {"type": "GlobalAveragePooling2D"})[1].flops == 48
+    assert _one([4, 4, 3], {"type": "BatchNormalization"})[1].flops == 2 * 48
+    assert _one([6, 8], {"type": "LayerNormalization"})[1].flops == 7 * 48
+    assert _one([10], {"type": "Dense", "units": 5, "activation": "softmax", "use_bias": False})[1].flops \
+        == 2 * 50 + 3 * 5
+    assert _one([10], {"type": "Activation", "activation": "linear"})[1].flops == 0
+
+
+def test_attention_counts_projections_scores_and_values():
+    spec = {"inputs": {"q": [6, 16], "v": [9, 12]},
+            "layers": [{"type": "MultiHeadAttention", "name": "mha", "num_heads": 2, "key_dim": 4,
+                        "inputs": ["q", "v"]}]}
+    c = layer_costs(nnviz.load(spec))["mha"]
+    h, kd, tq, tv = 2, 4, 6, 9
+    expected = tq * 16 * h * kd + tv * 12 * h * kd + tv * 12 * h * kd + h * tq * tv * kd * 2 + tq * h * kd * 16
+    assert c.macs == expected
+
+
+def test_merges_nested_models_and_unknown_sizes():
+    spec = {"inputs": {"a": [5], "b": [5]},
+            "layers": [{"type": "Add", "name": "add", "inputs": ["a", "b"]},
+                       {"type": "Average", "name": "avg", "inputs": ["a", "b", "add"]}]}
+    t = layer_costs(nnviz.load(spec))
+    assert (t["add"].flops, t["avg"].flops) == (5, 15)
+    # a None sequence length: "?" for the layer, left out of the totals and named
+    g = nnviz.load({"input_shape": [None, 3], "layers": [{"type": "LSTM", "units": 2, "name": "r"},
+                                                           {"type": "Dense", "units": 4, "name": "d"}]})
+    t = layer_costs(g)
+    assert t["r"].macs is None and t["r"].flops is None and t["d"].macs == 8
+    assert t.unknown == ["r"] and t.total_macs == 8
+
+
+def test_batch_size_scales_totals_not_weights():
+    g = nnviz.load({"input_shape": [13], "layers": [{"type": "Dense", "units": 10}]})
+    one, many = layer_costs(g), layer_costs(g, batch_size=32)
+    assert many.total_macs == 32 * one.total_macs and many.total_flops == 32 * one.total_flops
+    assert many.weight_bytes == one.weight_bytes
+    assert many.peak_activation_bytes == 32 * one.peak_activation_bytes
+    with pytest.raises(OptionError, match="batch_size"):
+        layer_costs(g, batch_size=0)
+
+
+def test_peak_activation_frees_what_nobody_reads_any_more():
+    # x(40 B) -> a(400) -> b(40) -> c(4): at most a's input and output live together
+    g = nnviz.load({"input_shape": [10], "layers": [{"type": "Dense", "units": 100}, {"type": "Dense", "units": 10},
+                                                     {"type": "Dense", "units": 1}]})
+    t = layer_costs(g)
+    assert t.peak_activation_bytes == 40 + 400  # x and a together, then a and b
+    assert t.total_activation_bytes == 4 * (10 + 100 + 10 + 1)
+
+
+def test_training_memory_formula():
+    g = nnviz.load({"input_shape": [13], "layers": [{"type": "Dense", "units": 10}]})
+    t = layer_costs(g, batch_size=8)
+    m = training_memory(t)
+    assert m == {"weights": 560, "gradients": 560, "optimizer": 1120, "activations": 8 * 4 * 23,
+                 "total": 560 * 4 + 8 * 4 * 23}
+
+
+def test_dtypes_mixed_and_quantized():
+    assert compute_dtype("mixed_float16") == "float16"
+    g, c = _one([13], {"type": "Dense", "units": 10, "dtype": "mixed_float16"})
+    assert c.activation_bytes == 20 and c.weight_bytes == 560   # float16 outputs, float32 variables
+    assert weight_itemsize({"class_name": "QuantizedDTypePolicy", "config": {"name": "int8_from_float32"}},
+                           "dense/kernel") == 1
+    assert weight_itemsize("int4_from_float32", "kernel") == 0.5
+    assert weight_itemsize("float8_from_float32", "kernel") == 4
+
+
+def test_humanize():
+    assert [humanize(v) for v in (4_090_000_000, 1234, 999, None)] == ["4.09 G", "1.23 k", "999", "?"]
+
+
+# -- against the papers and Keras's own graphs --------------------------------------------------
+
+PAPERS = [("MobileNetV2", 300e6), ("MobileNet", 569e6), ("EfficientNetB0", 390e6)]
+
+
+@pytest.mark.needs_tf
+@pytest.mark.parametrize("name,paper", PAPERS)
+def test_macs_match_the_papers(name, paper):
+    import keras
+
+    t = layer_costs(nnviz.load(getattr(keras.applications, name)(weights=None)))
+    assert abs(t.total_macs - paper) / paper < 0.02
+    assert not t.unknown
+
+
+@pytest.mark.needs_tf
+@pytest.mark.slow
+def test_nasnet_mobile_macs_match_the_paper():
+    import keras
+
+    t = layer_costs(nnviz.load(keras.applications.NASNetMobile(weights=None)))
+    assert abs(t.total_macs - 564e6) / 564e6 < 0.02
+
+
+def test_summary_and_json_carry_the_costs():
+    g = nnviz.load({"name": "n", "input_shape": [10], "layers": [
+        {"type": "Dense", "units": 6, "name": "h"},
+        {"type": "Sequential", "name": "sub", "layers": [{"type": "Dense", "units": 3, "name": "inner"}]}]})
+    text = g.summary(width=200)
+    assert text.splitlines()[2].split("|")[4:6] == [" MACs ", " FLOPs "]
+    assert "Total MACs: 78, FLOPs: 165 (one sample)" in text
+    d = g.to_dict()
+    assert (d["total_macs"], d["total_flops"]) == (78, 126 + 39)
+    sub = d["layers"][2]
+    assert (sub["macs"], sub["weight_bytes"]) == (18, 4 * 21)
+    assert sub["layers"][1]["macs"] == 18 and d["layers"][1]["flops"] == 2 * 60 + 6
+    assert "FLOPs" in g._repr_html_()
