@@ -138,13 +138,28 @@ def mutated_specs(draw: st.DrawFn) -> dict:
 
 
 def assert_consistent(graph: nnviz.LayerGraph) -> None:
-    """Totals are sums of the layers' counts, nothing negative, nested models included."""
-    for _, layer in graph.walk():
+    """Totals are sums of the layers' counts, nothing negative, nested models included.
+
+    A count nnviz cannot know is None in all three fields, named in ``unknown_params``, and left
+    out of the (then lower-bound) totals.
+    """
+    unknown = []
+    for path, layer in graph.walk():
+        if layer.params is None:
+            assert layer.trainable_params is None and layer.non_trainable_params is None
+            if layer.subgraph is None:
+                unknown.append("/".join((*path, layer.name)))
+            else:
+                assert layer.subgraph.unknown_params
+            continue
         assert layer.params >= 0 and layer.trainable_params >= 0 and layer.non_trainable_params >= 0
         assert layer.trainable_params + layer.non_trainable_params == layer.params
         if layer.subgraph is not None:
             assert layer.params == layer.subgraph.total_params
-    assert graph.total_params == sum(layer.params for layer in graph.layers)
+    assert graph.unknown_params == unknown and graph.total_params_is_lower_bound == bool(unknown)
+    assert graph.total_params == sum(
+        layer.subgraph.total_params if layer.params is None and layer.subgraph is not None else layer.params or 0
+        for layer in graph.layers)
     assert graph.total_params == graph.trainable_params + graph.non_trainable_params
     json.dumps(graph.to_dict())
     graph.summary()
