@@ -28,6 +28,8 @@
 from __future__ import annotations
 
 import difflib
+import functools
+import json
 from typing import Any, Mapping, Sequence
 
 from ..errors import ReadError
@@ -172,6 +174,7 @@ def _build(spec: Mapping[str, Any], scope: str, counter: NameCounter, depth: int
             cfg = {k: v for k, v in entry.items() if k not in _RESERVED}
             cfg["name"] = lname
             modern, cfg = modernize(ltype, cfg)
+            check_keras_names(modern, cfg, lname)
             _check_sizes(cfg, lname)
             layer = Layer(lname, modern, cfg)
         layers.append(layer)
@@ -202,6 +205,49 @@ def _build(spec: Mapping[str, Any], scope: str, counter: NameCounter, depth: int
                 raise ReadError(f"output {o.layer!r} is not a layer of the model")
     class_name = "Sequential" if _is_chain(layers, calls) else "Functional"
     return LayerGraph(name, layers, calls, inputs, outputs, class_name=class_name)
+
+
+@functools.lru_cache(maxsize=1)
+def keras_names() -> dict[str, Any]:
+    """Keras's argument names per layer class and its activation names (``layers/keras_names.json``).
+
+    Generated once from Keras 3 and tf_keras by ``tools/keras_tables.py``: TensorFlow is not
+    needed, or imported, to read a spec.
+    """
+    from importlib.resources import files
+
+    data = json.loads(files("nnviz.layers").joinpath("keras_names.json").read_text(encoding="utf-8"))
+    return {"activations": frozenset(data["activations"]),
+            "arguments": {cls: frozenset(names) for cls, names in data["arguments"].items()}}
+
+
+def check_keras_names(cls: str, cfg: Mapping[str, Any], lname: str) -> None:
+    """Refuse an argument or activation name Keras does not have, with the closest one.
+
+    Only hand-written specs are checked: files written by Keras carry era-specific keys.
+
+    >>> check_keras_names("Dense", {"name": "d", "unit": 10}, "d")
+    Traceback (most recent call last):
+    ...
+    nnviz.errors.ReadError: layer 'd': Dense has no argument 'unit' (did you mean 'units'?)
+    >>> check_keras_names("Dense", {"units": 3, "activation": "rleu"}, "d")
+    Traceback (most recent call last):
+    ...
+    nnviz.errors.ReadError: layer 'd': unknown activation 'rleu' (did you mean 'relu'?)
+    """
+    names = keras_names()
+    allowed = names["arguments"].get(cls)
+    if allowed is not None:  # a class Keras does not have (nnviz's own) is not checked
+        for key in cfg:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}?" if close else f"{cls} takes {', '.join(sorted(allowed))}"
+                raise ReadError(f"{cls} has no argument {key!r}", layer=lname, hint=hint)
+    for key, value in cfg.items():
+        if key.endswith("activation") and isinstance(value, str) and value not in names["activations"]:
+            close = difflib.get_close_matches(value, sorted(names["activations"]), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else "see keras.activations for the names"
+            raise ReadError(f"unknown activation {value!r}", layer=lname, hint=hint)
 
 
 def _check_sizes(cfg: Mapping[str, Any], lname: str) -> None:
