@@ -456,3 +456,19 @@ def test_cli_debug_shows_the_traceback(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert "Traceback" in proc.stderr and "ShapeError" in proc.stderr
+
+
+def test_nesting_limit_does_not_depend_on_the_callers_stack(tmp_path):
+    """The depth check is nnviz's own, so a caller deep in its stack gets the same one-line error."""
+    data, match = SAVEDMODEL_METADATA["nested_600"]
+    (tmp_path / "saved_model.pb").write_bytes(b"")
+    (tmp_path / "keras_metadata.pb").write_bytes(data)
+
+    def deep(n):
+        if n:
+            return deep(n - 1)
+        with pytest.raises(ReadError, match=match):
+            nnviz.load(tmp_path)
+        return True
+
+    assert deep(350)

@@ -32,10 +32,34 @@ MAX_DEPTH = 64        # nesting of models inside models
 StoredWeights = Mapping[tuple[str, ...], Sequence[Weight]]
 
 
+MAX_NESTING = 500      # JSON objects and lists inside each other; real configs stay far below
+
+
+def check_nesting(data: Any, *, path: object = None, what: str = "the JSON") -> Any:
+    """Refuse data nested deeper than :data:`MAX_NESTING`, measured without recursion.
+
+    Python's own recursion limit depends on how deep the caller already is, so a file near it
+    would pass or fail by accident; this limit does not.
+
+    >>> check_nesting({"a": [1, {"b": 2}]})
+    {'a': [1, {'b': 2}]}
+    """
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise ReadError(f"{what} is nested too deeply (over {MAX_NESTING} levels)", path=path)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return data
+
+
 def config_from_json_text(text: str, *, path: object = None) -> Any:
     """Parse JSON text with the limits nnviz applies to any file."""
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except RecursionError:
         raise ReadError("JSON is nested too deeply", path=path) from None
     except json.JSONDecodeError as err:
@@ -43,6 +67,7 @@ def config_from_json_text(text: str, *, path: object = None) -> Any:
                         path=path) from None
     except ValueError:  # an integer past Python's int-string limit (sys.get_int_max_str_digits())
         raise ReadError("the JSON holds an integer of thousands of digits", path=path) from None
+    return check_nesting(data, path=path)
 
 
 def read_model_config(config: Any, *, path: object = None, keras_version: str | None = None,

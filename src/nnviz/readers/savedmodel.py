@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from ..errors import ReadError
 from ..graph import LayerGraph
-from .keras_config import read_model_config
+from .keras_config import check_nesting, read_model_config
 
 __all__ = ["read_savedmodel", "parse_metadata", "varint_bytes", "MAX_METADATA_BYTES"]
 
@@ -130,6 +130,7 @@ def read_savedmodel(path: str | Path) -> LayerGraph:
         raise ReadError(f"{where} is not valid JSON", path=path) from err
     except ValueError:  # an integer past Python's int-string limit (sys.get_int_max_str_digits())
         raise ReadError(f"{where} holds an integer of thousands of digits", path=path) from None
+    check_nesting(md, path=path, what=where)
     if not isinstance(md, dict) or "config" not in md:
         raise ReadError("the root object of keras_metadata.pb is not a Keras model", path=path)
     try:
