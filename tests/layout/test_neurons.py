@@ -145,3 +145,29 @@ def test_keras3_channels_first_columns_match_keras(tmp_path):
     cols = plan_columns(nnviz.load(tmp_path / "cf.keras"), NodeOptions())
     truth = [model.inputs[0].shape[1]] + [layer.output.shape[1] for layer in model.layers]
     assert [c.n for c in cols] == truth == [3, 8, 8, 8, 5, 5, 4]
+
+
+def test_node_refusal_of_a_nested_model_names_the_file(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from nnviz.cli import cli
+
+    branchy = {"class_name": "Functional", "config": {"name": "model_2", "layers": [
+        {"class_name": "InputLayer", "name": "a", "config": {"name": "a", "batch_input_shape": [None, 4]},
+         "inbound_nodes": []},
+        {"class_name": "Dense", "name": "b1", "config": {"name": "b1", "units": 2}, "inbound_nodes": [[["a", 0, 0, {}]]]},
+        {"class_name": "Dense", "name": "b2", "config": {"name": "b2", "units": 2}, "inbound_nodes": [[["a", 0, 0, {}]]]},
+        {"class_name": "Add", "name": "sum", "config": {"name": "sum"},
+         "inbound_nodes": [[["b1", 0, 0, {}], ["b2", 0, 0, {}]]]}],
+        "input_layers": [["a", 0, 0]], "output_layers": [["sum", 0, 0]]}}
+    outer = {"class_name": "Sequential", "keras_version": "2.4.0", "config": {"name": "outer", "layers": [
+        {"class_name": "InputLayer", "config": {"name": "x", "batch_input_shape": [None, 4]}},
+        branchy, {"class_name": "Dense", "config": {"name": "y", "units": 1}}]}}
+    path = tmp_path / "outer.json"
+    path.write_text(json.dumps(outer))
+    result = CliRunner().invoke(cli, ["draw", str(path), "--style", "node", "-o", str(tmp_path / "o.png")])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"nnviz: error: {path}: the node style draws a chain of layers, "
+                                    "and model 'model_2' is not one")

@@ -870,7 +870,10 @@ def layout_nodes(graph: LayerGraph, options: NodeOptions | None = None) -> Scene
     import numpy as np
 
     options = options or NodeOptions()
-    columns = plan_columns(graph, options)
+    try:
+        columns = plan_columns(graph, options)
+    except OptionError as err:  # a nested model's graph has no source: name the file all the same
+        raise err.with_context(path=graph.source)
     weights = _link_weights(columns, graph) if options.weights else {}
     title = _title(graph, options)
     legend = _legend_entries(columns, options.theme)
