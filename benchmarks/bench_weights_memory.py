@@ -8,7 +8,7 @@ zeros. Then draws it in a fresh process and prints that process's peak RSS (the 
 draws) and the peak RSS of its children (the isolated HDF5 reads), from getrusage. With
 ``--compare OLD_SRC`` (another checkout's ``src`` folder) the same is measured for those
 sources, side by side. Since issue 17 item 10 the kernel is cut down to the drawn neurons inside
-the child, so only that part crosses to the parent.
+the child, which reads only the drawn rows, so only that part crosses to the parent.
 """
 
 from __future__ import annotations

@@ -158,3 +158,15 @@ def test_only_the_drawn_weights_cross_from_the_reading_process(tmp_path, monkeyp
         assert sizes, source  # the weights came from a child process
         assert max(sizes) < 200_000, (source, sizes)
         assert 0 < len(links[0].weights) <= 20 * 20 and not np.any(links[0].weights), source
+
+
+def test_only_the_drawn_rows_of_a_kernel_are_read(tmp_path):
+    """A kernel is never read whole for a drawing: one declared past the 2 GB array limit
+    (50,000 x 50,000 float32, 10 GB, stored as no chunk at all) draws from the rows shown,
+    while reading it whole is refused."""
+    for source, weights_file in _declared_kernel_files(tmp_path, 50_000):
+        graph = nnviz.load(source, weights_file=weights_file)
+        with pytest.raises(ReadError, match="would take 10,000,000,000 bytes"):
+            graph.weights("d")
+        links = nnviz.draw(graph, style="node", weights=True, max_neurons=20).scene.links
+        assert 0 < len(links[0].weights) <= 20 * 20 and not np.any(links[0].weights), source

@@ -437,13 +437,15 @@ def _cut(n_prev: int, n: int, rows: Sequence[int], cols: Sequence[int]) -> Calla
     def cut(weights: list) -> tuple[Any, Any, list[tuple[int, ...]]]:
         import numpy as np
 
-        arrays = [np.asarray(a) for _, a in weights]
-        kernel = next((a for a in arrays if a.ndim >= 2 and a.shape[-2:] == (n_prev, n)), None)
+        # a file's arrays may be read only when asked: of a kernel, only the drawn rows are read
+        arrays = [a if hasattr(a, "shape") else np.asarray(a) for _, a in weights]
+        kernel = next((a for a in arrays if len(a.shape) >= 2 and tuple(a.shape[-2:]) == (n_prev, n)), None)
         if kernel is not None:
-            # cut before averaging: a temporary the size of the whole kernel is never made
-            kernel = kernel.reshape(-1, n_prev, n)[:, rows][:, :, cols].mean(axis=0)
-        bias = next((a for a in arrays if a.ndim == 1 and a.shape[0] == n), None)
-        return kernel, None if bias is None else bias[cols], [a.shape for a in arrays]
+            part = kernel.take_rows(rows) if hasattr(kernel, "take_rows") else np.asarray(kernel)[..., rows, :]
+            # a convolution's window averaged after the cut: nothing the size of the kernel is made
+            kernel = np.asarray(part).reshape(-1, len(rows), n)[:, :, cols].mean(axis=0)
+        bias = next((a for a in arrays if len(a.shape) == 1 and a.shape[0] == n), None)
+        return kernel, None if bias is None else np.asarray(bias)[cols], [tuple(a.shape) for a in arrays]
 
     return cut
 

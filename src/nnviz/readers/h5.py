@@ -16,7 +16,7 @@ from .h5safe import open_h5
 from .isolate import IsolatedLoader, run_isolated
 from .keras_config import config_from_json_text, read_model_config
 
-__all__ = ["read_h5", "read_dataset", "HDF5_SIGNATURE", "MAX_ATTR_BYTES", "MAX_ARRAY_BYTES", "split_attr",
+__all__ = ["read_h5", "read_dataset", "StoredArray", "HDF5_SIGNATURE", "MAX_ATTR_BYTES", "MAX_ARRAY_BYTES", "split_attr",
            "weights_group"]
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -91,6 +91,38 @@ def read_dataset(ds: Any, path: object) -> Any:
     return ds[()]
 
 
+class StoredArray:
+    """A weight dataset of an open file, read when asked: whole (``numpy.asarray``) or some rows.
+
+    Valid only while its file is open, inside the function a loader runs on a layer's weights
+    (:meth:`nnviz.graph.LayerGraph.map_weights`): a node drawing reads only the kernel rows of
+    the neurons it draws, so a huge kernel is never read whole, in any process.
+    """
+
+    def __init__(self, ds: Any, path: object) -> None:
+        self._ds = ds
+        self._path = path
+        self.shape = tuple(int(d) for d in ds.shape)
+        self.ndim = len(self.shape)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        import numpy as np
+
+        return np.asarray(read_dataset(self._ds, self._path), dtype=dtype)
+
+    def take_rows(self, rows: list[int]) -> Any:
+        """``array[..., rows, :]``, reading only those rows (at most MAX_ARRAY_BYTES of them)."""
+        import numpy as np
+
+        order = sorted(set(rows))
+        nbytes = int(np.prod(self.shape[:-2], dtype=object) * len(order) * self.shape[-1]) * self._ds.dtype.itemsize
+        if nbytes > MAX_ARRAY_BYTES:
+            raise ReadError(f"weight {self._ds.name!r}: the rows drawn would take {nbytes:,} bytes "
+                            f"(limit {MAX_ARRAY_BYTES:,})", path=self._path)
+        got = np.asarray(self._ds[..., order, :])
+        return got[..., [order.index(r) for r in rows], :]
+
+
 def _load_layers(path: Path, names: list[str] | None, each: Callable[[str, list], Any]) -> dict[str, Any]:
     """``{name: ("ok", each(name, arrays)) | ("error", message)}``, the file opened once."""
     out: dict[str, Any] = {}
@@ -102,7 +134,7 @@ def _load_layers(path: Path, names: list[str] | None, each: Callable[[str, list]
                     arrays = []
                     if name in grp:
                         g = grp[name]
-                        arrays = [(w, read_dataset(g[w], path)) for w in split_attr(g, "weight_names") if w in g]
+                        arrays = [(w, StoredArray(g[w], path)) for w in split_attr(g, "weight_names") if w in g]
                     out[name] = ("ok", each(name, arrays))
                 except NnvizError as err:  # one damaged layer spoils only its own weights
                     out[name] = ("error", err.message)

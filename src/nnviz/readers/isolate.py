@@ -98,13 +98,15 @@ class IsolatedLoader:
 
     Drawing weights asks for most layers; one child for all of them costs what one costs.
     :meth:`map` runs a function on each layer's arrays *in the child*, so only its results
-    (a kernel cut down to the drawn neurons) come back: a file that declares a 1.5 GB kernel
-    in a few KB of chunks then costs this process nothing like 1.5 GB.
+    (a kernel cut down to the drawn neurons) come back, and a reader that hands over arrays
+    read only when asked lets it read just the drawn rows: a file that declares a 1.5 GB kernel
+    in a few KB of chunks then costs neither process anything like 1.5 GB.
 
     Args:
         load_layers: ``(names, each) -> {name: ("ok", each(name, arrays)) | ("error", message)}``
             for the named layers (every layer when ``names`` is None), opening the file once;
-            ``arrays`` is the layer's list of (variable name, array).
+            ``arrays`` is the layer's list of (variable name, array), where an array may be read
+            only when asked (``numpy.asarray``; ``take_rows``, see :class:`~nnviz.readers.h5.StoredArray`).
         size: the size of the weights file in bytes; above :data:`BATCH_BYTES`, layers load one by one.
         path: the file, for messages.
     """
@@ -136,19 +138,26 @@ class IsolatedLoader:
         Raises:
             ReadError: a layer's weights cannot be read (the first such layer, in ``fns``'s order).
         """
-        if self._cache is not None or not fns:
-            cache = self._cache or {}
-            return {name: fn(list(self._value(cache, name, []))) for name, fn in fns.items()}
-        results = run_isolated(self._load_layers, list(fns), lambda name, arrays: fns[name](arrays),
-                               path=self._path)
-        out = {}
+        done: dict[str, T] = {}
+        todo = {}
         for name, fn in fns.items():
-            out[name] = self._value(results, name, None) if name in results else fn([])
-        return out
+            kind, value = (self._cache or {}).get(name, ("ok", []) if self._cache is not None else ("", None))
+            if kind == "ok":  # read whole already
+                done[name] = fn(list(value))
+            else:  # not read yet, or too large to read whole: fn may need only part of it
+                todo[name] = fn
+        results = run_isolated(self._load_layers, list(todo), lambda name, arrays: todo[name](arrays),
+                               path=self._path) if todo else {}
+        for name, fn in todo.items():
+            done[name] = self._value(results, name, None) if name in results else fn([])
+        return {name: done[name] for name in fns}
 
 
 def _arrays(name: str, arrays: list) -> list:
-    return arrays
+    """The layer's weights read whole (a reader may hand over arrays read only when asked)."""
+    import numpy as np
+
+    return [(n, np.asarray(a)) for n, a in arrays]
 
 
 def _read_all(fd: int, path: object) -> bytes:

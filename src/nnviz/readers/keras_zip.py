@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph, Weight
 from ..layers.names import snake_case
-from .h5 import H5_ERRORS, read_dataset
+from .h5 import H5_ERRORS, StoredArray
 from .h5safe import open_h5
 from .isolate import IsolatedLoader, run_isolated
 from .keras_config import build_graph, config_from_json_text, read_model_config
@@ -265,8 +265,8 @@ def _weights_of(path: Path, member: str, config: Any, what: str) -> Iterator[tup
 
 
 def read_vars(group: Any, path: Path) -> list:
-    """The (variable name, array) pairs of one layer's group, in Keras's order."""
-    return [(n.rsplit("/", 1)[-1], read_dataset(ds, path)) for n, ds in _vars(group)]
+    """The (variable name, :class:`StoredArray`) pairs of one layer's group, in Keras's order."""
+    return [(n.rsplit("/", 1)[-1], StoredArray(ds, path)) for n, ds in _vars(group)]
 
 
 def _stored_from_zip(path: Path, member: str, config: Any) -> dict[tuple[str, ...], list[Weight]]:
