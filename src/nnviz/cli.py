@@ -206,7 +206,12 @@ def view(source: str, no_browser: bool, weights_file: str | None) -> None:
     diagram.to_html(out)
     _echo(f"wrote {out}")
     if not no_browser:
-        webbrowser.open(out.resolve().as_uri())
+        try:
+            opened = webbrowser.open(out.resolve().as_uri())
+        except webbrowser.Error:
+            opened = False
+        if not opened:  # a server, a container: nothing showed it, so say where it is
+            _echo(f"nnviz: no browser could be opened; open {out.resolve().as_uri()} yourself", err=True)
 
 
 @cli.command("diff")

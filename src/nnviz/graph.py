@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy
 
 __all__ = ["Shape", "TensorRef", "Call", "Weight", "Layer", "LayerGraph", "FORMAT_VERSION", "format_shape",
-           "format_params", "sum_params"]
+           "format_params", "sum_params", "SummaryText"]
 
 # The version of to_dict()/--json; schema/graph.v2.json describes version 2
 FORMAT_VERSION = 2
@@ -192,6 +192,16 @@ def format_shape(shape: Any, *, partial: bool = False) -> str:
     unknown = "?" if partial else "None"
     inner = ", ".join(("None" if i == 0 else unknown) if d is None else str(d) for i, d in enumerate(shape))
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+class SummaryText(str):
+    """The summary table: a ``str`` whose repr is the table, so that ``g.summary()`` in a notebook shows it."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's display of a result
+        printer.text(str(self))
 
 
 class LayerGraph:
@@ -462,11 +472,15 @@ class LayerGraph:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
-    def summary(self, *, width: int | None = None) -> str:
-        """A text table like Keras's ``model.summary()``."""
+    def summary(self, *, width: int | None = None) -> "SummaryText":
+        """A text table like Keras's ``model.summary()``.
+
+        The result is a string that a notebook (or the interactive prompt) shows as the table
+        itself, not as a quoted string with ``\\n``; ``print()`` it anywhere else.
+        """
         from .summary import summary_text
 
-        return summary_text(self, width=width)
+        return SummaryText(summary_text(self, width=width))
 
     def _repr_html_(self) -> str:
         from .summary import summary_html
@@ -475,3 +489,7 @@ class LayerGraph:
 
     def __repr__(self) -> str:
         return f"<LayerGraph {self.name!r}: {len(self.layers)} layers, {self.params_text()}>"
+
+    def __str__(self) -> str:
+        """``print(g)`` prints the summary table, as Keras's ``model.summary()`` does."""
+        return str(self.summary())
