@@ -14,7 +14,7 @@ from typing import Any, Callable
 import click
 
 from . import __version__
-from .errors import NnvizError
+from .errors import NnvizError, OptionError
 from .text import printable_lines
 
 __all__ = ["main", "cli"]
@@ -119,10 +119,40 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
     if opts.get("page") == "none":
         opts["page"] = None
     out = Path(output) if output else Path(Path(source).name).with_suffix(".svg")
-    diagram = draw_fn(source, style=style, weights_file=weights_file, **opts)
-    diagram.save(out, dpi=dpi)
+    wrong = [k for k in opts if k in (_NODE_ONLY if style == "block" else _BLOCK_ONLY)]
+    if wrong:
+        other = "node" if style == "block" else "block"
+        raise OptionError(f"{_FLAGS[wrong[0]]} is a {other}-style option, and this draws --style {style}",
+                          hint=f"add --style {other}, or leave {_FLAGS[wrong[0]]} out")
+    try:
+        diagram = draw_fn(source, style=style, weights_file=weights_file, **opts)
+        diagram.save(out, dpi=dpi)
+    except OptionError as err:  # speak of the command's flags, not of the Python keywords
+        err.message = _flag_names(err.message)
+        raise
     _era_warnings(diagram.graph)
     _echo(f"wrote {out}")
+
+
+# the draw command's flags by the keyword they set, and the style each belongs to
+_FLAGS = {"engine": "--engine", "direction": "--direction", "show": "--show", "expand": "--expand",
+          "collapse": "--collapse", "from_layer": "--from", "to_layer": "--to", "page": "--page",
+          "max_neurons": "--max-neurons", "weights": "--weights", "description": "--description",
+          "figsize": "--figsize", "dpi": "--dpi"}
+_BLOCK_ONLY = frozenset({"engine", "show", "expand", "collapse", "from_layer", "to_layer", "page"})
+_NODE_ONLY = frozenset({"max_neurons", "weights", "description"})
+
+
+def _flag_names(message: str) -> str:
+    """``max_neurons must be ...`` -> ``--max-neurons must be ...``.
+
+    >>> _flag_names("max_neurons must be an integer of at least 4, got 0")
+    '--max-neurons must be an integer of at least 4, got 0'
+    """
+    import re
+
+    return re.sub(r"(?<![-\w'])(" + "|".join(sorted(_FLAGS, key=len, reverse=True)) + r")(?![\w'])",
+                  lambda m: _FLAGS[m.group(1)], message)
 
 
 def _era_warnings(graph: Any) -> None:
