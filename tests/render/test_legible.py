@@ -190,3 +190,130 @@ def test_wrap_stubs_name_the_real_source_layer():
     nodes, _, _ = _connectors(view, columns, BlockOptions())
     assert any('"conv2_block4_add ▸"' in stmt for stmt in nodes[1])
     assert not any("conv2_block1_add ▸" in stmt for stmt in nodes[1])
+
+
+# -- item 8: a U-Net drawn as a U; column breaks between blocks --------------------------
+
+def _keras_unet(path: Path) -> Path:
+    """A small U-Net (four levels, a bottleneck, skip concatenations), saved by Keras."""
+    import keras
+    from keras import layers
+
+    inp = keras.Input((128, 128, 1), name="image")
+    x, skips = inp, []
+    for i, f in enumerate([16, 32, 64, 128]):
+        x = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"enc{i}_conv1")(x)
+        x = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"enc{i}_conv2")(x)
+        skips.append(x)
+        x = layers.MaxPooling2D(name=f"enc{i}_pool")(x)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="bottleneck_conv1")(x)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="bottleneck_conv2")(x)
+    for i, f in reversed(list(enumerate([16, 32, 64, 128]))):
+        x = layers.Conv2DTranspose(f, 2, strides=2, name=f"dec{i}_up")(x)
+        x = layers.Concatenate(name=f"dec{i}_concat")([x, skips[i]])
+        x = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"dec{i}_conv1")(x)
+        x = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"dec{i}_conv2")(x)
+    out = layers.Conv2D(1, 1, activation="sigmoid", name="mask")(x)
+    keras.Model(inp, out, name="unet").save(path)
+    return path
+
+
+@pytest.mark.needs_tf
+def test_unet_is_drawn_as_a_u(tmp_path):
+    from test_block import fits_a4
+
+    g = nnviz.load(_keras_unet(tmp_path / "unet.keras"))
+    d = draw_blocks(g)
+    scene = d.scene
+    boxes = {b.id: b for b in scene.boxes}
+    pairs = scene.meta["u"]
+    assert [tuple(p) for p in pairs] == [(f"enc{i}_conv2", f"dec{i}_concat") for i in range(4)]
+    tol = 0.51
+    for a, b in pairs:  # each level side by side, at the same height
+        ea, eb = boxes[a], boxes[b]
+        assert abs((ea.y + ea.h / 2) - (eb.y + eb.h / 2)) < tol and ea.x + ea.w < eb.x
+    ys = []
+    for e in scene.edges:
+        if [e.src, e.dst] in pairs:  # skip edges run straight across, at distinct heights
+            assert len(e.points) == 2 and abs(e.points[0][1] - e.points[1][1]) < tol
+            ys.append(e.points[0][1])
+    assert len(ys) == 4 and ys == sorted(ys) and min(b - a for a, b in zip(ys, ys[1:])) > 10
+    levels = [boxes[a].y for a, _ in pairs]
+    assert levels == sorted(levels)  # encoder going down, decoder coming up beside it
+    assert boxes["mask"].y < boxes["dec0_concat"].y and boxes["image"].x < boxes["mask"].x
+    assert_scene_ok(scene)
+    assert_text_ok(d.figure, 6.0)
+    assert fits_a4(scene) and scene.meta["font_size"] >= 6.0
+
+
+def test_residual_chains_are_not_taken_for_a_u():
+    from nnviz.layout.ushape import u_plan
+
+    spec = _named_blocks(6)
+    assert u_plan(flatten(nnviz.load(spec))) is None
+
+
+def _long_blocks(blocks: int, inner: int) -> dict:
+    """``blocks`` residual blocks of ``inner`` Dense layers each: longer than a balanced column."""
+    layers, prev = [], "input"
+    for i in range(1, blocks + 1):
+        b = f"res_block_{i}"
+        layers += [{"type": "Dense", "name": f"{b}_fc{k}", "units": 8, **({"inputs": [prev]} if k == 0 else {})}
+                   for k in range(inner)]
+        layers.append({"type": "Add", "name": f"{b}_add", "inputs": [prev, f"{b}_fc{inner - 1}"]})
+        prev = f"{b}_add"
+    return {"name": "res", "input_shape": [8], "layers": layers}
+
+
+@pytest.mark.parametrize("blocks,inner", [(3, 20), (4, 15), (6, 10)])
+def test_column_breaks_fall_between_blocks(blocks, inner):
+    """A long residual chain wraps into columns; no column starts inside a residual block."""
+    d = draw_blocks(nnviz.load(_long_blocks(blocks, inner)), collapse=False)
+    column = d.scene.meta["column"]
+    assert d.scene.meta["columns"] > 1
+    for i in range(1, blocks + 1):
+        inside = {c for nid, c in column.items() if nid.startswith(f"res_block_{i}_")}
+        assert len(inside) == 1, f"res_block_{i} is cut between columns {sorted(inside)}"
+    assert_scene_ok(d.scene)
+
+
+def _spec_unet(levels: int = 3) -> dict:
+    """A U-Net as a spec (no TensorFlow): conv/pool down, a bottleneck, upsample/concat/conv up."""
+    layers, prev, skips = [], "input", []
+    for i in range(levels):
+        layers += [{"type": "Conv2D", "name": f"down{i}", "filters": 4, "kernel_size": 3, "padding": "same",
+                    "inputs": [prev]},
+                   {"type": "MaxPooling2D", "name": f"pool{i}"}]
+        skips.append(f"down{i}")
+        prev = f"pool{i}"
+    layers.append({"type": "Conv2D", "name": "bottom", "filters": 8, "kernel_size": 3, "padding": "same"})
+    prev = "bottom"
+    for i in reversed(range(levels)):
+        layers += [{"type": "UpSampling2D", "name": f"up{i}", "inputs": [prev]},
+                   {"type": "Concatenate", "name": f"cat{i}", "inputs": [f"up{i}", skips[i]]},
+                   {"type": "Conv2D", "name": f"conv{i}", "filters": 4, "kernel_size": 3, "padding": "same"}]
+        prev = f"conv{i}"
+    return {"name": "unet", "input_shape": [32, 32, 1], "layers": layers}
+
+
+def test_spec_unet_is_a_u_in_matplotlib():
+    d = draw_blocks(nnviz.load(_spec_unet()))
+    boxes = {b.id: b for b in d.scene.boxes}
+    assert [tuple(p) for p in d.scene.meta["u"]] == [("down0", "cat0"), ("down1", "cat1"), ("down2", "cat2")]
+    for a, b in d.scene.meta["u"]:
+        assert abs((boxes[a].y + boxes[a].h / 2) - (boxes[b].y + boxes[b].h / 2)) < 0.51
+    assert_scene_ok(d.scene)
+
+
+@pytest.mark.needs_dot
+def test_graphviz_draws_the_u_too():
+    d = draw_blocks(nnviz.load(_spec_unet()), engine="graphviz")
+    assert '{rank=same; "down0"; "cat0";}' in d.source and "cluster_nnviz_column" not in d.source
+    boxes = {b.id: b for b in d.scene.boxes}
+    for a, b in [("down0", "cat0"), ("down1", "cat1"), ("down2", "cat2"), ("bottom", "up2")]:
+        assert abs((boxes[a].y + boxes[a].h / 2) - (boxes[b].y + boxes[b].h / 2)) < 1.0, (a, b)
+        assert boxes[a].x + boxes[a].w < boxes[b].x
+    assert boxes["conv0"].y < boxes["cat0"].y  # the decoder runs upwards
+    flow = {(e.src, e.dst) for e in d.scene.edges}
+    assert ("cat0", "conv0") in flow and ("conv0", "cat0") not in flow
+    assert_scene_ok(d.scene)

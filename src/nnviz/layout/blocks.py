@@ -32,6 +32,7 @@ from .groups import (ClusterInfo, Node, View, collapse_repeats, flatten, fold_ch
 from .labels import cut_name
 from .layered import BlockOptions, Placement, dedupe_points, layered_layout
 from .metrics import LINE_SPACING, text_size
+from .ushape import UPlan, u_layout, u_plan
 
 __all__ = ["layout_blocks", "block_view", "choose_view", "candidate_views", "block_lines", "line_centers",
            "legend_entries", "title_lines", "frozen_band", "LINE_HEIGHT", "PAD", "LEGEND_SWATCH", "FROZEN_BAND"]
@@ -355,22 +356,39 @@ def _cut_sources(place: Placement) -> list[set[int]]:
 
 
 def _choose_starts(place: Placement, k: int, cuts: list[set[int]]) -> list[int]:
-    """First layer of each of ``k`` columns: balanced depth, preferring cuts few edges cross."""
+    """First layer of each of ``k`` columns: balanced depth, cut only between blocks.
+
+    A cut that the edges of one block cross lies between blocks (the block may fork);
+    one inside a residual or Inception block is crossed by edges of two or more. The
+    narrow cut nearest the balanced place is taken, however far (columns of unequal length rather than a block cut
+    in two), and no more columns once none is left; only in a graph without such
+    cuts (NASNet's two-input cells), the cut that fewest edges cross.
+    """
     ranks = len(place.row_top)
     ends = [place.row_top[r] + place.row_size[r] for r in range(ranks)]
     total = ends[-1]
     rising = all(a <= b for a, b in zip(ends, ends[1:]))
+    narrow = [r for r in range(ranks - 1) if len(cuts[r]) <= 1]  # cuts between blocks
+    narrow_ends = [ends[r] for r in narrow]
     starts = [0]
     for j in range(1, k):
         target = total * j / k
         window = total / k * 0.3
         best = None
+        if narrow:  # the cut between blocks nearest the balanced place, however far
+            first = bisect_left(narrow, starts[-1])
+            if first == len(narrow):
+                break  # every cut left runs through a block: fewer columns
+            at = bisect_left(narrow_ends, target, first) if rising else first
+            near = [q for q in (at - 1, at) if first <= q < len(narrow)] if rising else range(first, len(narrow))
+            q = min(near, key=lambda q: (abs(narrow_ends[q] - target), q))
+            best = (0.0, narrow[q] + 1)
         lo, hi = starts[-1], ranks - 1
         if rising:  # only the layers ending within the window can win: find them by bisection
             slack = 1e-9 * (abs(target) + window + 1.0)  # the exact test below decides
             lo = max(lo, bisect_left(ends, target - window - slack, lo, hi))
             hi = min(hi, bisect_right(ends, target + window + slack, lo, hi))
-        for r in range(lo, hi):
+        for r in range(lo, hi) if best is None else ():
             if abs(ends[r] - target) > window:
                 continue
             cost = len(cuts[r]) * window * 0.25 + abs(ends[r] - target)
@@ -628,7 +646,7 @@ def fit_page(ctx: _Ctx, top: _Frame, header_for, options: BlockOptions) -> tuple
     fs = ctx.fs
     cuts = _cut_sources(place)
     ext = _rank_extents(place)
-    gutter, lane_gap = 2.0 * fs, 0.9 * fs
+    gutter, lane_gap = 2.0 * fs, 1.0 * fs  # parallel lanes at least the text size apart
     target = options.target
     margin = MARGIN * fs
     ranks = len(place.row_top)
@@ -664,14 +682,17 @@ def compose(graph: LayerGraph, view: View, level: str, options: BlockOptions) ->
     for nid, n in view.nodes.items():
         w, h = block_size(lines[nid], _badge(n), fs)
         sizes[nid] = (h, w) if lr else (w, h)
-    ctx = _Ctx(view, options, sizes)
-    top = frame_layout(ctx, None)
     legend = legend_entries(view, options)
     title = title_lines(graph, view, options)
 
     def header_for(width: float) -> _Header:
         return _header(title, legend, width, fs, theme.title_size)
 
+    plan = None if lr else u_plan(view)
+    if plan is not None:  # an encoder-decoder with nested skips: drawn as a U
+        return _compose_u(graph, view, level, options, plan, sizes, lines, legend, header_for)
+    ctx = _Ctx(view, options, sizes)
+    top = frame_layout(ctx, None)
     cols, scale, header = fit_page(ctx, top, header_for, options)
     out = _Out()
     offsets: dict[str | None, tuple[float, float]] = {}
@@ -683,6 +704,41 @@ def compose(graph: LayerGraph, view: View, level: str, options: BlockOptions) ->
     scene = _scene(graph, view, options, out, header, cols, lines, legend)
     scene.meta["column"] = {nid: cols.column_of(top.place.rank[top.index[ctx.item_at(nid, None)]])
                             for nid in view.nodes}
+    fits = scale * fs >= options.min_font_size - 1e-9
+    final = max(scale, options.min_font_size / fs) if options.figsize is None else scale
+    return Composed(_scaled(scene, final, options), final, fits, level, view)
+
+
+def _page_scale(options: BlockOptions, w: float, h: float) -> float:
+    """The scale at which a drawing of ``w`` by ``h`` points fits the page (either way round)."""
+    target = options.target
+    if target is None:
+        return 1.0
+    if options.figsize is not None:
+        return min(1.0, target[0] / w, target[1] / h)
+    tw, th = target
+    return min(1.0, max(min(tw / w, th / h), min(th / w, tw / h)))
+
+
+def _compose_u(graph: LayerGraph, view: View, level: str, options: BlockOptions, plan: UPlan,
+               sizes: dict[str, tuple[float, float]], lines: dict[str, tuple[str, ...]],
+               legend: list[tuple[str, str]], header_for) -> Composed:
+    """A U-Net's scene: encoder down the left, decoder up the right, skips straight across."""
+    fs = options.theme.font_size
+    place, edges, size = u_layout(plan, sizes, gap=5.0 * fs, rank_sep=1.25 * fs)
+    out = _Out()
+    for nid, (x, y) in place.items():
+        out.boxes.append((view.nodes[nid], x, y, *sizes[nid]))
+    for u, v, pts in edges:
+        out.edges += _parallel(u, v, pts, view.calls_on_edge.get((u, v), 1), fs)
+    header = header_for(size[0])
+    cols = _Columns([0, len(plan.left)], [], [], 0.0, [], [], 0.0, size)
+    scene = _scene(graph, view, options, out, header, cols, lines, legend)
+    right = set(plan.right)
+    scene.meta["column"] = {nid: int(nid in right) for nid in view.nodes}
+    scene.meta["u"] = [list(pair) for pair in plan.pairs]
+    margin = MARGIN * fs
+    scale = _page_scale(options, max(size[0], header.width) + 2 * margin, size[1] + header.height + 2 * margin)
     fits = scale * fs >= options.min_font_size - 1e-9
     final = max(scale, options.min_font_size / fs) if options.figsize is None else scale
     return Composed(_scaled(scene, final, options), final, fits, level, view)

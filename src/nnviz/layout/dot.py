@@ -45,15 +45,17 @@ def _floats(text: str) -> list[float]:
 
 def _edge_points(pos: str, height: float) -> list[tuple[float, float]]:
     """dot's spline (``e,x,y p1 p2 ...``) as a polyline through its control points, y down."""
-    end = None
+    start = end = None
     pts = []
     for part in pos.split():
         if part.startswith("e,"):
             end = _floats(part[2:])
-        elif part.startswith("s,"):
-            continue
+        elif part.startswith("s,"):  # an arrow at the tail (an edge drawn with dir=back)
+            start = _floats(part[2:])
         else:
             pts.append(_floats(part))
+    if start is not None:
+        pts.insert(0, start)
     if end is not None:
         pts.append(end)
     return [(x, height - y) for x, y in pts]
@@ -95,7 +97,11 @@ def layout_dot(view: "View", options: "BlockOptions", *, title: list[str] | None
     edges = []
     for obj in data.get("edges", []):
         if "pos" in obj and obj["tail"] in gvid and obj["head"] in gvid:
-            edges.append(Edge(tuple(_edge_points(obj["pos"], height)), gvid[obj["tail"]], gvid[obj["head"]]))
+            pts = tuple(_edge_points(obj["pos"], height))
+            if obj.get("dir") == "back":  # written reversed (a U-Net's decoder runs upwards)
+                edges.append(Edge(pts[::-1], gvid[obj["head"]], gvid[obj["tail"]]))
+            else:
+                edges.append(Edge(pts, gvid[obj["tail"]], gvid[obj["head"]]))
     for i, line in enumerate(title or []):
         labels.append(Label(4.0, 4.0 + (i + 0.5) * 1.3 * fs, line, fs, ha="left",
                             role="title" if i == 0 else "subtitle"))

@@ -32,6 +32,7 @@ from ..fileio import write_atomic
 from ..layout.blocks import (FROZEN_BAND, LINE_HEIGHT, block_lines, block_size, block_view, legend_entries,
                              title_lines)
 from ..layout.layered import BlockOptions
+from ..layout.ushape import UPlan, u_plan
 from .block import DOT_INSTALL, BlockDiagram, render_scene
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -173,6 +174,19 @@ def _column_lines(view: "View", options: BlockOptions, columns: dict[str, int],
         yield "  }"
 
 
+def _u_lines(view: "View", plan: "UPlan") -> Iterator[str]:
+    """A U-Net's edges for ``dot``: the decoder's drawn upwards (written reversed, arrows turned
+    back), each skip pair and the turn at the bottom on one rank, so skips run straight across."""
+    right = set(plan.right)
+    for u, v in view.edges:
+        if u in right and v in right:
+            yield f'  {_q(v)} -> {_q(u)} [dir="back"];'
+        else:
+            yield f"  {_q(u)} -> {_q(v)};"
+    for a, b in [*plan.pairs, (plan.left[-1], plan.right[0])]:
+        yield f"  {{rank=same; {_q(a)}; {_q(b)};}}"
+
+
 def to_dot(view: "View", options: BlockOptions, *, title: list[str] | None = None,
            dpi: float | None = None, columns: dict[str, int] | None = None) -> str:
     """DOT source for a view: HTML-like labels, the theme's colours, clusters, title and legend.
@@ -206,6 +220,15 @@ def to_dot(view: "View", options: BlockOptions, *, title: list[str] | None = Non
     edge = {"color": theme.edge_color, "arrowsize": "0.6", "penwidth": "0.8"}
     out = [f"digraph {_q(view.name)} {{", f"  graph [{_attrs(graph)}];", f"  node [{_attrs(node)}];",
            f"  edge [{_attrs(edge)}];"]
+    plan = u_plan(view) if options.direction == "TB" else None
+    if plan is not None:  # a U, as the matplotlib engine draws it: no columns
+        graph.pop("pack", None)
+        graph.pop("packmode", None)
+        out[1] = f"  graph [{_attrs(graph)}];"
+        out += list(_cluster_lines(view, None, options, 1))
+        out += list(_u_lines(view, plan))
+        out.append("}")
+        return "\n".join(out)
     if count > 1 and columns:
         connectors, links, cut = _connectors(view, columns, options)
         out += list(_column_lines(view, options, columns, connectors))
