@@ -151,8 +151,9 @@ def _flag_names(message: str) -> str:
     """
     import re
 
-    return re.sub(r"(?<![-\w'])(" + "|".join(sorted(_FLAGS, key=len, reverse=True)) + r")(?![\w'])",
-                  lambda m: _FLAGS[m.group(1)], message)
+    # only the names that read as keywords: "show" and "expand" are words of the messages too
+    names = ("max_neurons", "from_layer", "to_layer", "figsize", "dpi")
+    return re.sub(r"(?<![-\w'])(" + "|".join(names) + r")(?![\w'])", lambda m: _FLAGS[m.group(1)], message)
 
 
 def _era_warnings(graph: Any) -> None:

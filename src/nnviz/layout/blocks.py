@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
-from ..graph import LayerGraph, format_params, format_shape
+from ..graph import LayerGraph, format_params, format_shape, sum_params
 from ..render.theme import FAMILIES
 from ..scene import Box, Cluster, Edge, Label, Scene
 from .groups import (ClusterInfo, Node, View, collapse_repeats, flatten, fold_chains, fold_modules,
@@ -139,8 +139,25 @@ def frozen_band(box: Box) -> tuple[float, float, float, float]:
 # -- views ---------------------------------------------------------------------------------
 
 def _base_view(graph: LayerGraph, options: BlockOptions) -> View:
-    view = flatten(graph, options.expand)
+    view = flatten(graph, (*options.expand, *range_models(graph, options.from_layer, options.to_layer)))
     return select_range(view, options.from_layer, options.to_layer)
+
+
+def range_models(graph: LayerGraph, *names: str | None) -> list[str]:
+    """The nested models to open so that ``--from``/``--to`` layers inside them are blocks.
+
+    >>> from nnviz import load
+    >>> g = load({"input_shape": [4], "layers": [{"type": "Sequential", "name": "enc", "layers": [
+    ...     {"type": "Dense", "units": 3, "name": "e1"}]}, {"type": "Dense", "units": 1}]})
+    >>> range_models(g, "e1", None), range_models(g, "dense", None)
+    (['enc'], [])
+    """
+    wanted = {n.rsplit("/", 1)[-1] for n in names if n} - {layer.name for layer in graph.layers}
+    out: list[str] = []
+    for path, layer in graph.walk():
+        if path and layer.name in wanted:
+            out += ["/".join(path[:i]) for i in range(1, len(path) + 1) if "/".join(path[:i]) not in out]
+    return out
 
 
 def candidate_views(graph: LayerGraph, options: BlockOptions,
@@ -580,6 +597,11 @@ def title_lines(graph: LayerGraph, view: View, options: BlockOptions) -> list[st
     count = sum(1 for _, layer in graph.walk() if layer.subgraph is None)
     sub = f"{graph.params_text()} ({graph.trainable_params:,} trainable) · {count} layers"
     members = sum(len(n.members) for n in view.nodes.values())
+    if options.from_layer is not None or options.to_layer is not None:
+        # a range: its own totals first, then the whole model's
+        part = sum_params(n.params for n in view.nodes.values())
+        return [title, f"{format_params(part)} params in the {members} layers drawn · "
+                       f"whole model: {graph.params_text()}, {count} layers"]
     if len(view.nodes) < members or len(view.nodes) < len(graph.layers):
         sub += f" · {len(view.nodes)} blocks shown"
     return [title, sub]
