@@ -94,3 +94,62 @@ def node_counts(model: Any) -> dict[str, int]:
     for layer in model._flatten_layers(include_self=True, recursive=True):
         out[f"{layer.name}#{id(layer)}"] = len(layer._inbound_nodes)
     return out
+
+
+# -- a Gemma-2B-shaped preset without its 10 GB of weights -------------------------------------------
+
+GEMMA_2B = dict(vocabulary_size=256_000, num_layers=18, num_query_heads=8, num_key_value_heads=1, hidden_dim=2048,
+                intermediate_dim=32_768, head_dim=256)
+GEMMA_2B_PARAMS = 2_506_172_416  # KerasHub's gemma_2b_en
+
+
+def write_gemma_2b_preset(folder) -> None:
+    """A preset folder shaped like Gemma 2B whose HDF5 datasets are declared but never written.
+
+    The layout is KerasHub's ``save_to_preset`` (storage names after classes and attributes, each
+    ``vars`` group naming its layer); the file is a few KB. Needs only h5py.
+    """
+    import json
+    from pathlib import Path
+
+    import h5py
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    c = GEMMA_2B
+    h, hd, q, kv, ff = c["hidden_dim"], c["head_dim"], c["num_query_heads"], c["num_key_value_heads"], \
+        c["intermediate_dim"] // 2
+    config = {"module": "keras_hub.src.models.gemma.gemma_backbone", "class_name": "GemmaBackbone",
+              "config": {"name": "gemma_backbone", "trainable": True, **c, "layer_norm_epsilon": 1e-6,
+                         "dropout": 0},
+              "registered_name": "keras_hub>GemmaBackbone"}
+    (folder / "config.json").write_text(json.dumps(config, indent=4))
+    (folder / "metadata.json").write_text(json.dumps({"keras_version": "3.15.1", "keras_hub_version": "0.32.0",
+                                                      "parameter_count": GEMMA_2B_PARAMS, "tasks": ["CausalLM"]}))
+
+    def layer(f, path, name, *shapes):
+        g = f.create_group(f"{path}/vars")
+        g.attrs["name"] = name
+        for i, s in enumerate(shapes):
+            g.create_dataset(str(i), shape=s, dtype="f4")  # declared, never written: no storage
+
+    with h5py.File(folder / "model.weights.h5", "w") as f:
+        f.create_group("vars").attrs["name"] = "gemma_backbone"
+        layer(f, "layers/input_layer", "token_ids")
+        layer(f, "layers/input_layer_1", "padding_mask")
+        layer(f, "layers/reversible_embedding", "token_embedding", (c["vocabulary_size"], h))
+        for i in range(c["num_layers"]):
+            b = "layers/gemma_decoder_block" + (f"_{i}" if i else "")
+            layer(f, b, f"decoder_block_{i}")
+            layer(f, f"{b}/pre_attention_norm", "pre_attention_norm", (h,))
+            layer(f, f"{b}/attention", "attention")
+            layer(f, f"{b}/attention/query_dense", "query", (q, h, hd))
+            layer(f, f"{b}/attention/key_dense", "key", (kv, h, hd))
+            layer(f, f"{b}/attention/value_dense", "value", (kv, h, hd))
+            layer(f, f"{b}/attention/output_dense", "attention_output", (q, hd, h))
+            layer(f, f"{b}/attention/softmax", f"softmax_{i}" if i else "softmax")
+            layer(f, f"{b}/pre_ffw_norm", "pre_ffw_norm", (h,))
+            layer(f, f"{b}/gating_ffw", "ffw_gating", (h, ff))
+            layer(f, f"{b}/gating_ffw_2", "ffw_gating_2", (h, ff))
+            layer(f, f"{b}/ffw_linear", "ffw_linear", (ff, h))
+        layer(f, "layers/rms_normalization", "final_normalization", (h,))

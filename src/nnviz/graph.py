@@ -237,6 +237,12 @@ class LayerGraph:
         self.keras_version = keras_version
         self.weights_loader = weights_loader
         self.warnings: list[str] = list(warnings)
+        # False for a layer tree read from stored variables (a file that stores no graph):
+        # layers nest through ``subgraph`` and there are no calls
+        self.has_graph = True
+        self.model_class: str | None = None
+        self.hyperparameters: dict[str, Any] | None = None
+        self.metadata: dict[str, Any] | None = None
         self._by_name = {layer.name: layer for layer in self.layers}
         # shapes a Keras 3 config records for tensors (used where inference cannot know)
         self.recorded_shapes: dict[TensorRef, tuple] = {}
@@ -286,6 +292,8 @@ class LayerGraph:
                        weights_loader=self.weights_loader, warnings=self.warnings,
                        description=self.description)
         g.recorded_shapes = self.recorded_shapes
+        g.has_graph = self.has_graph
+        g.model_class, g.hyperparameters, g.metadata = self.model_class, self.hyperparameters, self.metadata
         return g
 
     # -- networkx view ----------------------------------------------------
@@ -426,10 +434,10 @@ class LayerGraph:
         from .costs import layer_costs
 
         costs = layer_costs(self)
-        return {
+        out = {
             "format_version": FORMAT_VERSION,
             "name": self.name,
-            "graph": True,
+            "graph": self.has_graph,
             "total_params": self.total_params,
             "total_params_is_lower_bound": self.total_params_is_lower_bound,
             "unknown_params": self.unknown_params,
@@ -442,6 +450,13 @@ class LayerGraph:
             "outputs": self.output_names,
             "layers": self._layers_to_list(costs),
         }
+        if not self.has_graph:
+            # a layer tree read from stored variables (a file that stores no graph): each layer
+            # has its storage "path"; the model's class, hyperparameters and metadata when known
+            for key in ("model_class", "hyperparameters", "metadata"):
+                if getattr(self, key):
+                    out["class_name" if key == "model_class" else key] = getattr(self, key)
+        return out
 
     def _layers_to_list(self, costs: Any) -> list[dict[str, Any]]:
         rows = []
@@ -464,6 +479,8 @@ class LayerGraph:
                 "inbound": self.inbound(layer.name),
                 **costs[layer.name].to_dict(),  # macs, flops, activation_bytes, weight_bytes (null: unknown)
             }
+            if not self.has_graph:
+                row["path"] = layer.config.get("storage_path")
             if layer.subgraph is not None:
                 row["layers"] = layer.subgraph._layers_to_list(costs.nested[layer.name])
             rows.append(row)

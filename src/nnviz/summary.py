@@ -29,6 +29,22 @@ def format_bytes(n: int) -> str:
     return f"{size:.2f} GB"  # pragma: no cover
 
 
+def _tree_rows(graph: LayerGraph, indent: str) -> list[tuple[str, ...]]:
+    """A layer tree (a file that stores no graph): repeated siblings folded into one row "×N"."""
+    from .readers.tree import fold_siblings
+
+    rows = []
+    for first, n, last in fold_siblings(graph.layers):
+        name = first.name if n == 1 else f"{first.name} … {last.name}"
+        p = first.params or 0
+        params = f"{p:,}" if n == 1 else f"{p * n:,} ({n} × {p:,})"
+        rows.append((printable(f"{indent}{name} ({first.type})" + (f" ×{n}" if n > 1 else "")), "?", params,
+                     "-", "-", "-"))
+        if first.subgraph is not None:
+            rows.extend(_tree_rows(first.subgraph, indent + "  "))
+    return rows
+
+
 _HEADER = ("Layer (type)", "Output Shape", "Param #", "MACs", "FLOPs", "Connected to")
 _NUMERIC = (2, 3, 4)
 
@@ -36,6 +52,8 @@ _NUMERIC = (2, 3, 4)
 def _rows(graph: LayerGraph, indent: str = "", costs: "CostTable | None" = None) -> list[tuple[str, ...]]:
     from .costs import humanize, layer_costs
 
+    if not graph.has_graph:
+        return _tree_rows(graph, indent)
     if costs is None:
         costs = layer_costs(graph)
     rows = []
@@ -117,6 +135,10 @@ def summary_text(graph: LayerGraph, *, width: int | None = None) -> str:
     out.extend(fmt(r) for r in rows)
     out.append(line)
     out.extend(_totals(graph, costs))
+    if not graph.has_graph:
+        from .readers.tree import dumps_info
+
+        out.extend(printable(line) for line in dumps_info(graph))
     for w in graph.warnings:
         out.append(f"note: {printable(w)}")
     return "\n".join(out)
@@ -132,6 +154,11 @@ def summary_html(graph: LayerGraph) -> str:
     body = "".join(
         "<tr>" + "".join(f'<td style="text-align:{"right" if i in _NUMERIC else "left"};white-space:pre">{esc(c)}</td>'
                          for i, c in enumerate(r)) + "</tr>" for r in _rows(graph, costs=costs))
-    foot = "<br>".join(esc(t) for t in _totals(graph, costs))
+    extra = []
+    if not graph.has_graph:
+        from .readers.tree import dumps_info
+
+        extra = [*dumps_info(graph), *graph.warnings]
+    foot = "<br>".join(esc(printable(t)) for t in [*_totals(graph, costs), *extra])
     return (f'<div class="nnviz-summary"><b>Model: {esc(printable(graph.name))}</b>'
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{foot}</p></div>")

@@ -65,11 +65,19 @@ def test_truncated_h5(tmp_path, good_h5):
 
 
 def test_weights_only_h5(tmp_path):
+    """A save_weights() file stores no graph: nnviz reads the tree of its stored weights."""
     p = tmp_path / "w.h5"
     with h5py.File(p, "w") as f:
-        f.attrs["layer_names"] = np.array([b"dense"])
-        f.create_group("dense").attrs["weight_names"] = np.array([], dtype="S1")
-    assert "weights only" in _err(p)
+        f.attrs["layer_names"] = np.array([b"dense", b"dropout"])
+        g = f.create_group("dense")
+        g.attrs["weight_names"] = np.array([b"dense/kernel:0", b"dense/bias:0"])
+        g.create_dataset("dense/kernel:0", shape=(4, 3), dtype="f4")
+        g.create_dataset("dense/bias:0", shape=(3,), dtype="f4")
+        f.create_group("dropout").attrs["weight_names"] = np.array([], dtype="S1")
+    graph = nnviz.load(p)
+    assert graph.has_graph is False and graph.to_dict()["graph"] is False
+    assert [(layer.name, layer.type, layer.params) for layer in graph.layers] == [("dense", "Dense", 15),
+                                                                                 ("dropout", "Dropout", 0)]
 
 
 def test_h5_without_config(tmp_path):

@@ -162,12 +162,8 @@ def _read_meta(path: Path) -> tuple[Any, str, dict]:
         raw = f.attrs.get("model_config")
         version = f.attrs.get("keras_version")
         if raw is None:
-            if "layer_names" in f.attrs or "model_weights" not in f and any(
-                    "weight_names" in f[k].attrs for k in list(f.keys())[:50]):
-                raise ReadError(
-                    "holds weights only (a save_weights() file), not an architecture",
-                    path=path, hint="draw the model's .keras/.h5/JSON file, or give the architecture "
-                                    "JSON with this file as --weights-file")
+            if "layer_names" in f.attrs or "layers" in f or "_layer_checkpoint_dependencies" in f:
+                return None, "weights", {}  # a save_weights() file: its layer tree
             raise ReadError("HDF5 file without a Keras model config (no 'model_config' attribute)", path=path)
         text = _text(raw)
         if len(text) > MAX_ATTR_BYTES:
@@ -199,11 +195,18 @@ def read_h5(path: str | Path) -> LayerGraph:
         The model's layer graph; its weights load lazily.
 
     Raises:
-        ReadError: the file is corrupt, holds weights only, or has no model config.
+        ReadError: the file is corrupt or has no model config and no Keras weights.
+
+    A weights-only file (``save_weights``) gives the layer tree of its stored variables
+    (:mod:`nnviz.readers.tree`).
     """
     path = Path(path)
     # in a child process: a damaged file can make the HDF5 library hang or crash
     config, version, stored = run_isolated(_read_meta_or_error, path, path=path)
+    if config is None and version == "weights":
+        from .tree import read_weights_tree
+
+        return read_weights_tree(path)
     has_weights = bool(stored)
     return read_model_config(config, path=path, keras_version=version, stored=stored, stored_complete=True,
                              weights_loader=_loader(path) if has_weights else None)

@@ -65,9 +65,8 @@ def read_keras_zip(path: str | Path) -> LayerGraph:
     with zf:
         names = {i.filename.replace("\\", "/"): i.filename for i in zf.infolist()}
         if "config.json" not in names:
-            if any(n.endswith(".weights.h5") for n in names):
-                raise ReadError("holds weights only, not an architecture", path=path,
-                                hint="draw the model's .keras file saved with model.save()")
+            if "model.weights.h5" in names:
+                return _tree(path, names["model.weights.h5"], None, {})
             raise ReadError("a zip file, but not a Keras model (no config.json)", path=path)
         try:
             text = _read_limited(zf, names["config.json"], MAX_CONFIG_BYTES, path)
@@ -86,6 +85,13 @@ def read_keras_zip(path: str | Path) -> LayerGraph:
         version = meta.get("keras_version") if isinstance(meta, dict) else None
         version = version if isinstance(version, str) else "3"
         weights_member = names.get("model.weights.h5")
+    from .tree import is_graphless_config
+
+    if is_graphless_config(config):
+        if weights_member is None:
+            raise ReadError(f"a {config['class_name']} model without model.weights.h5: its config holds "
+                            "hyperparameters, not layers, and there are no stored weights to read", path=path)
+        return _tree(path, weights_member, config, meta if isinstance(meta, dict) else {})
     stored = None
     if weights_member is not None and _needs_stored(config):
         # in a child process: a damaged weights file can make the HDF5 library hang or crash
@@ -310,3 +316,35 @@ def read_layers(f: Any, graph: LayerGraph, names: list[str] | None, each: Callab
         except _WEIGHTS_ERRORS as err:
             out[name] = ("error", f"the weights of {name!r} cannot be read ({err})")
     return out
+
+
+def _scan_member(path: Path, member: str) -> Any:
+    from .tree import scan_keras3
+
+    zf, f = _open_weights(path, member)
+    try:
+        return scan_keras3(f, path=path)
+    except NnvizError:
+        raise
+    except _WEIGHTS_ERRORS as err:
+        raise ReadError(f"{member} cannot be read ({err})", path=path) from err
+    finally:
+        try:
+            f.close()
+        except _WEIGHTS_ERRORS:
+            pass
+        zf.close()
+
+
+def _tree(path: Path, member: str, config: Any, meta: dict) -> LayerGraph:
+    """A ``.keras`` file of a subclassed or KerasHub model: the layer tree of its weights."""
+    from .tree import hyperparameters_of, tree_graph
+
+    root = run_isolated(_scan_member, path, member, path=path)
+    info: dict[str, Any] = {}
+    if isinstance(config, dict):
+        info = dict(hyperparameters=hyperparameters_of(config), class_name=config.get("class_name"),
+                    name=(config.get("config") or {}).get("name") if isinstance(config.get("config"), dict)
+                    else None)
+    metadata = {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))}
+    return tree_graph(root, source=str(path), metadata=metadata or None, **info)

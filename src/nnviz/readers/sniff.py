@@ -18,9 +18,11 @@ _HDF5 = b"\x89HDF\r\n\x1a\n"
 
 
 def sniff(path: Path) -> str:
-    """The kind of file: ``h5``, ``keras``, ``json``, ``savedmodel`` (by content, not by name)."""
+    """The kind of file: ``h5``, ``keras``, ``json``, ``savedmodel``, ``preset`` (by content, not by name)."""
     if path.is_dir():
-        return "savedmodel"
+        from .tree import is_preset
+
+        return "preset" if is_preset(path) else "savedmodel"
     with open(path, "rb") as fh:
         head = fh.read(8)
     if not head:
@@ -105,6 +107,10 @@ def _from_path(path: Path) -> LayerGraph:
         from .keras_zip import read_keras_zip
 
         return read_keras_zip(path)
+    if kind == "preset":
+        from .tree import read_preset
+
+        return read_preset(path)
     if kind == "savedmodel":
         from .savedmodel import read_savedmodel
 
@@ -123,4 +129,17 @@ def _from_path(path: Path) -> LayerGraph:
     if not text.strip():
         raise ReadError("the file is empty", path=path)
     data = config_from_json_text(text, path=path)
+    from .tree import hyperparameters_of, is_graphless_config, json_index, read_sharded
+
+    if json_index(data):
+        return read_sharded(path, data)
+    if is_graphless_config(data) and path.name == "config.json" and (path.parent / "metadata.json").is_file():
+        from .tree import read_preset
+
+        return read_preset(path.parent)
+    if is_graphless_config(data):
+        raise ReadError(f"a {data['class_name']} config holds its hyperparameters, not layers: nnviz draws such "
+                        "a model live, from its .keras file, its preset folder or its weights file", path=path,
+                        hint="hyperparameters: " + ", ".join(f"{k}={v}" for k, v in
+                                                             list(hyperparameters_of(data).items())[:8]))
     return _from_data(data, path=path)

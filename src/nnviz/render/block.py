@@ -86,6 +86,12 @@ def draw_blocks(graph: "LayerGraph", **options: Any) -> Diagram:
     ('block', 'matplotlib', 2)
     """
     opts = BlockOptions(**options)
+    if not graph.has_graph:  # a layer tree (a file that stores no graph): nested boxes, matplotlib
+        from ..layout.tree import tree_scene
+
+        scene = tree_scene(graph, opts)
+        return BlockDiagram(graph, view=None, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
+                            render=lambda: render_scene(scene, opts.theme))
     engine = resolve_engine(opts.engine)
     if engine == "graphviz" and opts.target is None:
         from .dot import DotDiagram
