@@ -16,7 +16,7 @@ nested through ``subgraph``, and no calls. Every HDF5 read goes through
 ...     f.create_group("vars").attrs["name"] = "m"
 ...     for k in ("dense", "dense_1"):
 ...         v = f.create_group(f"layers/{k}/vars"); v.attrs["name"] = k
-...         v.create_dataset("0", shape=(4, 2), dtype="f4"); v.create_dataset("1", shape=(2,), dtype="f4")
+...         _ = v.create_dataset("0", shape=(4, 2), dtype="f4"), v.create_dataset("1", shape=(2,), dtype="f4")
 >>> g = tree_graph(scan_keras3(h5py.File(buf, "r"), path="m.h5"), source="m.h5")
 >>> g.has_graph, g.total_params, [(l.name, l.type, l.params) for l in g.layers]
 (False, 20, [('dense', 'Dense', 10), ('dense_1', 'Dense', 10)])
