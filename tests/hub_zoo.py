@@ -153,3 +153,64 @@ def write_gemma_2b_preset(folder) -> None:
             layer(f, f"{b}/gating_ffw_2", "ffw_gating_2", (h, ff))
             layer(f, f"{b}/ffw_linear", "ffw_linear", (ff, h))
         layer(f, "layers/rms_normalization", "final_normalization", (h,))
+
+
+# -- subclassed models of one's own ----------------------------------------------------------------------
+
+def subclassed_models():
+    """Three subclassed models: a residual MLP (``+``), a VAE (a sampling layer, nested Sequentials)
+    and an attention model. Returns ``{name: (model class, input shape)}``."""
+    import keras
+    from keras import layers, ops
+
+    class ResidualMLP(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inp = layers.Dense(16, activation="relu", name="inp")
+            self.blocks = [layers.Dense(16, activation="relu", name=f"block_{i}") for i in range(3)]
+            self.unused = layers.Dense(7, name="unused")
+            self.head = layers.Dense(2, name="head")
+
+        def call(self, x):
+            x = self.inp(x)
+            for block in self.blocks:
+                x = x + block(x)
+            return self.head(x)
+
+    class Sampling(layers.Layer):
+        def call(self, inputs):
+            mean, log_var = inputs
+            eps = keras.random.normal(ops.shape(mean))
+            return mean + ops.exp(0.5 * log_var) * eps
+
+    class VAE(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.encoder = keras.Sequential([layers.Dense(32, activation="relu"), layers.Dense(16)],
+                                            name="encoder")
+            self.mean = layers.Dense(4, name="z_mean")
+            self.log_var = layers.Dense(4, name="z_log_var")
+            self.sampling = Sampling(name="sampling")
+            self.decoder = keras.Sequential([layers.Dense(16, activation="relu"), layers.Dense(20)],
+                                            name="decoder")
+
+        def call(self, x):
+            h = self.encoder(x)
+            z = self.sampling([self.mean(h), self.log_var(h)])
+            return self.decoder(z)
+
+    class AttentionModel(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.embed = layers.Embedding(100, 16, name="embed")
+            self.attn = layers.MultiHeadAttention(num_heads=2, key_dim=8, name="attn")
+            self.norm = layers.LayerNormalization(name="norm")
+            self.pool = layers.GlobalAveragePooling1D(name="pool")
+            self.out = layers.Dense(3, activation="softmax", name="out")
+
+        def call(self, tokens):
+            x = self.embed(tokens)
+            x = self.norm(x + self.attn(x, x))
+            return self.out(self.pool(x))
+
+    return {"residual_mlp": (ResidualMLP, (20,)), "vae": (VAE, (20,)), "attention": (AttentionModel, (12,))}

@@ -21,13 +21,15 @@ __all__ = ["draw", "visualize_nn", "STYLES"]
 STYLES = ("block", "node")
 
 
-def draw(source: Any, *, style: str = "block", weights_file: Any = None, **options: Any) -> "Diagram":
+def draw(source: Any, *, style: str = "block", weights_file: Any = None, input_shape: Any = None,
+         **options: Any) -> "Diagram":
     """Draw a model as a block or node-and-link diagram.
 
     Args:
         source: anything :func:`nnviz.load` reads (path, dict, keras.Model, LayerGraph).
         style: ``block`` (a box per layer) or ``node`` (neurons and links).
         weights_file: weights for a JSON architecture.
+        input_shape: the input shape of a live subclassed model never built (see :func:`nnviz.load`).
         **options: the fields of the style's options (``BlockOptions`` or ``NodeOptions``).
 
     Returns:
@@ -38,7 +40,7 @@ def draw(source: Any, *, style: str = "block", weights_file: Any = None, **optio
     """
     if style not in STYLES:
         raise OptionError(f"unknown style {style!r} (must be one of {list(STYLES)})")
-    graph = load(source, weights_file=weights_file)
+    graph = load(source, weights_file=weights_file, input_shape=input_shape)
     if style == "node":
         from .render.node import draw_nodes
 

@@ -71,7 +71,7 @@ def _rows(graph: LayerGraph, indent: str = "", costs: "CostTable | None" = None)
         rows.append((printable(f"{indent}{layer.name} ({layer.type})"),
                      format_shape(layer.output_shape, partial=not layer.shape_known), params,
                      humanize(cost.macs), humanize(cost.flops), printable(conn) or "-"))
-        if layer.subgraph is not None:
+        if layer.subgraph is not None and layer.subgraph.class_name != "Traced":  # a layer's call: drawn, not listed
             rows.extend(_rows(layer.subgraph, indent + "  ", costs.nested.get(layer.name)))
     return rows
 

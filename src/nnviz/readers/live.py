@@ -216,14 +216,29 @@ def _walk(model: Any, *, path: str, depth: int = 0) -> LayerGraph:
     return graph
 
 
-def read_live(model: Any) -> LayerGraph:
+def _is_keras3(model: Any) -> bool:
+    return any((c.__module__ or "").startswith("keras.") for c in type(model).__mro__) and \
+        hasattr(model, "_flatten_layers")
+
+
+def read_live(model: Any, *, input_shape: Any = None) -> LayerGraph:
     """Read a live Keras model: its live graph (Keras 3) or config (tf_keras), Keras's shapes and counts.
 
+    A Keras 3 subclassed model is traced from its ``call`` (:mod:`nnviz.readers.trace`); one that
+    was never built or called needs ``input_shape`` (no batch axis; a dict for several inputs).
+
     Raises:
-        ReadError: a subclassed model that has no config.
+        ReadError: a subclassed model that cannot be traced, or a tf_keras one (no config).
     """
+    if _is_keras3(model) and not _is_functional3(model):
+        from .trace import trace_model
+
+        return trace_model(model, input_shape=input_shape)
     if _is_functional3(model) and type(model).__name__ not in ("Functional", "Sequential"):
-        graph = _walk(model, path=f"<{type(model).__name__} {model.name!r}>")
+        from .trace import expand_layers
+
+        path = f"<{type(model).__name__} {model.name!r}>"
+        graph = expand_layers(_walk(model, path=path), model, path=path)
         try:
             import keras
 

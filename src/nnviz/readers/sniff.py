@@ -39,13 +39,16 @@ def sniff(path: Path) -> str:
     return "json"
 
 
-def load(source: Any, *, weights_file: str | os.PathLike | None = None) -> LayerGraph:
+def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_shape: Any = None) -> LayerGraph:
     """Read any source nnviz understands into a layer graph with shapes and parameter counts.
 
     Args:
         source: a path (``.h5``/``.hdf5``/``.keras``/``.json``/SavedModel directory), an nnviz
             spec or Keras config as a dict, a live ``keras.Model``, or a :class:`LayerGraph`.
         weights_file: for a JSON architecture, an ``.h5``/``.weights.h5`` file with its weights.
+        input_shape: for a live subclassed model never built or called: its input shape without the
+            batch axis (``(20,)``, ``(None, 64)``), or a dict ``{input name: shape}``. It is traced as a
+            copy, so the model you pass stays unbuilt.
 
     Returns:
         The layer graph.
@@ -56,6 +59,10 @@ def load(source: Any, *, weights_file: str | os.PathLike | None = None) -> Layer
     >>> load({"input_shape": [3], "layers": [{"type": "Dense", "units": 1}]}).total_params
     4
     """
+    if input_shape is not None and not (hasattr(source, "layers") and hasattr(source, "count_params")):
+        from ..errors import OptionError
+
+        raise OptionError("input_shape is for a live subclassed keras.Model; a file or spec states its own shapes")
     if isinstance(source, LayerGraph):
         return source
     if isinstance(source, dict):
@@ -66,7 +73,7 @@ def load(source: Any, *, weights_file: str | os.PathLike | None = None) -> Layer
         from .live import is_keras_model, read_live
 
         if is_keras_model(source):
-            return read_live(source)
+            return read_live(source, input_shape=input_shape)
         raise ReadError(f"nnviz cannot read a {type(source).__name__}: give a path, a dict, "
                         "a keras.Model or a LayerGraph")
     if weights_file is not None:
