@@ -19,5 +19,7 @@ def test_quickstart_notebook_runs():
     kinds = {k for o in outputs for k in o.get("data", {})}
     assert "image/png" in kinds            # the inline figures
     assert "image/svg+xml" in kinds or "text/html" in kinds  # the Diagram's rich repr
+    history = next(c for c in nb.cells if c.cell_type == "code" and "plot_history" in c.source)
+    assert any("image/png" in o.get("data", {}) for o in history.outputs)  # the training curves show
     summary = next(o for o in nb.cells[1].outputs if "data" in o)["data"]
     assert "text/html" in summary and "Total params" in summary["text/html"]
