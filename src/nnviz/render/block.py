@@ -6,8 +6,9 @@ options, lays the graph out (:mod:`nnviz.layout.blocks`) and returns a
 in :mod:`nnviz.render.dot`. matplotlib is imported only inside functions, so
 ``import nnviz`` stays light.
 
-SVG output keeps text as text (``svg.fonttype = none``: searchable, selectable)
-and is byte-for-byte deterministic (``svg.hashsalt`` fixed, no date).
+PNG and PDF come from matplotlib (PDFs embed TrueType: text stays selectable); SVG
+files are written from the same Scene by :mod:`nnviz.render.svgfile`, which draws it
+alike without matplotlib, text as text, byte-for-byte deterministic.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class BlockDiagram(Diagram):
         self.view = view
 
     def to_bytes(self, fmt: str, *, dpi: float | None = None) -> bytes:
+        if fmt == "svg":  # the scene's own writer: no matplotlib
+            return super().to_bytes(fmt, dpi=dpi)
         import matplotlib
 
         with matplotlib.rc_context(RC):

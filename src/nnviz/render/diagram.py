@@ -76,7 +76,15 @@ class Diagram:
         return path
 
     def to_bytes(self, fmt: str, *, dpi: float | None = None) -> bytes:
-        """The diagram as PNG, SVG or PDF bytes."""
+        """The diagram as PNG, SVG or PDF bytes.
+
+        SVG is written from the scene by :mod:`nnviz.render.svgfile` (no matplotlib), unless the
+        diagram was drawn into a figure it does not own (``ax=``): then it is that figure's SVG.
+        """
+        if fmt == "svg" and self._render is not None and self.scene is not None:
+            from .svgfile import scene_svg
+
+            return scene_svg(self.scene, self.options.theme, style=self.style).encode("utf-8")
         buf = io.BytesIO()
         meta: dict[str, Any] = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
                                 "png": {}}[fmt]
