@@ -66,6 +66,8 @@ class LinkSet:
         kind: ``link`` (all to all) or ``dropped`` (one to one, into a layer without neurons).
         role: the role of the neurons the links enter (their colour).
         weights: an ``(n,)`` array of the weights the links carry, or ``None``.
+        dense: too many links to draw one by one: renderers draw their density as one image
+            (:mod:`nnviz.render.density`), and the scene's caption says so.
     """
 
     src: str
@@ -74,6 +76,7 @@ class LinkSet:
     kind: str = "link"
     role: str = "hidden"
     weights: Any = None
+    dense: bool = False
 
     def __len__(self) -> int:
         return len(self.segments)

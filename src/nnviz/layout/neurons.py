@@ -30,7 +30,8 @@ from .metrics import text_size
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
 
-__all__ = ["NodeOptions", "DIRECTIONS", "layout_nodes", "node_chain", "plan_columns", "collapse", "Column"]
+__all__ = ["NodeOptions", "DIRECTIONS", "layout_nodes", "node_chain", "plan_columns", "collapse", "Column",
+           "DENSE_LINKS"]
 
 DIRECTIONS = ("LR", "TB")
 ROLES = ("input", "hidden", "output", "passive")
@@ -41,6 +42,7 @@ _BLOCK_HINT = "draw it with style='block', or nnviz draw --style block"
 # Sizes in points. Why these: a 24 pt pitch fits an 8 pt subscripted label with air;
 # natural pages stop growing at about 9 inches across the columns.
 _MARGIN = 12.0
+DENSE_LINKS = 100_000  # more links between two layers (without weights) are drawn as a density image
 _PAD = 3.0
 _CAPTION_GAP = 12.0
 _MAX_CROSS = {"LR": 660.0, "TB": 900.0}
@@ -836,7 +838,8 @@ def _links(prev: Column, col: Column, src: "numpy.ndarray", dst: "numpy.ndarray"
         return LinkSet(prev.layer.name, col.layer.name, segments, "dropped", col.role)
     segments = np.stack([np.repeat(src, len(dst), axis=0), np.tile(dst, (len(src), 1))], axis=1)
     w = None if weights is None else np.asarray(weights, dtype=float).ravel()
-    return LinkSet(prev.layer.name, col.layer.name, segments, "link", col.role, w)
+    dense = w is None and len(segments) > DENSE_LINKS
+    return LinkSet(prev.layer.name, col.layer.name, segments, "link", col.role, w, dense)
 
 
 def _title(graph: LayerGraph, options: NodeOptions) -> str:
@@ -905,6 +908,14 @@ def _finish(scene: Scene, page: _Page, columns: list[Column], title: str, legend
                       font_scale=page.sizes.font / options.theme.font_size, fits=page.fits, dpi=options.dpi,
                       legend={"x": page.width / 2, "y": top, "rows": page.legend_rows, "font": f},
                       colorbar=None, columns=[(c.layer.name, c.role, c.n, len(c.shown)) for c in columns])
+    dense = [s for s in scene.links if s.dense]
+    if dense:  # say what the density images stand for, on a line of its own at the foot
+        n = sum(len(s) for s in dense)
+        bundles = "one bundle" if len(dense) == 1 else f"{len(dense)} bundles"
+        scene.labels.append(Label(page.width / 2, page.height - _MARGIN / 2, f"{n:,} links ({bundles} of more than "
+                                  f"{DENSE_LINKS:,}) drawn as density: the darker, the more links", f,
+                                  "center", "top", "note"))
+        scene.height = page.height + 1.2 * f
     if weights:
         text, text_w = _colorbar_label(f)
         y = top + len(page.legend_rows) * 1.6 * f + 12

@@ -138,8 +138,15 @@ def _draw_links(ax: "Axes", scene: "Scene", theme: "Theme", norm: "Normalize | N
     import numpy as np
     from matplotlib.collections import LineCollection
 
+    for s in scene.links:
+        if s.dense and len(s):  # a million links: one image of their density
+            from .density import density_image
+
+            image, (x0, x1, y0, y1) = density_image(s, theme.role_color(s.role))
+            ax.imshow(image, extent=(x0, x1, y1, y0), origin="upper", interpolation="bilinear", zorder=1,
+                      aspect="auto").set_gid("nnviz-density")
     for kind in ("link", "dropped"):
-        sets = [s for s in scene.links if s.kind == kind and len(s)]
+        sets = [s for s in scene.links if s.kind == kind and len(s) and not s.dense]
         if not sets:
             continue
         segments = np.concatenate([s.segments for s in sets])
@@ -206,6 +213,7 @@ _TEXT_STYLE = {
     "caption-name": {"fontweight": "bold"},
     "more": {"fontstyle": "italic", "color": "#666666"},
     "ellipsis": {"color": "#666666"},
+    "note": {"fontstyle": "italic", "color": "#666666"},
 }
 _ON_LINKS = ("neuron", "more")  # labels that sit among links get a faint backing to stay readable
 

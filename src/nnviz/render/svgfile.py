@@ -248,15 +248,26 @@ def _block_scene(scene: "Scene", theme: "Theme") -> list[str]:
 # -- node scenes -------------------------------------------------------------------------------
 
 _NODE_TEXT = {"title": ' font-weight="bold"', "caption-name": ' font-weight="bold"',
-              "more": ' font-style="italic" fill="#666666"', "ellipsis": ' fill="#666666"'}
+              "more": ' font-style="italic" fill="#666666"', "ellipsis": ' fill="#666666"',
+              "note": ' font-style="italic" fill="#666666"'}
 _ON_LINKS = ("neuron", "more")
 
 
 def _node_links(scene: "Scene", theme: "Theme", vmax: float | None) -> Iterable[str]:
     import numpy as np
 
+    for ls in scene.links:
+        if ls.dense and len(ls):  # a million links: one image of their density
+            import base64
+
+            from .density import density_image, density_png
+
+            image, (x0, x1, y0, y1) = density_image(ls, theme.role_color(ls.role))
+            data = base64.b64encode(density_png(image)).decode("ascii")
+            yield (f'<image class="nnviz-density" x="{_f(x0)}" y="{_f(y0)}" width="{_f(x1 - x0)}" '
+                   f'height="{_f(y1 - y0)}" preserveAspectRatio="none" href="data:image/png;base64,{data}"/>')
     for kind in ("link", "dropped"):
-        sets = [s for s in scene.links if s.kind == kind and len(s)]
+        sets = [s for s in scene.links if s.kind == kind and len(s) and not s.dense]
         for ls in sets:
             seg = np.round(np.asarray(ls.segments, dtype=float), 2)
             d = [f"M{_f(a)} {_f(b)}L{_f(c)} {_f(e)}" for (a, b), (c, e) in seg]
