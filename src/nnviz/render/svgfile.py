@@ -20,7 +20,7 @@ import html
 import re
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..layout.blocks import LEGEND_SWATCH, line_centers
+from ..layout.blocks import LEGEND_SWATCH, frozen_band, line_centers
 from ..layout.metrics import SAFETY, text_size
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -133,16 +133,10 @@ def _doc(scene: "Scene", theme: "Theme", defs: list[str]) -> list[str]:
             f'<rect width="{_f(w)}" height="{_f(h)}" fill="{theme.background}"/>']
 
 
-def _hatch(theme: "Theme") -> str:
-    """matplotlib's ``////`` hatch: lines x + y = 6k, one unit wide, in the edge colour."""
-    return ('<pattern id="nnviz-hatch" patternUnits="userSpaceOnUse" x="0" y="0" width="6" height="6">'
-            f'<path d="M-3 3L3-3M0 6L6 0M3 9L9 3" stroke="{theme.edge_color}" stroke-width="1"/></pattern>')
-
-
 # -- block scenes ------------------------------------------------------------------------------
 
-def _round_rect(x: float, y: float, w: float, h: float, r: float, attrs: str) -> str:
-    return (f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(w)}" height="{_f(h)}" rx="{_f(r)}"{attrs}/>')
+def _rect(x: float, y: float, w: float, h: float, attrs: str) -> str:
+    return f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(w)}" height="{_f(h)}"{attrs}/>'
 
 
 def _block_clusters(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
@@ -152,12 +146,12 @@ def _block_clusters(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
         if repeat:
             for k in (2, 1):
                 off = 3.0 * k * s
-                yield _round_rect(c.x + off, c.y + off, c.w, c.h, 4 * s,
-                                  f' fill="{face}" stroke="{theme.edge_color}" stroke-width="{_f(0.6 * s)}"')
+                yield _rect(c.x + off, c.y + off, c.w, c.h,
+                            f' fill="{face}" stroke="{theme.edge_color}" stroke-width="{_f(0.6 * s)}"')
         lw = 0.8 * s
         dash = "" if repeat else f' stroke-dasharray="{_f(4 * lw)} {_f(2 * lw)}"'
-        yield _round_rect(c.x, c.y, c.w, c.h, 4 * s, f' class="nnviz-cluster" fill="{face}" '
-                          f'stroke="{theme.edge_color}" stroke-width="{_f(lw)}"{dash}')
+        yield _rect(c.x, c.y, c.w, c.h, f' class="nnviz-cluster" fill="{face}" '
+                    f'stroke="{theme.edge_color}" stroke-width="{_f(lw)}"{dash}')
 
 
 def _block_edges(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
@@ -184,13 +178,8 @@ def _block_edges(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
 
 def _block_box(b: "Box", theme: "Theme", s: float) -> str:
     lw = (1.4 if b.family == "output" else 0.8) * s
-    fill = "url(#nnviz-hatch)" if b.frozen else theme.color(b.family)
-    rect = _round_rect(b.x, b.y, b.w, b.h, 3 * s, f' fill="{theme.color(b.family)}" stroke="{theme.edge_color}" '
-                       f'stroke-width="{_f(lw)}"')
-    if b.frozen:  # the colour under the hatch, then the hatch with the outline
-        rect += _round_rect(b.x, b.y, b.w, b.h, 3 * s, f' fill="{fill}" stroke="{theme.edge_color}" '
-                            f'stroke-width="{_f(lw)}"')
-    return rect
+    return _rect(b.x, b.y, b.w, b.h, f' fill="{theme.color(b.family)}" stroke="{theme.edge_color}" '
+                 f'stroke-width="{_f(lw)}"')
 
 
 def _block_text(b: "Box", theme: "Theme") -> str:
@@ -220,24 +209,28 @@ def _block_labels(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
             family = lb.role.split(":", 1)[1]
             side = LEGEND_SWATCH * lb.size * 0.8
             x = lb.x - (LEGEND_SWATCH + 0.4) * lb.size
-            fill = "url(#nnviz-hatch)" if family == "frozen" else theme.color(family)
-            yield (f'<rect x="{_f(x)}" y="{_f(lb.y - side / 2)}" width="{_f(side)}" height="{_f(side)}" '
-                   f'fill="{fill}" stroke="{theme.edge_color}" stroke-width="{_f(0.6 * s)}"/>')
+            fill = theme.background if family == "frozen" else theme.color(family)
+            yield _rect(x, lb.y - side / 2, side, side, f' fill="{fill}" stroke="{theme.edge_color}" '
+                        f'stroke-width="{_f(0.6 * s)}"')
+            if family == "frozen":  # the band, as on a frozen block
+                yield _rect(x, lb.y - side / 2, side * 0.3, side, f' fill="{theme.frozen_color}"')
 
 
 def _block_scene(scene: "Scene", theme: "Theme") -> list[str]:
     s = float(scene.meta.get("scale", 1.0))
-    out = _doc(scene, theme, [_hatch(theme)])
+    out = _doc(scene, theme, [])
     out.extend(_block_clusters(scene, theme, s))
     out.extend(_block_edges(scene, theme, s))
     for b in scene.boxes:  # the cards behind repeated blocks, below every block (as matplotlib's zorder)
         if b.repeat > 1:
             for k in (2, 1):
                 off = 2.5 * k * s
-                out.append(_round_rect(b.x + off, b.y + off, b.w, b.h, 3 * s, f' fill="{theme.color(b.family)}" '
-                                       f'stroke="{theme.edge_color}" stroke-width="{_f(0.6 * s)}"'))
-    out.extend(_block_box(b, theme, s) for b in scene.boxes if not b.frozen)
-    out.extend(_block_box(b, theme, s) for b in scene.boxes if b.frozen)
+                out.append(_rect(b.x + off, b.y + off, b.w, b.h, f' fill="{theme.color(b.family)}" '
+                                 f'stroke="{theme.edge_color}" stroke-width="{_f(0.6 * s)}"'))
+    out.extend(_block_box(b, theme, s) for b in scene.boxes)
+    for b in scene.boxes:  # a frozen block: a band along its left side, clear of the text
+        if b.frozen:
+            out.append(_rect(*frozen_band(b), f' class="nnviz-frozen" fill="{theme.frozen_color}"'))
     out.append(f'<g fill="{theme.text_color}">')
     out.extend(_block_text(b, theme) for b in scene.boxes)
     out.extend(_block_labels(scene, theme, s))
