@@ -182,3 +182,58 @@ def test_summary_and_json_carry_the_costs():
     assert (sub["macs"], sub["weight_bytes"]) == (18, 4 * 21)
     assert sub["layers"][1]["macs"] == 18 and d["layers"][1]["flops"] == 2 * 60 + 6
     assert "FLOPs" in g._repr_html_()
+
+
+# -- colour by a cost -------------------------------------------------------------------------
+
+def _mlp():
+    return nnviz.load({"name": "mlp", "input_shape": [8], "layers": [
+        {"type": "Dense", "units": 256, "name": "big"}, {"type": "Dropout", "rate": 0.1, "name": "drop"},
+        {"type": "Dense", "units": 4, "name": "small"}]})
+
+
+def test_color_by_paints_blocks_with_a_scale_and_badges():
+    from nnviz.render.block import draw_blocks
+
+    d = draw_blocks(_mlp(), color_by="macs")
+    boxes = {b.id: b for b in d.scene.boxes}
+    theme = d.options.theme
+    # big: 2,048 MACs, small: 1,024, the dropout 0: different colours from one scale, zero grey
+    assert boxes["big"].family != boxes["small"].family
+    assert boxes["drop"].family == "0 MACs"
+    assert theme.extra_colors[boxes["big"].family] == "#fc6c4e"   # the darkest colour: the heaviest
+    # the legend is the scale: one entry per bin in use, in order
+    assert [text for text, _ in d.scene.legend] == ["0 MACs", "1.02 k–1.19 k MACs", "1.88 k–2.05 k MACs"]
+    assert "67 % MACs" in boxes["big"].lines and "33 % MACs" in boxes["small"].lines  # the share badges
+
+
+def test_color_by_takes_a_dict_or_a_json_file_and_refuses_bad_values(tmp_path):
+    from nnviz.render.block import draw_blocks
+
+    times = tmp_path / "times.json"
+    times.write_text('{"device": "cpu", "layers": {"big": 0.002, "small": 0.00001}}')
+    d = draw_blocks(_mlp(), color_by=str(times))
+    fam = {b.id: b.family for b in d.scene.boxes}
+    assert fam["big"] != fam["small"] and fam["drop"] == "? times"
+    with pytest.raises(OptionError, match="unknown color_by"):
+        draw_blocks(_mlp(), color_by="speed")
+    with pytest.raises(OptionError, match="'big' must be a number"):
+        draw_blocks(_mlp(), color_by={"big": "fast"})
+    with pytest.raises(OptionError, match="cannot go with color_by"):
+        nnviz.draw(_mlp(), style="node", weights=True, color_by="macs")
+    (tmp_path / "bad.json").write_text("[1, 2")
+    with pytest.raises(nnviz.ReadError, match="not JSON"):
+        draw_blocks(_mlp(), color_by=str(tmp_path / "bad.json"))
+
+
+def test_cli_color_by(tmp_path):
+    from click.testing import CliRunner
+
+    from nnviz.cli import cli
+
+    out = tmp_path / "m.svg"
+    r = CliRunner().invoke(cli, ["draw", "examples/deepnn.json", "--color-by", "flops", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "FLOPs" in out.read_text()
+    r = CliRunner().invoke(cli, ["draw", "examples/deepnn.json", "--color-by", "nope"])
+    assert r.exit_code == 2 and "unknown color_by" in r.output

@@ -821,15 +821,18 @@ def _scaled(scene: Scene, s: float, options: BlockOptions) -> Scene:
     return Scene(width, height, scene.title, boxes, [], edges, labels, clusters, scene.legend, meta)
 
 
-def block_view(graph: LayerGraph, options: BlockOptions) -> tuple[View, Scene]:
+def block_view(graph: LayerGraph, options: BlockOptions,
+               paint: Callable[[View], View] | None = None) -> tuple[View, Scene]:
     """The view drawn and its scene: the least folded view whose text fits the page.
 
     When folding repeats and chains is not enough, branching modules are folded,
-    the biggest first, as few as it takes (a binary search over how many).
+    the biggest first, as few as it takes (a binary search over how many). ``paint``
+    recolours every view tried (see :func:`candidate_views`), folded blocks included.
     """
+    painted = paint or (lambda v: v)
     last = None
-    for level, view in candidate_views(graph, options):
-        last = compose(graph, view, level, options)
+    for level, view in candidate_views(graph, options, paint=paint):
+        last = compose(graph, painted(view), level, options)
         if last.fits or options.target is None:
             return _done(last)
     assert last is not None
@@ -841,7 +844,7 @@ def block_view(graph: LayerGraph, options: BlockOptions) -> tuple[View, Scene]:
         return _done(last)
 
     def attempt(k: int) -> Composed:
-        return compose(graph, fold_modules(base, k), f"{last.level}+modules", options)
+        return compose(graph, painted(fold_modules(base, k)), f"{last.level}+modules", options)
 
     best = attempt(total)
     if not best.fits:

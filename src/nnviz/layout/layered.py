@@ -77,6 +77,9 @@ class BlockOptions:
         title: the title; ``None`` for the model's name and parameter count, ``""`` for none.
         subtitle: the line under the title; ``None`` for the parameter and layer counts.
         min_font_size: the smallest text size, in points, allowed when fitting the page.
+        color_by: colour blocks by a cost instead of the layer family: ``"params"``, ``"macs"``,
+            ``"flops"``, ``"memory"``, a ``.json`` file of ``{layer name: number}`` (``nnviz profile``'s
+            times) or such a dict; the legend shows the scale, the heaviest blocks their share.
 
     >>> BlockOptions(direction="LR", show="name,params").show
     ('name', 'params')
@@ -84,10 +87,10 @@ class BlockOptions:
     Traceback (most recent call last):
     ...
     nnviz.errors.OptionError: unknown direction: 'XY' (must be one of ['LR', 'TB'])
-    >>> BlockOptions(colour="red")
+    >>> BlockOptions(shape="round")
     Traceback (most recent call last):
     ...
-    nnviz.errors.OptionError: unknown option 'colour' (must be one of ['engine', 'direction', ...
+    nnviz.errors.OptionError: unknown option 'shape' (must be one of ['engine', 'direction', ...
     """
 
     engine: str = "matplotlib"
@@ -106,9 +109,13 @@ class BlockOptions:
     title: str | None = None
     subtitle: str | None = None
     min_font_size: float = 6.0
+    color_by: Any = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        from ..costs.paint import check_color_by
+
+        check_color_by(self.color_by)
         check_choice("engine", self.engine, ENGINES)
         check_choice("direction", self.direction, DIRECTIONS)
         set_(self, "show", _as_tuple(self.show))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingDependencyError
+from ..errors import MissingDependencyError, OptionError
 from ..layout.blocks import LEGEND_SWATCH, LINE_HEIGHT, block_view, choose_view, frozen_band, line_centers
 from ..layout.layered import BlockOptions
 from .diagram import Diagram
@@ -96,11 +96,24 @@ def draw_blocks(graph: "LayerGraph", **options: Any) -> Diagram:
         return BlockDiagram(graph, view=None, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
                             render=lambda: render_scene(scene, opts.theme))
     engine = resolve_engine(opts.engine)
+    paint = None
+    if opts.color_by is not None:
+        from dataclasses import replace
+
+        from ..costs.paint import painting
+
+        if opts.engine == "auto":
+            engine = "matplotlib"
+        if engine != "matplotlib":
+            raise OptionError("color_by draws with the matplotlib engine (graphviz keeps the family colours)")
+        painter = painting(graph, opts.color_by)
+        opts = replace(opts, theme=painter.theme(opts.theme))
+        paint = painter.paint
     if engine == "graphviz" and opts.target is None:
         from .dot import DotDiagram
 
         return DotDiagram(graph, view=choose_view(graph, opts), options=opts)
-    view, scene = block_view(graph, opts)
+    view, scene = block_view(graph, opts, paint=paint)
     if engine == "graphviz":  # dot draws the same columns, each its own component
         from .dot import DotDiagram
 

@@ -1,0 +1,178 @@
+"""Blocks coloured by a cost: values per layer, bins on a readable scale, badges with shares.
+
+No drawing library here: this module makes a ``paint`` function for
+:func:`nnviz.layout.blocks.candidate_views` (it sets each block's colour key, ``Node.paint``)
+and the colours of those keys for ``Theme.extra_colors``. A folded block (a group of repeats, a
+nested model) is coloured by the sum of its layers.
+
+>>> import nnviz
+>>> g = nnviz.load({"input_shape": [8], "layers": [{"type": "Dense", "units": 64, "name": "a"},
+...                                                  {"type": "Dense", "units": 2, "name": "b"}]})
+>>> v = layer_values(g, "macs")
+>>> v["a"], v["b"]
+(512.0, 128.0)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..errors import OptionError, ReadError
+
+__all__ = ["METRICS", "check_color_by", "layer_values", "Painting", "painting"]
+
+METRICS = ("params", "macs", "flops", "memory")
+_UNIT = {"params": "params", "macs": "MACs", "flops": "FLOPs", "memory": "bytes"}
+# a sequential palette, light to dark, on which black text stays readable (ColorBrewer YlOrRd)
+PALETTE = ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc6c4e")
+ZERO_COLOR, UNKNOWN_COLOR = "#f2f2f2", "#ffffff"
+MAX_JSON_BYTES = 50_000_000
+
+
+def check_color_by(value: Any) -> Any:
+    """``value`` when it is a metric, a ``.json`` path or a mapping; OptionError otherwise.
+
+    >>> check_color_by("macs"), check_color_by(None)
+    ('macs', None)
+    >>> check_color_by("speed")
+    Traceback (most recent call last):
+    ...
+    nnviz.errors.OptionError: unknown color_by: 'speed' (must be one of ['params', 'macs', 'flops', 'memory'], a .json file of {layer: number} or a dict)
+    """
+    if value is None or isinstance(value, Mapping):
+        return value
+    if isinstance(value, (str, Path)):
+        if str(value) in METRICS:
+            return str(value)
+        if str(value).lower().endswith(".json"):
+            return str(value)
+    raise OptionError(f"unknown color_by: {value!r} (must be one of {list(METRICS)}, "
+                      "a .json file of {layer: number} or a dict)")
+
+
+def _read_values(path: str) -> Mapping[str, Any]:
+    from ..fileio import open_regular
+
+    try:
+        with open_regular(path) as f:
+            raw = f.read(MAX_JSON_BYTES + 1)
+    except OSError as err:
+        raise ReadError(f"cannot be read ({err.strerror or err})", path=path) from None
+    if len(raw) > MAX_JSON_BYTES:
+        raise ReadError("too big for a file of layer values", path=path)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise ReadError(f"not JSON ({err})", path=path) from None
+    if isinstance(data, Mapping) and isinstance(data.get("layers"), Mapping):
+        data = data["layers"]  # nnviz profile's output: {"device": ..., "layers": {name: seconds}}
+    if not isinstance(data, Mapping):
+        raise ReadError("must hold an object {layer name: number}", path=path)
+    return data
+
+
+def layer_values(graph: Any, color_by: Any) -> dict[str, float]:
+    """``{layer id: value}`` of a metric (nested layers as ``model/layer`` too), a file or a dict."""
+    if isinstance(color_by, str) and color_by in METRICS:
+        from .engine import layer_costs
+
+        out: dict[str, float] = {}
+        _metric_values(graph, layer_costs(graph), color_by, "", out)
+        return out
+    data = _read_values(color_by) if isinstance(color_by, str) else color_by
+    out = {}
+    for name, v in data.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+            raise OptionError(f"color_by: the value of {name!r} must be a number >= 0, got {v!r}")
+        out[str(name)] = float(v)
+    return out
+
+
+def _metric_values(graph: Any, table: Any, metric: str, prefix: str, out: dict[str, float]) -> None:
+    for layer in graph.layers:
+        c = table[layer.name]
+        if metric == "params":
+            v = layer.params
+        elif metric == "memory":
+            v = None if c.activation_bytes is None else c.activation_bytes + c.weight_bytes
+        else:
+            v = getattr(c, metric)
+        if v is not None:
+            out[prefix + layer.name] = float(v)
+        if layer.subgraph is not None and layer.name in table.nested:
+            _metric_values(layer.subgraph, table.nested[layer.name], metric, prefix + layer.name + "/", out)
+
+
+class Painting:
+    """Bins of the values (log where they span more than 100x) and the paint function for views."""
+
+    def __init__(self, values: Mapping[str, float], label: str, bins: int = len(PALETTE)) -> None:
+        from .units import humanize
+
+        self.values = dict(values)
+        self.label = label
+        positive = [v for v in self.values.values() if v > 0]
+        self.total = sum(self.values.values())
+        self.log = bool(positive) and max(positive) / min(positive) > 100
+        self.edges: list[float] = []
+        if positive:
+            lo, hi = min(positive), max(positive)
+            if lo == hi:
+                self.edges = [lo, hi]
+            elif self.log:
+                a, b = math.log10(lo), math.log10(hi)
+                self.edges = [10 ** (a + (b - a) * i / bins) for i in range(bins + 1)]
+            else:
+                self.edges = [lo + (hi - lo) * i / bins for i in range(bins + 1)]
+        n = len(self.edges) - 1
+        self.keys = [f"{humanize(self.edges[i])}–{humanize(self.edges[i + 1])} {label}" for i in range(n)]
+        if n == 1:
+            self.keys = [f"{humanize(self.edges[0])} {label}"]
+        self.zero_key, self.unknown_key = f"0 {label}", f"? {label}"
+        palette = PALETTE[-n:] if n < len(PALETTE) else PALETTE
+        self.colors = {self.unknown_key: UNKNOWN_COLOR, self.zero_key: ZERO_COLOR,
+                       **{k: palette[i] for i, k in enumerate(self.keys)}}
+
+    def key(self, value: float | None) -> str:
+        if value is None:
+            return self.unknown_key
+        if value <= 0 or not self.keys:
+            return self.zero_key
+        for i in range(len(self.keys)):
+            if value <= self.edges[i + 1] * (1 + 1e-9):
+                return self.keys[i]
+        return self.keys[-1]
+
+    def value_of(self, members: Any) -> float | None:
+        found = [self.values[m] if m in self.values else self.values.get(m.split("/")[0]) for m in members]
+        known = [v for v in found if v is not None]
+        return sum(known) if known else None
+
+    def paint(self, view: Any, badges: int = 3) -> Any:
+        """The view with every block's colour key and a share badge on the heaviest blocks."""
+        sums = {nid: self.value_of(node.members or (nid,)) for nid, node in view.nodes.items()}
+        heavy = sorted((v, nid) for nid, v in sums.items() if v)[::-1][:badges]
+        shares = {nid: v / self.total for v, nid in heavy if self.total and v / self.total >= 0.01}
+        nodes = []
+        for nid, node in view.nodes.items():
+            note = f"{100 * shares[nid]:.0f} % {self.label}" if nid in shares else node.note
+            nodes.append(replace(node, paint=self.key(sums[nid]), note=note))
+        return view.with_nodes(nodes, view.edges)
+
+    def theme(self, base: Any) -> Any:
+        return replace(base, extra_colors={**base.extra_colors, **self.colors})
+
+
+def painting(graph: Any, color_by: Any) -> Painting | None:
+    """The :class:`Painting` of ``color_by`` for ``graph`` (``None``: the family colours)."""
+    color_by = check_color_by(color_by)
+    if color_by is None:
+        return None
+    label = _UNIT.get(color_by, "") if isinstance(color_by, str) else ""
+    if isinstance(color_by, str) and color_by not in METRICS:
+        label = Path(color_by).stem
+    return Painting(layer_values(graph, color_by), label or "value")
