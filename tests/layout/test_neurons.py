@@ -42,14 +42,17 @@ def test_columns_roles_and_captions():
 def test_description_captions_follow_the_recipe():
     cols = plan_columns(nnviz.load(DEEPNN), NodeOptions(description=True))
     assert cols[0].caption == ("INPUT", "")
-    assert cols[1].caption == ("H1", "RELU (\nΣ10[X*w]+b\n) = 6 out\n66 params")
-    assert cols[5].caption == ("OUTPUT", "SIGMOID (\nΣ3[X*w]+b\n) = 1 out\n4 params")
+    assert cols[1].caption == ("H1", "RELU(Σ10[X*w]+b) = 6 out\n66 params")  # one line when it fits
+    assert cols[5].caption == ("OUTPUT", "SIGMOID(Σ3[X*w]+b) = 1 out\n4 params")
 
 
 def test_last_dense_layer_says_y():
     spec = {"input_shape": [8], "layers": [{"type": "Dense", "units": 1, "activation": "sigmoid"}]}
     cols = plan_columns(nnviz.load(spec), NodeOptions(description=True))
-    assert cols[-1].caption[1].splitlines()[2] == ") = 1 Y"
+    assert cols[-1].caption[1].splitlines()[0] == "SIGMOID(Σ8[X*w]+b) = 1 Y"
+    wide = {"input_shape": [784], "layers": [{"type": "Dense", "units": 10000, "activation": "softplus"}]}
+    cols = plan_columns(nnviz.load(wide), NodeOptions(description=True))  # too long: broken at parentheses
+    assert cols[-1].caption[1].splitlines()[:3] == ["SOFTPLUS (", "Σ784[X*w]+b", ") = 10000 Y"]
 
 
 def test_chain_errors_name_the_layer():

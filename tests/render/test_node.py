@@ -306,7 +306,7 @@ def test_visualize_nn_returns_a_pyplot_figure():
     fig = nnviz.visualize_nn(EXAMPLES / "deepnn.json", description=True, figsize=(10, 8))
     assert fig.number in plt.get_fignums()
     assert tuple(fig.get_size_inches()) == (10, 8)
-    assert "RELU (\nΣ10[X*w]+b\n) = 6 out\n66 params" in texts(fig, "nnviz-caption")
+    assert "RELU(Σ10[X*w]+b) = 6 out\n66 params" in texts(fig, "nnviz-caption")
     assert ") = 1 Y" in texts(fig, "nnviz-caption")[-1]
 
 

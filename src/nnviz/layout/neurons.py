@@ -36,6 +36,8 @@ __all__ = ["NodeOptions", "DIRECTIONS", "layout_nodes", "node_chain", "plan_colu
 DIRECTIONS = ("LR", "TB")
 ROLES = ("input", "hidden", "output", "passive")
 # Families whose layers have no neurons of their own: they pass each unit through (or drop it).
+# the --description formula stays on one line up to this length ("RELU(Σ20[X*w]+b) = 16 out")
+FORMULA_CHARS = 26
 PASSIVE_FAMILIES = frozenset({"regularization", "normalization", "activation", "reshape", "pooling"})
 _BLOCK_HINT = "draw it with style='block', or nnviz draw --style block"
 
@@ -358,7 +360,10 @@ def _caption(layer: Layer, n: int, n_prev: int, last: bool, description: bool) -
         name = name.upper()
         if not layer.is_input and not _is_passive(layer):
             act = (layer.activation or "linear").upper()
-            lines += [f"{act} (", f"Σ{n_prev}[X*w]+b", f") = {n} {'Y' if last else 'out'}"]
+            out = f"{n} {'Y' if last else 'out'}"
+            one = f"{act}(Σ{n_prev}[X*w]+b) = {out}"
+            # the recipe's formula on one line when it is short; broken at its parentheses when not
+            lines += [one] if len(one) <= FORMULA_CHARS else [f"{act} (", f"Σ{n_prev}[X*w]+b", f") = {out}"]
         elif not layer.is_input:
             lines.append(f"{layer.type}({_arguments(layer, n, n_prev)})".replace("()", ""))
     else:
