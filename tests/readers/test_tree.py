@@ -181,3 +181,23 @@ def test_keras2_save_weights_file(tmp_path):
     graph = nnviz.load(tmp_path / "w.h5")
     assert graph.total_params == model.count_params()
     assert [layer.name for layer in graph.layers] == [layer.name for layer in model.layers]
+
+
+def test_weights_file_of_a_model_holding_layers_in_attributes(tmp_path):
+    """Keras 3 stores a subclassed model's attribute-held layers at the top, beside a root ``vars``
+    group, with no ``layers`` container: that is a weights file too, and the attribute names are not
+    class names."""
+    import h5py
+
+    path = tmp_path / "m.weights.h5"
+    with h5py.File(path, "w") as f:
+        f.create_group("vars")
+        for key, name, shapes in (("encoder", "dense", [(8, 16), (16,)]), ("head", "dense_1", [(16, 4), (4,)])):
+            v = f.create_group(f"{key}/vars")
+            v.attrs["name"] = name
+            for i, s in enumerate(shapes):
+                v.create_dataset(str(i), shape=s, dtype="f4")
+    g = nnviz.load(path)
+    assert g.has_graph is False
+    assert [(l.name, l.type, l.params) for l in g.layers] == [("dense", "Layer", 144), ("dense_1", "Layer", 68)]
+    assert g.total_params == 212

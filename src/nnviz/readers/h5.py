@@ -162,7 +162,8 @@ def _read_meta(path: Path) -> tuple[Any, str, dict]:
         raw = f.attrs.get("model_config")
         version = f.attrs.get("keras_version")
         if raw is None:
-            if "layer_names" in f.attrs or "layers" in f or "_layer_checkpoint_dependencies" in f:
+            if ("layer_names" in f.attrs or "layers" in f or "_layer_checkpoint_dependencies" in f
+                    or "vars" in f):  # Keras 3 writes a root "vars" group
                 return None, "weights", {}  # a save_weights() file: its layer tree
             raise ReadError("HDF5 file without a Keras model config (no 'model_config' attribute)", path=path)
         text = _text(raw)

@@ -214,7 +214,7 @@ def tree_graph(root: Node, *, source: str, name: str | None = None,
                class_name: str | None = None) -> LayerGraph:
     """The layer graph (``has_graph = False``) of a scanned tree."""
     model_name = name or root.get("name") or Path(str(source)).name
-    g = _layers(_interpret(root["children"], True), model_name, source)
+    g = _layers(_interpret(root["children"], False), model_name, source)
     own = _weights({"key": "", "vars": [root["vars"][k] for k in sorted(root["vars"] or {}, key=_natural)]}, "")
     if own:  # variables of the model itself (rare): one row for them
         extra = Layer("(model variables)", class_name or "Model", params=sum(w.size for w in own),
