@@ -379,7 +379,7 @@ def _choose_starts(place: Placement, k: int, cuts: list[set[int]]) -> list[int]:
     one inside a residual or Inception block is crossed by edges of two or more. The
     narrow cut nearest the balanced place is taken, however far (columns of unequal length rather than a block cut
     in two), and no more columns once none is left; only in a graph without such
-    cuts (NASNet's two-input cells), the cut that fewest edges cross.
+    cuts along its length (NASNet's two-input cells), the cut that fewest edges cross.
     """
     ranks = len(place.row_top)
     ends = [place.row_top[r] + place.row_size[r] for r in range(ranks)]
@@ -387,6 +387,9 @@ def _choose_starts(place: Placement, k: int, cuts: list[set[int]]) -> list[int]:
     rising = all(a <= b for a, b in zip(ends, ends[1:]))
     narrow = [r for r in range(ranks - 1) if len(cuts[r]) <= 1]  # cuts between blocks
     narrow_ends = [ends[r] for r in narrow]
+    marks = [0.0, *narrow_ends, total]
+    if max(b - a for a, b in zip(marks, marks[1:])) > total / 2:
+        narrow, narrow_ends = [], []  # no blocks to speak of (NASNet's cells take two inputs)
     starts = [0]
     for j in range(1, k):
         target = total * j / k
