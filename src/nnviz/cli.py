@@ -54,11 +54,18 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the layer graph as JSON (to_dict()).")
 @click.option("--weights-file", type=click.Path(path_type=str), default=None,
               help="Weights (.h5) for a JSON architecture.")
-def summary(source: str, as_json: bool, weights_file: str | None) -> None:
+@click.option("--input-shape", "input_shape", multiple=True,
+              help="Fix the input's free axes, no batch axis (128,64 or None,64); name=128 per input, repeated.")
+def summary(source: str, as_json: bool, weights_file: str | None, input_shape: tuple[str, ...] = ()) -> None:
     """Print a table of SOURCE's layers, shapes and parameters, like Keras's model.summary()."""
     from .readers.sniff import load
+    from .readers.trace import parse_input_shape
 
-    graph = load(source, weights_file=weights_file)
+    shape = None
+    if input_shape:
+        shape = parse_input_shape(input_shape[0] if len(input_shape) == 1 and "=" not in input_shape[0]
+                                  else list(input_shape))
+    graph = load(source, weights_file=weights_file, input_shape=shape)
     if as_json:
         _echo(json.dumps(graph.to_dict(), indent=2))
     else:

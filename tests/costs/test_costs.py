@@ -237,3 +237,40 @@ def test_cli_color_by(tmp_path):
     assert "FLOPs" in out.read_text()
     r = CliRunner().invoke(cli, ["draw", "examples/deepnn.json", "--color-by", "nope"])
     assert r.exit_code == 2 and "unknown color_by" in r.output
+
+
+def test_input_shape_fixes_free_axes_of_a_spec_so_costs_are_known():
+    spec = {"input_shape": [None, 3], "layers": [{"type": "LSTM", "units": 2, "name": "r"}]}
+    assert layer_costs(nnviz.load(spec))["r"].macs is None
+    g = nnviz.load(spec, input_shape=(128, 3))
+    assert g.layer("input").output_shape == (None, 128, 3)
+    assert layer_costs(g)["r"].macs == 128 * 4 * 2 * (3 + 2)
+    two = {"inputs": {"a": [None, 4], "b": [5]}, "layers": [
+        {"type": "GlobalAveragePooling1D", "name": "p", "inputs": ["a"]},
+        {"type": "Concatenate", "name": "c", "inputs": ["p", "b"]}]}
+    g = nnviz.load(two, input_shape={"a": [7, 4]})
+    assert layer_costs(g)["p"].flops == 28
+    with pytest.raises(OptionError, match="2 inputs"):
+        nnviz.load(two, input_shape=[7, 4])
+    with pytest.raises(OptionError, match="has 1 axes"):
+        nnviz.load(spec, input_shape=[128])
+    with pytest.raises(OptionError, match="not inputs of the model"):
+        nnviz.load(two, input_shape={"zz": [1]})
+
+
+def test_cli_summary_input_shape(tmp_path):
+    import json as json_
+
+    from click.testing import CliRunner
+
+    from nnviz.cli import cli
+
+    spec = tmp_path / "rnn.json"
+    spec.write_text(json_.dumps({"input_shape": [None, 3], "layers": [{"type": "LSTM", "units": 2, "name": "r"}]}))
+    r = CliRunner().invoke(cli, ["summary", str(spec), "--json", "--input-shape", "128,3"])
+    assert r.exit_code == 0, r.output
+    assert json_.loads(r.output)["layers"][1]["macs"] == 128 * 4 * 2 * 5
+    r = CliRunner().invoke(cli, ["summary", str(spec), "--input-shape", "input=16,3"])
+    assert r.exit_code == 0 and "Total MACs: 640," in r.output
+    r = CliRunner().invoke(cli, ["summary", str(spec), "--input-shape", "16"])
+    assert r.exit_code == 2 and "has 1 axes" in r.output

@@ -60,9 +60,8 @@ def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_sh
     4
     """
     if input_shape is not None and not (hasattr(source, "layers") and hasattr(source, "count_params")):
-        from ..errors import OptionError
-
-        raise OptionError("input_shape is for a live subclassed keras.Model; a file or spec states its own shapes")
+        # a file or spec: its free axes (a None sequence length) fixed, and every shape inferred again
+        return with_input_shape(load(source, weights_file=weights_file), input_shape)
     if isinstance(source, LayerGraph):
         return source
     if isinstance(source, dict):
@@ -83,6 +82,52 @@ def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_sh
             check_regular(weights_file)
         graph = attach_weights(graph, Path(weights_file))
     return graph
+
+
+def with_input_shape(graph: LayerGraph, input_shape: Any) -> LayerGraph:
+    """``graph`` inferred again with its inputs' shapes (no batch axis, ``None`` allowed) fixed.
+
+    ``input_shape`` is one shape for a model of one input, or ``{input name: shape}``.
+
+    >>> g = load({"input_shape": [None, 3], "layers": [{"type": "LSTM", "units": 2, "return_sequences": True}]})
+    >>> with_input_shape(g, (128, 3)).layers[-1].output_shape
+    (None, 128, 2)
+    """
+    from collections.abc import Mapping
+
+    from ..errors import OptionError
+    from ..layers.infer import infer_graph
+
+    names = graph.input_names
+    if isinstance(input_shape, Mapping):
+        shapes = dict(input_shape)
+        unknown = sorted(str(k) for k in shapes if k not in names)
+        if unknown:
+            raise OptionError(f"input_shape names {unknown}, not inputs of the model (its inputs: {names})")
+    elif len(names) == 1:
+        shapes = {names[0]: input_shape}
+    else:
+        raise OptionError(f"the model has {len(names)} inputs: give input_shape as {{input name: shape}} "
+                          f"(its inputs: {names})")
+    feed: list = []
+    for ref in graph.inputs:
+        value = shapes.get(ref.layer)
+        if value is None:
+            feed.append(None)
+            continue
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise OptionError(f"input_shape of {ref.layer!r} must be a list of sizes, got {value!r}")
+        shape = []
+        for d in value:
+            if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 1):
+                raise OptionError(f"input_shape of {ref.layer!r}: {d!r} is not a positive size or None")
+            shape.append(d)
+        old = graph.layer(ref.layer).output_shape
+        if isinstance(old, tuple) and old and not isinstance(old[0], tuple) and len(old) != len(shape) + 1:
+            raise OptionError(f"input_shape of {ref.layer!r} has {len(shape)} axes; the input has "
+                              f"{len(old) - 1} (without the batch axis)")
+        feed.append((None, *shape))
+    return infer_graph(graph, input_shapes=feed)
 
 
 def _from_data(data: Any, *, path: object) -> LayerGraph:
