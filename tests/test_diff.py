@@ -431,3 +431,33 @@ def test_schema_refuses_what_it_must():
                    {**data, "changed": [{**data["changed"][0], "matched_by": "luck"}]},
                    {**data, "added": [{"name": "x", "type": "Dense", "params": -1}]}):
         assert list(validator.iter_errors(broken))
+
+
+def _weights_tree(path, layers):
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f.create_group("vars")
+        for key, name, shapes in layers:
+            v = f.create_group(f"{key}/vars")
+            v.attrs["name"] = name
+            for i, s in enumerate(shapes):
+                v.create_dataset(str(i), shape=s, dtype="f4")
+    return path
+
+
+def test_files_without_a_graph_are_compared_by_storage_path(tmp_path):
+    # Keras numbers a subclassed model's layer names per session (dense, dense_1 / dense_2, dense_3),
+    # so only the storage path (the attribute holding the layer) says which is which
+    a = _weights_tree(tmp_path / "a.weights.h5", [("encoder", "dense", [(8, 16), (16,)]),
+                                                   ("head", "dense_1", [(16, 4), (4,)])])
+    b = _weights_tree(tmp_path / "b.weights.h5", [("encoder", "dense_2", [(8, 32), (32,)]),
+                                                   ("extra", "dense_4", [(4, 4), (4,)]),
+                                                   ("head", "dense_3", [(32, 4), (4,)])])
+    d = diff(a, b)
+    assert d.added == ["dense_4"] and d.removed == []
+    assert {(c.a, c.b, c.matched_by) for c in d.changed} == {("dense", "dense_2", "path"),
+                                                             ("dense_1", "dense_3", "path")}
+    assert all("name" not in c.fields for c in d.changed)
+    _valid(d.to_dict())
+    assert diff(a, a).is_empty

@@ -64,7 +64,7 @@ class Change:
     a: str
     b: str
     fields: Mapping[str, tuple[Any, Any]]
-    matched_by: str  # "name", "structure" or "map"
+    matched_by: str  # "name", "path" (files without a graph), "structure" or "map"
 
 
 @dataclass(frozen=True)
@@ -330,6 +330,14 @@ def match(ga: LayerGraph, gb: LayerGraph, mapping: Mapping[str, str], *, all_con
     for an, bn in mapping.items():
         pairs[bn] = (an, "map")
         used_a.add(an)
+    if not getattr(ga, "has_graph", True) and not getattr(gb, "has_graph", True):
+        # files that store no graph: their layers are known by the path of their variables
+        a_by_path = {_storage_path(layer): layer.name for layer in ga.layers if _storage_path(layer)}
+        for layer in gb.layers:
+            an = a_by_path.get(_storage_path(layer))
+            if an is not None and layer.name not in pairs and an not in used_a:
+                pairs[layer.name] = (an, "path")
+                used_a.add(an)
     for layer in gb.layers:
         if layer.name in pairs or layer.name in used_a or layer.name not in ga:
             continue
@@ -362,6 +370,11 @@ def match(ga: LayerGraph, gb: LayerGraph, mapping: Mapping[str, str], *, all_con
             _pair_by_type(ga, gb, [n for n in order_a[i1:i2] if n not in used_a],
                           [n for n in order_b[j1:j2] if n not in pairs], pairs, used_a)
     return pairs
+
+
+def _storage_path(layer: Layer) -> str | None:
+    path = layer.config.get("storage_path") if isinstance(layer.config, Mapping) else None
+    return path if isinstance(path, str) else None
 
 
 def _pair_by_type(ga: LayerGraph, gb: LayerGraph, names_a: list[str], names_b: list[str],
@@ -480,7 +493,8 @@ def compare_layers(ga: LayerGraph, gb: LayerGraph, la: Layer, lb: Layer, b_of: M
         if name not in ignore and old != new:
             fields[name] = (old, new)
 
-    if la.name != lb.name and not (is_automatic_name(la) and is_automatic_name(lb)):
+    same_path = _storage_path(la) is not None and _storage_path(la) == _storage_path(lb)
+    if la.name != lb.name and not same_path and not (is_automatic_name(la) and is_automatic_name(lb)):
         put("name", la.name, lb.name)
     put("type", la.type, lb.type)
     ca = arch_config(la, all_config=all_config, ignore=ignore)
