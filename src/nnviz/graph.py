@@ -248,6 +248,16 @@ class LayerGraph:
         self.recorded_shapes: dict[TensorRef, tuple] = {}
 
     # -- lookup -----------------------------------------------------------
+    def require_graph(self, what: str) -> None:
+        """Raise a one-line :class:`~nnviz.errors.OptionError` naming the file when ``what`` needs a graph
+        and this is a layer tree (a file that stores no graph)."""
+        if not self.has_graph:
+            from .errors import OptionError
+
+            raise OptionError(f"{what} needs the model's graph, and this file stores no graph (only the layer "
+                              "tree of its weights)", path=self.source or self.name,
+                              hint="draw it in the block style as .png, .svg, .pdf or .html, or nnviz summary")
+
     def layer(self, name: str) -> Layer:
         """The layer called ``name``; ``KeyError`` if there is none."""
         return self._by_name[name]

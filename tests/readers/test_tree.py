@@ -86,6 +86,33 @@ def test_cli_summary_and_json_of_a_preset(gemma_2b):
     assert "×18" in result.output
 
 
+@pytest.mark.parametrize("args, what", [(["--style", "node", "-o", "g.png"], "the node style"),
+                                        (["-o", "g.dot"], "DOT output (g.dot)"),
+                                        (["-o", "g.mmd"], "Mermaid output (g.mmd)")])
+def test_styles_that_need_a_graph_say_the_file_stores_none(gemma_2b, tmp_path, args, what):
+    from click.testing import CliRunner
+
+    from nnviz.cli import cli
+
+    args = [str(tmp_path / a) if a.startswith("g.") else a for a in args]
+    result = CliRunner().invoke(cli, ["draw", str(gemma_2b), *args])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert lines[0].startswith(f"nnviz: error: {gemma_2b}: {what} needs the model's graph")
+    assert "this file stores no graph" in lines[0]
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_node_style_of_a_layer_tree_is_an_option_error(gemma_2b):
+    from nnviz.errors import OptionError
+
+    with pytest.raises(OptionError, match="stores no graph") as info:
+        nnviz.draw(gemma_2b, style="node")
+    assert info.value.path == str(gemma_2b)
+    nnviz.draw(gemma_2b).to_bytes("svg")  # the block style still draws it
+
+
 def test_sharded_index_refuses_paths_outside_its_folder(tmp_path):
     index = tmp_path / "m.weights.json"
     index.write_text(json.dumps({"metadata": {}, "weight_map": {"/layers/dense/vars": "../elsewhere.h5"}}))

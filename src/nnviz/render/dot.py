@@ -253,6 +253,7 @@ def diagram_view(diagram: Any) -> tuple["View", BlockOptions]:
 
 def write_dot(diagram: Any, path: Path, dpi: float | None = None) -> None:
     """Write a diagram's DOT source (the ``.dot``/``.gv`` writer)."""
+    diagram.graph.require_graph(f"DOT output ({path.name})")
     view, options = diagram_view(diagram)
     text = to_dot(view, options, title=title_lines(diagram.graph, view, options))
     write_atomic(path, (text + "\n").encode("utf-8"))

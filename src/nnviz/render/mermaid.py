@@ -73,6 +73,7 @@ def to_mermaid(view: "View", options: "BlockOptions") -> str:
 
 def write_mermaid(diagram: Any, path: Path, dpi: float | None = None) -> None:
     """Write a diagram as a Mermaid flowchart (the ``.mmd`` writer)."""
+    diagram.graph.require_graph(f"Mermaid output ({path.name})")
     from .dot import diagram_view
 
     view, options = diagram_view(diagram)

@@ -56,6 +56,7 @@ def draw_nodes(graph: "LayerGraph", **options: Any) -> Diagram:
     >>> draw_nodes(load({"input_shape": [2], "layers": [{"type": "Dense", "units": 1}]}), max_neurons=4)
     <Diagram node of 'model' (matplotlib)>
     """
+    graph.require_graph("the node style")
     opts = NodeOptions(**options)
     if opts.ax is not None:
         opts = replace(opts, figsize=_axes_size(opts.ax))
