@@ -106,6 +106,7 @@ def _size(text: str | None) -> tuple[float, float] | None:
 @click.option("--description", is_flag=True, default=None, help="Node style: caption layers with formulae.")
 @click.option("--color-by", "color_by", default=None,
               help="Block style: colour blocks by params, macs, flops, memory or a JSON file of {layer: number}.")
+@click.option("--theme", default=None, help="Colours: default, paper, colorblind or dark.")
 @click.option("--figsize", default=None, help="Figure size in inches, WIDTHxHEIGHT.")
 @click.option("--dpi", type=float, default=None, help="Resolution of PNG output.")
 def draw(source: str, output: str | None, style: str, weights_file: str | None, dpi: float | None,

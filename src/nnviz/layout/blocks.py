@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
 from ..graph import LayerGraph, format_params, format_shape, sum_params
-from ..render.theme import FAMILIES
+from ..render.theme import FAMILIES, Theme
 from ..scene import Box, Cluster, Edge, Label, Scene
 from .groups import (ClusterInfo, Node, View, collapse_repeats, flatten, fold_chains, fold_modules,
                      select_range)
@@ -587,7 +587,23 @@ def legend_entries(view: View, options: BlockOptions) -> list[tuple[str, str]]:
     entries += [(k, k) for k in options.theme.extra_colors if k in present]  # a colouring's keys
     if options.show_trainable and any(n.frozen for n in view.nodes.values()):
         entries.append(("frozen", "frozen"))
-    return [("repeated group" if f == "group" else text, f) for text, f in entries]
+    entries = [("repeated group" if f == "group" else text, f) for text, f in entries]
+    return _merge_shared(entries, options.theme)
+
+
+def _merge_shared(entries: list[tuple[str, str]], theme: "Theme") -> list[tuple[str, str]]:
+    """One legend entry per fill colour: families that share a colour (a theme with few colour
+    classes, e.g. ``colorblind`` or ``paper``) are named together, ``dense / embedding``."""
+    merged: dict[str, tuple[list[str], str]] = {}
+    out: list[tuple[list[str], str]] = []
+    for text, f in entries:
+        key = "frozen" if f == "frozen" else theme.color(f)
+        if key in merged:
+            merged[key][0].append(text)
+        else:
+            merged[key] = ([text], f)
+            out.append(merged[key])
+    return [(" / ".join(texts), f) for texts, f in out]
 
 
 def title_lines(graph: LayerGraph, view: View, options: BlockOptions) -> list[str]:

@@ -33,7 +33,7 @@ from typing import Any, Sequence
 
 from ..errors import OptionError
 from ..options import check_choice, strict_options
-from ..render.theme import Theme
+from ..render.theme import Theme, resolve_theme
 
 __all__ = ["BlockOptions", "Placement", "layered_layout", "SHOW_FIELDS", "ENGINES", "PAGES"]
 
@@ -73,7 +73,7 @@ class BlockOptions:
             into columns to keep the page's aspect ratio.
         figsize: the figure size in inches (overrides ``page``).
         dpi: resolution of PNG output.
-        theme: colours and fonts.
+        theme: colours and fonts: a ``Theme`` or a name, ``default``, ``paper``, ``colorblind`` or ``dark``.
         title: the title; ``None`` for the model's name and parameter count, ``""`` for none.
         subtitle: the line under the title; ``None`` for the parameter and layer counts.
         min_font_size: the smallest text size, in points, allowed when fitting the page.
@@ -105,7 +105,7 @@ class BlockOptions:
     page: str | None = "a4"
     figsize: tuple[float, float] | None = None
     dpi: float = 150.0
-    theme: Theme = field(default_factory=Theme)
+    theme: Theme | str = field(default_factory=Theme)
     title: str | None = None
     subtitle: str | None = None
     min_font_size: float = 6.0
@@ -137,8 +137,7 @@ class BlockOptions:
             set_(self, "figsize", (w, h))
         if not self.dpi or self.dpi <= 0:
             raise OptionError(f"dpi must be positive, got {self.dpi!r}")
-        if not isinstance(self.theme, Theme):
-            raise OptionError(f"theme must be a nnviz Theme, got {type(self.theme).__name__}")
+        set_(self, "theme", resolve_theme(self.theme))
         if self.min_font_size <= 0:
             raise OptionError(f"min_font_size must be positive, got {self.min_font_size!r}")
 

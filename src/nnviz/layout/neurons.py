@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from ..errors import OptionError, ReadError
 from ..graph import Layer, LayerGraph, format_params
 from ..options import check_choice, strict_options
-from ..render.theme import Theme, family_of
+from ..render.theme import Theme, family_of, resolve_theme
 from ..scene import Label, LinkSet, Neuron, Scene
 from .metrics import text_size
 
@@ -69,7 +69,8 @@ class NodeOptions:
         feature_names: labels of the input neurons instead of X_1, X_2...
         output_names: labels of the output neurons instead of y_1, y_2...
         title: the title; ``None`` for the model's name and parameter total, ``""`` for none.
-        theme: colours and fonts (``None`` for the default theme).
+        theme: colours and fonts: a ``Theme`` or a name, ``default``, ``paper``, ``colorblind``
+            or ``dark`` (``None`` for the default theme).
         ax: a matplotlib Axes to draw into instead of a new figure.
         weight_scale: the |weight| at the ends of the colour bar; ``None`` for the largest drawn
             (give one value to several drawings, e.g. animation frames, to compare them).
@@ -92,7 +93,7 @@ class NodeOptions:
     feature_names: tuple[str, ...] | None = None
     output_names: tuple[str, ...] | None = None
     title: str | None = None
-    theme: Theme | None = None
+    theme: Theme | str | None = None
     ax: Any = field(default=None, compare=False)
     weight_scale: float | None = None
 
@@ -110,10 +111,7 @@ class NodeOptions:
             object.__setattr__(self, name, _names(name, getattr(self, name)))
         if self.title is not None and not isinstance(self.title, str):
             raise OptionError(f"title must be a string, got {self.title!r}")
-        if self.theme is None:
-            object.__setattr__(self, "theme", Theme())
-        elif not isinstance(self.theme, Theme):
-            raise OptionError(f"theme must be an nnviz Theme, got {type(self.theme).__name__}")
+        object.__setattr__(self, "theme", resolve_theme(self.theme))
         if self.weight_scale is not None and (isinstance(self.weight_scale, bool) or not isinstance(
                 self.weight_scale, (int, float)) or not self.weight_scale > 0):
             raise OptionError(f"weight_scale must be a positive number, got {self.weight_scale!r}")

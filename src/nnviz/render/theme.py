@@ -8,7 +8,7 @@ from typing import Mapping
 
 from ..errors import OptionError
 
-__all__ = ["Theme", "family_of", "FAMILIES"]
+__all__ = ["Theme", "family_of", "FAMILIES", "THEMES", "resolve_theme"]
 
 FAMILIES = ("input", "output", "dense", "convolution", "pooling", "recurrent", "normalization",
             "attention", "merge", "reshape", "activation", "regularization", "embedding", "model",
@@ -119,3 +119,65 @@ class Theme:
     def role_color(self, role: str) -> str:
         """The fill colour of a neuron role."""
         return self.role_colors.get(role, _ROLE_COLORS.get(role, "#cccccc"))
+
+
+def _classes(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """family -> colour from colour -> families (a few colour classes shared by several families)."""
+    return {f: color for color, fams in groups.items() for f in fams}
+
+
+# Okabe & Ito (2008), "Color Universal Design": seven hues that stay apart for the common colour-vision
+# deficiencies, plus white; families that share a class share a legend entry.
+_COLORBLIND = _classes({
+    "#009E73": ("input",), "#D55E00": ("output",), "#56B4E9": ("dense", "embedding"),
+    "#E69F00": ("convolution",), "#F0E442": ("pooling", "reshape"), "#CC79A7": ("recurrent", "attention"),
+    "#0072B2": ("merge",), "#FFFFFF": ("normalization", "activation", "regularization", "model", "other"),
+    "#BBBBBB": ("group",),
+})
+# Four light tones whose lightness steps (CIE L* 100, 82, 66, 50) keep apart in a greyscale print.
+_PAPER = _classes({
+    "#FFFFFF": ("input", "output", "activation", "regularization", "reshape", "model", "other"),
+    "#B5CFE6": ("dense", "embedding", "recurrent", "group"),
+    "#C3968F": ("convolution", "attention"),
+    "#687988": ("pooling", "merge", "normalization"),
+})
+
+
+def _darken(color: str, k: float = 0.42) -> str:
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(v * k):02x}" for v in (r, g, b))
+
+
+def _named(name: str) -> Theme:
+    if name == "default":
+        return Theme()
+    if name == "paper":
+        return Theme(family_colors=_PAPER, edge_color="#000000", text_color="#000000", frozen_color="#000000",
+                     role_colors={"input": "#ffffff", "hidden": "#b5cfe6", "output": "#ffffff",
+                                  "passive": "#687988"})
+    if name == "colorblind":
+        return Theme(family_colors=_COLORBLIND, frozen_color="#000000", positive="#0072B2", negative="#D55E00",
+                     role_colors={"input": "#009E73", "hidden": "#56B4E9", "output": "#E69F00",
+                                  "passive": "#D55E00"})
+    return Theme(family_colors={f: _darken(c) for f, c in _FAMILY_COLORS.items()},
+                 role_colors={r: _darken(c, 0.7) for r, c in _ROLE_COLORS.items()},
+                 edge_color="#c8c8c8", text_color="#f2f2f2", background="#1b1e23", frozen_color="#9ecae1",
+                 positive="#6baed6", negative="#fb6a4a")
+
+
+THEMES = ("default", "paper", "colorblind", "dark")
+
+
+def resolve_theme(theme: "Theme | str | None") -> Theme:
+    """A Theme from a Theme, a theme's name (see ``THEMES``) or ``None`` (the default theme).
+
+    >>> resolve_theme("paper").edge_color, resolve_theme(None) == Theme()
+    ('#000000', True)
+    """
+    if theme is None:
+        return Theme()
+    if isinstance(theme, Theme):
+        return theme
+    if isinstance(theme, str) and theme.lower() in THEMES:
+        return _named(theme.lower())
+    raise OptionError(f"unknown theme {theme!r} (must be a nnviz Theme or one of {list(THEMES)})")
