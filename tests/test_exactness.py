@@ -2,14 +2,13 @@
 
 What is compared, per model: total / trainable / non-trainable parameters, and for
 every layer (nested models' layers included) its class, parameter split and output
-shapes. Keras's numbers and the model's ``to_json()`` text are computed once and
-cached under ``tests/.truth-cache/`` (see ``truth.py``), so the JSON tests need no
-TensorFlow after the first run. ``.keras`` and ``.h5`` files are written again on
-every run (they are what nnviz reads; together they are several GB), one at a
-time into ``tmp_path``, and deleted as soon as they are compared. Those tests, and
-the live-model ones, are marked ``needs_tf`` and ``slow`` (they build the model on
-every run); ``-m "not slow"`` runs the JSON and real-file tests, which after the
-first run import no TensorFlow at all.
+shapes. Keras's numbers and the model's ``to_json()`` text are recorded once under
+``tests/data/truth/`` (see ``truth.py``), so the JSON tests need no TensorFlow. The
+``oracle`` cases build each model again and check that the recorded truth is still
+what Keras says. ``.keras`` and ``.h5`` files are written again on every run (they are
+what nnviz reads; together they are several GB), one at a time into ``tmp_path``, and
+deleted as soon as they are compared. Those tests, and the live-model ones, are marked
+``needs_tf`` and ``slow`` (they build the model on every run).
 
 Keras 3 dropped RegNet from ``keras.applications``, so RegNetX002 is built with
 tf_keras (and read as tf_keras writes it: to_json, ``.keras``, ``.h5``).
@@ -18,11 +17,12 @@ Each model is built at most once per run: the tests are ordered model by model,
 and a module-scoped cache keeps the current model until a test asks for another.
 ``clear_session()`` before each build makes Keras's generated layer names
 (``dense_3``...) the same on every run, so a freshly built model matches its
-cached numbers.
+recorded numbers.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import warnings
@@ -31,9 +31,9 @@ from typing import Any, Callable
 
 import pytest
 
-from keras_zoo import (APPLICATIONS, ZOO, build_application, compare, flavor_module, flavor_version,
-                       keras_numbers, nnviz_numbers, source_key, TRUTH_VERSION)
-from truth import cached
+from keras_zoo import (APPLICATIONS, ZOO, build_application, compare, flavor_module, keras_numbers, nnviz_numbers,
+                       source_key)
+from truth import app_truth, recorded
 
 import nnviz
 
@@ -74,15 +74,22 @@ def models():
     cache.drop()
 
 
-def _truth(kind: str, name: str, flavor: str, source: str, models: _OneModel,
-           build: Callable[[Any], Any]) -> dict:
-    """Keras's numbers and the model's to_json() text, cached across runs."""
+def _live_truth(model: Any) -> dict:
+    return {"numbers": keras_numbers(model), "json": model.to_json()}
 
-    def compute() -> dict:
-        model = models.get((kind, name, flavor), flavor, build)
-        return {"numbers": keras_numbers(model), "json": model.to_json()}
 
-    return cached(f"exactness-{kind}", [name, flavor, flavor_version(flavor), source], compute)
+def _zoo_truth(name: str, flavor: str, models: _OneModel) -> dict:
+    """A zoo model's Keras numbers and to_json() text, as recorded (built and recorded when missing)."""
+    zm = ZOO[name]
+    key = {"model": name, "flavor": flavor, "source": source_key(zm.build)}
+    return recorded("zoo", key, lambda: _live_truth(models.get(("zoo", name, flavor), flavor, zm.build)))
+
+
+def _assert_oracle(truth: dict, model: Any) -> None:
+    """The recorded truth is what Keras says today (numbers, and the to_json() the JSON tests read)."""
+    live = _live_truth(model)
+    assert live["numbers"] == truth["numbers"], "Keras's numbers changed: delete the recorded file and rerun"
+    assert json.loads(live["json"]) == json.loads(truth["json"]), "Keras's to_json() changed: delete and rerun"
 
 
 def _check(truth: dict, graph: Any, unknown_ok: frozenset[str] = frozenset()) -> None:
@@ -111,34 +118,40 @@ def _read_json(text: str, path: Path) -> Any:
 
 
 _FILE = [pytest.mark.needs_tf, pytest.mark.slow]
+_ORACLE = [pytest.mark.needs_tf, pytest.mark.oracle]
+
+
+def _marks(fmt: str) -> list:
+    return {"json": [], "oracle": _ORACLE}.get(fmt, _FILE)
 
 
 # -- 1. keras.applications --------------------------------------------------------------
 
-APP_CASES = [pytest.param(app, fmt, id=f"{app}-{fmt}", marks=[] if fmt == "json" else _FILE)
-             for app in APPLICATIONS for fmt in ("json", "keras", "h5")]
+APP_CASES = [pytest.param(app, fmt, id=f"{app}-{fmt}", marks=_marks(fmt))
+             for app in APPLICATIONS for fmt in ("json", "oracle", "keras", "h5")]
 
 
 @pytest.mark.parametrize("app,fmt", APP_CASES)
 def test_application(app: str, fmt: str, models: _OneModel, tmp_path: Path) -> None:
-    """A keras.applications model (weights=None) read from to_json(), .keras and .h5."""
+    """A keras.applications model (weights=None) read from to_json(), .keras and .h5; its truth rechecked."""
     flavor = APPLICATIONS[app]
-    build = lambda k: build_application(app)  # noqa: E731
-    truth = _truth("app", app, flavor, f"v{TRUTH_VERSION}", models, build)
+    model = lambda: models.get(("app", app, flavor), flavor, lambda k: build_application(app))  # noqa: E731
+    truth = app_truth(app, model)
+    if fmt == "oracle":
+        _assert_oracle(truth, model())
+        return
     if fmt == "json":
         graph = _read_json(truth["json"], tmp_path / f"{app}.json")
     else:
-        model = models.get(("app", app, flavor), flavor, build)
-        graph = _read_written(model, tmp_path / f"{app}.{fmt}")
+        graph = _read_written(model(), tmp_path / f"{app}.{fmt}")
     _check(truth, graph)
 
 
 # -- 2. the zoo, written by Keras 3 and by tf_keras ---------------------------------------
 
-_FORMATS = {"keras3": ("json", "keras", "h5"), "tfk": ("json", "h5")}
+_FORMATS = {"keras3": ("json", "oracle", "keras", "h5"), "tfk": ("json", "oracle", "h5")}
 
-ZOO_CASES = [pytest.param(name, flavor, fmt, id=f"{name}-{flavor}-{fmt}",
-                          marks=[] if fmt == "json" else _FILE)
+ZOO_CASES = [pytest.param(name, flavor, fmt, id=f"{name}-{flavor}-{fmt}", marks=_marks(fmt))
              for name, zm in ZOO.items() for flavor in zm.flavors for fmt in _FORMATS[flavor]]
 
 
@@ -146,12 +159,14 @@ ZOO_CASES = [pytest.param(name, flavor, fmt, id=f"{name}-{flavor}-{fmt}",
 def test_zoo(name: str, flavor: str, fmt: str, models: _OneModel, tmp_path: Path) -> None:
     """A zoo model as Keras 3 writes it (to_json, .keras, .h5) and as tf_keras does (to_json, .h5)."""
     zm = ZOO[name]
-    truth = _truth("zoo", name, flavor, source_key(zm.build), models, zm.build)
+    truth = _zoo_truth(name, flavor, models)
+    if fmt == "oracle":
+        _assert_oracle(truth, models.get(("zoo", name, flavor), flavor, zm.build))
+        return
     if fmt == "json":
         graph = _read_json(truth["json"], tmp_path / f"{name}.json")
     else:
-        model = models.get(("zoo", name, flavor), flavor, zm.build)
-        graph = _read_written(model, tmp_path / f"{name}.{fmt}")
+        graph = _read_written(models.get(("zoo", name, flavor), flavor, zm.build), tmp_path / f"{name}.{fmt}")
     _check(truth, graph, zm.unknown_ok)
 
 
@@ -189,7 +204,7 @@ LIVE_CASES = [pytest.param(name, flavor, id=f"{name}-{flavor}")
 def test_live_model(name: str, flavor: str, models: _OneModel) -> None:
     """``nnviz.load(model)`` on a live Keras 3 / tf_keras model gives Keras's numbers."""
     zm = ZOO[name]
-    truth = _truth("zoo", name, flavor, source_key(zm.build), models, zm.build)
+    truth = _zoo_truth(name, flavor, models)
     model = models.get(("zoo", name, flavor), flavor, zm.build)
     _check(truth, nnviz.load(model), zm.unknown_ok)
 

@@ -11,7 +11,6 @@ imported, and the layers shown as what they are, with what can be known.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -310,20 +309,9 @@ def test_the_command_runs_nothing(armed):
     assert not (armed / "marker.txt").exists()
 
 
-def _styles() -> list[str]:
-    # the renderers are being written: draw with those that exist
-    found = []
-    for style, module in (("block", "nnviz.render.block"), ("node", "nnviz.render.node")):
-        if importlib.util.find_spec(module) is not None:
-            found.append(style)
-    return found
-
-
 @pytest.mark.needs_tf
 @pytest.mark.parametrize("style", ["block", "node"])
 def test_drawing_runs_nothing(armed, style, tmp_path):
-    if style not in _styles():
-        pytest.skip(f"the {style} renderer is not there yet")
     for name in ("k3.keras", "tfk.h5"):
         out = tmp_path / f"{name}.{style}.svg"
         proc = _run_cli(armed, "draw", name, "--style", style, "-o", str(out))

@@ -1,15 +1,24 @@
-"""Keras ground truth for the tests, computed with TensorFlow once and cached.
+"""Keras ground truth for the tests, recorded once with TensorFlow and committed as data.
 
-Keras's own numbers (output shapes, parameter counts) are the truth nnviz is
-tested against. Computing them means importing TensorFlow and building models,
-so each result is cached on disk under ``tests/.truth-cache/`` (not committed),
-keyed by the Keras version and a hash of what was asked. A clean clone (CI)
-computes everything once; later runs read the cache.
+Keras's own numbers (output shapes, parameter counts, weights, a model's ``to_json()``)
+are the truth nnviz is tested against. Computing them means importing TensorFlow and
+building models, so each answer is recorded under ``tests/data/truth/<kind>/`` as one
+small JSON file: what was asked (``key``), the Keras versions that answered, and the
+answer (``value``). The tests read those files and need no TensorFlow.
+
+- A question with no recorded answer is computed and recorded when TensorFlow is
+  installed (commit the new file); without TensorFlow, or under ``CI=true`` (where
+  everything must be committed), the test fails and says so. It never skips.
+- Tests marked ``oracle`` ask live Keras again and compare with what is recorded
+  (``tests/layers/test_oracle.py`` for layers, the ``oracle`` cases of
+  ``tests/test_exactness.py`` for whole models), so the data cannot drift from Keras.
+  After a Keras upgrade that changes an answer, delete the file and rerun to record it.
 """
 
 from __future__ import annotations
 
 import copy
+import gzip
 import hashlib
 import importlib.metadata
 import json
@@ -19,7 +28,8 @@ from typing import Any, Callable
 
 import pytest
 
-CACHE = Path(__file__).parent / ".truth-cache"
+DATA = Path(__file__).parent / "data" / "truth"
+BIG = 16 * 1024  # answers larger than this (a whole model's to_json()) are stored gzipped
 
 
 def keras_version() -> str | None:
@@ -37,26 +47,81 @@ def have_tf() -> bool:
     return keras_version() is not None
 
 
-def cached(kind: str, key: Any, compute: Callable[[], Any]) -> Any:
-    """``compute()`` once per (kind, key, Keras version); later calls read the cache.
+def in_ci() -> bool:
+    """``CI=true`` (or 1/yes): every dependency is installed and every truth committed."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
-    Skips the test when TensorFlow is missing and the cache has no answer.
-    """
-    blob = json.dumps([kind, key, keras_version()], sort_keys=True, default=str)
-    digest = hashlib.sha256(blob.encode()).hexdigest()[:24]
-    path = CACHE / kind / f"{digest}.json"
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for dist in ("keras", "tensorflow", "tf_keras"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def truth_path(kind: str, key: Any) -> Path:
+    """Where the answer to ``key`` is recorded (``.json``, or ``.json.gz`` for a big one)."""
+    blob = json.dumps([kind, key], sort_keys=True)
+    return DATA / kind / f"{hashlib.sha256(blob.encode()).hexdigest()[:20]}.json"
+
+
+def read_record(path: Path) -> dict | None:
+    """The record at ``path`` (or its gzipped twin), or None."""
     if path.exists():
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(encoding="utf-8"))
+    gz = path.with_name(path.name + ".gz")
+    if gz.exists():
+        return json.loads(gzip.decompress(gz.read_bytes()).decode("utf-8"))
+    return None
+
+
+def all_records(*kinds: str) -> list[tuple[Path, dict]]:
+    """Every recorded answer of these kinds, sorted by file name."""
+    out = []
+    for kind in kinds:
+        for path in sorted((DATA / kind).glob("*.json*")):
+            out.append((path, read_record(path.with_name(path.name.removesuffix(".gz")))))
+    return out
+
+
+def _write_record(path: Path, kind: str, key: Any, value: Any) -> None:
+    text = json.dumps({"kind": kind, "key": key, "keras": _versions(), "value": value}, sort_keys=True) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    if len(data) > BIG:
+        path, data = path.with_name(path.name + ".gz"), gzip.compress(data, mtime=0)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def recorded(kind: str, key: Any, compute: Callable[[], Any]) -> Any:
+    """Keras's answer to ``key``: read from ``tests/data/truth/``, else computed once and recorded.
+
+    ``key`` is plain JSON that says everything the answer depends on (never an installed
+    version: the versions that answered are written beside it).
+    """
+    path = truth_path(kind, key)
+    record = read_record(path)
+    if record is not None:
+        return record["value"]
+    where = f"{path.relative_to(Path(__file__).parent.parent)}"
+    if in_ci():
+        pytest.fail(f"no recorded Keras truth for {kind} {key} ({where}): run the test once with "
+                    "TensorFlow installed and commit the file it writes")
     if not have_tf():
-        pytest.skip("needs TensorFlow to compute Keras's ground truth")
+        pytest.fail(f"no recorded Keras truth for {kind} {key} ({where}); recording it needs TensorFlow "
+                    "(pip install -e '.[test]')")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     value = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(value))
-    tmp.replace(path)
+    _write_record(path, kind, key, value)
     return value
 
+
+# -- one layer on inputs of given shapes -------------------------------------------------------
 
 def _flatten(x: Any) -> list:
     if isinstance(x, (list, tuple)):
@@ -76,7 +141,51 @@ def _measure(layer: Any, out: Any) -> dict:
     return {"outputs": outs, "params": int(layer.count_params()), "trainable": tr, "non_trainable": nt}
 
 
-def layer_truth(cls: str, config: dict, input_shapes: list, call_style: str = "list") -> dict:
+def _call_layer(key: dict) -> tuple[Any, Any]:
+    """Build ``key``'s layer from its config and call it on Keras inputs; returns (layer, outputs)."""
+    import keras
+
+    inputs = [keras.Input(batch_shape=tuple(s), dtype=key.get("dtype") or "float32") for s in key["inputs"]]
+    # a deep copy: deserializing nested configs (an RNN's cells) pops keys from them
+    layer = getattr(keras.layers, key["cls"]).from_config(copy.deepcopy(key["config"]))
+    call = key.get("call", "list")
+    if call == "args":
+        out = layer(*inputs)
+    elif call == "initial_state":
+        out = layer(inputs[0], initial_state=inputs[1:])
+    else:
+        out = layer(inputs[0] if len(inputs) == 1 else inputs)
+    return layer, out
+
+
+def compute_layer(key: dict) -> dict:
+    """Keras's output shapes and parameter counts for a ``layer`` key (see :func:`layer_truth`)."""
+    layer, out = _call_layer(key)
+    return _measure(layer, out)
+
+
+def compute_weights(key: dict) -> list:
+    """Keras's weights of a ``weights`` key's layer: ``[[name, [dims], trainable], ...]``."""
+    layer, _ = _call_layer(key)
+    return [[w.name, [int(d) for d in w.shape], bool(w.trainable)] for w in layer.weights]
+
+
+# kind -> how to ask Keras again from the recorded key alone (the oracle tests use it)
+COMPUTE: dict[str, Callable[[dict], Any]] = {"layer": compute_layer, "weights": compute_weights}
+
+
+def _layer_key(cls: str, config: dict, input_shapes: list, call_style: str = "list",
+               dtype: str | None = None) -> dict:
+    key: dict = {"cls": cls, "config": config, "inputs": [list(s) for s in input_shapes]}
+    if call_style != "list":
+        key["call"] = call_style
+    if dtype is not None:
+        key["dtype"] = dtype
+    return key
+
+
+def layer_truth(cls: str, config: dict, input_shapes: list, call_style: str = "list",
+                dtype: str | None = None) -> dict:
     """Keras 3's output shapes and parameter counts for one layer on inputs of these shapes.
 
     ``input_shapes`` include the batch dimension (``None``). Returns
@@ -85,25 +194,10 @@ def layer_truth(cls: str, config: dict, input_shapes: list, call_style: str = "l
     ``call_style`` says how the inputs reach the layer: ``"list"`` (one tensor alone,
     several as a list), ``"args"`` (as positional arguments, as MultiHeadAttention takes
     ``(query, value, key)``) or ``"initial_state"`` (an RNN's sequence, then its initial states).
+    ``dtype``: the inputs' dtype (``"string"``, ``"int64"``), float32 when None.
     """
-
-    def compute() -> dict:
-        import keras
-
-        inputs = [keras.Input(batch_shape=tuple(s)) for s in input_shapes]
-        # a deep copy: deserializing nested configs (an RNN's cells) pops keys from them
-        layer = getattr(keras.layers, cls).from_config(copy.deepcopy(config))
-        if call_style == "args":
-            out = layer(*inputs)
-        elif call_style == "initial_state":
-            out = layer(inputs[0], initial_state=inputs[1:])
-        else:
-            out = layer(inputs[0] if len(inputs) == 1 else inputs)
-        return _measure(layer, out)
-
-    # the default style keeps the cache keys it always had
-    key = [cls, config, input_shapes] if call_style == "list" else [cls, config, input_shapes, call_style]
-    return cached("layer", key, compute)
+    key = _layer_key(cls, config, input_shapes, call_style, dtype)
+    return recorded("layer", key, lambda: compute_layer(key))
 
 
 def check_layer(cls: str, config: dict, input_shapes: list, call_style: str = "list") -> None:
@@ -111,23 +205,9 @@ def check_layer(cls: str, config: dict, input_shapes: list, call_style: str = "l
     _assert_matches(cls, config, input_shapes, layer_truth(cls, config, input_shapes, call_style))
 
 
-def typed_layer_truth(cls: str, config: dict, input_shapes: list, dtype: str) -> dict:
-    """:func:`layer_truth` for layers whose inputs must be of one dtype (``"string"``, ``"int64"``)."""
-
-    def compute() -> dict:
-        import keras
-
-        inputs = [keras.Input(batch_shape=tuple(s), dtype=dtype) for s in input_shapes]
-        layer = getattr(keras.layers, cls).from_config(copy.deepcopy(config))
-        out = layer(inputs[0] if len(inputs) == 1 else inputs)
-        return _measure(layer, out)
-
-    return cached("layer", [cls, config, input_shapes, "dtype", dtype], compute)
-
-
 def check_typed_layer(cls: str, config: dict, input_shapes: list, dtype: str) -> None:
     """:func:`check_layer` on inputs of ``dtype`` (string lookups, integer encoders)."""
-    _assert_matches(cls, config, input_shapes, typed_layer_truth(cls, config, input_shapes, dtype))
+    _assert_matches(cls, config, input_shapes, layer_truth(cls, config, input_shapes, dtype=dtype))
 
 
 def _assert_matches(cls: str, config: dict, input_shapes: list, truth: dict) -> None:
@@ -143,16 +223,8 @@ def _assert_matches(cls: str, config: dict, input_shapes: list, truth: dict) -> 
 
 def weights_truth(cls: str, config: dict, input_shapes: list, dtype: str = "float32") -> list:
     """Keras 3's weights of one layer, in its order: ``[[name, [dims], trainable], ...]``."""
-
-    def compute() -> list:
-        import keras
-
-        inputs = [keras.Input(batch_shape=tuple(s), dtype=dtype) for s in input_shapes]
-        layer = getattr(keras.layers, cls).from_config(copy.deepcopy(config))
-        layer(inputs[0] if len(inputs) == 1 else inputs)
-        return [[w.name, [int(d) for d in w.shape], bool(w.trainable)] for w in layer.weights]
-
-    return cached("weights", [cls, config, input_shapes, dtype], compute)
+    key = _layer_key(cls, config, input_shapes, dtype=None if dtype == "float32" else dtype)
+    return recorded("weights", key, lambda: compute_weights(key))
 
 
 def check_weights(cls: str, config: dict, input_shapes: list, dtype: str = "float32") -> None:
@@ -163,3 +235,29 @@ def check_weights(cls: str, config: dict, input_shapes: list, dtype: str = "floa
     got = infer_layer(cls, config, [tuple(s) for s in input_shapes])
     mine = [[w.name, list(w.shape), w.trainable] for w in got.weights]
     assert mine == truth, f"{cls} {config}: weights {mine} != Keras {truth}"
+
+
+# -- whole models ---------------------------------------------------------------------------------
+
+def app_truth(name: str, build: Callable[[], Any] | None = None) -> dict:
+    """A keras.applications model's numbers and ``to_json()`` text (``{"numbers", "json"}``).
+
+    ``build()`` returns the built model (test_exactness passes its shared one); by default
+    the application is built here, after ``clear_session()`` so its generated names are fixed.
+    """
+    from keras_zoo import APPLICATIONS, TRUTH_VERSION, build_application, flavor_module, keras_numbers
+
+    def compute() -> dict:
+        if build is None:
+            flavor_module(APPLICATIONS[name]).backend.clear_session()
+            model = build_application(name)
+        else:
+            model = build()
+        return {"numbers": keras_numbers(model), "json": model.to_json()}
+
+    return recorded("app", {"model": name, "flavor": APPLICATIONS[name], "truth": TRUTH_VERSION}, compute)
+
+
+def app_json(name: str) -> str:
+    """A keras.applications model's ``to_json()`` text (weights=None), as recorded."""
+    return app_truth(name)["json"]

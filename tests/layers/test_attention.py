@@ -34,13 +34,11 @@ ARGS_CASES = [
 ]
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("cls,config,shapes", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_attention_layer_matches_keras(cls, config, shapes):
     check_layer(cls, config, shapes)
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("cls,config,shapes", ARGS_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(ARGS_CASES)])
 def test_multi_head_attention_matches_keras(cls, config, shapes):
     # Keras takes these as layer(query, value[, key]), not as a list

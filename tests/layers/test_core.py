@@ -2,8 +2,6 @@ import pytest
 
 from truth import check_layer
 
-pytestmark = pytest.mark.needs_tf
-
 CASES = [
     ("Dense", {"units": 10}, [[None, 13]]),
     ("Dense", {"units": 4, "use_bias": False}, [[None, 7, 5]]),

@@ -39,13 +39,11 @@ CASES = [
 IDS = [f"{c[0]}-{i}" for i, c in enumerate(CASES)]
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("cls,config,shapes", CASES, ids=IDS)
 def test_normalization_layer_matches_keras(cls, config, shapes):
     check_layer(cls, config, shapes)
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("cls,config,shapes", CASES, ids=IDS)
 def test_normalization_weights_match_keras(cls, config, shapes):
     check_weights(cls, config, shapes)

@@ -36,7 +36,6 @@ CASES = [
 ]
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("cls,config,shapes", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_pooling_layer_matches_keras(cls, config, shapes):
     check_layer(cls, config, shapes)

@@ -113,19 +113,16 @@ TYPED = [
 IDS = [f"{c[0]}-{i}" for i, c in enumerate(CASES)]
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("cls,config,shapes", CASES, ids=IDS)
 def test_preprocessing_layer_matches_keras(cls, config, shapes):
     check_layer(cls, config, shapes)
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("cls,config,shapes", CASES, ids=IDS)
 def test_preprocessing_weights_match_keras(cls, config, shapes):
     check_weights(cls, config, shapes)
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("cls,config,shapes,dtype", TYPED, ids=[f"{c[0]}-{i}" for i, c in enumerate(TYPED)])
 def test_typed_preprocessing_layer_matches_keras(cls, config, shapes, dtype):
     check_typed_layer(cls, config, shapes, dtype)

@@ -47,7 +47,6 @@ CASES = [
 ]
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("cls,config,shapes", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_recurrent_layer_matches_keras(cls, config, shapes):
     check_layer(cls, config, shapes)
@@ -59,7 +58,6 @@ INITIAL_STATE_CASES = [
 ]
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("cls,config,shapes", INITIAL_STATE_CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(INITIAL_STATE_CASES)])
 def test_initial_states_change_nothing(cls, config, shapes):

@@ -62,13 +62,11 @@ CASES = [
 ]
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("cls,config,shapes", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_wrapper_matches_keras(cls, config, shapes):
     check_layer(cls, config, shapes)
 
 
-@pytest.mark.needs_tf
 def test_bidirectional_initial_states_change_nothing():
     check_layer("Bidirectional", _bi(_inner("LSTM", units=4, return_state=True)),
                 [[None, 5, 3], [None, 4], [None, 4], [None, 4], [None, 4]], call_style="initial_state")

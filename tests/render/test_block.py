@@ -1,7 +1,7 @@
 """The block style: scene assertions (tier 2), text extents on the figure, DOT golden text (tier 3).
 
-Keras applications are built once with TensorFlow and cached as ``to_json()``
-text under ``tests/.truth-cache/`` (see ``tests/truth.py``); later runs read the
+Keras applications are built once with TensorFlow and recorded as ``to_json()``
+text under ``tests/data/truth/`` (see ``tests/truth.py``); the tests read the
 JSON back with ``nnviz.load`` and need no TensorFlow.
 """
 
@@ -24,8 +24,8 @@ from nnviz.layout.layered import PAGES, BlockOptions
 from nnviz.render.block import BlockDiagram, draw_blocks
 from nnviz.render.mermaid import to_mermaid
 
-from keras_zoo import APPLICATIONS, build_application
-from truth import cached
+from keras_zoo import APPLICATIONS
+from truth import app_json
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -47,9 +47,8 @@ SMALL_CNN = {
 
 
 def application(name: str) -> nnviz.LayerGraph:
-    """A keras.applications model (weights=None), from cached to_json() text."""
-    text = cached("block-app-json", name, lambda: build_application(name).to_json())
-    return nnviz.load(json.loads(text))
+    """A keras.applications model (weights=None), from its recorded to_json() text."""
+    return nnviz.load(json.loads(app_json(name)))
 
 
 # -- checks on a scene and on the drawn figure ------------------------------------------
@@ -315,7 +314,6 @@ def test_shared_nested_model_expanded_once(real_models):
 
 # -- keras.applications --------------------------------------------------------------------
 
-@pytest.mark.needs_tf
 def test_resnet50_repeats_found():
     g = application("ResNet50")
     runs = find_repeats(flatten(g), None)
@@ -332,7 +330,6 @@ def test_resnet50_repeats_found():
     assert "×3" in svg and "conv3_block2..4" in svg
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("name", ["ResNet50", "InceptionV3", "DenseNet121", "NASNetMobile"])
 def test_big_applications_fit_one_a4_page(name):
     d = draw_blocks(application(name))
@@ -344,7 +341,6 @@ def test_big_applications_fit_one_a4_page(name):
     assert_text_in_boxes(d)
 
 
-@pytest.mark.needs_tf
 @pytest.mark.parametrize("name", sorted(APPLICATIONS))
 def test_every_application_family_draws_in_matplotlib(name):
     d = draw_blocks(application(name))
@@ -353,7 +349,6 @@ def test_every_application_family_draws_in_matplotlib(name):
     assert d.to_bytes("svg").startswith(b"<?xml")
 
 
-@pytest.mark.needs_tf
 @pytest.mark.needs_dot
 @pytest.mark.parametrize("name", sorted(APPLICATIONS))
 def test_every_application_family_draws_in_graphviz(name):
@@ -362,7 +357,6 @@ def test_every_application_family_draws_in_graphviz(name):
     assert "<text" in svg and d.view.name in svg
 
 
-@pytest.mark.needs_tf
 def test_resnet50_full_draws_every_layer():
     g = application("ResNet50")
     d = draw_blocks(g, collapse=False)
@@ -424,16 +418,23 @@ def test_dot_golden_text(tmp_path, regen):
     assert text == d.save(tmp_path / "small.gv").read_text()
 
 
-def test_dot_source_from_both_engines_is_the_same(tmp_path):
+def test_dot_source_of_the_matplotlib_engine(tmp_path):
     g = nnviz.load(SMALL_CNN)
-    mpl = draw_blocks(g).save(tmp_path / "m.dot").read_text()
+    mpl = draw_blocks(g, engine="matplotlib").save(tmp_path / "m.dot").read_text()
     assert mpl.startswith('digraph "small_cnn" {')
     assert ('"conv2d" [label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
             '<TR><TD HEIGHT="10"><B>conv2d</B></TD></TR><TR><TD HEIGHT="10">Conv2D · relu</TD></TR>'
             '<TR><TD HEIGHT="10">(None, 26, 26, 8)</TD></TR><TR><TD HEIGHT="10">80 params</TD></TR></TABLE>>') in mpl
     assert '"conv2d" -> "max_pooling2d";' in mpl
-    if shutil.which("dot"):
-        assert draw_blocks(g, engine="graphviz").save(tmp_path / "g.dot").read_text() == mpl
+
+
+@pytest.mark.needs_dot
+def test_dot_source_from_both_engines_is_the_same(tmp_path):
+    g = nnviz.load(SMALL_CNN)
+    mpl = draw_blocks(g, engine="matplotlib").save(tmp_path / "m.dot").read_text()
+    graphviz = draw_blocks(g, engine="graphviz")
+    assert graphviz.engine == "graphviz"
+    assert graphviz.save(tmp_path / "g.dot").read_text() == mpl
 
 
 def test_mermaid_flowchart(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 
 import nnviz
 from nnviz.render.html import to_html
-from truth import cached
+from truth import app_json
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -18,13 +18,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 def _resnet50() -> nnviz.LayerGraph:
-    def build() -> str:
-        import keras
-
-        keras.backend.clear_session()
-        return keras.applications.ResNet50(weights=None).to_json()
-
-    return nnviz.load(json.loads(cached("block-app-json", "ResNet50", build)))
+    return nnviz.load(json.loads(app_json("ResNet50")))
 
 
 def test_page_is_self_contained_and_carries_every_layer(tmp_path):
@@ -99,7 +93,6 @@ def _open(browser, path: Path):
 
 
 @pytest.mark.needs_browser
-@pytest.mark.needs_tf
 def test_resnet50_page_search_click_panel(browser, tmp_path):
     g = _resnet50()
     out = tmp_path / "resnet50.html"
