@@ -26,3 +26,25 @@ def test_option_errors_name_flags(tmp_path, args, message):
     assert result.output.startswith(message), result.output
     assert "max_neurons" not in result.output and "unknown option 'expand'" not in result.output
     assert not (tmp_path / "x.svg").exists()
+
+
+def test_draw_input_shape_fixes_a_free_axis(tmp_path):
+    spec = tmp_path / "seq.json"
+    spec.write_text('{"input_shape": [null, 3], "layers": [{"type": "Dense", "units": 2}]}')
+    out = tmp_path / "seq.svg"
+    result = CliRunner().invoke(cli, ["draw", str(spec), "--input-shape", "7,3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "(None, 7, 2)" in out.read_text()
+
+
+@pytest.mark.parametrize("command", ["draw", "summary"])
+def test_bad_input_shape_text_names_the_flag(tmp_path, command):
+    spec = tmp_path / "seq.json"
+    spec.write_text('{"input_shape": [null, 3], "layers": [{"type": "Dense", "units": 2}]}')
+    extra = ["-o", str(tmp_path / "x.svg")] if command == "draw" else []
+    result = CliRunner().invoke(cli, [command, str(spec), "--input-shape", "7,x", *extra])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert lines == ["nnviz: error: --input-shape: input shape '7,x': sizes are integers or None, "
+                     "separated by commas"]
+    assert not (tmp_path / "x.svg").exists()

@@ -59,17 +59,25 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def summary(source: str, as_json: bool, weights_file: str | None, input_shape: tuple[str, ...] = ()) -> None:
     """Print a table of SOURCE's layers, shapes and parameters, like Keras's model.summary()."""
     from .readers.sniff import load
-    from .readers.trace import parse_input_shape
 
-    shape = None
-    if input_shape:
-        shape = parse_input_shape(input_shape[0] if len(input_shape) == 1 and "=" not in input_shape[0]
-                                  else list(input_shape))
-    graph = load(source, weights_file=weights_file, input_shape=shape)
+    graph = load(source, weights_file=weights_file, input_shape=_input_shape(input_shape))
     if as_json:
         _echo(json.dumps(graph.to_dict(), indent=2))
     else:
         _echo(graph.summary())
+
+
+def _input_shape(values: tuple[str, ...]) -> Any:
+    """``--input-shape`` as ``input_shape=``; bad text is an OptionError naming the flag."""
+    from .readers.trace import parse_input_shape
+
+    if not values:
+        return None
+    try:
+        return parse_input_shape(values[0] if len(values) == 1 and "=" not in values[0] else list(values))
+    except OptionError as err:
+        err.message = f"--input-shape: {err.message}"
+        raise
 
 
 def _size(text: str | None) -> tuple[float, float] | None:
@@ -109,9 +117,11 @@ def _size(text: str | None) -> tuple[float, float] | None:
 @click.option("--theme", default=None, help="Colours: default, paper, colorblind or dark.")
 @click.option("--figsize", default=None, help="Figure size in inches, WIDTHxHEIGHT.")
 @click.option("--dpi", type=float, default=None, help="Resolution of PNG output.")
+@click.option("--input-shape", "input_shape", multiple=True,
+              help="Fix the input's free axes, no batch axis (128,64 or None,64); name=128 per input, repeated.")
 def draw(source: str, output: str | None, style: str, weights_file: str | None, dpi: float | None,
          figsize: str | None, collapse: str | None, expand: tuple[str, ...], show: str | None,
-         **options: Any) -> None:
+         input_shape: tuple[str, ...] = (), **options: Any) -> None:
     """Draw SOURCE (a Keras file, a to_json() file, an nnviz spec) as a diagram."""
     from pathlib import Path
 
@@ -135,7 +145,8 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
         raise OptionError(f"{_FLAGS[wrong[0]]} is a {other}-style option, and this draws --style {style}",
                           hint=f"add --style {other}, or leave {_FLAGS[wrong[0]]} out")
     try:
-        diagram = draw_fn(source, style=style, weights_file=weights_file, **opts)
+        diagram = draw_fn(source, style=style, weights_file=weights_file,
+                          input_shape=_input_shape(input_shape), **opts)
         diagram.save(out, dpi=dpi)
     except OptionError as err:  # speak of the command's flags, not of the Python keywords
         err.message = _flag_names(err.message)
