@@ -16,6 +16,7 @@ Usage::
     python tools/fuzz_files.py --cases 10000            # the release check: must find nothing
     python tools/fuzz_files.py --cases 200 --seed 7 --jobs 2 --out /tmp/fuzz
     python tools/fuzz_files.py --replay /tmp/fuzz/bug-0001.h5
+    python tools/fuzz_files.py --names --cases 300 --draw graphviz,png,node   # hostile names, every output
 
 Case ``i`` of seed ``s`` is the same mutant on every run (``--first i --cases 1`` repeats it).
 """
@@ -29,6 +30,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import signal
 import sys
@@ -802,7 +804,8 @@ def _save(path: Path, out: Path, n: int, text: str) -> Path:
     return dest
 
 
-def run_case(path: Path, time_limit: float, draw: tuple[str, ...] = ()) -> BaseException | str:
+def run_case(path: Path, time_limit: float, draw: tuple[str, ...] = (),
+             check: Callable[[Path, tuple[str, ...]], None] | None = None) -> BaseException | str:
     """Read one file under a time limit: ``"read"``, ``"refused"`` (an NnvizError), or the bug."""
     from nnviz.errors import NnvizError
 
@@ -814,7 +817,7 @@ def run_case(path: Path, time_limit: float, draw: tuple[str, ...] = ()) -> BaseE
         old = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, time_limit)
     try:
-        with_warnings_off(lambda: check_file(path, draw))
+        with_warnings_off(lambda: (check or check_file)(path, draw))
     except NnvizError:
         return "refused"
     except Exception as err:  # noqa: BLE001 - everything else is what we are looking for
@@ -828,7 +831,7 @@ def run_case(path: Path, time_limit: float, draw: tuple[str, ...] = ()) -> BaseE
 
 def fuzz(cases: int, *, seed: int = 0, first: int = 0, out: Path | None = None, real: bool = True,
          time_limit: float = 10.0, seeds: list[Seed] | None = None, draw: tuple[str, ...] = (),
-         progress: Callable[[int], None] | None = None) -> Report:
+         progress: Callable[[int], None] | None = None, names: bool = False) -> Report:
     """Run ``cases`` mutants (numbers ``first`` .. ``first + cases - 1``) and report the bugs.
 
     Args:
@@ -841,20 +844,23 @@ def fuzz(cases: int, *, seed: int = 0, first: int = 0, out: Path | None = None, 
         seeds: the inputs to mutate (default :func:`make_seeds`).
         draw: also draw each model read, in these styles (``block``, ``node``).
         progress: called with the number of cases done, now and then.
+        names: fuzz names instead of bytes: configs and specs with hostile layer and model names,
+            each written in every format (:func:`check_name_outputs`; ``draw`` may add
+            ``graphviz``, ``png``, ``node``).
 
     Returns:
         A :class:`Report`; ``report.bugs`` is empty when nnviz held.
     """
     from nnviz.readers import isolate
 
-    seeds = seeds if seeds is not None else make_seeds(real)
+    seeds = seeds if seeds is not None else (name_seeds() if names else make_seeds(real))
     report = Report()
     start = time.perf_counter()
     # a hang inside the HDF5 library is nnviz's to bound (a ReadError), within the case's limit
     saved_limit = isolate.TIME_LIMIT_S
     isolate.TIME_LIMIT_S = min(saved_limit, time_limit / 2)
     try:
-        _fuzz_cases(report, seeds, cases, seed, first, out, time_limit, draw, progress)
+        _fuzz_cases(report, seeds, cases, seed, first, out, time_limit, draw, progress, names)
     finally:
         isolate.TIME_LIMIT_S = saved_limit
     report.seconds = time.perf_counter() - start
@@ -862,14 +868,15 @@ def fuzz(cases: int, *, seed: int = 0, first: int = 0, out: Path | None = None, 
 
 
 def _fuzz_cases(report: Report, seeds: list[Seed], cases: int, seed: int, first: int, out: Path | None,
-                time_limit: float, draw: tuple[str, ...], progress: Callable[[int], None] | None) -> None:
+                time_limit: float, draw: tuple[str, ...], progress: Callable[[int], None] | None,
+                names: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="nnviz-fuzz-work-") as work:
         workdir = Path(work)
         for i in range(first, first + cases):
             rng = random.Random(f"{seed}:{i}")
             base = seeds[rng.randrange(len(seeds))]
-            path = make_case(base, rng, workdir)
-            err = run_case(path, time_limit, draw)
+            path = (make_names_case if names else make_case)(base, rng, workdir)
+            err = run_case(path, time_limit, draw, check_name_outputs if names else check_file)
             report.redirects += bool(_planted)
             if _planted and err == "read":
                 err = _bug(AssertionError(f"read a file with {_planted[0]}: nnviz must refuse it"))
@@ -880,7 +887,7 @@ def _fuzz_cases(report: Report, seeds: list[Seed], cases: int, seed: int, first:
                 if out is None:
                     out = Path(tempfile.mkdtemp(prefix="nnviz-fuzz-bugs-"))
                 n = len(report.bugs) + 1
-                flags = f" --draw {','.join(draw)}" if draw else ""
+                flags = (f" --draw {','.join(draw)}" if draw else "") + (" --names" if names else "")
                 text = (f"case {i} (seed {seed}) from {base.name}\n"
                         f"replay: python tools/fuzz_files.py --seed {seed} --first {i} --cases 1{flags}\n"
                         f"    or: python tools/fuzz_files.py --replay {out / f'bug-{n:04d}{path.suffix}'}{flags}\n\n"
@@ -890,6 +897,158 @@ def _fuzz_cases(report: Report, seeds: list[Seed], cases: int, seed: int, first:
                 report.bugs.append(bug)
             if progress is not None and report.cases % 250 == 0:
                 progress(report.cases)
+
+
+# -- hostile names: every output --------------------------------------------------------------
+
+# names a file may give its model and layers: escape sequences (OSC 52 clipboard, clear screen,
+# OSC 8 links), CR/BS/NUL, C1 controls, Mermaid directives and comments, the ids the HTML page's
+# script looks up, markup, mathtext, DOT escapes, huge names
+HOSTILE_NAMES = [
+    "\x1b]52;c;aGk=\x07", "\x1b[2J\x1b[H", "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "cr\rbs\x08nul\x00",
+    "c1\x85\x9b31m\x9d", "del\x7f", "tab\tnl\nvt\x0bff\x0c", "%%{init: {'theme':'dark'}}%%", "x\n%% comment",
+    "nnviz-data", "panel-body", "canvas", "view-expanded", "</script><script>alert(1)</script>",
+    '"quoted" <b>&amp;', "a$\\frac{$b", "$x_{1}$", "back\\slash\\x1b", "\\N\\G\\l", "ünï©ødé", "",
+    "N" * 5000,
+]
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # every control character but "\n"
+
+
+def _layer_names(tree: Any) -> set[str]:
+    """The names of layers and models in a config or spec (``name`` values of objects)."""
+    names: set[str] = set()
+    for _, v in _nodes(tree, limit=100_000):
+        if isinstance(v, dict) and isinstance(v.get("name"), str):
+            names.add(v["name"])
+    return names
+
+
+def _renamed(tree: Any, mapping: dict[str, str]) -> Any:
+    """Every string equal to an old name replaced, so references (inbound nodes, inputs) follow."""
+    if isinstance(tree, dict):
+        return {k: _renamed(v, mapping) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_renamed(v, mapping) for v in tree]
+    if isinstance(tree, str):
+        return mapping.get(tree, tree)
+    return tree
+
+
+def hostile_names(tree: Any, rng: random.Random) -> Any:
+    """A config or spec with its layer and model names (and some activations) made hostile.
+
+    Names stay unique and keep no ``:`` or ``/`` (which specs and Keras refuse), so most
+    cases read, and what is tested is the drawing of what read.
+    """
+    names = sorted(_layer_names(tree))
+    mapping = {}
+    for i, old in enumerate(names):
+        if rng.random() < 0.7:
+            bad = rng.choice(HOSTILE_NAMES) + rng.choice(["", rng.choice(HOSTILE_NAMES)])
+            mapping[old] = bad.replace(":", ";").replace("/", "|") + f"_{i}"
+    out = _renamed(tree, mapping)
+    if isinstance(out, dict):
+        if ("input_shape" in out or "inputs" in out) and rng.random() < 0.5:  # a spec's description
+            out["description"] = rng.choice(HOSTILE_NAMES)
+        for _, v in _nodes(out, limit=100_000):
+            if isinstance(v, dict) and "activation" in v and rng.random() < 0.3:
+                v["activation"] = rng.choice(HOSTILE_NAMES[:9])
+    return out
+
+
+def make_names_case(seed: Seed, rng: random.Random, workdir: Path) -> Path:
+    """``seed`` (a JSON config or spec) with hostile names, written under ``workdir``."""
+    tree = json.loads(seed.data)
+    target = workdir / "names_case.json"
+    target.write_text(json.dumps(hostile_names(tree, rng)))
+    return target
+
+
+def _assert_clean(text: str, what: str) -> None:
+    bad = _CONTROL.findall(text)
+    if bad:
+        raise AssertionError(f"{what}: control characters {bad[:5]!r} in the output")
+
+
+def check_name_outputs(path: Path, draw: tuple[str, ...] = ()) -> None:
+    """Read ``path`` and write it in every text and drawing format; each must show names safely.
+
+    The summary and every error line: no control character. SVG (matplotlib, render/svg.py,
+    Graphviz): well-formed XML. DOT, Mermaid, HTML: no control character; Mermaid: no ``%``
+    (a directive or comment), one statement per line; HTML: only the page's own element has
+    each of the page's ids. Raises ``NnvizError`` (a clean refusal) or ``AssertionError`` (a bug).
+    """
+    import xml.dom.minidom
+
+    import matplotlib.pyplot as plt
+
+    import nnviz
+    from nnviz.errors import NnvizError
+    from nnviz.render.html import to_html
+    from nnviz.render.mermaid import to_mermaid
+    from nnviz.render.svg import scene_to_svg
+
+    try:
+        graph = nnviz.load(path)
+    except NnvizError as err:
+        _assert_clean(str(err), "error line")
+        raise
+    _assert_clean(graph.summary(width=120), "summary")
+    try:
+        diagram = nnviz.draw(graph, style="block", expand=("all",))
+        svg = diagram.to_bytes("svg").decode("utf-8")
+        _assert_clean(svg, "matplotlib svg")
+        xml.dom.minidom.parseString(svg.encode("utf-8"))
+        xml.dom.minidom.parseString(scene_to_svg(diagram.scene).encode("utf-8"))
+        from nnviz.render.dot import diagram_view, to_dot
+
+        view, options = diagram_view(diagram)
+        _assert_clean(to_dot(view, options), "dot")
+        mmd = to_mermaid(view, options)
+        _assert_clean(mmd, "mermaid")
+        if "%" in mmd:
+            raise AssertionError("mermaid: a '%' reached the flowchart (a directive or a comment)")
+        stmt = re.compile(r'\s*(flowchart \w+|n\d+\["[^"\n]*"\]:::\w+|n\d+ --> n\d+|classDef \w+ .*|'
+                          r'subgraph c\d+\["[^"\n]*"\]|end)$')
+        if not all(stmt.match(line) for line in mmd.split("\n")):
+            raise AssertionError("mermaid: a label spilled onto a line of its own")
+        page = to_html(diagram)
+        _assert_clean(page, "html")
+        ids = re.findall(r'\bid="([^"]*)"', page)
+        for own in ("nnviz-data", "panel-body", "canvas", "search", "view-default", "view-expanded"):
+            if ids.count(own) > 1:
+                raise AssertionError(f"html: an element of the drawing took the page's id {own!r}")
+        if "graphviz" in draw and shutil.which("dot"):
+            gv = nnviz.draw(graph, style="block", engine="graphviz", expand=("all",))
+            gsvg = gv.to_bytes("svg").decode("utf-8")
+            _assert_clean(gsvg, "graphviz svg")
+            xml.dom.minidom.parseString(gsvg.encode("utf-8"))
+            if {b.id for b in gv.scene.boxes} != set(gv.view.nodes):
+                raise AssertionError("graphviz: dot's layout lost blocks (names not read back)")
+        if "png" in draw:
+            diagram.to_bytes("png")
+        if "node" in draw:
+            try:
+                node = nnviz.draw(graph, style="node")
+            except NnvizError:
+                pass  # not a chain: the node style says so
+            else:
+                nsvg = node.to_bytes("svg").decode("utf-8")
+                _assert_clean(nsvg, "node svg")
+                xml.dom.minidom.parseString(nsvg.encode("utf-8"))
+    except NnvizError as err:
+        _assert_clean(str(err), "error line")
+        raise
+    finally:
+        plt.close("all")
+
+
+def name_seeds() -> list[Seed]:
+    """The JSON seeds whose names are made hostile: configs of every era and specs (examples too)."""
+    seeds = [s for s in generated_seeds() if s.kind == "json"]
+    seeds += [Seed(p.name, ".json", p.read_bytes()) for p in sorted(EXAMPLES.glob("*.json"))
+              if p.stat().st_size <= 256 * 1024]
+    return seeds
 
 
 # -- command line -----------------------------------------------------------------------------
@@ -904,10 +1063,11 @@ def _limit_memory(mb: int) -> None:
 
 
 def _worker(args: tuple) -> Report:
-    cases, seed, first, out, real, time_limit, mem, draw = args
+    cases, seed, first, out, real, time_limit, mem, draw, names = args
     if mem:
         _limit_memory(mem)
-    return fuzz(cases, seed=seed, first=first, out=out, real=real, time_limit=time_limit, draw=draw)
+    return fuzz(cases, seed=seed, first=first, out=out, real=real, time_limit=time_limit, draw=draw,
+                names=names)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -924,6 +1084,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generated-only", action="store_true", help="mutate generated files only")
     parser.add_argument("--draw", default="", help="also draw what reads, e.g. block,node (slower)")
     parser.add_argument("--replay", type=Path, default=None, help="read one saved file and show the traceback")
+    parser.add_argument("--names", action="store_true",
+                        help="hostile layer and model names (control characters, Mermaid directives, the "
+                             "HTML page's ids) written in every format; --draw may add graphviz,png,node")
     args = parser.parse_args(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -932,7 +1095,7 @@ def main(argv: list[str] | None = None) -> int:
         from nnviz.errors import NnvizError
 
         try:
-            check_file(args.replay, draw)  # anything but an NnvizError shows its traceback
+            (check_name_outputs if args.names else check_file)(args.replay, draw)  # else: the traceback
         except NnvizError as err:
             print(f"refused, as it should be: {err}")
             return 0
@@ -942,7 +1105,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs = max(1, args.jobs)
     per = math.ceil(args.cases / jobs)
     chunks = [(min(per, args.cases - j * per), args.seed, args.first + j * per, out / f"job{j}",
-               not args.generated_only, args.time_limit, args.max_memory_mb, draw) for j in range(jobs)
+               not args.generated_only, args.time_limit, args.max_memory_mb, draw, args.names) for j in range(jobs)
               if args.cases - j * per > 0]
     start = time.perf_counter()
     if jobs == 1:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["printable", "printable_lines", "shorten", "has_control"]
+__all__ = ["printable", "printable_lines", "shorten", "display", "has_control"]
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
@@ -44,6 +44,15 @@ def printable_lines(text: object) -> str:
     'a\\\\x1b[2J\\nb\\\\x0d'
     """
     return "\n".join(printable(line) for line in str(text).split("\n"))
+
+
+def display(text: object, limit: int) -> str:
+    """Text from a file as drawn: control characters escaped, then cut to ``limit`` characters.
+
+    >>> display("a\\x1b" + "b" * 60, 11)
+    'a\\\\x1b…bbbbb'
+    """
+    return shorten(printable(text), limit)
 
 
 def shorten(text: str, limit: int) -> str:

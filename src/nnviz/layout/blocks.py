@@ -33,6 +33,7 @@ from .labels import cut_name
 from .layered import BlockOptions, Placement, dedupe_points, layered_layout
 from .metrics import LINE_SPACING, text_size
 from .ushape import UPlan, u_layout, u_plan
+from ..text import display, printable
 
 __all__ = ["layout_blocks", "block_view", "choose_view", "candidate_views", "block_lines", "line_centers",
            "legend_entries", "title_lines", "frozen_band", "LINE_HEIGHT", "PAD", "LEGEND_SWATCH", "FROZEN_BAND"]
@@ -44,11 +45,18 @@ LEGEND_SWATCH = 1.2    # ems: the colour square in front of a legend entry
 FROZEN_BAND = 0.3      # ems: the band along a frozen block's left side, inside its padding
 MARGIN = 1.5           # ems round the drawing
 _MAX_LINE = 40         # characters; longer lines are cut between words (labels.cut_name)
+MAX_TITLE = 80         # characters of a title (cut in the middle: a name from the file can be huge)
+_MAX_CUT = 1000        # a longer line is cut in its middle first, so cut_name's work stays small
 _LINEAR = (None, "linear", "")
 _LEVELS = (("cluster", False), ("cluster", True), ("block", True))
 
 
 # -- text on blocks ------------------------------------------------------------------------
+
+def _short(text: str) -> str:
+    """A line on a block: control characters from the file escaped, cut between words to ``_MAX_LINE``."""
+    return cut_name(display(text, _MAX_CUT), _MAX_LINE)
+
 
 def _units_word(node: Node) -> str:
     return {"convolution": "filters", "embedding": "dims"}.get(node.family, "units")
@@ -107,7 +115,7 @@ def block_lines(node: Node, options: BlockOptions) -> tuple[str, ...]:
         lines.append(f"{format_params(node.params)} params{frozen}")
     elif frozen:
         lines.append("frozen")
-    return tuple(cut_name(line, _MAX_LINE) for line in lines) or (node.label,)
+    return tuple(_short(line) for line in lines) or (_short(node.label),)
 
 
 def _badge(node: Node) -> str:
@@ -610,9 +618,9 @@ def title_lines(graph: LayerGraph, view: View, options: BlockOptions) -> list[st
     """The title (the model's name unless given) and a line of totals; none for ``title=""``."""
     if options.title == "":
         return []
-    title = options.title or graph.name
+    title = display(options.title or graph.name, MAX_TITLE)  # a 300,000-character name is a title too
     if options.subtitle is not None:
-        return [title, options.subtitle]
+        return [title, printable(options.subtitle)]
     count = sum(1 for _, layer in graph.walk() if layer.subgraph is None)
     sub = f"{graph.params_text()} ({graph.trainable_params:,} trainable) · {count} layers"
     members = sum(len(n.members) for n in view.nodes.values())

@@ -68,9 +68,12 @@ def layout_dot(view: "View", options: "BlockOptions", *, title: list[str] | None
     Edges between columns run through labelled connectors, which are not blocks: such
     an edge is drawn from its block to the connector's place.
     """
-    from ..render.dot import to_dot
+    from ..render.dot import dot_name, to_dot
 
     data: dict[str, Any] = json.loads(run_dot(to_dot(view, options, title=title, columns=columns)))
+    # dot reports an ID as written in the DOT text (backslashes doubled, control characters escaped)
+    node_of = {dot_name(nid): nid for nid in view.nodes}
+    cluster_of = {dot_name("cluster_" + cid): cid for cid in view.clusters}
     x0, y0, x1, y1 = _floats(data["bb"])
     width, height = x1 - x0, y1 - y0
     fs = options.theme.font_size
@@ -79,12 +82,13 @@ def layout_dot(view: "View", options: "BlockOptions", *, title: list[str] | None
     for obj in data.get("objects", []):
         name = obj.get("name", "")
         if name.startswith("cluster_"):
-            info = view.clusters.get(name[len("cluster_"):])
+            info = view.clusters.get(cluster_of.get(name, ""))
             if info is not None:  # not one of the invisible column clusters
                 cx0, cy0, cx1, cy1 = _floats(obj["bb"])
                 clusters.append(Cluster(info.id, cx0, height - cy1, cx1 - cx0, cy1 - cy0, info.caption,
                                         info.repeat))
             continue
+        name = node_of.get(name, "")
         node = view.nodes.get(name)
         if node is None or "pos" not in obj:
             continue

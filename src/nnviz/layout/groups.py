@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from ..errors import OptionError
 from ..graph import Layer, LayerGraph, TensorRef, format_params, sum_params
 from ..render.theme import family_of
+from ..text import display
 from .labels import copy_label, group_label, is_automatic
 
 __all__ = ["Node", "ClusterInfo", "View", "flatten", "select_range", "collapse_repeats",
@@ -93,6 +94,9 @@ class Node:
     size: int = 1
     note: str | None = None
     paint: str | None = None
+
+
+_MAX_TITLE = 80  # characters of a frame's title (a name from the file, control characters escaped)
 
 
 @dataclass(frozen=True)
@@ -265,7 +269,8 @@ class _Flattener:
             node_id = prefix + layer.name
             if layer.subgraph is not None and _wants_open(node_id, layer.name, self.expand):
                 self.opened[node_id] = layer.subgraph
-                self.clusters[node_id] = ClusterInfo(node_id, layer.name, cluster, "model", 1, layer.params,
+                self.clusters[node_id] = ClusterInfo(node_id, display(layer.name, _MAX_TITLE), cluster, "model", 1,
+                                                     layer.params,
                                                      _model_detail(layer))
                 self.add_graph(layer.subgraph, node_id + "/", node_id)
             else:
@@ -614,8 +619,8 @@ def collapse_repeats(view: View, *, as_block: bool = False) -> View:
                 del nodes[i]
             continue
         cid = "cluster:" + first[0]
-        clusters[cid] = ClusterInfo(cid, f"{label}  ×{len(run.copies)}", scope, "repeat", len(run.copies),
-                                    params, f"{format_params(params)} params")
+        clusters[cid] = ClusterInfo(cid, f"{display(label, _MAX_TITLE)}  ×{len(run.copies)}", scope, "repeat",
+                                    len(run.copies), params, f"{format_params(params)} params")
         for i in first:
             nodes[i] = replace(nodes[i], cluster=cid)
         for copy in run.copies[1:]:

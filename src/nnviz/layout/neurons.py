@@ -25,6 +25,7 @@ from ..graph import Layer, LayerGraph, format_params
 from ..options import check_choice, strict_options
 from ..render.theme import Theme, family_of, resolve_theme
 from ..scene import Label, LinkSet, Neuron, Scene
+from ..text import display, printable
 from .metrics import text_size
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +46,8 @@ _BLOCK_HINT = "draw it with style='block', or nnviz draw --style block"
 # natural pages stop growing at about 9 inches across the columns.
 _MARGIN = 12.0
 DENSE_LINKS = 100_000  # more links between two layers (without weights) are drawn as a density image
+_MAX_NAME = 60   # characters of a caption line (names and types come from the file: cut, escaped)
+_MAX_TITLE = 80
 _PAD = 3.0
 _CAPTION_GAP = 12.0
 _MAX_CROSS = {"LR": 660.0, "TB": 900.0}
@@ -353,20 +356,20 @@ def _caption(layer: Layer, n: int, n_prev: int, last: bool, description: bool) -
     """The caption of a column: the name, then type, shape and parameters (or the recipe's formula)."""
     shape = layer.output_shapes[0]
     lines: list[str] = []
-    name = layer.name
+    name = display(layer.name.upper() if description else layer.name, _MAX_NAME)  # from the file: escaped, cut
     if description:
-        name = name.upper()
         if not layer.is_input and not _is_passive(layer):
             act = (layer.activation or "linear").upper()
+            act = display(act, _MAX_NAME)  # from the file: control characters escaped, cut
             out = f"{n} {'Y' if last else 'out'}"
             one = f"{act}(Σ{n_prev}[X*w]+b) = {out}"
             # the recipe's formula on one line when it is short; broken at its parentheses when not
             lines += [one] if len(one) <= FORMULA_CHARS else [f"{act} (", f"Σ{n_prev}[X*w]+b", f") = {out}"]
         elif not layer.is_input:
-            lines.append(f"{layer.type}({_arguments(layer, n, n_prev)})".replace("()", ""))
+            lines.append(display(f"{layer.type}({_arguments(layer, n, n_prev)})".replace("()", ""), _MAX_NAME))
     else:
         label = "Input" if layer.is_input else layer.type
-        lines.append(f"{label}({_arguments(layer, n, n_prev)})".replace("()", ""))
+        lines.append(display(f"{label}({_arguments(layer, n, n_prev)})".replace("()", ""), _MAX_NAME))
         if len(shape) > 2 and not layer.is_input:
             lines.append(_dims(shape))
     if layer.params or layer.params is None:
@@ -384,7 +387,7 @@ def _neuron_labels(role: str, shown: list[int], first: bool, last: bool, options
     else:
         names, letter = None, "H"
     if names is not None:
-        return [names[i] for i in shown]
+        return [printable(names[i]) for i in shown]
     return [f"${letter}_{{{i + 1}}}$" for i in shown]
 
 
@@ -847,8 +850,8 @@ def _links(prev: Column, col: Column, src: "numpy.ndarray", dst: "numpy.ndarray"
 
 def _title(graph: LayerGraph, options: NodeOptions) -> str:
     if options.title is not None:
-        return options.title
-    return f"{graph.name} · {graph.params_text('parameters')}"
+        return display(options.title, _MAX_TITLE)
+    return f"{display(graph.name, _MAX_TITLE)} · {graph.params_text('parameters')}"
 
 
 def _weight_scale(weights: dict[int, tuple[Any, Any]]) -> float:

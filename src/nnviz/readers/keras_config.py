@@ -24,7 +24,8 @@ from ..layers.aliases import modernize
 from ..layers.infer import MODEL_TYPES, infer_graph
 from ..layers.names import NameCounter
 
-__all__ = ["read_model_config", "build_graph", "config_from_json_text", "MAX_LAYERS", "MAX_DEPTH"]
+__all__ = ["read_model_config", "build_graph", "config_from_json_text", "check_layer_count", "MAX_LAYERS",
+           "MAX_DEPTH"]
 
 MAX_LAYERS = 200_000  # layers in one model, nested ones included
 MAX_DEPTH = 64        # nesting of models inside models
@@ -70,6 +71,39 @@ def config_from_json_text(text: str, *, path: object = None) -> Any:
     return check_nesting(data, path=path)
 
 
+def check_layer_count(config: Any, *, path: object = None) -> int:
+    """Count the layer entries of a config or spec (nested models included) before anything is built.
+
+    Every reader calls this first, so a file of a million layers is refused in milliseconds
+    rather than after minutes of building. Counting stops past the limit.
+
+    >>> check_layer_count({"class_name": "Sequential", "config": {"layers": [{}, {}]}})
+    2
+
+    Raises:
+        ReadError: more than :data:`MAX_LAYERS` layers.
+    """
+    count = 0
+    stack = [config]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, Mapping):
+            entries = obj.get("layers")
+            inner = obj.get("config")
+            if isinstance(inner, (Mapping, list)):
+                stack.append(inner)
+        elif isinstance(obj, list):  # a Keras 1 Sequential config is the list of its layers
+            entries = obj
+        else:
+            continue
+        if isinstance(entries, list):
+            count += len(entries)
+            if count > MAX_LAYERS:
+                raise ReadError(f"the model has more than {MAX_LAYERS:,} layers (nnviz's limit)", path=path)
+            stack.extend(e for e in entries if isinstance(e, Mapping))
+    return count
+
+
 def read_model_config(config: Any, *, path: object = None, keras_version: str | None = None,
                       stored: StoredWeights | None = None,
                       weights_loader: Callable[[str], list] | None = None,
@@ -98,6 +132,7 @@ def read_model_config(config: Any, *, path: object = None, keras_version: str | 
         raise ReadError("not a Keras model config (no 'class_name')", path=path)
     if keras_version is None and isinstance(config.get("keras_version"), str):
         keras_version = config["keras_version"]
+    check_layer_count(config, path=path)
     builder = _Builder(keras_version, stored or {}, path)
     builder.stored_complete = stored_complete and bool(stored)
     builder.default_dim_ordering = _model_dim_ordering(config) if builder.major == 1 else None

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from ..errors import ReadError
 from ..graph import LayerGraph
-from .keras_config import check_nesting, read_model_config
+from .keras_config import check_layer_count, check_nesting, read_model_config
 
 __all__ = ["read_savedmodel", "parse_metadata", "varint_bytes", "MAX_METADATA_BYTES"]
 
@@ -133,6 +133,7 @@ def read_savedmodel(path: str | Path) -> LayerGraph:
     check_nesting(md, path=path, what=where)
     if not isinstance(md, dict) or "config" not in md:
         raise ReadError("the root object of keras_metadata.pb is not a Keras model", path=path)
+    check_layer_count(md, path=path)  # before the config is walked and built
     try:
         config = {"class_name": md.get("class_name", "Functional"), "config": _unwrap(md["config"])}
     except RecursionError:

@@ -38,6 +38,7 @@ from ..layers.aliases import CLASS_ALIASES, modernize
 from ..layers.infer import MODEL_TYPES, infer_graph
 from ..layers.names import NameCounter
 from ..layers.registry import registered
+from .keras_config import MAX_DEPTH, check_layer_count
 
 __all__ = ["read_spec", "is_spec", "SPEC_KEYS"]
 
@@ -93,8 +94,8 @@ def _parse_ref(text: Any, layer: str) -> TensorRef:
 
 def _build(spec: Mapping[str, Any], scope: str, counter: NameCounter, depth: int,
            nested: bool) -> LayerGraph:
-    if depth > 32:
-        raise ReadError("nested models are nested more than 32 deep")
+    if depth > MAX_DEPTH:
+        raise ReadError(f"models are nested more than {MAX_DEPTH} deep")
     if not isinstance(spec.get("layers"), list) or not spec["layers"]:
         raise ReadError("a spec needs a non-empty 'layers' list")
     known = _known_types()
@@ -277,6 +278,7 @@ def read_spec(spec: Any, *, path: object = None) -> LayerGraph:
     if unknown:
         raise ReadError(f"unknown top-level key {unknown[0]!r} in the spec", path=path,
                         hint=f"allowed: {', '.join(sorted(SPEC_KEYS))}")
+    check_layer_count(spec, path=path)  # before building anything: a million layers is refused at once
     try:
         graph = _build(spec, "model", NameCounter(), 0, nested=False)
         graph.source = None if path is None else str(path)

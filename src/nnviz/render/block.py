@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import MissingDependencyError, OptionError
 from ..layout.blocks import LEGEND_SWATCH, LINE_HEIGHT, block_view, choose_view, frozen_band, line_centers
 from ..layout.layered import BlockOptions
+from ..text import printable
 from .diagram import Diagram
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -235,8 +236,8 @@ def _box_text(ax: "Axes", b: Any, theme: "Theme") -> None:
     cx = b.x + b.w / 2
     ys = line_centers(b)
     common = dict(fontsize=b.font_size, ha="center", va="center", family=theme.font, color=theme.text_color,
-                  zorder=3)
-    ax.text(cx, ys[0], b.lines[0], fontweight="bold", gid=f"block-{b.id}", **common)
+                  zorder=3, parse_math=False)  # a "$" in a name is a "$", not mathtext
+    ax.text(cx, ys[0], b.lines[0], fontweight="bold", gid=f"block-{printable(b.id)}", **common)
     if len(b.lines) > 1:
         ax.text(cx, sum(ys[1:]) / len(ys[1:]), "\n".join(b.lines[1:]), linespacing=LINE_HEIGHT, **common)
     if b.repeat > 1:
@@ -251,7 +252,7 @@ def _draw_labels(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
     for lb in scene.labels:
         weight = "bold" if lb.role in ("title", "cluster") else "normal"
         ax.text(lb.x, lb.y, lb.text, fontsize=lb.size, ha=lb.ha, va=lb.va, family=theme.font,
-                fontweight=weight, color=theme.text_color, zorder=4, rotation=lb.rotation)
+                fontweight=weight, color=theme.text_color, zorder=4, rotation=lb.rotation, parse_math=False)
         if lb.role.startswith("legend:"):
             family = lb.role.split(":", 1)[1]
             side = LEGEND_SWATCH * lb.size * 0.8

@@ -33,6 +33,7 @@ from ..layout.blocks import (FROZEN_BAND, LINE_HEIGHT, block_lines, block_size, 
                              title_lines)
 from ..layout.layered import BlockOptions
 from ..layout.ushape import UPlan, u_plan
+from ..text import printable
 from .block import DOT_INSTALL, BlockDiagram, render_scene
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,13 +48,25 @@ __all__ = ["to_dot", "DotDiagram", "write_dot", "diagram_view"]
 _BIG = 300  # blocks above which dot's network simplex is cut short
 
 
+def dot_name(text: str) -> str:
+    """An ID as ``dot`` reads it back from :func:`_q`'s string (``dot -Tjson`` reports this name).
+
+    Backslashes doubled, then control characters (and a leading ``%``) shown as ``\\xNN``: a
+    NUL would cut the input short, a control character makes ``dot`` fail; no two names meet
+    (``\\\\x1b`` is a backslash, ``\\x1b`` an ESC).
+    """
+    name = printable(str(text).replace("\\", "\\\\"))
+    # dot takes an ID that starts with "%" for one of its anonymous names ("%3"): say it as \x25
+    return "\\x25" + name[1:] if name.startswith("%") else name
+
+
 def _q(text: str) -> str:
     """A DOT double-quoted string."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + dot_name(text).replace('"', '\\"') + '"'
 
 
 def _h(text: str) -> str:
-    return html.escape(str(text), quote=False)
+    return html.escape(printable(text), quote=False)
 
 
 def _attrs(pairs: dict[str, Any]) -> str:
@@ -151,8 +164,9 @@ def _connectors(view: "View", columns: dict[str, int],
             continue
         cut.add((u, v))
         to, frm = f"to:{k}", f"from:{k}"
-        nodes.setdefault(columns[u], []).append(f"    {_q(to)} [label={_q('▸ ' + view.target_name(v))}, {style}];")
-        nodes.setdefault(columns[v], []).append(f"    {_q(frm)} [label={_q(view.source_name(u) + ' ▸')}, {style}];")
+        head, foot = printable(view.target_name(v)), printable(view.source_name(u))  # escString: \\ is \\
+        nodes.setdefault(columns[u], []).append(f"    {_q(to)} [label={_q('▸ ' + head)}, {style}];")
+        nodes.setdefault(columns[v], []).append(f"    {_q(frm)} [label={_q(foot + ' ▸')}, {style}];")
         edges += [f"  {_q(u)} -> {_q(to)};", f"  {_q(frm)} -> {_q(v)};"]
     return nodes, edges, cut
 

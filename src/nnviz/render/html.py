@@ -12,6 +12,7 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..text import display, printable
 from .svg import scene_to_svg
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -117,12 +118,28 @@ def _shape(shape: Any) -> str:
     return format_shape(shape)
 
 
+_MAX_CONFIG_DEPTH = 32  # a config nested deeper is shown cut there (json.dumps would run out of stack)
+_TITLE = 80  # characters of the page's title
+
+
+def _clip(value: Any, depth: int = 0) -> Any:
+    """A config with whatever is nested deeper than ``_MAX_CONFIG_DEPTH`` replaced by ``"…"``."""
+    if isinstance(value, dict):
+        return "…" if depth >= _MAX_CONFIG_DEPTH else {str(k): _clip(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return "…" if depth >= _MAX_CONFIG_DEPTH else [_clip(v, depth + 1) for v in value]
+    return value
+
+
 def layer_details(graph: "LayerGraph", prefix: str = "") -> dict[str, dict[str, Any]]:
-    """Per layer (nested ones as ``outer/inner``), what the panel shows."""
+    """Per layer (nested ones as ``outer/inner``), what the panel shows.
+
+    Keys are the blocks' ``data-layer`` values: the names with control characters escaped.
+    """
     out: dict[str, dict[str, Any]] = {}
     for layer in graph.layers:
-        key = prefix + layer.name
-        cfg = {k: v for k, v in layer.config.items() if k not in ("layers", "function")}
+        key = prefix + printable(layer.name)
+        cfg = {k: _clip(v) for k, v in layer.config.items() if k not in ("layers", "function")}
         if "function" in layer.config:
             cfg["function"] = "<code, not run>"
         out[key] = {
@@ -156,7 +173,7 @@ def diagram_to_html(diagram: "Diagram", *, expanded: "Diagram | None" = None) ->
         views.append(f'<div class="view" id="view-expanded">{scene_to_svg(expanded.scene, theme)}</div>')
         toggle = '<button id="toggle">Expand all</button>'
     data = {"name": graph.name, "layers": layer_details(graph)}
-    title = esc(graph.name)
+    title = esc(display(graph.name, _TITLE))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="generator" content="nnviz"><title>{title} - nnviz</title><style>{_CSS}</style></head>
@@ -205,7 +222,7 @@ def _picture_page(diagram: "Diagram") -> str:
     graph = diagram.graph
     svg = diagram.to_bytes("svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype: the page is HTML
-    title = html.escape(graph.name)
+    title = html.escape(display(graph.name, _TITLE))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="generator" content="nnviz"><title>{title} - nnviz</title>
 <style>body{{margin:0;font:14px system-ui,sans-serif}}header{{padding:.5em 1em;background:#f4f6f8;

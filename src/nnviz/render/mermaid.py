@@ -19,6 +19,7 @@ flowchart TB
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -31,12 +32,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["to_mermaid", "write_mermaid"]
 
-_ESCAPES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;"}
+# Mermaid's own entity codes, since a label is in double quotes; "%" because Mermaid reads
+# "%%{init: ...}%%" anywhere in the text as a directive and "%%" as a comment to the end of the line
+_ESCAPES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "%": "#37;", "\n": " ", "\r": " "}
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _text(text: str) -> str:
-    """Mermaid-safe label text (its own entity codes, since the label is in double quotes)."""
-    return "".join(_ESCAPES.get(c, c) for c in text)
+    """Mermaid-safe label text: entity codes, a newline as a space, other control characters removed.
+
+    >>> _text('%%{init: {"theme": "dark"}}%%\\nx\\x1b')
+    '#37;#37;{init: {#quot;theme#quot;: #quot;dark#quot;}}#37;#37; x'
+    """
+    return _CONTROL.sub("", "".join(_ESCAPES.get(c, c) for c in text))
 
 
 def _lines(view: "View", cid: str | None, ids: dict[str, str], options: "BlockOptions",

@@ -225,8 +225,10 @@ def _draw_labels(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
         style = {"color": theme.text_color, **_TEXT_STYLE.get(label.role, {})}
         if label.role in _ON_LINKS:
             style["bbox"] = backing
+        # only neuron labels are mathtext ($X_{1}$); a "$" in a name from the file is just a "$"
         text = ax.text(label.x, label.y, label.text, fontsize=label.size, ha=label.ha, va=label.va,
-                       rotation=label.rotation, family=theme.font, zorder=4, clip_on=False, **style)
+                       rotation=label.rotation, family=theme.font, zorder=4, clip_on=False,
+                       parse_math=label.role == "neuron", **style)
         text.set_gid(f"nnviz-{label.role}")
 
 

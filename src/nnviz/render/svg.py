@@ -11,6 +11,7 @@ import html
 from typing import Iterable
 
 from ..scene import Box, Scene
+from ..text import printable
 from .theme import Theme
 
 __all__ = ["scene_to_svg"]
@@ -21,7 +22,14 @@ def _f(v: float) -> str:
 
 
 def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    """Text or an attribute value: markup escaped, control characters (not XML) shown as ``\\xNN``."""
+    return html.escape(printable(text), quote=True)
+
+
+def block_id(name: str) -> str:
+    """The element id of a block: prefixed, so that no layer name (``nnviz-data``, ``panel-body``)
+    can take the id of an element the page's script looks up."""
+    return "nnviz-block-" + name
 
 
 def _plain(text: str) -> str:
@@ -33,7 +41,7 @@ def _box(b: Box, theme: Theme) -> str:
     from ..layout.blocks import frozen_band, line_centers
 
     fill = theme.color(b.family)
-    parts = [f'<g class="nnviz-block" id="{_esc(b.id)}" data-layer="{_esc(b.id)}" '
+    parts = [f'<g class="nnviz-block" id="{_esc(block_id(b.id))}" data-layer="{_esc(b.id)}" '
              f'data-family="{_esc(b.family)}" data-repeat="{b.repeat}" tabindex="0">']
     for k in ((2, 1) if b.repeat > 1 else ()):  # a stack of cards behind a repeated block
         off = 2.5 * k
@@ -86,7 +94,7 @@ def scene_to_svg(scene: Scene, theme: Theme | None = None) -> str:
            "</marker></defs>",
            f'<rect width="100%" height="100%" fill="{theme.background}"/>']
     for c in scene.clusters:  # their titles come as labels
-        out.append(f'<rect class="nnviz-cluster" id="cluster-{_esc(c.id)}" x="{_f(c.x)}" y="{_f(c.y)}" '
+        out.append(f'<rect class="nnviz-cluster" id="nnviz-cluster-{_esc(c.id)}" x="{_f(c.x)}" y="{_f(c.y)}" '
                    f'width="{_f(c.w)}" height="{_f(c.h)}" fill="none" stroke="{theme.edge_color}" '
                    f'stroke-dasharray="{"none" if c.repeat > 1 else "4 2"}"/>')
     out.extend(_edges(scene, theme))
