@@ -947,9 +947,10 @@ def hostile_names(tree: Any, rng: random.Random) -> Any:
             bad = rng.choice(HOSTILE_NAMES) + rng.choice(["", rng.choice(HOSTILE_NAMES)])
             mapping[old] = bad.replace(":", ";").replace("/", "|") + f"_{i}"
     out = _renamed(tree, mapping)
-    if isinstance(out, dict):
-        if ("input_shape" in out or "inputs" in out) and rng.random() < 0.5:  # a spec's description
-            out["description"] = rng.choice(HOSTILE_NAMES)
+    spec = isinstance(out, dict) and ("input_shape" in out or "inputs" in out)
+    if spec and rng.random() < 0.5:
+        out["description"] = rng.choice(HOSTILE_NAMES)
+    if not spec:  # a spec refuses an unknown activation; a Keras config keeps it as a name
         for _, v in _nodes(out, limit=100_000):
             if isinstance(v, dict) and "activation" in v and rng.random() < 0.3:
                 v["activation"] = rng.choice(HOSTILE_NAMES[:9])
