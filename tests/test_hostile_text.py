@@ -414,3 +414,12 @@ def test_fuzzer_names_mode_catches_a_raw_name(monkeypatch):
     spec.write_text(json.dumps(_evil_spec()))
     with pytest.raises(AssertionError, match="summary: control characters"):
         fuzz_files.check_name_outputs(spec)
+
+
+def test_diff_lines_show_control_characters_escaped(tmp_path):
+    a = _write(tmp_path / "a.json", _evil_spec())
+    changed = _evil_spec()
+    changed["layers"][0]["units"] = 3
+    b = _write(tmp_path / "b.json", changed)
+    r = CliRunner().invoke(cli, ["diff", str(a), str(b)])
+    assert "dense\\x1b]52" in r.output and not CONTROL.search(r.output), repr(r.output)

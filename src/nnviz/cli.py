@@ -299,16 +299,16 @@ def diff_cmd(a: str, b: str, output: str | None, as_json: bool, fail_on: str | N
 
         save_diff(d, Path(output))
     if as_json:
-        click.echo(d.to_json())
+        _echo(d.to_json())
     else:
         for line in d.summary_lines():
-            click.echo(line)
+            _echo(line)
         if output is not None:
-            click.echo(f"wrote {output}")
+            _echo(f"wrote {output}")
     if conditions is not None:
         held = failing(d, conditions)
         for reason in held:
-            click.echo(f"nnviz: diff: {reason}", err=True)
+            _echo(f"nnviz: diff: {reason}", err=True)
         if held:
             raise SystemExit(1)
 
