@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ..layout.blocks import LEGEND_SWATCH, frozen_band, line_centers
 from ..layout.metrics import SAFETY, text_size
+from ..text import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scene import Box, Label, Scene
@@ -54,7 +55,8 @@ def _f(v: float) -> str:
 
 
 def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    """Markup escaped, control characters from names (not XML) shown as ``\\xNN``."""
+    return html.escape(printable(text), quote=True)
 
 
 def _hex(rgb: Iterable[float]) -> str:
