@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,12 +25,13 @@ def test_plain():
 
 
 def test_under_ci_a_missing_dependency_fails_instead_of_skipping(tmp_path):
-    for name in ("conftest.py", "truth.py"):
-        shutil.copy(TESTS / name, tmp_path / name)
     (tmp_path / "test_probe.py").write_text(PROBE)
-    env = {**os.environ, "CI": "true", "PATH": str(tmp_path / "nothing-here")}  # no dot on PATH
+    # the suite's own conftest.py, loaded as a plugin (its helpers import from tests/)
+    env = {**os.environ, "CI": "true", "PATH": str(tmp_path / "nothing-here"),  # no dot on PATH
+           "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
     env.pop("PYTEST_ADDOPTS", None)
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "", str(tmp_path)],
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "conftest",
+                           "-m", "", str(tmp_path)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
