@@ -89,7 +89,17 @@ def _assert_oracle(truth: dict, model: Any) -> None:
     """The recorded truth is what Keras says today (numbers, and the to_json() the JSON tests read)."""
     live = _live_truth(model)
     assert live["numbers"] == truth["numbers"], "Keras's numbers changed: delete the recorded file and rerun"
-    assert json.loads(live["json"]) == json.loads(truth["json"]), "Keras's to_json() changed: delete and rerun"
+    # a Lambda's function is stored as Python bytecode, which differs between processes: not compared
+    assert _without_code(json.loads(live["json"])) == _without_code(json.loads(truth["json"])), \
+        "Keras's to_json() changed: delete and rerun"
+
+
+def _without_code(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _without_code(v) for k, v in x.items() if k != "function"}
+    if isinstance(x, list):
+        return [_without_code(v) for v in x]
+    return x
 
 
 def _check(truth: dict, graph: Any, unknown_ok: frozenset[str] = frozenset()) -> None:
