@@ -230,7 +230,11 @@ def read_live(model: Any, *, input_shape: Any = None) -> LayerGraph:
     Raises:
         ReadError: a subclassed model that cannot be traced, or a tf_keras one (no config).
     """
-    if _is_keras3(model) and not _is_functional3(model):
+    sequential = any(c.__name__ == "Sequential" and (c.__module__ or "").startswith("keras.")
+                     for c in type(model).__mro__)
+    if _is_keras3(model) and not _is_functional3(model) and not sequential:
+        # a Sequential holds its config (read exactly, below); tracing it would add Keras's own
+        # input conversion (ops.convert_to_tensor) as a step of the user's model
         from .trace import trace_model
 
         return trace_model(model, input_shape=input_shape)
