@@ -36,6 +36,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import OptionError
 from .graph import Layer, LayerGraph, format_shape
+from .formatting import jsonable as _jsonable, short_value as _short
 from .layers.names import snake_case
 
 __all__ = ["diff", "ModelDiff", "Change", "WeightChange", "ARCH_FIELDS", "parse_fail_on", "DIFF_FORMAT_VERSION"]
@@ -651,28 +652,6 @@ def _side(g: LayerGraph) -> dict[str, Any]:
 def _layer_row(g: LayerGraph, name: str) -> dict[str, Any]:
     layer = g.layer(name)
     return {"name": name, "type": layer.type, "params": layer.params}
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, (dict, list, tuple)):
-        text = json.dumps(_jsonable(value), sort_keys=True)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        text = f"{value:,}"
-    else:
-        text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>&])")

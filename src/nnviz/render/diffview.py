@@ -104,7 +104,7 @@ def _in_order(layers: list[Layer], calls: list[Call]) -> list[Layer]:
 
 
 def _change_text(fields: dict[str, tuple[Any, Any]]) -> str:
-    from ..modeldiff import _short
+    from ..formatting import short_value as _short
 
     shown = [k for k in fields if k not in _QUIET_FIELDS] or [k for k in fields if k != "inbound"] or list(fields)
     k = shown[0]
