@@ -10,14 +10,10 @@ its layer). nnviz reads that tree, dataset *shapes* only (no weight values, no c
 nested through ``subgraph``, and no calls. Every HDF5 read goes through
 :func:`~nnviz.readers.h5safe.open_h5` in the isolated child (:mod:`nnviz.readers.isolate`).
 
->>> import io, h5py, numpy as np
->>> buf = io.BytesIO()
->>> with h5py.File(buf, "w") as f:
-...     f.create_group("vars").attrs["name"] = "m"
-...     for k in ("dense", "dense_1"):
-...         v = f.create_group(f"layers/{k}/vars"); v.attrs["name"] = k
-...         _ = v.create_dataset("0", shape=(4, 2), dtype="f4"), v.create_dataset("1", shape=(2,), dtype="f4")
->>> g = tree_graph(scan_keras3(h5py.File(buf, "r"), path="m.h5"), source="m.h5")
+>>> layer = lambda k: {"key": k, "name": k, "vars": {"0": (4, 2), "1": (2,)}, "children": []}
+>>> root = {"key": "", "name": "m", "vars": {}, "children": [   # what scan_keras3 reads from a file
+...     {"key": "layers", "name": None, "vars": None, "children": [layer("dense"), layer("dense_1")]}]}
+>>> g = tree_graph(root, source="m.h5")
 >>> g.has_graph, g.total_params, [(l.name, l.type, l.params) for l in g.layers]
 (False, 20, [('dense', 'Dense', 10), ('dense_1', 'Dense', 10)])
 """
