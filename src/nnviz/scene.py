@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Box", "Neuron", "Edge", "LinkSet", "Label", "Cluster", "Scene"]
+__all__ = ["Box", "Neuron", "Edge", "LinkSet", "Label", "Cluster", "Scene", "arrow_path"]
 
 
 @dataclass(frozen=True)
@@ -124,3 +124,23 @@ class Scene:
     legend: list[tuple[str, str]] = field(default_factory=list)  # (text, family or role)
     meta: dict[str, Any] = field(default_factory=dict)
     links: list[LinkSet] = field(default_factory=list)  # node style: links as arrays
+
+
+def arrow_path(points: Any, head: float) -> tuple[list[tuple[float, float]], list[tuple[float, float]]] | None:
+    """An edge drawn with an arrowhead of length ``head``: its line (ending at the head's base, so
+    the line does not poke through the tip) and the head's triangle; ``None`` for fewer than 2 points.
+
+    >>> arrow_path([(0, 0), (0, 10)], 5.0)
+    ([(0, 0), (0.0, 5.0)], [(0, 10), (-2.25, 5.0), (2.25, 5.0)])
+    """
+    pts = list(points)
+    if len(pts) < 2:
+        return None
+    (x0, y0), (x1, y1) = pts[-2], pts[-1]
+    length = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 or 1.0
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+    base = (x1 - ux * head, y1 - uy * head)
+    if length > head:
+        pts[-1] = base
+    half = head * 0.45
+    return pts, [(x1, y1), (base[0] - uy * half, base[1] + ux * half), (base[0] + uy * half, base[1] - ux * half)]

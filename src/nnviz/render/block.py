@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import MissingDependencyError, OptionError
 from ..layout.blocks import LEGEND_SWATCH, LINE_HEIGHT, block_view, choose_view, frozen_band, line_centers
 from ..layout.layered import BlockOptions
+from ..scene import arrow_path
 from ..text import printable
 from .diagram import Diagram
 
@@ -173,18 +174,11 @@ def _draw_edges(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
     head = 5.0 * s
     lines, heads = [], []
     for e in scene.edges:
-        pts = list(e.points)
-        if len(pts) < 2:
+        arrow = arrow_path(e.points, head)
+        if arrow is None:
             continue
-        (x0, y0), (x1, y1) = pts[-2], pts[-1]
-        length = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 or 1.0
-        ux, uy = (x1 - x0) / length, (y1 - y0) / length
-        base = (x1 - ux * head, y1 - uy * head)
-        pts[-1] = base if length > head else pts[-1]
-        lines.append(pts)
-        half = head * 0.45
-        heads.append([(x1, y1), (base[0] - uy * half, base[1] + ux * half),
-                      (base[0] + uy * half, base[1] - ux * half)])
+        lines.append(arrow[0])
+        heads.append(arrow[1])
     ax.add_collection(LineCollection(lines, colors=theme.edge_color, linewidths=0.8 * s, zorder=1,
                                      capstyle="butt", joinstyle="round"))
     ax.add_collection(PolyCollection(heads, facecolors=theme.edge_color, edgecolors="none", zorder=1.1))

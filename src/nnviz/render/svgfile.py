@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ..layout.blocks import LEGEND_SWATCH, frozen_band, line_centers
 from ..layout.metrics import SAFETY, text_size
+from ..scene import arrow_path
 from ..text import printable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -160,17 +161,11 @@ def _block_edges(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
     head = 5.0 * s
     lines, heads = [], []
     for e in scene.edges:
-        pts = list(e.points)
-        if len(pts) < 2:
+        arrow = arrow_path(e.points, head)
+        if arrow is None:
             continue
-        (x0, y0), (x1, y1) = pts[-2], pts[-1]
-        length = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 or 1.0
-        ux, uy = (x1 - x0) / length, (y1 - y0) / length
-        base = (x1 - ux * head, y1 - uy * head)
-        pts[-1] = base if length > head else pts[-1]
+        pts, tri = arrow
         lines.append("M" + "L".join(f"{_f(x)} {_f(y)}" for x, y in pts))
-        half = head * 0.45
-        tri = [(x1, y1), (base[0] - uy * half, base[1] + ux * half), (base[0] + uy * half, base[1] - ux * half)]
         heads.append("M" + "L".join(f"{_f(x)} {_f(y)}" for x, y in tri) + "Z")
     if lines:
         yield (f'<path class="nnviz-edges" d="{"".join(lines)}" fill="none" stroke="{theme.edge_color}" '
