@@ -252,11 +252,11 @@ def _vars(group: Any) -> list[tuple[str, Any]]:
 
 
 @contextmanager
-def _weights_of(path: Path, member: str, config: Any, what: str) -> Iterator[tuple[Any, LayerGraph]]:
-    """The open weights file and the model's graph; any damage inside becomes a ReadError."""
+def _opened_weights(path: Path, member: str, what: str) -> Iterator[Any]:
+    """The open weights file; any damage inside becomes a ReadError, and both files are closed."""
     zf, f = _open_weights(path, member)
     try:
-        yield f, build_graph(config, path=path)
+        yield f
     except NnvizError:
         raise
     except _WEIGHTS_ERRORS as err:
@@ -268,6 +268,13 @@ def _weights_of(path: Path, member: str, config: Any, what: str) -> Iterator[tup
         except _WEIGHTS_ERRORS:
             pass
         zf.close()
+
+
+@contextmanager
+def _weights_of(path: Path, member: str, config: Any, what: str) -> Iterator[tuple[Any, LayerGraph]]:
+    """The open weights file and the model's graph; any damage inside becomes a ReadError."""
+    with _opened_weights(path, member, what) as f:
+        yield f, build_graph(config, path=path)
 
 
 def read_vars(group: Any, path: Path) -> list:
@@ -321,19 +328,8 @@ def read_layers(f: Any, graph: LayerGraph, names: list[str] | None, each: Callab
 def _scan_member(path: Path, member: str) -> Any:
     from .tree import scan_keras3
 
-    zf, f = _open_weights(path, member)
-    try:
+    with _opened_weights(path, member, member) as f:
         return scan_keras3(f, path=path)
-    except NnvizError:
-        raise
-    except _WEIGHTS_ERRORS as err:
-        raise ReadError(f"{member} cannot be read ({err})", path=path) from err
-    finally:
-        try:
-            f.close()
-        except _WEIGHTS_ERRORS:
-            pass
-        zf.close()
 
 
 def _tree(path: Path, member: str, config: Any, meta: dict) -> LayerGraph:
