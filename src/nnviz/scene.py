@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Box", "Neuron", "Edge", "LinkSet", "Label", "Cluster", "Scene", "arrow_path"]
+__all__ = ["Box", "Neuron", "Edge", "LinkSet", "Label", "Cluster", "Polygon", "Scene", "arrow_path", "shade_rgb"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,34 @@ class Cluster:
     repeat: int = 1  # a repeated group drawn once: how many copies it stands for
 
 
+@dataclass(frozen=True)
+class Polygon:
+    """A filled polygon: a face of a 3-D volume (the volume style) or of a kernel's pyramid.
+
+    Renderers draw a scene's polygons in list order (later ones on top), after its clusters and
+    before its edges, boxes and labels.
+
+    Attributes:
+        points: the corners in order; the outline closes back to the first.
+        family: the layer family whose theme colour fills it (``Theme.color``); ``None`` for no fill.
+        shade: the fill mixed with white (``shade > 0``) or black (``shade < 0``) by that fraction,
+            so that the faces of a box read as lit from one side (TikZ: ``family!70`` is shade 0.3,
+            ``family!70!black`` shade -0.3); see :func:`shade_rgb`.
+        alpha: the opacity of the fill (the outline stays opaque).
+        line_width: the outline's width in points, in the theme's edge colour; 0 for none.
+        id: what it belongs to (the block id of a volume), for writers that name elements.
+        role: ``face`` (a side of a volume) or ``kernel`` (a kernel's window and pyramid).
+    """
+
+    points: tuple[tuple[float, float], ...]
+    family: str | None = "other"
+    shade: float = 0.0
+    alpha: float = 1.0
+    line_width: float = 0.6
+    id: str = ""
+    role: str = "face"
+
+
 @dataclass
 class Scene:
     """Everything a renderer needs, in points."""
@@ -124,6 +152,7 @@ class Scene:
     legend: list[tuple[str, str]] = field(default_factory=list)  # (text, family or role)
     meta: dict[str, Any] = field(default_factory=dict)
     links: list[LinkSet] = field(default_factory=list)  # node style: links as arrays
+    polygons: list[Polygon] = field(default_factory=list)  # volume style: faces, drawn in order
 
 
 def arrow_path(points: Any, head: float) -> tuple[list[tuple[float, float]], list[tuple[float, float]]] | None:
@@ -144,3 +173,14 @@ def arrow_path(points: Any, head: float) -> tuple[list[tuple[float, float]], lis
         pts[-1] = base
     half = head * 0.45
     return pts, [(x1, y1), (base[0] - uy * half, base[1] + ux * half), (base[0] + uy * half, base[1] - ux * half)]
+
+
+def shade_rgb(rgb: tuple[float, float, float], shade: float) -> tuple[float, float, float]:
+    """A colour (components 0-1) mixed with white (``shade > 0``) or black (``shade < 0``).
+
+    >>> shade_rgb((1.0, 0.5, 0.0), 0.5), shade_rgb((1.0, 0.5, 0.0), -0.5)
+    ((1.0, 0.75, 0.5), (0.5, 0.25, 0.0))
+    """
+    if shade >= 0:
+        return tuple(c + (1.0 - c) * shade for c in rgb)  # type: ignore[return-value]
+    return tuple(c * (1.0 + shade) for c in rgb)  # type: ignore[return-value]

@@ -175,3 +175,27 @@ def test_a_figure_drawn_into_given_axes_saves_that_figure():
     d = nnviz.draw(EXAMPLES / "deepnn.json", style="node", ax=ax)
     svg = d.to_bytes("svg")
     assert b"<!DOCTYPE svg" in svg and b"nnviz-neurons" in svg  # the user's figure, by matplotlib's SVG backend
+
+
+def test_polygons_are_drawn_in_order_with_their_shade_by_both_writers():
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_hex
+
+    from nnviz.render.block import render_scene
+    from nnviz.scene import Polygon, Scene
+
+    theme = Theme()
+    faces = [Polygon(((10, 10), (40, 10), (40, 40), (10, 40)), "convolution", shade=0.0),
+             Polygon(((10, 10), (20, 0), (50, 0), (40, 10)), "convolution", shade=0.3),
+             Polygon(((40, 10), (50, 0), (50, 30), (40, 40)), "convolution", shade=-0.25),
+             Polygon(((0, 0), (5, 0), (5, 5)), None, line_width=0.0, role="kernel")]
+    scene = Scene(60, 50, polygons=faces)
+    fig = render_scene(scene, theme)
+    (coll,) = [c for c in fig.axes[0].collections if isinstance(c, PolyCollection) and len(c.get_paths()) == 4]
+    colours = [to_hex(c) for c in coll.get_facecolors()[:3]]
+    assert colours == ["#f4a6a6", theme.shaded("convolution", 0.3), theme.shaded("convolution", -0.25)]
+    assert colours[1] > colours[0] and coll.get_facecolors()[3][3] == 0.0  # lighter top; no fill for None
+    svg = scene_svg(scene, theme, style="volume")
+    fills = [part.split('fill="')[1].split('"')[0] for part in svg.split("<polygon")[1:]]
+    assert fills == [*colours, "none"]
+    assert 'class="nnviz-kernel"' in svg and svg.count("stroke-width") == 3

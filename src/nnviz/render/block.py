@@ -140,6 +140,7 @@ def render_scene(scene: "Scene", theme: "Theme", ax: "Axes | None" = None) -> "F
     ax.set_ylim(scene.height, 0)
     ax.set_axis_off()
     _draw_clusters(ax, scene, theme)
+    _draw_polygons(ax, scene, theme)
     _draw_edges(ax, scene, theme)
     _draw_boxes(ax, scene, theme)
     _draw_labels(ax, scene, theme)
@@ -165,6 +166,21 @@ def _draw_clusters(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
                                        lw=0.6 * s, zorder=0.5))
         ax.add_patch(Rectangle((c.x, c.y), c.w, c.h, fc=face, ec=theme.edge_color, lw=0.8 * s,
                                ls="-" if repeat else (0, (4, 2)), zorder=0.6))
+
+
+def _draw_polygons(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
+    """The faces of volumes and kernel pyramids, in the scene's order (one collection: painter's order kept)."""
+    if not scene.polygons:
+        return
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_rgba
+
+    faces = [(0.0, 0.0, 0.0, 0.0) if p.family is None else to_rgba(theme.shaded(p.family, p.shade), p.alpha)
+             for p in scene.polygons]
+    edges = [theme.edge_color if p.line_width > 0 else "none" for p in scene.polygons]
+    ax.add_collection(PolyCollection([p.points for p in scene.polygons], facecolors=faces, edgecolors=edges,
+                                     linewidths=[p.line_width for p in scene.polygons], zorder=0.8,
+                                     joinstyle="round", closed=True))
 
 
 def _draw_edges(ax: "Axes", scene: "Scene", theme: "Theme") -> None:

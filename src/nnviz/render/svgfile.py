@@ -157,6 +157,17 @@ def _block_clusters(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
                     f'stroke="{theme.edge_color}" stroke-width="{_f(lw)}"{dash}')
 
 
+def _polygons(scene: "Scene", theme: "Theme") -> Iterable[str]:
+    """The faces of volumes and kernel pyramids, in the scene's order (as matplotlib's collection)."""
+    for p in scene.polygons:
+        fill = "none" if p.family is None else theme.shaded(p.family, p.shade)
+        opacity = f' fill-opacity="{_f(p.alpha)}"' if p.family is not None and p.alpha < 1 else ""
+        stroke = (f' stroke="{theme.edge_color}" stroke-width="{_f(p.line_width)}" stroke-linejoin="round"'
+                  if p.line_width > 0 else "")
+        points = " ".join(f"{_f(x)},{_f(y)}" for x, y in p.points)
+        yield f'<polygon class="nnviz-{_esc(p.role)}" points="{points}" fill="{fill}"{opacity}{stroke}/>'
+
+
 def _block_edges(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
     head = 5.0 * s
     lines, heads = [], []
@@ -217,6 +228,7 @@ def _block_scene(scene: "Scene", theme: "Theme") -> list[str]:
     s = float(scene.meta.get("scale", 1.0))
     out = _doc(scene, theme, [])
     out.extend(_block_clusters(scene, theme, s))
+    out.extend(_polygons(scene, theme))
     out.extend(_block_edges(scene, theme, s))
     for b in scene.boxes:  # the cards behind repeated blocks, below every block (as matplotlib's zorder)
         if b.repeat > 1:
@@ -374,11 +386,11 @@ def scene_svg(scene: "Scene", theme: "Theme", *, style: str) -> str:
     Args:
         scene: a block or node scene.
         theme: its colours and font.
-        style: ``block`` or ``node``.
+        style: ``block``, ``volume`` (a block scene with polygons) or ``node``.
 
     Returns:
         The SVG text (1 unit = 1 point; the document's size in points).
     """
-    out = _block_scene(scene, theme) if style == "block" else _node_scene(scene, theme)
+    out = _node_scene(scene, theme) if style == "node" else _block_scene(scene, theme)
     out.append("</svg>\n")
     return "\n".join(part for part in out if part)

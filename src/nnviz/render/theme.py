@@ -116,6 +116,21 @@ class Theme:
             return self.extra_colors[family]
         return self.family_colors.get(family, _FAMILY_COLORS.get(family, _FAMILY_COLORS["other"]))
 
+    def shaded(self, family: str, shade: float) -> str:
+        """The fill colour of a layer family mixed with white (``shade > 0``) or black (``< 0``),
+        as ``#rrggbb``: the lit and shadowed faces of a volume (see :class:`nnviz.scene.Polygon`).
+
+        >>> Theme().shaded("convolution", 0.0), Theme().shaded("convolution", -1.0)
+        ('#f4a6a6', '#000000')
+        """
+        from ..scene import shade_rgb
+
+        c = self.color(family).lstrip("#")
+        if len(c) == 3:
+            c = "".join(ch * 2 for ch in c)
+        rgb = shade_rgb((int(c[0:2], 16) / 255, int(c[2:4], 16) / 255, int(c[4:6], 16) / 255), shade)
+        return "#" + "".join(f"{round(v * 255):02x}" for v in rgb)
+
     def role_color(self, role: str) -> str:
         """The fill colour of a neuron role."""
         return self.role_colors.get(role, _ROLE_COLORS.get(role, "#cccccc"))
