@@ -37,6 +37,9 @@ def pytest_collection_modifyitems(config, items):
     dot = shutil.which("dot") is not None
     skip_browser = pytest.mark.skip(reason="needs Chromium (apt-get install chromium) and playwright")
     browser = shutil.which("chromium") is not None and importlib.util.find_spec("playwright") is not None
+    skip_latex = pytest.mark.skip(reason="needs pdflatex and pdftoppm (apt-get install texlive-latex-base "
+                                         "texlive-pictures texlive-latex-extra poppler-utils)")
+    latex = shutil.which("pdflatex") is not None and shutil.which("pdftoppm") is not None
     for item in items:
         if "needs_browser" in item.keywords and not browser:
             item.add_marker(skip_browser)
@@ -44,6 +47,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_tf)
         if "needs_dot" in item.keywords and not dot:
             item.add_marker(skip_dot)
+        if "needs_latex" in item.keywords and not latex:
+            item.add_marker(skip_latex)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -93,7 +93,7 @@ def _size(text: str | None) -> tuple[float, float] | None:
 @cli.command()
 @click.argument("source", type=click.Path(path_type=str))
 @click.option("-o", "--output", type=click.Path(path_type=str), default=None,
-              help="Output file: .png, .svg, .pdf, .dot/.gv, .mmd, .html (default: SOURCE's name + .svg).")
+              help="Output file: .png, .svg, .pdf, .tex (TikZ), .dot/.gv, .mmd, .html (default: SOURCE's name + .svg).")
 @click.option("--style", type=click.Choice(["block", "node"]), default="block", show_default=True,
               help="A box per layer, or neurons and links.")
 @click.option("--engine", type=click.Choice(["matplotlib", "graphviz", "auto"]), default=None,
@@ -119,9 +119,10 @@ def _size(text: str | None) -> tuple[float, float] | None:
 @click.option("--dpi", type=float, default=None, help="Resolution of PNG output.")
 @click.option("--input-shape", "input_shape", multiple=True,
               help="Fix the input's free axes, no batch axis (128,64 or None,64); name=128 per input, repeated.")
+@click.option("--tex-snippet", is_flag=True, help="With -o FILE.tex: only the tikzpicture, to paste into a paper.")
 def draw(source: str, output: str | None, style: str, weights_file: str | None, dpi: float | None,
          figsize: str | None, collapse: str | None, expand: tuple[str, ...], show: str | None,
-         input_shape: tuple[str, ...] = (), **options: Any) -> None:
+         input_shape: tuple[str, ...] = (), tex_snippet: bool = False, **options: Any) -> None:
     """Draw SOURCE (a Keras file, a to_json() file, an nnviz spec) as a diagram."""
     from pathlib import Path
 
@@ -144,10 +145,12 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
         other = "node" if style == "block" else "block"
         raise OptionError(f"{_FLAGS[wrong[0]]} is a {other}-style option, and this draws --style {style}",
                           hint=f"add --style {other}, or leave {_FLAGS[wrong[0]]} out")
+    if tex_snippet and out.suffix.lower() != ".tex":
+        raise OptionError(f"--tex-snippet writes a .tex file, not {out.suffix or out.name!r}", path=out)
     try:
         diagram = draw_fn(source, style=style, weights_file=weights_file,
                           input_shape=_input_shape(input_shape), **opts)
-        diagram.save(out, dpi=dpi)
+        diagram.save(out, dpi=dpi, tex_snippet=tex_snippet)
     except OptionError as err:  # speak of the command's flags, not of the Python keywords
         err.message = _flag_names(err.message)
         raise

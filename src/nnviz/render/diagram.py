@@ -58,13 +58,22 @@ class Diagram:
             self._figure = self._render()
         return self._figure
 
-    def save(self, path: str | Path, *, dpi: float | None = None) -> Path:
-        """Write the diagram; the format follows the suffix (png, svg, pdf, and more per engine).
+    def save(self, path: str | Path, *, dpi: float | None = None, tex_snippet: bool = False) -> Path:
+        """Write the diagram; the format follows the suffix (png, svg, pdf, tex, and more per engine).
 
+        ``tex_snippet=True`` writes only the ``tikzpicture`` of a ``.tex`` file, to paste into a paper
+        (by default it is a ``standalone`` document that compiles with ``pdflatex`` as it is).
         The file is written atomically: an existing file is replaced only when the new one is complete.
         """
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
+        if fmt == "tex" or tex_snippet:
+            if fmt != "tex":
+                raise OptionError(f"tex_snippet writes a .tex file, not .{fmt}", path=path)
+            from .tikz import write_tikz
+
+            write_tikz(self, path, dpi, snippet=tex_snippet)
+            return path
         if fmt in self.writers:
             self.writers[fmt](self, path, dpi)
             return path
@@ -139,3 +148,4 @@ def _lazy_writer(module: str, name: str) -> Callable[["Diagram", Path, float | N
 Diagram.writers.setdefault("dot", _lazy_writer("nnviz.render.dot", "write_dot"))
 Diagram.writers.setdefault("gv", _lazy_writer("nnviz.render.dot", "write_dot"))
 Diagram.writers.setdefault("mmd", _lazy_writer("nnviz.render.mermaid", "write_mermaid"))
+Diagram.writers.setdefault("tex", _lazy_writer("nnviz.render.tikz", "write_tikz"))  # TikZ (a standalone document)
