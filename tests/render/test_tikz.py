@@ -268,3 +268,34 @@ def test_density_images_go_beside_the_tex_file(tmp_path):
     _compile(tex)
     with pytest.raises(OptionError, match="write it to a .tex file"):
         scene_tikz(d.scene, d.options.theme)
+
+
+@pytest.mark.needs_latex
+def test_polygons_are_drawn_in_order_with_their_shade(tmp_path):
+    """The volume style's faces: xcolor's mix (``nnvizConvolution!70``) gives Theme.shaded's colour."""
+    from nnviz.render.theme import Theme
+    from nnviz.scene import Polygon, Scene
+
+    theme = Theme()
+    faces = [Polygon(((10, 10), (40, 10), (40, 40), (10, 40)), "convolution", shade=0.0),
+             Polygon(((10, 10), (20, 0), (50, 0), (40, 10)), "convolution", shade=0.3),
+             Polygon(((40, 10), (50, 0), (50, 30), (40, 40)), "convolution", shade=-0.25),
+             Polygon(((0, 30), (10, 30), (10, 50), (0, 50)), "dense", alpha=0.5, line_width=0.0),
+             Polygon(((0, 0), (5, 0), (5, 5)), None, line_width=0.0, role="kernel")]
+    tex = scene_tikz(Scene(60, 50, polygons=faces), theme)
+    assert "fill=nnvizConvolution!70]" not in tex and "fill=nnvizConvolution!70, " in tex
+    assert "fill=nnvizConvolution!75!black" in tex and tex.count("-- cycle;") == 4  # nothing for the empty one
+    (tmp_path / "p.tex").write_text(tex)
+    px = _raster(_compile(tmp_path / "p.tex"), dpi=72)
+
+    def rgb(x: int, y: int) -> str:
+        return "#" + "".join(f"{int(v):02x}" for v in px[y, x])
+
+    def near(a: str, b: str) -> bool:
+        return all(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) <= 3 for i in (1, 3, 5))
+
+    assert near(rgb(25, 25), theme.shaded("convolution", 0.0))
+    assert near(rgb(30, 5), theme.shaded("convolution", 0.3))
+    assert near(rgb(46, 20), theme.shaded("convolution", -0.25))
+    half = "#" + "".join(f"{(int(theme.color('dense')[i:i + 2], 16) + 255) // 2:02x}" for i in (1, 3, 5))
+    assert near(rgb(4, 44), half)  # half opaque over the white page

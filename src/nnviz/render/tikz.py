@@ -1,7 +1,7 @@
 """TikZ output: a Scene as a LaTeX picture, text set in the document's own font.
 
-The writer reads only the Scene's primitives (boxes, clusters, edges, neurons, links, labels, the
-legend), so every style that lays out a Scene draws the same way, placed, sized and coloured as
+The writer reads only the Scene's primitives (boxes, clusters, polygons, edges, neurons, links,
+labels, the legend), so every style that lays out a Scene draws the same way, placed, sized and coloured as
 the SVG writer (:mod:`nnviz.render.svgfile`) places them. One TikZ unit is one PostScript point and y
 grows downwards (``x=1bp, y=-1bp``: TeX's ``pt`` is 1/72.27 inch, the Scene's point 1/72), so the
 numbers are the Scene's and a figure drawn to a width is that wide in the PDF. Colours are defined once, by name,
@@ -224,6 +224,28 @@ class _Writer:
             dash = "" if repeat else f", dash pattern=on {_f(4 * lw)}bp off {_f(2 * lw)}bp"
             self.rect(cl.x, cl.y, cl.w, cl.h, f"fill={face}, draw={edge}, line width={_f(lw)}bp{dash}")
 
+    def polygons(self) -> None:
+        """Faces of volumes and kernel pyramids, in order; a shade is the family's colour mixed with
+        white (``nnvizConvolution!70``) or black (``nnvizConvolution!70!black``), as xcolor mixes."""
+        edge = self.c("edge", self.theme.edge_color)
+        for pg in self.scene.polygons:
+            opts = []
+            if pg.family is not None:
+                fill = self.family(pg.family)
+                keep = _f(100 * (1 - abs(pg.shade)))
+                if pg.shade > 0:
+                    fill = f"{fill}!{keep}"
+                elif pg.shade < 0:
+                    fill = f"{fill}!{keep}!black"
+                opts.append(f"fill={fill}")
+                if pg.alpha < 1:
+                    opts.append(f"fill opacity={_f(pg.alpha)}")
+            if pg.line_width > 0:
+                opts.append(f"draw={edge}, line width={_f(pg.line_width)}bp, line join=round")
+            if opts:
+                self.out.append(f"\\path[{', '.join(opts)}] " + " -- ".join(_p(x, y) for x, y in pg.points)
+                                + " -- cycle;")
+
     def edges(self) -> None:
         edge = self.c("edge", self.theme.edge_color)
         head = 5.0 * self.s
@@ -391,6 +413,7 @@ class _Writer:
                 self.colorbar(bar)
         else:
             self.clusters()
+            self.polygons()
             self.edges()
             self.boxes()
             self.labels(style)
