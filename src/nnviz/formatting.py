@@ -1,4 +1,5 @@
-"""Plain values as short text and as JSON-ready data, for reports (``nnviz diff``) and drawings.
+"""Plain values as short text and as JSON-ready data, for reports (``nnviz diff``) and drawings;
+shapes and parameter counts the way Keras writes them.
 
 A module of its own below both the pipeline and the renderers, so that neither imports the other
 for it.
@@ -10,9 +11,9 @@ for it.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
-__all__ = ["jsonable", "short_value"]
+__all__ = ["jsonable", "short_value", "format_shape", "format_params", "sum_params"]
 
 
 def jsonable(value: Any) -> Any:
@@ -37,3 +38,46 @@ def short_value(value: Any) -> str:
     else:
         text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def sum_params(counts: Iterable[int | None]) -> int | None:
+    """The sum of parameter counts; ``None`` (unknown) when one of them is unknown.
+
+    >>> sum_params([1, 2]), sum_params([1, None])
+    (3, None)
+    """
+    total = 0
+    for n in counts:
+        if n is None:
+            return None
+        total += n
+    return total
+
+
+def format_params(n: int | None) -> str:
+    """A parameter count with thousands separators, ``?`` when unknown.
+
+    >>> format_params(1234567), format_params(None)
+    ('1,234,567', '?')
+    """
+    return "?" if n is None else f"{n:,}"
+
+
+def format_shape(shape: Any, *, partial: bool = False) -> str:
+    """Keras's way of printing a shape: ``(None, 10)``; several shapes joined by commas.
+
+    ``partial`` marks a shape nnviz knows only in part (after a ``Lambda``): its unknown
+    sizes print as ``?``, the batch dimension stays ``None``.
+
+    >>> format_shape((None, 28, 28, 1)), format_shape(None), format_shape(((None, 2), (None, 3)))
+    ('(None, 28, 28, 1)', '?', '[(None, 2), (None, 3)]')
+    >>> format_shape((None, None, None, 24), partial=True)
+    '(None, ?, ?, 24)'
+    """
+    if shape is None:
+        return "?"
+    if shape and isinstance(shape[0], tuple):
+        return "[" + ", ".join(format_shape(s, partial=partial) for s in shape) + "]"
+    unknown = "?" if partial else "None"
+    inner = ", ".join(("None" if i == 0 else unknown) if d is None else str(d) for i, d in enumerate(shape))
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"

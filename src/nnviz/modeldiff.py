@@ -302,7 +302,7 @@ def is_automatic_name(layer: Layer) -> bool:
 
 def _order(g: LayerGraph) -> list[str]:
     """Layers in data-flow order (Keras's order is already topological for Functional models)."""
-    from .layers.infer import order_calls
+    from .dataflow import order_calls
 
     try:
         seen: dict[str, None] = {}

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import html
+import json
 import shutil
 from typing import TYPE_CHECKING
 
-from .graph import LayerGraph, format_params, format_shape
+from .formatting import format_params, format_shape
 from .text import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from .costs import CostTable
+    from .graph import LayerGraph
 
 __all__ = ["summary_text", "summary_html", "format_bytes"]
 
@@ -31,7 +33,7 @@ def format_bytes(n: int) -> str:
 
 def _tree_rows(graph: LayerGraph, indent: str) -> list[tuple[str, ...]]:
     """A layer tree (a file that stores no graph): repeated siblings folded into one row "×N"."""
-    from .readers.tree import fold_siblings
+    from .layertree import fold_siblings
 
     rows = []
     for first, n, last in fold_siblings(graph.layers):
@@ -136,9 +138,7 @@ def summary_text(graph: LayerGraph, *, width: int | None = None) -> str:
     out.append(line)
     out.extend(_totals(graph, costs))
     if not graph.has_graph:
-        from .readers.tree import dumps_info
-
-        out.extend(printable(line) for line in dumps_info(graph))
+        out.extend(printable(line) for line in tree_info(graph))
     for w in graph.warnings:
         out.append(f"note: {printable(w)}")
     return "\n".join(out)
@@ -156,9 +156,20 @@ def summary_html(graph: LayerGraph) -> str:
                          for i, c in enumerate(r)) + "</tr>" for r in _rows(graph, costs=costs))
     extra = []
     if not graph.has_graph:
-        from .readers.tree import dumps_info
-
-        extra = [*dumps_info(graph), *graph.warnings]
+        extra = [*tree_info(graph), *graph.warnings]
     foot = "<br>".join(esc(printable(t)) for t in [*_totals(graph, costs), *extra])
     return (f'<div class="nnviz-summary"><b>Model: {esc(printable(graph.name))}</b>'
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{foot}</p></div>")
+
+
+def tree_info(graph: LayerGraph) -> list[str]:
+    """Lines about a tree's model: class, hyperparameters and metadata (for the summary)."""
+    lines = []
+    cls = getattr(graph, "model_class", None)
+    if cls:
+        lines.append(f"class: {cls}")
+    for title, data in (("hyperparameters", getattr(graph, "hyperparameters", None)),
+                        ("metadata", getattr(graph, "metadata", None))):
+        if data:
+            lines.append(f"{title}: " + ", ".join(f"{k}={json.dumps(v)}" for k, v in data.items()))
+    return lines

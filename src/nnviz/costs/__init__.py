@@ -17,6 +17,7 @@ cannot know gives ``None``. Counting is a registry keyed by Keras class name, li
 
 from __future__ import annotations
 
+from . import rules  # noqa: F401  (the built-in counting rules register themselves)
 from .engine import Cost, CostTable, layer_costs, training_memory
 from .registry import counts, lookup, unregister
 from .units import humanize

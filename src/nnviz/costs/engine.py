@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ..errors import OptionError
-from ..graph import Call, Layer, LayerGraph, Shape
+from ..dataflow import order_calls
 from ..layers.dtypes import itemsize, variable_dtype
 from .registry import Unknown, lookup, size
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..graph import Call, Layer, LayerGraph, Shape
 
 __all__ = ["Cost", "CostTable", "layer_costs", "training_memory", "compute_dtype", "weight_itemsize"]
 
@@ -228,8 +231,6 @@ def _count(graph: LayerGraph, batch_size: int) -> CostTable:
 
 def _peak(graph: LayerGraph, out_bytes: Mapping[tuple[str, int], int], table: CostTable) -> int:
     """The most bytes of activations alive at once when the calls run in data-flow order."""
-    from ..layers.infer import order_calls
-
     order = order_calls(graph)
     last: dict[tuple[str, int], int] = {}
     for i, call in enumerate(order):

@@ -15,9 +15,10 @@ Count(macs=0, flops=4)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from ..graph import Shape
+if TYPE_CHECKING:  # pragma: no cover
+    from ..graph import Shape
 
 __all__ = ["Count", "Unknown", "counts", "lookup", "unregister", "size", "dim", "CountFn"]
 
@@ -34,7 +35,7 @@ class Count:
     flops: int
 
 
-CountFn = Callable[[Mapping[str, Any], Sequence[Shape], Sequence[Shape]], Count]
+CountFn = Callable[[Mapping[str, Any], Sequence["Shape"], Sequence["Shape"]], Count]
 _REGISTRY: dict[str, CountFn] = {}
 
 
@@ -50,9 +51,11 @@ def counts(*class_names: str) -> Callable[[CountFn], CountFn]:
 
 
 def lookup(class_name: str) -> CountFn | None:
-    """The counting function of a Keras class, or ``None``."""
-    from . import rules  # noqa: F401  (registers the built-in rules)
+    """The counting function of a Keras class, or ``None``.
 
+    The built-in rules have registered themselves by then: importing any module of this package
+    runs ``nnviz/costs/__init__.py``, which imports ``rules``.
+    """
     return _REGISTRY.get(class_name)
 
 

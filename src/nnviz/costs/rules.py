@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from ..graph import Shape
-from ..layers.registry import activation_name
-from .registry import Count, Unknown, counts, dim, size
+from ..layers.names import activation_name
+from .registry import Count, Unknown, counts, dim, lookup, size
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..graph import Shape
 
 __all__ = ["activation_flops"]
 
@@ -268,8 +270,6 @@ def _inner(cfg: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
 
 @counts("Bidirectional")
 def _bidirectional(cfg, ins, outs):
-    from .registry import lookup
-
     cls, inner = _inner(cfg)
     fn = lookup(cls)
     if fn is None:
@@ -281,8 +281,6 @@ def _bidirectional(cfg, ins, outs):
 
 @counts("TimeDistributed")
 def _time_distributed(cfg, ins, outs):
-    from .registry import lookup
-
     cls, inner = _inner(cfg)
     fn = lookup(cls)
     if fn is None:

@@ -12,6 +12,7 @@ import numbers
 from typing import Any, Mapping, Sequence
 
 from ..errors import NnvizError, ReadError, ShapeError
+from ..dataflow import order_calls
 from ..graph import Call, Layer, LayerGraph, Shape, TensorRef, Weight
 from .dtypes import variable_dtype
 from .registry import KERAS_MAJOR, LENIENT, Inferred, UnknownShape, activation_name, lookup
@@ -95,53 +96,6 @@ def build_input_shapes(cfg: Mapping[str, Any], build: Any = None) -> list[Shape]
         s = _as_shape(cfg["batch_input_shape"])
         return None if s is None else [s]
     return None
-
-
-def order_calls(graph: LayerGraph) -> list[Call]:
-    """Calls in data-flow order (a stable topological sort); cycles are errors.
-
-    Kahn's algorithm with a heap keyed by the calls' order in the file, so the order is the file's
-    wherever the data flow allows (and networkx, slow to import, stays out of reading a file).
-    """
-    import heapq
-
-    key = {(c.layer, c.index): c for c in graph.calls}
-    by_layer: dict[str, list[tuple[str, int]]] = {}  # an index: no scan of every call per input
-    for k in key:
-        by_layer.setdefault(k[0], []).append(k)
-    position = {(c.layer, c.index): i for i, c in enumerate(graph.calls)}
-    succs: dict[tuple[str, int], list[tuple[str, int]]] = {k: [] for k in key}
-    indegree = dict.fromkeys(key, 0)
-    for c in graph.calls:
-        for ref in c.inputs:
-            if ref.layer not in graph:
-                raise ReadError(f"input {ref.layer!r} is not a layer of the model", layer=c.layer)
-            src = (ref.layer, ref.call)
-            if src not in key:
-                calls = by_layer.get(ref.layer, [])
-                if not calls:
-                    raise ReadError(f"reads from {ref.layer!r}, which is never called", layer=c.layer)
-                src = calls[max(0, min(ref.call, len(calls) - 1))]
-            if src == (c.layer, c.index):
-                raise ReadError("the layer reads its own output (a cycle)", layer=c.layer)
-            succs[src].append((c.layer, c.index))
-            indegree[(c.layer, c.index)] += 1
-    ready = [position[k] for k, d in indegree.items() if d == 0]
-    heapq.heapify(ready)
-    calls = graph.calls
-    order: list[Call] = []
-    while ready:
-        call = calls[heapq.heappop(ready)]
-        order.append(call)
-        for nxt in succs[(call.layer, call.index)]:
-            indegree[nxt] -= 1
-            if indegree[nxt] == 0:
-                heapq.heappush(ready, position[nxt])
-    if len(order) < len(calls):
-        stuck = sorted((k for k, d in indegree.items() if d > 0), key=position.__getitem__)
-        raise ReadError("the layers form a cycle through " + ", ".join(repr(k[0]) for k in stuck[:6])
-                        + (" ..." if len(stuck) > 6 else ""))
-    return order
 
 
 def _resolve(ref: TensorRef, calls_done: dict[tuple[str, int], Call],

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["snake_case", "NameCounter"]
+__all__ = ["snake_case", "NameCounter", "activation_name"]
 
 _A = re.compile(r"(.)([A-Z][a-z]+)")
 _B = re.compile(r"([a-z])([A-Z])")
@@ -43,3 +44,26 @@ class NameCounter:
             if name not in self.taken:
                 self.taken.add(name)
                 return name
+
+
+def activation_name(value: Any) -> str | None:
+    """The name of an activation from a config entry of any era.
+
+    >>> activation_name("relu"), activation_name({"class_name": "LeakyReLU", "config": {}}), activation_name(None)
+    ('relu', 'leaky_re_lu', None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        cfg = value.get("config")
+        if isinstance(cfg, dict) and isinstance(cfg.get("name"), str) and value.get("class_name") in (
+                None, "function", "builtins.function"):
+            return cfg["name"]
+        cls = value.get("class_name")
+        if isinstance(cls, str):
+            if cls in ("function", "builtins.function"):
+                return str(value.get("config"))
+            return snake_case(cls)
+    return str(value)

@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..errors import ShapeError
 from ..graph import Shape, Weight
+from .names import activation_name
 
 __all__ = ["Inferred", "UnknownShape", "infers", "lookup", "unregister", "registered", "weight",
            "conv_output_length", "deconv_output_length", "normalize_tuple", "channels_axis",
@@ -104,8 +105,11 @@ def infers(*class_names: str) -> Callable[[InferFn], InferFn]:
 
 
 def lookup(class_name: str) -> InferFn | None:
-    """The inference function of a class, or ``None`` when nnviz does not know it."""
-    _load_families()
+    """The inference function of a class, or ``None`` when nnviz does not know it.
+
+    Every family module has registered its classes by then: importing any module of this
+    package runs ``nnviz/layers/__init__.py``, which imports them all.
+    """
     return _REGISTRY.get(class_name)
 
 
@@ -115,19 +119,7 @@ def unregister(class_name: str) -> None:
 
 def registered() -> list[str]:
     """Every class name nnviz can infer, sorted."""
-    _load_families()
     return sorted(_REGISTRY)
-
-
-_loaded = False
-
-
-def _load_families() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    from . import families  # noqa: F401  (imports every family module, which registers itself)
 
 
 # -- helpers for inference functions -----------------------------------------------
@@ -236,28 +228,3 @@ def deconv_output_length(length: int | None, kernel: int, padding: str, output_p
 def channels_axis(cfg: Mapping[str, Any]) -> int:
     """-1 for ``channels_last`` (the default), 1 for ``channels_first``."""
     return 1 if cfg.get("data_format") == "channels_first" else -1
-
-
-def activation_name(value: Any) -> str | None:
-    """The name of an activation from a config entry of any era.
-
-    >>> activation_name("relu"), activation_name({"class_name": "LeakyReLU", "config": {}}), activation_name(None)
-    ('relu', 'leaky_re_lu', None)
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        cfg = value.get("config")
-        if isinstance(cfg, dict) and isinstance(cfg.get("name"), str) and value.get("class_name") in (
-                None, "function", "builtins.function"):
-            return cfg["name"]
-        cls = value.get("class_name")
-        if isinstance(cls, str):
-            if cls in ("function", "builtins.function"):
-                return str(value.get("config"))
-            from .names import snake_case
-
-            return snake_case(cls)
-    return str(value)

@@ -96,7 +96,7 @@ def _frame(first: Layer, count: int, last: Layer, fs: float, depth: int) -> _Ite
 
 
 def _level(graph: LayerGraph, fs: float, depth: int) -> _Item:
-    from ..readers.tree import fold_siblings
+    from ..layertree import fold_siblings
 
     items = []
     for first, count, last in fold_siblings(graph.layers):

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph, Weight
+from .h5format import H5_ERRORS, attr_text, split_attr, weights_group
 from .h5safe import open_h5
 from .isolate import IsolatedLoader, run_isolated
 from .keras_config import config_from_json_text, read_model_config
@@ -25,32 +26,6 @@ MAX_ATTR_BYTES = 64 * 1024 * 1024  # the model config of the largest real models
 MAX_ARRAY_BYTES = 2 * 1024 ** 3
 
 _FROZEN_HINTS = ("moving_mean", "moving_variance", "running_mean", "running_std", "running_var")
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if hasattr(value, "tobytes") and getattr(value, "dtype", None) is not None and value.dtype.kind == "S":
-        return value.tobytes().decode("utf-8")
-    return str(value)
-
-
-def split_attr(obj: Any, name: str) -> list[str]:
-    """An attribute that Keras may have split into ``name0``, ``name1``... (over 64 KB)."""
-    if name in obj.attrs:
-        values = obj.attrs[name]
-        return [_text(v) for v in values]
-    out: list[str] = []
-    i = 0
-    while f"{name}{i}" in obj.attrs:
-        out.extend(_text(v) for v in obj.attrs[f"{name}{i}"])
-        i += 1
-    return out
-
-
-def weights_group(f: Any) -> Any:
-    """The group that holds the layers' weights: ``model_weights``, or the root of a weights file."""
-    return f["model_weights"] if "model_weights" in f else f
 
 
 def _stored_shapes(f: Any, graph_names: dict[str, list[str]] | None = None) -> dict[tuple[str, ...], list[Weight]]:
@@ -76,10 +51,6 @@ def _stored_shapes(f: Any, graph_names: dict[str, list[str]] | None = None) -> d
                     break
         stored[(lname,)] = weights
     return stored
-
-
-H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError,
-             UnicodeDecodeError, SystemError, OverflowError)
 
 
 def read_dataset(ds: Any, path: object) -> Any:
@@ -166,12 +137,12 @@ def _read_meta(path: Path) -> tuple[Any, str, dict]:
                     or "vars" in f):  # Keras 3 writes a root "vars" group
                 return None, "weights", {}  # a save_weights() file: its layer tree
             raise ReadError("HDF5 file without a Keras model config (no 'model_config' attribute)", path=path)
-        text = _text(raw)
+        text = attr_text(raw)
         if len(text) > MAX_ATTR_BYTES:
             raise ReadError(f"model config is larger than {MAX_ATTR_BYTES // 2**20} MB", path=path)
         config = config_from_json_text(text, path=path)
         # Keras 1 wrote no keras_version
-        version = _text(version) if version is not None else "1"
+        version = attr_text(version) if version is not None else "1"
         stored = _stored_shapes(f)
     return config, version, stored
 

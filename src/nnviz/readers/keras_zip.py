@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterator
 from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph, Weight
 from ..layers.names import snake_case
-from .h5 import H5_ERRORS, StoredArray
+from .h5 import StoredArray
+from .h5format import H5_ERRORS
 from .h5safe import open_h5
 from .isolate import IsolatedLoader, run_isolated
 from .keras_config import build_graph, config_from_json_text, read_model_config

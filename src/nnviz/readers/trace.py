@@ -23,6 +23,7 @@ from typing import Any, Mapping
 
 from ..errors import NnvizError, ReadError
 from ..graph import Layer, LayerGraph
+from .opgraph import walk_functional, weights_of
 
 __all__ = ["trace_model", "expand_layers", "parse_input_shape", "MAX_TRACE_DEPTH"]
 
@@ -101,13 +102,11 @@ def _functional(fn: Any, args: tuple, kwargs: dict, inputs: list, name: str) -> 
 def _trace(owner: Any, fn: Any, args: tuple, kwargs: dict, inputs: list, name: str, path: str,
            depth: int) -> LayerGraph:
     """Run ``fn`` (a ``call``) on symbolic inputs and walk the graph it records."""
-    from .live import _walk
-
     snapshot = _snapshot(owner)
     try:
         try:
             model = _functional(fn, args, kwargs, inputs, name)
-            graph = _walk(model, path=path)
+            graph = walk_functional(model, path=path)
         except NnvizError:
             raise
         except Exception as err:  # noqa: BLE001 - user code: any failure becomes one clear line
@@ -327,12 +326,10 @@ def trace_model(model: Any, *, input_shape: Any = None) -> LayerGraph:
     called = {layer.name for layer in graph.layers}
     unused = [sub for sub in target._flatten_layers(include_self=False, recursive=False) if sub.name not in called]
     if unused:
-        from .live import _weights
-
         extra = []
         for sub in unused:
-            tw = _weights(sub.trainable_weights, True)
-            nw = _weights(sub.non_trainable_weights, False)
+            tw = weights_of(sub.trainable_weights, True)
+            nw = weights_of(sub.non_trainable_weights, False)
             extra.append(Layer(sub.name, type(sub).__name__, params=sum(w.size for w in tw + nw),
                                trainable_params=sum(w.size for w in tw),
                                non_trainable_params=sum(w.size for w in nw), weights=tuple(tw + nw),

@@ -23,10 +23,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from ..errors import NnvizError, ReadError
 from ..graph import Layer, LayerGraph, Weight
+from ..layertree import fold_siblings
 
 __all__ = ["scan_keras3", "scan_legacy", "tree_graph", "read_weights_tree", "read_sharded", "read_preset",
            "fold_siblings", "is_graphless_config", "NO_GRAPH_NOTE", "MAX_TREE_NODES"]
@@ -111,7 +112,7 @@ def scan_keras3(f: Any, *, path: object) -> Node:
 
 def scan_legacy(f: Any, *, path: object) -> Node:
     """The layers of a Keras 1/2 ``save_weights`` file (``layer_names``, each with ``weight_names``)."""
-    from .h5 import split_attr, weights_group
+    from .h5format import split_attr, weights_group
 
     g = weights_group(f)
     budget = _Budget(path)
@@ -225,36 +226,10 @@ def tree_graph(root: Node, *, source: str, name: str | None = None,
     return g
 
 
-def fold_siblings(layers: Iterable[Layer]) -> list[tuple[Layer, int, Layer]]:
-    """Consecutive siblings of the same class and structure as ``(first, count, last)``.
-
-    >>> a, b, c = (Layer(n, "Block", params=4) for n in ("block", "block_1", "block_2"))
-    >>> [(f.name, n, l.name) for f, n, l in fold_siblings([a, b, c, Layer("head", "Dense", params=3)])]
-    [('block', 3, 'block_2'), ('head', 1, 'head')]
-    """
-    out: list[tuple[Layer, int, Layer]] = []
-    for layer in layers:
-        if out and _signature(out[-1][0]) == _signature(layer):
-            first, n, _ = out[-1]
-            out[-1] = (first, n + 1, layer)
-        else:
-            out.append((layer, 1, layer))
-    return out
-
-
-def _signature(layer: Layer, top: bool = True) -> tuple:
-    # siblings fold when they are copies: the same storage name but its number (Keras numbers
-    # copies of a class in a list: gemma_decoder_block, gemma_decoder_block_1...), class and contents
-    key = str(layer.config.get("storage_path") or layer.name).rsplit("/", 1)[-1]
-    base = re.sub(r"_\d+$", "", key) if top else None
-    sub = () if layer.subgraph is None else tuple(_signature(x, False) for x in layer.subgraph.layers)
-    return base, layer.type, layer.params, tuple(w.shape for w in layer.weights), sub
-
-
 # -- the sources -------------------------------------------------------------------------------------
 
 def _scan_file(path: Path) -> Node:
-    from .h5 import H5_ERRORS, weights_group
+    from .h5format import H5_ERRORS, weights_group
     from .h5safe import open_h5
 
     try:
@@ -381,16 +356,3 @@ def read_preset(path: str | Path) -> LayerGraph:
 def json_index(data: Any) -> bool:
     """A sharded weights index (``{"weight_map": {...}}``)."""
     return isinstance(data, dict) and isinstance(data.get("weight_map"), dict) and "class_name" not in data
-
-
-def dumps_info(graph: LayerGraph) -> list[str]:
-    """Lines about a tree's model: class, hyperparameters and metadata (for the summary)."""
-    lines = []
-    cls = getattr(graph, "model_class", None)
-    if cls:
-        lines.append(f"class: {cls}")
-    for title, data in (("hyperparameters", getattr(graph, "hyperparameters", None)),
-                        ("metadata", getattr(graph, "metadata", None))):
-        if data:
-            lines.append(f"{title}: " + ", ".join(f"{k}={json.dumps(v)}" for k, v in data.items()))
-    return lines

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from ..errors import NnvizError
 from ..graph import Layer, LayerGraph, Shape, TensorRef
 from ..layers.aliases import modernize
-from ..layers.infer import order_calls
+from ..dataflow import order_calls
 from ._deps import require
 
 if TYPE_CHECKING:  # pragma: no cover
