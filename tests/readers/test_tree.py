@@ -88,7 +88,9 @@ def test_cli_summary_and_json_of_a_preset(gemma_2b):
 
 @pytest.mark.parametrize("args, what", [(["--style", "node", "-o", "g.png"], "the node style"),
                                         (["-o", "g.dot"], "DOT output (g.dot)"),
-                                        (["-o", "g.mmd"], "Mermaid output (g.mmd)")])
+                                        (["-o", "g.mmd"], "Mermaid output (g.mmd)"),
+                                        (["--engine", "graphviz", "-o", "g.png"], "the graphviz engine"),
+                                        (["--engine", "graphviz", "-o", "g.svg"], "the graphviz engine")])
 def test_styles_that_need_a_graph_say_the_file_stores_none(gemma_2b, tmp_path, args, what):
     from click.testing import CliRunner
 
@@ -111,6 +113,16 @@ def test_node_style_of_a_layer_tree_is_an_option_error(gemma_2b):
         nnviz.draw(gemma_2b, style="node")
     assert info.value.path == str(gemma_2b)
     nnviz.draw(gemma_2b).to_bytes("svg")  # the block style still draws it
+
+
+def test_graphviz_engine_of_a_layer_tree_is_an_option_error_and_auto_draws(gemma_2b):
+    from nnviz.errors import OptionError
+
+    with pytest.raises(OptionError, match="the graphviz engine needs the model's graph") as info:
+        nnviz.draw(gemma_2b, engine="graphviz")
+    assert info.value.path == str(gemma_2b)
+    diagram = nnviz.draw(gemma_2b, engine="auto")  # auto picks what can draw a tree: nested boxes
+    assert diagram.engine == "matplotlib" and diagram.scene.meta["graph"] is False
 
 
 def test_sharded_index_refuses_paths_outside_its_folder(tmp_path):

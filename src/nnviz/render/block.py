@@ -94,6 +94,9 @@ def draw_blocks(graph: "LayerGraph", **options: Any) -> Diagram:
     if not graph.has_graph:  # a layer tree (a file that stores no graph): nested boxes, matplotlib
         from ..layout.tree import tree_scene
 
+        if opts.engine == "graphviz":  # asked for by name: say why not, as DOT output does ("auto" may pick)
+            graph.require_graph("the graphviz engine")
+
         scene = tree_scene(graph, opts)
         return BlockDiagram(graph, view=None, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
                             render=lambda: render_scene(scene, opts.theme))
