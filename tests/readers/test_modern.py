@@ -77,3 +77,15 @@ def test_task_model_nests_its_backbone():
     inner = graph.layer(backbone.name)
     assert inner.subgraph is not None and inner.params == backbone.count_params()
     assert {layer.name for layer in backbone.layers} <= {layer.name for layer in inner.subgraph.layers}
+
+
+def test_visualize_nn_of_a_hub_backbone_points_to_the_block_style():
+    from nnviz.errors import OptionError
+
+    model = hub_model("gemma")
+    before = __import__("hub_zoo").node_counts(model)
+    with pytest.raises(OptionError, match=r"not one: it has 2 inputs .*style='block'") as info:
+        nnviz.visualize_nn(model)
+    assert "GemmaBackbone" in str(info.value.path)
+    assert __import__("hub_zoo").node_counts(model) == before
+    assert nnviz.draw(model, style="block").scene.boxes  # where it points, the backbone draws

@@ -169,3 +169,43 @@ print(g.total_params == b.count_params(), g.layer("decoder_block_0").subgraph is
                          timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["True", "False", "True", "True"]
+
+
+def _chain_mlp():
+    import keras
+    from keras import layers
+
+    class ChainMLP(keras.Model):  # a subclassed model whose call is a chain of Dense-like layers
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = [layers.Dense(8, activation="relu", name=f"hidden_{i}") for i in range(2)]
+            self.drop = layers.Dropout(0.1, name="drop")
+            self.out = layers.Dense(3, activation="softmax", name="species")
+
+        def call(self, x):
+            for layer in self.hidden:
+                x = layer(x)
+            return self.out(self.drop(x))
+
+    return ChainMLP(name="chain_mlp")
+
+
+def test_visualize_nn_of_a_subclassed_chain_built_or_not():
+    from matplotlib.figure import Figure
+
+    model = _chain_mlp()
+    figure = nnviz.visualize_nn(model, input_shape=(4,))
+    assert isinstance(figure, Figure) and not model.built  # traced as a copy
+    model(np.ones((1, 4), "float32"))
+    before = __import__("hub_zoo").node_counts(model)
+    diagram = nnviz.draw(model, style="node")
+    assert [layer.name for layer in diagram.graph.layers] == ["input", "hidden_0", "hidden_1", "drop", "species"]
+    assert len(diagram.scene.neurons) == 4 + 8 + 8 + 8 + 3
+    assert isinstance(nnviz.visualize_nn(model), Figure)
+    assert __import__("hub_zoo").node_counts(model) == before
+
+
+def test_visualize_nn_of_a_subclassed_model_that_is_no_chain_points_to_the_block_style():
+    cls, shape = _models()["residual_mlp"]
+    with pytest.raises(OptionError, match=r"merges 2 tensors .*style='block'"):
+        nnviz.visualize_nn(cls(name="residual_mlp"), input_shape=shape)
