@@ -26,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 HERE = Path(__file__).resolve().parent / "keras"
 MAX_BYTES = 1024 * 1024
+COUNTS: dict[str, int] = {}  # Keras's count_params() of each file written (printed; the gallery test holds them)
 
 
 def cnn() -> "keras.Model":
@@ -81,12 +82,66 @@ def seq2seq_lstm() -> "keras.Model":
     return keras.Model([encoder_inputs, decoder_inputs], outputs, name="seq2seq_lstm")
 
 
+def gemma_backbone() -> "keras.Model":
+    """A tiny KerasHub GemmaBackbone (4 decoder blocks, hidden 64): its config holds hyperparameters,
+    so the .keras file stores no graph, only the layer tree of its weights (KerasHub needed)."""
+    import keras_hub
+
+    return keras_hub.models.GemmaBackbone(vocabulary_size=512, num_layers=4, num_query_heads=4,
+                                          num_key_value_heads=1, hidden_dim=64, intermediate_dim=128, head_dim=16,
+                                          name="gemma_backbone")
+
+
+def subclassed_mlp() -> "keras.Model":
+    """A subclassed keras.Model: a stem, three residual blocks (a custom Layer with a norm and two
+    Dense layers each) and a head; its .keras file stores no graph (its call is code)."""
+    import keras
+    from keras import layers
+
+    class ResidualBlock(layers.Layer):
+        def __init__(self, units: int, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.norm = layers.LayerNormalization()
+            self.expand = layers.Dense(units * 2, activation="gelu")
+            self.project = layers.Dense(units)
+
+        def call(self, x):
+            return x + self.project(self.expand(self.norm(x)))
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    class ResidualMLP(keras.Model):
+        def __init__(self, units: int = 32, classes: int = 3, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.classes = units, classes
+            self.stem = layers.Dense(units, activation="relu")
+            self.blocks = [ResidualBlock(units) for _ in range(3)]
+            self.head = layers.Dense(classes, activation="softmax")
+
+        def call(self, x):
+            x = self.stem(x)
+            for block in self.blocks:
+                x = block(x)
+            return self.head(x)
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units, "classes": self.classes}
+
+    model = ResidualMLP(name="residual_mlp")
+    model(keras.ops.zeros((1, 16)))  # built: a subclassed model saves its weights once it has them
+    return model
+
+
 # file name -> the function that builds its model; the suffix picks the format
 MODELS: dict[str, Callable[[], "keras.Model"]] = {
     "cnn.keras": cnn,
     "lstm.h5": lstm,
     "iris_mlp.keras": iris_mlp,
     "seq2seq_lstm.keras": seq2seq_lstm,
+    "gemma_backbone.keras": gemma_backbone,
+    "subclassed_mlp.keras": subclassed_mlp,
 }
 
 
@@ -116,6 +171,7 @@ def write(name: str, build: Callable[[], "keras.Model"], folder: Path) -> Path:
         tmp.unlink()
         raise RuntimeError(f"{name} is {size:,} bytes; keep example files under 1 MB")
     os.replace(tmp, path)
+    COUNTS[name] = model.count_params()
     return path
 
 
@@ -130,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"kept  {HERE / name}")
             continue
         path = write(name, build, HERE)
-        print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+        print(f"wrote {path} ({path.stat().st_size:,} bytes, {COUNTS[name]:,} parameters by Keras)")
 
 
 if __name__ == "__main__":

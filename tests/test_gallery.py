@@ -32,7 +32,7 @@ KERAS_PARAMS = {
     "siamese.json": 22_978, "simple_classifier.json": 3_457, "stock.json": 20_225, "three_layer.json": 261,
     "transformer_encoder.json": 2_692_738, "vgg.json": 961_706,
     "keras/cnn.keras": 5_130, "keras/iris_mlp.keras": 67, "keras/lstm.h5": 72_353,
-    "keras/seq2seq_lstm.keras": 53_800,
+    "keras/seq2seq_lstm.keras": 53_800, "keras/gemma_backbone.keras": 123_456, "keras/subclassed_mlp.keras": 13_411,
 }
 MLPS = {"perceptron.json", "three_layer.json", "deepnn.json", "pima.json", "stock.json", "mnist_mlp.json",
         "simple_classifier.json", "keras/iris_mlp.keras"}
@@ -591,3 +591,19 @@ def test_repository_gallery_is_current():
     proc = subprocess.run(["nnviz", "gallery", "examples/", "-o", "gallery/", "--check"], cwd=ROOT,
                           capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_modern_keras_files_draw_as_folded_layer_trees():
+    """The KerasHub backbone and the subclassed model of the examples store no graph (issue 12)."""
+    gemma = nnviz.load(EXAMPLES / "keras" / "gemma_backbone.keras")
+    assert gemma.has_graph is False and gemma.model_class == "GemmaBackbone"
+    assert gemma.hyperparameters["num_layers"] == 4
+    frames = {c.title: c for c in nnviz.draw(gemma).scene.clusters}
+    assert any(t.startswith("decoder_block_0 … decoder_block_3 ×4") for t in frames)
+    mlp = nnviz.load(EXAMPLES / "keras" / "subclassed_mlp.keras")
+    assert mlp.has_graph is False and mlp.model_class == "ResidualMLP"
+    block = mlp.layer("residual_block")
+    assert block.type == "ResidualBlock" and [l.type for l in block.subgraph.layers] == [
+        "Dense", "LayerNormalization", "Dense"]
+    assert any(t.startswith("residual_block … residual_block_2 ×3") for t in
+               (c.title for c in nnviz.draw(mlp).scene.clusters))

@@ -104,8 +104,13 @@ def _totals(graph: LayerGraph, costs: "CostTable") -> list[str]:
         f"Trainable params: {graph.trainable_params:,} ({format_bytes(round(per_dtype * frac))})",
         f"Non-trainable params: {graph.non_trainable_params:,} "
         f"({format_bytes(per_dtype - round(per_dtype * frac))})",
-        *_cost_totals(costs),
+        # a layer tree has no shapes, so no MACs or activations: unknown, not 0
+        *(_cost_totals(costs) if graph.has_graph else [TREE_COSTS]),
     ]
+
+
+TREE_COSTS = "Costs (MACs, FLOPs, activation memory): unknown without the model's graph"
+
 
 
 def summary_text(graph: LayerGraph, *, width: int | None = None) -> str:

@@ -43,6 +43,7 @@ def test_gemma_2b_preset_is_read_from_declared_shapes(gemma_2b):
     assert "decoder_block_0 … decoder_block_17 (GemmaDecoderBlock) ×18" in text
     assert "1,981,882,368 (18 × 110,104,576)" in text
     assert "hyperparameters: vocabulary_size=256000" in text and "stores no graph" in text
+    assert "Costs (MACs, FLOPs, activation memory): unknown" in text and "Total MACs" not in text
     assert "keras_hub_version" in graph._repr_html_()
 
 
@@ -225,18 +226,20 @@ def test_keras2_save_weights_file(tmp_path):
 def test_weights_file_of_a_model_holding_layers_in_attributes(tmp_path):
     """Keras 3 stores a subclassed model's attribute-held layers at the top, beside a root ``vars``
     group, with no ``layers`` container: that is a weights file too, and the attribute names are not
-    class names."""
+    class names (a layer's own automatic name is: ``dense_1`` is a Dense, ``projection`` no class)."""
     import h5py
 
     path = tmp_path / "m.weights.h5"
     with h5py.File(path, "w") as f:
         f.create_group("vars")
-        for key, name, shapes in (("encoder", "dense", [(8, 16), (16,)]), ("head", "dense_1", [(16, 4), (4,)])):
+        for key, name, shapes in (("encoder", "dense", [(8, 16), (16,)]), ("head", "dense_1", [(16, 4), (4,)]),
+                                  ("proj", "projection", [(4, 2)])):
             v = f.create_group(f"{key}/vars")
             v.attrs["name"] = name
             for i, s in enumerate(shapes):
                 v.create_dataset(str(i), shape=s, dtype="f4")
     g = nnviz.load(path)
     assert g.has_graph is False
-    assert [(l.name, l.type, l.params) for l in g.layers] == [("dense", "Layer", 144), ("dense_1", "Layer", 68)]
-    assert g.total_params == 212
+    assert [(l.name, l.type, l.params) for l in g.layers] == [("dense", "Dense", 144), ("dense_1", "Dense", 68),
+                                                               ("projection", "Layer", 8)]
+    assert g.total_params == 220

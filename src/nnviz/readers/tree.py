@@ -29,7 +29,7 @@ from ..errors import NnvizError, ReadError
 from ..graph import Layer, LayerGraph, Weight
 from ..layertree import fold_siblings
 
-__all__ = ["scan_keras3", "scan_legacy", "tree_graph", "read_weights_tree", "read_sharded", "read_preset",
+__all__ = ["scan_keras3", "scan_legacy", "tree_graph", "known_class", "read_weights_tree", "read_sharded", "read_preset",
            "fold_siblings", "is_graphless_config", "NO_GRAPH_NOTE", "MAX_TREE_NODES"]
 
 MAX_TREE_NODES = 200_000   # layers in one tree (the limit of a model's layers)
@@ -179,10 +179,30 @@ def class_of(key: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in base.split("_") if p) or key
 
 
-def _weights(node: Node, prefix: str) -> tuple[Weight, ...]:
+def known_class(name: str | None) -> str | None:
+    """The Keras class whose automatic name ``name`` is (``dense_7`` → ``Dense``), or ``None``.
+
+    A layer held in an attribute is stored under the attribute's name, so its class shows only in its
+    own name, when Keras chose it: ``snake_case(class)`` numbered. Only classes nnviz knows are
+    recognised (``query`` or ``encoder`` name no class), and the tree asks only for layers without
+    sublayers (a custom layer named ``attention`` is no ``keras.layers.Attention``).
+
+    >>> known_class("dense_7"), known_class("layer_normalization"), known_class("query")
+    ('Dense', 'LayerNormalization', None)
+    """
+    global _TYPES
+    if _TYPES is None:
+        _TYPES = _type_names()
+    if not name:
+        return None
+    return _TYPES.get(re.sub(r"_\d+$", "", name) or name)
+
+
+def _weights(node: Node, prefix: str, cls: str | None = None) -> tuple[Weight, ...]:
     shapes = node["vars"]
     frozen: set[int] = set()
-    if re.sub(r"_\d+$", "", node["key"]) == "batch_normalization" and len(shapes) >= 2:
+    if (cls == "BatchNormalization" or re.sub(r"_\d+$", "", node["key"]) == "batch_normalization") \
+            and len(shapes) >= 2:
         frozen = {len(shapes) - 2, len(shapes) - 1}  # moving mean and variance come last
     return tuple(Weight(f"{prefix}/vars/{i}", s, i not in frozen) for i, s in enumerate(shapes))
 
@@ -194,11 +214,15 @@ def _layers(nodes: list[Node], name: str, source: str) -> LayerGraph:
     layers = []
     for n, lname in zip(nodes, names):
         path = n["path"]
-        own = _weights(n, path)
+        # in a list, Keras stores a layer under its class's name; in an attribute, under the attribute's
+        # (only a leaf: a layer named "attention" that holds sublayers is no keras.layers.Attention)
+        cls = class_of(n["key"]) if n["class_key"] else \
+            (known_class(n["name"]) if not n["children"] else None) or "Layer"
+        own = _weights(n, path, cls)
         sub = _layers(n["children"], lname, source) if n["children"] else None
         tr = sum(w.size for w in own if w.trainable) + (sub.trainable_params if sub else 0)
         nt = sum(w.size for w in own if not w.trainable) + (sub.non_trainable_params if sub else 0)
-        layers.append(Layer(lname, class_of(n["key"]) if n["class_key"] else "Layer", config={"storage_path": path}, params=tr + nt,
+        layers.append(Layer(lname, cls, config={"storage_path": path}, params=tr + nt,
                             trainable_params=tr, non_trainable_params=nt, weights=own, stored_weights=own,
                             subgraph=sub, shape_known=False))
     g = LayerGraph(name, layers, [], [], [], class_name="Tree", source=source)
