@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["draw", "visualize_nn", "STYLES"]
 
-STYLES = ("block", "node")
+STYLES = ("block", "node", "volume")
 
 
 def draw(source: Any, *, style: str = "block", weights_file: Any = None, input_shape: Any = None,
@@ -27,10 +27,11 @@ def draw(source: Any, *, style: str = "block", weights_file: Any = None, input_s
 
     Args:
         source: anything :func:`nnviz.load` reads (path, dict, keras.Model, LayerGraph).
-        style: ``block`` (a box per layer) or ``node`` (neurons and links).
+        style: ``block`` (a box per layer), ``node`` (neurons and links) or ``volume`` (each
+            layer's output as a 3-D box sized by its shape, the classic CNN figure).
         weights_file: weights for a JSON architecture.
         input_shape: the input shape of a live subclassed model never built (see :func:`nnviz.load`).
-        **options: the fields of the style's options (``BlockOptions`` or ``NodeOptions``).
+        **options: the fields of the style's options (``BlockOptions``, ``NodeOptions`` or ``VolumeOptions``).
 
     Returns:
         A :class:`~nnviz.render.diagram.Diagram`.
@@ -51,6 +52,10 @@ def draw(source: Any, *, style: str = "block", weights_file: Any = None, input_s
         from .render.node import draw_nodes
 
         return draw_nodes(graph, **options)
+    if style == "volume":
+        from .render.volume import draw_volumes
+
+        return draw_volumes(graph, **options)
     from .render.block import draw_blocks
 
     return draw_blocks(graph, **options)

@@ -94,8 +94,10 @@ def _size(text: str | None) -> tuple[float, float] | None:
 @click.argument("source", type=click.Path(path_type=str))
 @click.option("-o", "--output", type=click.Path(path_type=str), default=None,
               help="Output file: .png, .svg, .pdf, .tex (TikZ), .dot/.gv, .mmd, .html (default: SOURCE's name + .svg).")
-@click.option("--style", type=click.Choice(["block", "node"]), default="block", show_default=True,
-              help="A box per layer, or neurons and links.")
+@click.option("--style", type=click.Choice(["block", "node", "volume"]), default="block", show_default=True,
+              help="A box per layer, neurons and links, or each layer's output as a 3-D volume.")
+@click.option("--kernels", is_flag=True, default=None,
+              help="Volume style: each convolution's window on the volume it reads, a pyramid to the next.")
 @click.option("--engine", type=click.Choice(["matplotlib", "graphviz", "auto"]), default=None,
               help="Block style: who lays out and draws (default matplotlib).")
 @click.option("--direction", type=click.Choice(["LR", "TB"]), default=None, help="Data flows left-right or top-bottom.")
@@ -140,9 +142,10 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
     if opts.get("page") == "none":
         opts["page"] = None
     out = Path(output) if output else Path(Path(source).name).with_suffix(".svg")
-    wrong = [k for k in opts if k in (_NODE_ONLY if style == "block" else _BLOCK_ONLY)]
+    wrong = [k for k in opts if k in (_BLOCK_ONLY if style == "node" else _NODE_ONLY)
+             or k in _VOLUME_ONLY and style != "volume"]
     if wrong:
-        other = "node" if style == "block" else "block"
+        other = "volume" if wrong[0] in _VOLUME_ONLY else "block" if style == "node" else "node"
         raise OptionError(f"{_FLAGS[wrong[0]]} is a {other}-style option, and this draws --style {style}",
                           hint=f"add --style {other}, or leave {_FLAGS[wrong[0]]} out")
     if tex_snippet and out.suffix.lower() != ".tex":
@@ -162,9 +165,10 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
 _FLAGS = {"engine": "--engine", "direction": "--direction", "show": "--show", "expand": "--expand",
           "collapse": "--collapse", "from_layer": "--from", "to_layer": "--to", "page": "--page",
           "max_neurons": "--max-neurons", "weights": "--weights", "description": "--description",
-          "figsize": "--figsize", "dpi": "--dpi"}
+          "figsize": "--figsize", "dpi": "--dpi", "kernels": "--kernels"}
 _BLOCK_ONLY = frozenset({"engine", "show", "expand", "collapse", "from_layer", "to_layer", "page"})
 _NODE_ONLY = frozenset({"max_neurons", "weights", "description"})
+_VOLUME_ONLY = frozenset({"kernels"})  # the volume style takes the block style's options too
 
 
 def _flag_names(message: str) -> str:

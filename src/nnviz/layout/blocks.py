@@ -721,16 +721,25 @@ def fit_page(ctx: _Ctx, top: _Frame, header_for, options: BlockOptions) -> tuple
     return best
 
 
-def compose(graph: LayerGraph, view: View, level: str, options: BlockOptions) -> Composed:
-    """Lay out one view and build its scene (scaled to the page)."""
+Measure = Callable[[View, BlockOptions], "tuple[dict[str, tuple[str, ...]], dict[str, tuple[float, float]]]"]
+
+
+def compose(graph: LayerGraph, view: View, level: str, options: BlockOptions,
+            measure: Measure | None = None) -> Composed:
+    """Lay out one view and build its scene (scaled to the page).
+
+    ``measure`` gives each block's lines and (width, height) in another style's way (the volume
+    style: a 3-D volume with its text beside it); the default is a block's text in a box.
+    """
     theme = options.theme
     fs = theme.font_size
     lr = options.direction == "LR"
-    lines = {nid: block_lines(n, options) for nid, n in view.nodes.items()}
-    sizes = {}
-    for nid, n in view.nodes.items():
-        w, h = block_size(lines[nid], _badge(n), fs)
-        sizes[nid] = (h, w) if lr else (w, h)
+    if measure is not None:
+        lines, extents = measure(view, options)
+    else:
+        lines = {nid: block_lines(n, options) for nid, n in view.nodes.items()}
+        extents = {nid: block_size(lines[nid], _badge(n), fs) for nid, n in view.nodes.items()}
+    sizes = {nid: (h, w) if lr else (w, h) for nid, (w, h) in extents.items()}
     legend = legend_entries(view, options)
     title = title_lines(graph, view, options)
 
@@ -849,17 +858,18 @@ def _scaled(scene: Scene, s: float, options: BlockOptions) -> Scene:
 
 
 def block_view(graph: LayerGraph, options: BlockOptions,
-               paint: Callable[[View], View] | None = None) -> tuple[View, Scene]:
+               paint: Callable[[View], View] | None = None, measure: Measure | None = None) -> tuple[View, Scene]:
     """The view drawn and its scene: the least folded view whose text fits the page.
 
     When folding repeats and chains is not enough, branching modules are folded,
     the biggest first, as few as it takes (a binary search over how many). ``paint``
-    recolours every view tried (see :func:`candidate_views`), folded blocks included.
+    recolours every view tried (see :func:`candidate_views`), folded blocks included;
+    ``measure`` sizes the blocks (see :func:`compose`).
     """
     painted = paint or (lambda v: v)
     last = None
     for level, view in candidate_views(graph, options, paint=paint):
-        last = compose(graph, painted(view), level, options)
+        last = compose(graph, painted(view), level, options, measure)
         if last.fits or options.target is None:
             return _done(last)
     assert last is not None
@@ -871,7 +881,7 @@ def block_view(graph: LayerGraph, options: BlockOptions,
         return _done(last)
 
     def attempt(k: int) -> Composed:
-        return compose(graph, painted(fold_modules(base, k)), f"{last.level}+modules", options)
+        return compose(graph, painted(fold_modules(base, k)), f"{last.level}+modules", options, measure)
 
     best = attempt(total)
     if not best.fits:
