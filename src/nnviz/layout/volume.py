@@ -22,7 +22,7 @@ The result is a plain Scene of polygons, arrows and labels, which every renderer
 >>> g = nnviz.load({"input_shape": [32, 32, 3], "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3}]})
 >>> scene = layout_volumes(g)
 >>> sorted({p.id for p in scene.polygons}), [lb.text for lb in scene.labels if lb.role == "volume-size"]
-(['conv2d', 'input_layer'], ['32×32×3', '30×30×8'])
+(['conv2d', 'input'], ['32×32×3', '30×30×8'])
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def spatial_extent(n: int | None, fs: float) -> float:
     """A spatial size (rows, columns, a sequence's length, units) on the compressed scale, in points.
 
     >>> [round(spatial_extent(n, 8.0), 1) for n in (1, 7, 56, 224, 4096)]
-    [4.8, 14.8, 37.3, 61.1, 116.6]
+    [4.8, 17.5, 47.3, 73.4, 139.7]
     """
     n = UNKNOWN if n is None else max(int(n), 1)
     return fs * max(MIN_SPATIAL, SPATIAL * math.log2(1 + n) ** 1.5)
@@ -132,7 +132,7 @@ def channel_extent(c: int | None, fs: float) -> float:
     """A channel count on the compressed scale, in points: the depth of a volume.
 
     >>> [round(channel_extent(c, 8.0), 1) for c in (1, 3, 64, 512, 2048)]
-    [2.4, 7.7, 15.3, 27.6, 35.1]
+    [2.4, 2.7, 14.2, 25.9, 35.0]
     """
     c = UNKNOWN if c is None else max(int(c), 1)
     return fs * max(MIN_DEPTH, CHANNELS * math.log2(1 + c) ** 1.5)
@@ -382,19 +382,29 @@ def dress(scene: Scene, view: View, options: VolumeOptions, *, channels_first: b
 
 def _onto_faces(pts: list[tuple[float, float]], src: _Placed | None,
                 dst: _Placed | None) -> list[tuple[float, float]]:
-    """An arrow's ends carried on from its block's sides to its volumes' faces, level: the first
-    point is moved along a level first segment, or a level stub is put before a slanting one."""
+    """An arrow's ends carried on, level, from its block's sides to its volumes' faces (see :func:`_attach`)."""
     if len(pts) < 2:
         return pts
     if src is not None:
-        x, y = pts[0]
-        start = (src.side_x(y, right=True), y)
-        pts = [start, *pts[1:]] if abs(pts[1][1] - y) < 1e-6 else [start, *pts]
+        pts = _attach(pts[::-1], src, right=True)[::-1]
     if dst is not None:
-        x, y = pts[-1]
-        end = (dst.side_x(y, right=False), y)
-        pts = [*pts[:-1], end] if abs(pts[-2][1] - y) < 1e-6 else [*pts, end]
+        pts = _attach(pts, dst, right=False)
     return [p for i, p in enumerate(pts) if i == 0 or p != pts[i - 1]]
+
+
+def _attach(pts: list[tuple[float, float]], vol: _Placed, right: bool) -> list[tuple[float, float]]:
+    """The polyline ending on the left (or right) of a volume: its last point, on the block's side,
+    is brought level with the volume (ports of many edges spread wider than a small volume, across
+    the text above and below it), then a level stub runs on to the face."""
+    h, k = vol.vol.height * vol.s, vol.vol.slant * vol.s
+    lo, hi = (vol.y - k, vol.y + h - k) if right else (vol.y, vol.y + h)
+    inset = min(0.15 * (hi - lo), 2.0 * vol.s)
+    x, y = pts[-1]
+    level = min(max(y, lo + inset), hi - inset)
+    face = (vol.side_x(level, right=right), level)
+    if level == y and abs(pts[-2][1] - y) < 1e-6:
+        return [*pts[:-1], face]  # already level: only moved on
+    return [*pts[:-1], (x, level), face]
 
 
 def _bounds(p: _Placed) -> tuple[float, float, float, float]:
@@ -403,6 +413,22 @@ def _bounds(p: _Placed) -> tuple[float, float, float, float]:
     stack = p.vol.cards * CARD * p.fs * p.s
     return (min(x for x, _ in pts), min(y for _, y in pts), max(x for x, _ in pts) + stack,
             max(y for _, y in pts) + stack)
+
+
+def _wrapped_families(view: View) -> View:
+    """A ``TimeDistributed`` or ``Bidirectional`` layer coloured by the layer it wraps (a
+    ``TimeDistributed(Conv2D)`` is a convolution over frames)."""
+    from ..render.theme import family_of
+
+    nodes = {}
+    for nid, node in view.nodes.items():
+        layer = node.layer
+        inner = layer.config.get("layer") if layer is not None and isinstance(layer.config, dict) else None
+        if node.kind == "layer" and isinstance(inner, dict) and isinstance(inner.get("class_name"), str):
+            node = replace(node, family=family_of(inner["class_name"]))
+        nodes[nid] = node
+    changed = any(nodes[nid] is not node for nid, node in view.nodes.items())
+    return replace(view, nodes=nodes) if changed else view
 
 
 def volume_view(graph: LayerGraph, options: VolumeOptions, paint: Any = None) -> tuple[View, Scene]:
@@ -424,7 +450,11 @@ def volume_view(graph: LayerGraph, options: VolumeOptions, paint: Any = None) ->
     def sized(view: View, opts: BlockOptions) -> tuple[dict, dict]:
         return measure(view, options, channels_first=channels_first, frozen=options.show_trainable)
 
-    view, scene = block_view(graph, layout_options, paint=paint, measure=sized)
+    def painted(view: View) -> View:
+        view = _wrapped_families(view)
+        return view if paint is None else paint(view)
+
+    view, scene = block_view(graph, layout_options, paint=painted, measure=sized)
     return view, dress(scene, view, options, channels_first=channels_first)
 
 
