@@ -123,7 +123,12 @@ def test_every_application_draws_on_a4_with_text_of_6pt(name):
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_every_example_draws(path):
-    d = nnviz.draw(path, style="volume")
+    graph = nnviz.load(path)
+    if not graph.has_graph:  # a file stored without its graph: the one-line error, tested below
+        with pytest.raises(NnvizError, match="stored without its graph"):
+            nnviz.draw(graph, style="volume")
+        return
+    d = nnviz.draw(graph, style="volume")
     assert_volumes_ok(d)
     assert set(d.scene.meta["volumes"]) == set(d.view.nodes)
     assert len(size_labels(d.scene)) == len(d.view.nodes)
