@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import nnviz
@@ -41,3 +42,49 @@ def test_view_is_quiet_when_a_browser_opened(tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     result = CliRunner().invoke(cli, ["view", str(DEEPNN)])
     assert result.exit_code == 0 and "no browser" not in result.output
+
+
+SMALL = {"input_shape": [4], "layers": [{"type": "Dense", "units": 3, "activation": "relu"},
+                                        {"type": "Dense", "units": 2}]}
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size
+
+
+@pytest.mark.parametrize("options", [{"style": "node"}, {"style": "node", "direction": "TB"},
+                                     {"style": "block", "engine": "matplotlib"},
+                                     {"style": "block", "engine": "matplotlib", "direction": "LR"}])
+def test_default_png_of_a_small_model_is_slide_wide(options, tmp_path):
+    d = nnviz.draw(SMALL, **options)
+    assert d.scene.width / 72 * 150 < 1200          # the fixed 100/150 dpi gave a narrower picture
+    width, _ = _png_size(d.save(tmp_path / "small.png").read_bytes())
+    assert 1200 <= width <= 1205
+
+
+@pytest.mark.needs_dot
+def test_default_png_of_the_graphviz_engine_is_slide_wide(tmp_path):
+    d = nnviz.draw(SMALL, style="block", engine="graphviz")
+    assert 1200 <= _png_size(d.to_bytes("png"))[0] <= 1260   # dot rounds its page to whole points
+
+
+def test_an_explicit_dpi_is_kept(tmp_path):
+    d = nnviz.draw(SMALL, style="node", dpi=50)
+    assert _png_size(d.to_bytes("png"))[0] == int(d.scene.width / 72 * 50)   # matplotlib truncates
+    result = CliRunner().invoke(cli, ["draw", str(DEEPNN), "--style", "node", "--dpi", "72",
+                                      "-o", str(tmp_path / "n.png")])
+    assert result.exit_code == 0, result.output
+    assert _png_size((tmp_path / "n.png").read_bytes())[0] < 1200
+
+
+def test_a_wide_model_keeps_the_base_dpi():
+    from nnviz.render.diagram import png_dpi
+
+    assert png_dpi(72 * 20, 72 * 5, 100) == 100        # 2,000 px at 100 dpi already
+    assert png_dpi(72 * 2, 72 * 400, 100) == 100       # 40,000 px long at 100 dpi: not blown up further
+    assert png_dpi(72 * 2, 72 * 40, 100) == 400        # the long side stops at 16,000 px

@@ -202,6 +202,9 @@ class LayerGraph:
         self.model_class: str | None = None
         self.hyperparameters: dict[str, Any] | None = None
         self.metadata: dict[str, Any] | None = None
+        # names of the input features and output classes stored beside the model (``nnviz train``):
+        # the node style labels its first and last columns with them where they fit
+        self.neuron_names: dict[str, tuple[str, ...]] = {}
         self._by_name = {layer.name: layer for layer in self.layers}
         # shapes a Keras 3 config records for tensors (used where inference cannot know)
         self.recorded_shapes: dict[TensorRef, tuple] = {}
@@ -263,6 +266,7 @@ class LayerGraph:
         g.recorded_shapes = self.recorded_shapes
         g.has_graph = self.has_graph
         g.model_class, g.hyperparameters, g.metadata = self.model_class, self.hyperparameters, self.metadata
+        g.neuron_names = self.neuron_names
         return g
 
     # -- networkx view ----------------------------------------------------

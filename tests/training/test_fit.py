@@ -159,6 +159,33 @@ def test_cli_train_end_to_end(tmp_path):
     assert nnviz.load(out).has_weights and history.stat().st_size > 0
 
 
+IRIS_FEATURES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
+IRIS_CLASSES = ("setosa", "versicolor", "virginica")
+
+
+def test_cli_train_stores_the_data_names_and_the_node_drawing_reads_them(tmp_path):
+    import zipfile
+
+    import keras
+
+    out = tmp_path / "iris.keras"
+    result = CliRunner().invoke(cli, ["train", str(EXAMPLES / "iris.json"), "--data", "iris", "--epochs", "1",
+                                      "-o", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as zf:
+        stored = json.loads(zf.read("nnviz.json"))
+    assert stored == {"feature_names": list(IRIS_FEATURES), "output_names": list(IRIS_CLASSES)}
+    assert keras.models.load_model(out).count_params() == 67        # Keras still loads the file
+    graph = nnviz.load(out)
+    assert graph.neuron_names == {"feature_names": IRIS_FEATURES, "output_names": IRIS_CLASSES}
+    scene = nnviz.draw(out, style="node").scene
+    labels = [lb.text for lb in scene.labels if lb.role == "neuron"]
+    assert labels[:4] == list(IRIS_FEATURES) and labels[-3:] == list(IRIS_CLASSES)
+    # names given by the caller win over the stored ones
+    scene = nnviz.draw(out, style="node", output_names=["a", "b", "c"]).scene
+    assert [lb.text for lb in scene.labels if lb.role == "neuron"][-3:] == ["a", "b", "c"]
+
+
 def test_cli_train_errors_are_one_line(tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["train", str(EXAMPLES / "iris.json"), "--data", "wine", "--epochs", "1"])

@@ -72,7 +72,8 @@ class BlockOptions:
             orientation), with text no smaller than ``min_font_size``; long chains wrap
             into columns to keep the page's aspect ratio.
         figsize: the figure size in inches (overrides ``page``).
-        dpi: resolution of PNG output.
+        dpi: resolution of PNG output; ``None`` chooses it from the figure's size, so that the PNG
+            is at least 1,200 pixels wide (150 dpi at least).
         theme: colours and fonts: a ``Theme`` or a name, ``default``, ``paper``, ``colorblind`` or ``dark``.
         title: the title; ``None`` for the model's name and parameter count, ``""`` for none.
         subtitle: the line under the title; ``None`` for the parameter and layer counts.
@@ -104,7 +105,7 @@ class BlockOptions:
     show_trainable: bool = True
     page: str | None = "a4"
     figsize: tuple[float, float] | None = None
-    dpi: float = 150.0
+    dpi: float | None = None
     theme: Theme | str = field(default_factory=Theme)
     title: str | None = None
     subtitle: str | None = None
@@ -135,7 +136,8 @@ class BlockOptions:
             if w <= 0 or h <= 0:
                 raise OptionError(f"figsize must be two positive sizes in inches, got {self.figsize!r}")
             set_(self, "figsize", (w, h))
-        if not self.dpi or self.dpi <= 0:
+        if self.dpi is not None and (isinstance(self.dpi, bool) or not isinstance(self.dpi, (int, float))
+                                     or self.dpi <= 0):
             raise OptionError(f"dpi must be positive, got {self.dpi!r}")
         set_(self, "theme", resolve_theme(self.theme))
         if self.min_font_size <= 0:

@@ -17,7 +17,7 @@ imported; text sizes come from :mod:`nnviz.layout.metrics`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import OptionError, ReadError
@@ -48,6 +48,7 @@ _MARGIN = 12.0
 DENSE_LINKS = 100_000  # more links between two layers (without weights) are drawn as a density image
 _MAX_NAME = 60   # characters of a caption line (names and types come from the file: cut, escaped)
 _MAX_TITLE = 80
+_MAX_NEURON_NAME = 40  # characters of a feature or class name stored in a file
 _PAD = 3.0
 _CAPTION_GAP = 12.0
 _MAX_CROSS = {"LR": 660.0, "TB": 900.0}
@@ -67,7 +68,8 @@ class NodeOptions:
         weights: colour links by weight and neurons by bias (the source must carry weights).
         description: caption layers with the familiar formula (``RELU (`` / ``Σ8[X*w]+b`` / ``) = 16 out``).
         figsize: (width, height) in inches; ``None`` sizes the page to its content.
-        dpi: resolution of PNG output.
+        dpi: resolution of PNG output; ``None`` chooses it from the figure's size, so that the PNG
+            is at least 1,200 pixels wide (100 dpi at least).
         direction: ``LR`` (data flows left to right) or ``TB`` (top to bottom).
         feature_names: labels of the input neurons instead of X_1, X_2...
         output_names: labels of the output neurons instead of y_1, y_2...
@@ -91,7 +93,7 @@ class NodeOptions:
     weights: bool = False
     description: bool = False
     figsize: tuple[float, float] | None = None
-    dpi: float = 100.0
+    dpi: float | None = None
     direction: str = "LR"
     feature_names: tuple[str, ...] | None = None
     output_names: tuple[str, ...] | None = None
@@ -108,7 +110,8 @@ class NodeOptions:
                 raise OptionError(f"{name} must be True or False, got {getattr(self, name)!r}")
         check_choice("direction", self.direction, DIRECTIONS)
         self._check_figsize()
-        if isinstance(self.dpi, bool) or not isinstance(self.dpi, (int, float)) or not 0 < self.dpi <= 2400:
+        if self.dpi is not None and (isinstance(self.dpi, bool) or not isinstance(self.dpi, (int, float))
+                                     or not 0 < self.dpi <= 2400):
             raise OptionError(f"dpi must be a number between 0 and 2400, got {self.dpi!r}")
         for name in ("feature_names", "output_names"):
             object.__setattr__(self, name, _names(name, getattr(self, name)))
@@ -391,6 +394,17 @@ def _neuron_labels(role: str, shown: list[int], first: bool, last: bool, options
     return [f"${letter}_{{{i + 1}}}$" for i in shown]
 
 
+def _with_stored_names(graph: LayerGraph, options: NodeOptions, n_in: int, n_out: int) -> NodeOptions:
+    """Options whose missing feature and output names come from the file (``nnviz train`` stores
+    the data's), where their number fits the input's and output's width."""
+    stored = {}
+    for option, n in (("feature_names", n_in), ("output_names", n_out)):
+        names = graph.neuron_names.get(option)
+        if getattr(options, option) is None and names is not None and len(names) == n:
+            stored[option] = tuple(display(name, _MAX_NEURON_NAME) for name in names)
+    return replace(options, **stored) if stored else options
+
+
 def _check_names(option: str, names: tuple[str, ...] | None, n: int, where: str) -> None:
     if names is not None and len(names) != n:
         raise OptionError(f"{option} has {len(names)} names, and the {where} has {n} neurons")
@@ -418,6 +432,7 @@ def plan_columns(graph: LayerGraph, options: NodeOptions) -> list[Column]:
     layers = [layer for layer, _ in chain]
     roles = _roles(layers)
     widths = [_width(layer, owner, axis) for (layer, owner), axis in zip(chain, channel_axes(layers))]
+    options = _with_stored_names(graph, options, widths[0], widths[-1])
     _check_names("feature_names", options.feature_names, widths[0], "input")
     _check_names("output_names", options.output_names, widths[-1], "output")
     columns = []

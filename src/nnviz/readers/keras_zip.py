@@ -52,6 +52,41 @@ def _read_limited(zf: zipfile.ZipFile, member: str, limit: int, path: Path) -> b
     return data
 
 
+NAMES_MEMBER = "nnviz.json"  # feature and class names nnviz train stores beside the model; Keras ignores it
+MAX_NAMES = 100_000
+MAX_NAME_CHARS = 200
+
+
+def parse_neuron_names(data: bytes) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """The ``feature_names`` and ``output_names`` of an ``nnviz.json`` member, and warnings.
+
+    Only lists of short strings are kept; anything else is left out with a warning, since the
+    names only label a drawing. A ``$`` would be read as mathematics by the renderer: such a list
+    is left out too.
+
+    >>> parse_neuron_names(b'{"feature_names": ["a", "b"], "output_names": "x"}')
+    ({'feature_names': ('a', 'b')}, ['nnviz.json: output_names left out (not a list of short names)'])
+    """
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return {}, [f"{NAMES_MEMBER}: not JSON, left out"]
+    if not isinstance(doc, dict):
+        return {}, [f"{NAMES_MEMBER}: not a JSON object, left out"]
+    names: dict[str, tuple[str, ...]] = {}
+    notes = []
+    for key in ("feature_names", "output_names"):
+        value = doc.get(key)
+        if value is None:
+            continue
+        if (isinstance(value, list) and 0 < len(value) <= MAX_NAMES
+                and all(isinstance(v, str) and 0 < len(v) <= MAX_NAME_CHARS and "$" not in v for v in value)):
+            names[key] = tuple(value)
+        else:
+            notes.append(f"{NAMES_MEMBER}: {key} left out (not a list of short names)")
+    return names, notes
+
+
 def read_keras_zip(path: str | Path) -> LayerGraph:
     """Read a ``.keras`` zip without TensorFlow.
 
@@ -86,6 +121,11 @@ def read_keras_zip(path: str | Path) -> LayerGraph:
         version = meta.get("keras_version") if isinstance(meta, dict) else None
         version = version if isinstance(version, str) else "3"
         weights_member = names.get("model.weights.h5")
+        try:
+            neuron_names = (parse_neuron_names(_read_limited(zf, names[NAMES_MEMBER], 1 << 22, path))
+                            if NAMES_MEMBER in names else ({}, []))
+        except _ZIP_ERRORS:  # the names only label a drawing: a damaged member is left out
+            neuron_names = ({}, [f"{NAMES_MEMBER}: unreadable, left out"])
     from .tree import is_graphless_config
 
     if is_graphless_config(config):
@@ -98,7 +138,10 @@ def read_keras_zip(path: str | Path) -> LayerGraph:
         # in a child process: a damaged weights file can make the HDF5 library hang or crash
         stored = run_isolated(_stored_from_zip, path, weights_member, config, path=path)
     loader = _loader(path, weights_member, config) if weights_member is not None else None
-    return read_model_config(config, path=path, keras_version=version, stored=stored, weights_loader=loader)
+    graph = read_model_config(config, path=path, keras_version=version, stored=stored, weights_loader=loader)
+    graph.neuron_names, notes = neuron_names
+    graph.warnings.extend(notes)
+    return graph
 
 
 def _needs_stored(config: Any) -> bool:

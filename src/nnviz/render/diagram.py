@@ -15,10 +15,29 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..graph import LayerGraph
     from ..scene import Scene
 
-__all__ = ["Diagram", "IMAGE_FORMATS", "SAVE_RC"]
+__all__ = ["Diagram", "IMAGE_FORMATS", "SAVE_RC", "MIN_PNG_WIDTH", "png_dpi"]
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 SAVE_RC = {"svg.hashsalt": "nnviz"}
+MIN_PNG_WIDTH = 1200  # pixels: a default PNG is wide enough for a slide or a screen
+_MAX_PNG_SIDE = 16000  # pixels: a long narrow drawing is not blown up past this
+BASE_DPI = {"block": 150.0, "node": 100.0}
+
+
+def png_dpi(width: float, height: float, base: float) -> float:
+    """The resolution of a default PNG of ``width`` x ``height`` points.
+
+    At least ``base`` dpi, and enough for the PNG to be :data:`MIN_PNG_WIDTH` pixels wide, unless
+    that would make its long side more than 16,000 pixels (then as much as that allows).
+
+    >>> png_dpi(300, 200, 100)    # a small model: 4.2 inches wide
+    288.0
+    >>> png_dpi(2000, 500, 100)   # already 2,778 px wide at 100 dpi
+    100.0
+    """
+    width_in, long_in = max(width, 1.0) / 72, max(width, height, 1.0) / 72
+    want = max(base, MIN_PNG_WIDTH / width_in)
+    return float(min(want, max(base, _MAX_PNG_SIDE / long_in)))
 
 
 class Diagram:
@@ -39,7 +58,7 @@ class Diagram:
 
     def __init__(self, graph: "LayerGraph", *, scene: "Scene | None" = None, style: str = "block",
                  engine: str = "matplotlib", render: Callable[[], "Figure"] | None = None,
-                 figure: "Figure | None" = None, dpi: float = 100.0, options: Any = None) -> None:
+                 figure: "Figure | None" = None, dpi: float | None = None, options: Any = None) -> None:
         self.graph = graph
         self.scene = scene
         self.style = style
@@ -100,9 +119,24 @@ class Diagram:
         import matplotlib
 
         with matplotlib.rc_context(SAVE_RC):  # fixed SVG ids: the same diagram gives the same bytes
-            self.figure.savefig(buf, format=fmt, dpi=dpi or self.dpi, metadata=meta,
+            self.figure.savefig(buf, format=fmt, dpi=dpi or self.png_dpi(), metadata=meta,
                                 facecolor=self.figure.get_facecolor())
         return buf.getvalue()
+
+    def png_dpi(self) -> float:
+        """The resolution PNG output gets without a ``dpi``: the option's, or one chosen from the size.
+
+        The size is the scene's (or, drawn into a given ``ax``, its figure's), so that a default
+        PNG is at least :data:`MIN_PNG_WIDTH` pixels wide (see :func:`png_dpi`).
+        """
+        if self.dpi:
+            return float(self.dpi)
+        base = BASE_DPI.get(self.style, 100.0)
+        if self._figure is not None and self._render is None:  # drawn into a figure it does not own
+            w, h = self._figure.get_size_inches()
+            return png_dpi(w * 72, h * 72, base)
+        scene = self.scene
+        return base if scene is None else png_dpi(scene.width, scene.height, base)
 
     def to_html(self, path: str | Path | None = None) -> str:
         """A self-contained interactive HTML page; written atomically to ``path`` when given."""

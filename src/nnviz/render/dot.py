@@ -316,7 +316,7 @@ class DotDiagram(BlockDiagram):
         import graphviz
 
         text = to_dot(self.view, self.options, title=self._title(), columns=self.columns,
-                      dpi=(dpi or self.dpi) if fmt == "png" else None)
+                      dpi=(dpi or self.png_dpi()) if fmt == "png" else None)
         try:
             return graphviz.pipe("dot", fmt, text.encode("utf-8"))
         except graphviz.ExecutableNotFound as err:

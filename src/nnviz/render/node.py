@@ -73,7 +73,7 @@ def pyplot_figure(diagram: Diagram) -> "Figure":
     import matplotlib.pyplot as plt
 
     scene = diagram.scene
-    figure = plt.figure(figsize=(scene.width / 72, scene.height / 72), dpi=diagram.dpi)
+    figure = plt.figure(figsize=(scene.width / 72, scene.height / 72), dpi=diagram.dpi or 100)
     return render_nodes(scene, diagram.options, figure=figure)
 
 
@@ -121,7 +121,7 @@ def _page_axes(scene: "Scene", options: NodeOptions, figure: "Figure | None") ->
     from matplotlib.figure import Figure
 
     if figure is None:
-        figure = Figure(figsize=(scene.width / 72, scene.height / 72), dpi=options.dpi)
+        figure = Figure(figsize=(scene.width / 72, scene.height / 72), dpi=options.dpi or 100)
         FigureCanvasAgg(figure)
     figure.set_facecolor(options.theme.background)
     return figure.add_axes((0, 0, 1, 1))

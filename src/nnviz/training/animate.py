@@ -76,7 +76,8 @@ def render_frame(graph: LayerGraph, weights: Snapshot, *, text: str | None = Non
     diagram = draw_nodes(with_weights(graph, weights), weights=True, **(node_options or {}))
     if text:
         diagram.figure.text(0.5, 0.01, text, ha="center", va="bottom", fontsize=9)
-    return Image.open(io.BytesIO(diagram.to_bytes("png"))).convert("RGB")
+    # frames of a GIF stay at 100 dpi unless asked: a default PNG's 1,200 px would make every frame heavy
+    return Image.open(io.BytesIO(diagram.to_bytes("png", dpi=diagram.dpi or 100))).convert("RGB")
 
 
 def write_gif(path: str | os.PathLike, frames: Sequence["Image.Image"], *, frame_ms: int = FRAME_MS,

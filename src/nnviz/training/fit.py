@@ -218,10 +218,24 @@ class TrainingRun:
         return fig
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Save the trained model as ``.keras`` (or legacy ``.h5``), atomically."""
+        """Save the trained model as ``.keras`` (or legacy ``.h5``), atomically.
+
+        A ``.keras`` file also carries the data's feature and class names (where they fit the
+        model) in a small ``nnviz.json`` member that Keras ignores, so that a node drawing of the
+        file labels its inputs and outputs with them.
+        """
         path = check_model_path(path)
         with atomic_path(path) as tmp, _logger_quiet("absl"):  # Keras warns that .h5 is legacy: asked for
             self.model.save(tmp)
+            names = self.neuron_names()
+            if names and path.suffix.lower() == ".keras":
+                import json
+                import zipfile
+
+                from ..readers.keras_zip import NAMES_MEMBER
+
+                with zipfile.ZipFile(tmp, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+                    zf.writestr(NAMES_MEMBER, json.dumps({k: list(v) for k, v in sorted(names.items())}))
         return path
 
     def animate(self, path: str | os.PathLike, *, frame_ms: int = FRAME_MS,
