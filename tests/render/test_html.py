@@ -98,10 +98,18 @@ def test_resnet50_page_search_click_panel(browser, tmp_path):
     out = tmp_path / "resnet50.html"
     nnviz.draw(g).save(out)
     page, requests, errors = _open(browser, out)
+    before = page.locator(".view.active svg").get_attribute("viewBox")
     page.fill("#search", "conv5_block3_3_conv")
     page.press("#search", "Enter")
     hits = page.locator(".view.active .nnviz-block.hit")
     assert hits.count() >= 1
+    # Enter brings the hit to the middle of the view and shows it in the panel
+    assert page.locator(".view.active svg").get_attribute("viewBox") != before
+    hit, canvas = hits.first.bounding_box(), page.locator("#canvas").bounding_box()
+    middle = (hit["x"] + hit["width"] / 2, hit["y"] + hit["height"] / 2)
+    assert abs(middle[0] - (canvas["x"] + canvas["width"] / 2)) < canvas["width"] / 4
+    assert abs(middle[1] - (canvas["y"] + canvas["height"] / 2)) < canvas["height"] / 4
+    assert "conv5_block3" in page.text_content("#panel-body")
     hits.first.click()
     assert "conv5_block3" in page.text_content("#panel-body")
     # a plain layer: its parameters in the panel equal nnviz's (and Keras's) numbers

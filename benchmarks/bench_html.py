@@ -1,0 +1,216 @@
+"""The HTML view of large models in Chromium: the page as written before and after it built its
+expanded view itself (issue 18), side by side.
+
+Usage: python benchmarks/bench_html.py [--layers 10000 50000] [--before-layers 10000]
+                                       [--model "residual chain" "transformer blocks"] [--before-ref REF]
+
+For each generated model (the generators of ``bench_large.py``) and size, the page is written by
+a cold ``nnviz draw SRC -o page.html`` process, once with the sources of ``--before-ref`` (the
+commit before the change: the fully expanded drawing inlined as SVG) and once with this tree's,
+and then opened in headless Chromium through Playwright, a fresh browser per page. Printed per
+page: CPU seconds and peak memory to write it, its size; in the browser (milliseconds, medians of
+several tries, each until the frame after the event has been painted): time to interactive (load
+and first paint), a zoom step and a click on a block in the collapsed view, "Expand all", a zoom
+step and a click there, a search for a layer deep inside a repeat (Enter) and whether the panel
+then shows that layer; the peak resident memory of all Chromium processes (MB).
+
+Targets (issue 18) at 50,000 layers: written < 10 s, interactive < 2 s, zoom/click < 100 ms,
+expanding < 500 ms, < 1 GB; at 10,000 layers a quarter of those times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AFTER_PAINT = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
+TRIES = 5
+
+
+def _bench_large():
+    spec = importlib.util.spec_from_file_location("bench_large", ROOT / "benchmarks" / "bench_large.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_large", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+# model -> (generator, a layer deep inside a repeat of the n-layer model)
+def _models() -> dict[str, tuple[Callable[[int], dict], Callable[[int], str]]]:
+    bl = _bench_large()
+    return {"residual chain": (bl.large_spec, lambda n: f"l{n - 7}"),
+            "transformer blocks": (bl.large_transformer_spec, lambda n: f"b{n // 10 - 3}_ffn1")}
+
+
+_CHILD = ("import resource, runpy, sys\n"
+          "sys.argv = ['nnviz'] + sys.argv[1:]\n"
+          "try:\n    runpy.run_module('nnviz.cli', run_name='__main__')\n"
+          "except SystemExit as e:\n    code = e.code\nelse:\n    code = 0\n"
+          "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+          "sys.stderr.write(f'\\nRUSAGE {u.ru_utime + u.ru_stime} {u.ru_maxrss}\\n')\n"
+          "sys.exit(code)\n")
+
+
+def write_page(src: Path, out: Path, sources: Path, timeout: float) -> tuple[float, float]:
+    """``nnviz draw src -o out`` in a cold process on the sources in ``sources``: (CPU s, peak MB)."""
+    env = dict(os.environ, PYTHONPATH=str(sources))
+    try:
+        proc = subprocess.run([sys.executable, "-c", _CHILD, "draw", str(src), "-o", str(out)],
+                              capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return float("inf"), float("nan")
+    if proc.returncode != 0:
+        raise SystemExit(f"writing {out.name} failed:\n{proc.stderr[-2000:]}")
+    usage = [line.split() for line in proc.stderr.splitlines() if line.startswith("RUSAGE ")][-1]
+    return float(usage[1]), int(usage[2]) / 1024
+
+
+def _tree_rss_mb() -> float:
+    """Resident memory of every process below this one (Chromium's), from /proc."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            parents[int(d.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            rss[int(d.name)] = int((d / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    me, total = os.getpid(), 0
+    for pid in rss:
+        p = pid
+        while p in parents and p not in (0, 1, me):
+            p = parents[p]
+        if p == me and pid != me:
+            total += rss[pid]
+    return total / 2**20
+
+
+def _ms(fn: Callable[[], Any]) -> float:
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) * 1000
+
+
+_WHERE = """key => { if (window.nnviz) return window.nnviz.where(key);
+  const el = Array.from(document.querySelectorAll('.view.active .nnviz-block')).find(b => b.dataset.layer === key);
+  if (!el) return null; const r = el.getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; }"""
+_FIRST_BLOCK = """() => { const el = document.querySelector('.view.active .nnviz-block');
+  if (!el) return null; const r = el.getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; }"""
+_CANVAS_MIDDLE = """() => { const r = document.getElementById('canvas').getBoundingClientRect();
+  return {x: r.left + r.width / 2, y: r.top + r.height / 2}; }"""
+
+
+def measure(page_path: Path, deep: str, timeout_ms: float) -> dict[str, Any]:
+    """Open the page in a fresh Chromium and time what a user does."""
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, Any] = {}
+    mem: list[float] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.set_default_timeout(timeout_ms)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def paint() -> None:
+            page.evaluate(AFTER_PAINT)
+
+        def zooms() -> float:
+            mid = page.evaluate(_CANVAS_MIDDLE)
+            page.mouse.move(mid["x"], mid["y"])
+            return statistics.median(_ms(lambda: (page.mouse.wheel(0, -120 if i % 2 else 120), paint()))
+                                     for i in range(TRIES))
+
+        def clicks(at: dict | None) -> float:
+            if at is None:
+                return float("nan")
+            return statistics.median(_ms(lambda: (page.mouse.click(at["x"], at["y"]), paint())) for _ in range(TRIES))
+
+        out["interactive"] = _ms(lambda: (page.goto(page_path.resolve().as_uri(), wait_until="load"), paint()))
+        mem.append(_tree_rss_mb())
+        out["zoom"] = zooms()
+        out["click"] = clicks(page.evaluate(_FIRST_BLOCK))
+        mem.append(_tree_rss_mb())
+        if page.locator("#toggle").count():
+            page.click("#fit")
+            out["expand"] = _ms(lambda: (page.click("#toggle"), paint()))
+            mem.append(_tree_rss_mb())
+            out["zoom expanded"] = zooms()
+            out["click expanded"] = clicks(page.evaluate(_CANVAS_MIDDLE))
+            mem.append(_tree_rss_mb())
+            page.click("#toggle")
+            paint()
+        page.fill("#search", deep)
+        paint()
+        out["search"] = _ms(lambda: (page.press("#search", "Enter"), paint()))
+        out["panel shows hit"] = (page.text_content("#panel-body") or "").find(deep) >= 0
+        mem.append(_tree_rss_mb())
+        out["memory"] = max(mem)
+        out["errors"] = errors
+        browser.close()
+    return out
+
+
+def _export(ref: str, folder: Path) -> Path:
+    """The ``src`` folder of commit ``ref``, unpacked into ``folder``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder / "src"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--layers", type=int, nargs="*", default=[10_000, 50_000])
+    ap.add_argument("--before-layers", type=int, nargs="*", default=[10_000],
+                    help="sizes also measured with the pages written before (50,000: minutes, 4+ GB)")
+    ap.add_argument("--model", nargs="*", choices=list(_models()), default=list(_models()))
+    ap.add_argument("--before-ref", default="7831782",
+                    help="the commit whose sources write the 'before' pages (default: before issue 18's HTML)")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds for writing or one browser step")
+    args = ap.parse_args()
+    models = _models()
+    cols = ["write s", "MB", "page MB", "interactive", "zoom", "click", "expand", "zoom exp", "click exp",
+            "search", "panel", "browser MB"]
+    print(f"{'model':<19}{'layers':>7} {'page':<7}" + "".join(f"{c:>12}" for c in cols), flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        before_src = _export(args.before_ref, folder / "before") if args.before_layers else None
+        for model in args.model:
+            make, deep_of = models[model]
+            for n in args.layers:
+                src = folder / f"{model.split()[0]}{n}.json"
+                src.write_text(json.dumps(make(n)))
+                for label, sources in (("before", before_src), ("after", ROOT / "src")):
+                    if label == "before" and (sources is None or n not in args.before_layers):
+                        continue
+                    out = folder / f"{src.stem}-{label}.html"
+                    cpu, mb = write_page(src, out, sources, args.timeout)
+                    r = measure(out, deep_of(n), args.timeout * 1000)
+                    cells = [f"{cpu:.1f}", f"{mb:.0f}", f"{out.stat().st_size / 1e6:.1f}"]
+                    cells += [f"{r.get(k, float('nan')):.0f}" for k in
+                              ("interactive", "zoom", "click", "expand", "zoom expanded", "click expanded", "search")]
+                    cells += ["yes" if r["panel shows hit"] else "no", f"{r['memory']:.0f}"]
+                    print(f"{model:<19}{n:>7} {label:<7}" + "".join(f"{c:>12}" for c in cells), flush=True)
+                    if r["errors"]:
+                        print("  page errors:", r["errors"][:3], flush=True)
+
+
+if __name__ == "__main__":
+    main()

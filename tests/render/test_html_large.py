@@ -1,0 +1,208 @@
+"""The HTML view of large models (issue 18): the page builds its expanded view itself, on demand.
+
+Above ``INLINE_LIMIT`` layers the page carries the collapsed drawing and the layer data, not the
+expanded drawing; the browser lays the expanded view out when asked and draws what is on screen.
+Timings are printed by benchmarks/bench_html.py, not asserted here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+import nnviz
+from nnviz.render import html as page_html
+from nnviz.render.html import flat_data, layer_count, layer_details, to_html
+from nnviz.render.theme import Theme
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+N = 2_500  # above INLINE_LIMIT: the page builds its expanded view
+AFTER_PAINT = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
+
+
+def _bench_large():
+    if "bench_large" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("bench_large", ROOT / "benchmarks" / "bench_large.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench_large"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["bench_large"]
+
+
+@pytest.fixture(scope="module")
+def chain():
+    return nnviz.load(_bench_large().large_spec(N))
+
+
+@pytest.fixture(scope="module")
+def chain_page(chain, tmp_path_factory):
+    out = tmp_path_factory.mktemp("large") / "chain.html"
+    nnviz.draw(chain).save(out)
+    return out
+
+
+def _data(text: str) -> dict:
+    return json.loads(re.search(r'id="nnviz-data">(.*?)</script>', text, re.S).group(1))
+
+
+def test_large_page_carries_the_layer_data_not_the_expanded_drawing(chain, chain_page):
+    assert layer_count(chain) == N + 1 > page_html.INLINE_LIMIT
+    text = chain_page.read_text()
+    assert 'id="view-expanded"' not in text and 'id="view-default"' in text
+    assert text.count('class="nnviz-block"') < 10  # the collapsed drawing only (repeats folded)
+    data = _data(text)
+    scope = data["flat"]["scopes"][""]
+    assert scope["n"] == [layer.name for layer in chain.layers]  # the spec's order is its data flow
+    add = scope["n"].index("l9")  # l9 = Add(l8, l5)
+    assert [scope["n"][i] for i in scope["i"][add]] == ["l8", "l5"]
+    assert sum(scope["p"]) == chain.total_params
+    # a repeat block of the collapsed drawing opens at its first and last layer
+    assert data["groups"]["repeat:l10"] == ["l10", f"l{N - 1}"]
+    # the table of 2,500 rows is built when asked, not parsed with the page
+    assert 'id="show-summary"' in text and "<tbody>" not in text.split('id="nnviz-summary"')[0]
+    assert f"l{N - 1} (Add)" in json.loads(re.search(r'id="nnviz-summary">(.*?)</script>', text, re.S).group(1))
+
+
+def test_small_pages_still_inline_the_expanded_drawing():
+    g = nnviz.load(EXAMPLES / "conv_autoencoder.json")
+    text = to_html(nnviz.draw(g))
+    assert 'id="view-expanded"' in text and '"flat"' not in text
+    assert set(_data(text)["layers"]) == set(layer_details(g))
+
+
+def test_flat_data_covers_every_layer_of_nested_and_shared_models():
+    g = nnviz.load(EXAMPLES / "siamese.json")
+    flat = flat_data(g, Theme())
+    keys = {prefix + name for prefix, scope in flat["scopes"].items() for name in scope["n"]}
+    assert keys == set(layer_details(g))
+    assert set(flat["scopes"]) == {"", "embedding/"}
+    top = flat["scopes"][""]
+    cosine = top["n"].index("cosine")
+    # a merge reading two calls of the shared model: the text says so, and the page is told
+    assert layer_details(g)["cosine"]["inbound"] == "embedding, embedding"
+    assert top["x"][str(cosine)]["inbound"] == "embedding, embedding"
+
+
+# -- in Chromium ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.resolve().as_uri())
+    page.evaluate(AFTER_PAINT)
+    return page, requests, errors
+
+
+def _state(page) -> dict:
+    page.evaluate(AFTER_PAINT)
+    return page.evaluate("nnviz.state()")
+
+
+def _inside_canvas(page, point: dict | None) -> bool:
+    box = page.locator("#canvas").bounding_box()
+    return point is not None and (box["x"] <= point["x"] <= box["x"] + box["width"]
+                                  and box["y"] <= point["y"] <= box["y"] + box["height"])
+
+
+@pytest.mark.needs_browser
+def test_search_inside_a_repeat_pans_to_the_hit_and_shows_it(browser, chain, chain_page):
+    page, requests, errors = _open(browser, chain_page)
+    assert page.locator(f'.view.active [data-layer="l{N - 7}"]').count() == 0  # folded into the repeat
+    page.fill("#search", f"l{N - 7}")
+    page.press("#search", "Enter")
+    state = _state(page)
+    assert state["view"] == "built:" and state["selected"] == f"l{N - 7}"
+    assert state["text"] and 0 < state["drawn"] < 200  # zoomed in: only what is on screen, with text
+    assert _inside_canvas(page, page.evaluate(f"nnviz.where('l{N - 7}')"))
+    assert page.text_content("#panel .v-params") == f"{chain.layer(f'l{N - 7}').params:,}"
+    assert page.text_content("#panel .v-inputs") == f"l{N - 8}"
+    # a click on a neighbour drawn in the built view shows that one
+    at = page.evaluate(f"nnviz.where('l{N - 8}')")
+    assert _inside_canvas(page, at)
+    page.mouse.click(at["x"], at["y"])
+    assert _state(page)["selected"] == f"l{N - 8}"
+    assert page.text_content("#panel .v-type") == "Dropout"
+    # zooming out far: every layer drawn, no text (level of detail); columns suit the screen
+    page.click("#fit")
+    state = _state(page)
+    assert state["drawn"] == N + 1 and not state["text"]
+    canvas = page.locator("#canvas").bounding_box()
+    assert state["columns"] > 16  # not a strip of 16 columns
+    assert 1 / 3 < (state["width"] / state["height"]) / (canvas["width"] / canvas["height"]) < 3
+    page.mouse.move(canvas["x"] + 300, canvas["y"] + 300)
+    page.mouse.wheel(0, -300)
+    assert _state(page)["k"] > state["k"]
+    assert all(u.startswith("file://") for u in requests), requests
+    assert errors == []
+
+
+@pytest.mark.needs_browser
+def test_expanding_a_repeat_block_opens_the_built_view_at_its_first_layer(browser, chain, chain_page):
+    page, _, errors = _open(browser, chain_page)
+    page.locator('.view.active [data-layer="repeat:l10"]').dblclick()
+    state = _state(page)
+    assert state["view"] == "built:" and state["selected"] == "l10" and state["text"]
+    assert _inside_canvas(page, page.evaluate("nnviz.where('l10')"))
+    page.click("#toggle")  # back to the collapsed drawing
+    assert _state(page)["view"] == "view-default"
+    page.click("#show-summary")
+    assert page.locator("#summary tbody tr").count() == N + 1
+    assert errors == []
+
+
+@pytest.mark.needs_browser
+def test_built_details_equal_the_inlined_ones(browser, tmp_path, monkeypatch):
+    """The compact tables decode to exactly what small pages carry, nested and shared layers included."""
+    monkeypatch.setattr(page_html, "INLINE_LIMIT", 0)
+    for example in ("siamese.json", "conv_autoencoder.json", "transformer_encoder.json"):
+        g = nnviz.load(EXAMPLES / example)
+        out = tmp_path / (example + ".html")
+        out.write_text(to_html(nnviz.draw(g)))
+        page, _, errors = _open(browser, out)
+        expected = json.loads(json.dumps(layer_details(g), sort_keys=True, default=str))
+        got = page.evaluate("keys => Object.fromEntries(keys.map(k => [k, nnviz.info(k)]))", list(expected))
+        assert got == expected, example
+        assert errors == []
+        page.close()
+
+
+@pytest.mark.needs_browser
+def test_nested_model_opens_as_its_own_built_view(browser, tmp_path, monkeypatch):
+    monkeypatch.setattr(page_html, "INLINE_LIMIT", 0)
+    g = nnviz.load(EXAMPLES / "conv_autoencoder.json")
+    out = tmp_path / "ae.html"
+    out.write_text(to_html(nnviz.draw(g)))
+    page, _, errors = _open(browser, out)
+    page.locator('.view.active [data-layer="encoder"]').click()
+    page.click("#open-nested")
+    assert _state(page)["view"] == "built:encoder/"
+    at = page.evaluate("nnviz.where('encoder/enc_conv1')")
+    assert _inside_canvas(page, at)
+    page.mouse.click(at["x"], at["y"])
+    assert page.text_content("#panel .v-params") == f"{g.layer('encoder').subgraph.layer('enc_conv1').params:,}"
+    page.fill("#search", "dec_output")  # a layer of the other nested model
+    page.press("#search", "Enter")
+    assert _state(page)["view"] == "built:decoder/"
+    assert page.text_content("#panel h2") == "decoder/dec_output"
+    page.screenshot(path=str(tmp_path / "ae-built.png"))
+    assert errors == []
