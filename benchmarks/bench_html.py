@@ -171,6 +171,7 @@ def measure(page_path: Path, deep: str, timeout_ms: float) -> dict[str, Any]:
 def _export(ref: str, folder: Path) -> Path:
     """The ``src`` folder of commit ``ref``, unpacked into ``folder``."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True)
+    folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     return folder / "src"
 
