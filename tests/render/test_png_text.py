@@ -31,7 +31,7 @@ def test_pillow_text_looks_like_matplotlib_text(monkeypatch):
     reference = _pixels(slow)
     no_text = block.render_scene(d.scene, d.options.theme, box_text=False)
     buf = io.BytesIO()
-    no_text.savefig(buf, format="png", dpi=d.dpi, facecolor=no_text.get_facecolor())
+    no_text.savefig(buf, format="png", dpi=d.png_dpi(), facecolor=no_text.get_facecolor())
     monkeypatch.setattr(block, "PIL_TEXT_FROM", 0)
     fast = d.to_bytes("png")
     assert Image.open(io.BytesIO(fast)).info["dpi"] == Image.open(io.BytesIO(slow)).info["dpi"]
@@ -63,10 +63,10 @@ def test_large_block_pngs_draw_no_matplotlib_text_per_block(monkeypatch):
     monkeypatch.setattr(block, "_box_text", no_text)
     png = d.to_bytes("png")
     image = Image.open(io.BytesIO(png))
-    assert image.size == (int(d.scene.width * d.dpi / 72), int(d.scene.height * d.dpi / 72))  # as matplotlib sizes it
+    k = d.png_dpi() / 72
+    assert image.size == (int(d.scene.width * k), int(d.scene.height * k))  # as matplotlib sizes it
     # and the blocks' names are drawn: the name line of a block is dark on the block's colour
     box = d.scene.boxes[-1]
-    k = d.dpi / 72
     name = np.asarray(image.convert("L").crop((int(box.x * k), int(box.y * k), int((box.x + box.w) * k),
                                                 int((box.y + box.h / 3) * k))))
     assert name.min() < 100

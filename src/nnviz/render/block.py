@@ -53,7 +53,7 @@ class BlockDiagram(Diagram):
             return super().to_bytes(fmt, dpi=dpi)
         if (fmt == "png" and self._figure is None and self.scene is not None
                 and len(self.scene.boxes) >= PIL_TEXT_FROM):
-            return png_with_pil_text(self.scene, self.options.theme, dpi or self.dpi)
+            return png_with_pil_text(self.scene, self.options.theme, dpi or self.png_dpi())
         import matplotlib
 
         with matplotlib.rc_context(RC):
