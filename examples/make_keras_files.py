@@ -135,6 +135,13 @@ def subclassed_mlp() -> "keras.Model":
 
 
 # file name -> the function that builds its model; the suffix picks the format
+def resnet50() -> "keras.Model":
+    """keras.applications.ResNet50 without weights: its architecture only, as ``to_json()`` writes it."""
+    import keras
+
+    return keras.applications.ResNet50(weights=None)
+
+
 MODELS: dict[str, Callable[[], "keras.Model"]] = {
     "cnn.keras": cnn,
     "lstm.h5": lstm,
@@ -142,6 +149,7 @@ MODELS: dict[str, Callable[[], "keras.Model"]] = {
     "seq2seq_lstm.keras": seq2seq_lstm,
     "gemma_backbone.keras": gemma_backbone,
     "subclassed_mlp.keras": subclassed_mlp,
+    "resnet50.json": resnet50,  # .json: the architecture alone (to_json())
 }
 
 
@@ -149,7 +157,8 @@ def write(name: str, build: Callable[[], "keras.Model"], folder: Path) -> Path:
     """Build one seeded model and save it as ``folder / name``.
 
     Args:
-        name: the file name; ``.keras`` saves a Keras 3 zip, ``.h5`` the legacy HDF5 format.
+        name: the file name; ``.keras`` saves a Keras 3 zip, ``.h5`` the legacy HDF5 format,
+            ``.json`` the architecture alone (``to_json()``, no weights).
         build: a function returning the (uncompiled) model.
         folder: where to write.
 
@@ -165,7 +174,10 @@ def write(name: str, build: Callable[[], "keras.Model"], folder: Path) -> Path:
     model = build()
     path = folder / name
     tmp = path.with_name(f".{path.stem}.part{path.suffix}")  # Keras picks the format by suffix
-    model.save(tmp)
+    if path.suffix == ".json":
+        tmp.write_text(model.to_json(), encoding="utf-8")
+    else:
+        model.save(tmp)
     size = tmp.stat().st_size
     if size > MAX_BYTES:
         tmp.unlink()

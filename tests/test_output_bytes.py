@@ -34,6 +34,7 @@ CASES = {
     "cnn-keras-file": ("keras/cnn.keras", {"style": "block", "engine": "matplotlib"}),
     "deepnn-node": ("deepnn.json", {"style": "node"}),
     "mnist-node-tb": ("mnist_mlp.json", {"style": "node", "direction": "TB", "description": True}),
+    "vgg-volume-kernels": ("vgg.json", {"style": "volume", "kernels": True}),
 }
 FORMATS = ("dot", "mmd", "html", "png")
 

@@ -339,7 +339,7 @@ def _names(text: str | None) -> list[str] | None:
 @click.option("-o", "--output", "out", required=True, type=click.Path(path_type=str),
               help="The gallery folder (made if missing).")
 @click.option("--styles", default=None,
-              help="Comma-separated styles, of block,node (default: every style that suits each model).")
+              help="Comma-separated styles, of block,node,volume (default: every style that suits each model).")
 @click.option("--formats", default="svg,png", show_default=True, help="Comma-separated formats, of svg,png,pdf.")
 @click.option("-j", "--jobs", type=int, default=None, help="Worker processes (default: the CPU count).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and name what is stale (for CI).")

@@ -49,6 +49,7 @@ CASES = {
     "mnist node TB": lambda: nnviz.draw(MNIST, style="node", direction="TB", description=True),
     "weights node": lambda: nnviz.draw(fixed_weights(nnviz.load(mlp(5, 12, 4, name="w", dropout=0.2)))[0],
                                        style="node", weights=True),
+    "vgg volume, kernels": lambda: nnviz.draw(EXAMPLES / "vgg.json", style="volume", kernels=True),
 }
 
 
