@@ -53,6 +53,8 @@ CASES = {
     "named features, rotated": lambda: nnviz.draw(mlp(4, 6, 3), style="node", direction="TB",
                                                   feature_names=["sepal length", "sepal width", "petal_length",
                                                                  "petal width"]),
+    "vgg volume, kernels": lambda: nnviz.draw(EXAMPLES / "vgg.json", style="volume", kernels=True),
+    "resnet50 volume paper": lambda: nnviz.draw(EXAMPLES / "keras" / "resnet50.json", style="volume", theme="paper"),
 }
 
 
