@@ -336,3 +336,18 @@ def test_time_distributed_is_coloured_by_the_layer_it_wraps():
     assert fam["td"] == "convolution" and fam["tdd"] == "reshape"
     assert size_labels(d.scene)["td"] == "4×14×14×4"
     assert {"convolution", "reshape"} <= {f for _, f in d.scene.legend}
+
+
+def test_frozen_layers_are_written_frozen_and_the_legend_has_no_band():
+    spec = {"input_shape": [16, 16, 3], "layers": [
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "name": "base", "trainable": False},
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "name": "tuned"}]}
+    d = nnviz.draw(spec, style="volume")
+    notes = [lb for lb in d.scene.labels if lb.role == "volume-note"]
+    assert [lb.text for lb in notes] == ["frozen"]
+    vols = d.scene.meta["volumes"]
+    assert abs(notes[0].x - (vols["base"][0] + vols["base"][2]) / 2) < abs(notes[0].x - (vols["tuned"][0] + vols["tuned"][2]) / 2)
+    assert "frozen" not in {f for _, f in d.scene.legend}
+    assert not [lb for lb in nnviz.draw(spec, style="volume", show_trainable=False).scene.labels
+                if lb.role == "volume-note"]
+    assert_volumes_ok(d)
