@@ -22,7 +22,7 @@ STYLES = ("block", "node", "volume")
 
 
 def draw(source: Any, *, style: str = "block", weights_file: Any = None, input_shape: Any = None,
-         **options: Any) -> "Diagram":
+         build: bool = False, **options: Any) -> "Diagram":
     """Draw a model as a block or node-and-link diagram.
 
     Args:
@@ -31,6 +31,7 @@ def draw(source: Any, *, style: str = "block", weights_file: Any = None, input_s
             layer's output as a 3-D box sized by its shape, the classic CNN figure).
         weights_file: weights for a JSON architecture.
         input_shape: the input shape of a live subclassed model never built (see :func:`nnviz.load`).
+        build: build a file that stores no graph from its config (opt-in, see :func:`nnviz.load`).
         **options: the fields of the style's options (``BlockOptions``, ``NodeOptions`` or ``VolumeOptions``).
 
     Returns:
@@ -47,7 +48,7 @@ def draw(source: Any, *, style: str = "block", weights_file: Any = None, input_s
         if style == "node":
             raise OptionError("color_by colours the block style (and its HTML view); the node style keeps "
                               "its colours", hint="draw with style='block'")
-    graph = load(source, weights_file=weights_file, input_shape=input_shape)
+    graph = load(source, weights_file=weights_file, input_shape=input_shape, build=build)
     if style == "node":
         from .render.node import draw_nodes
 

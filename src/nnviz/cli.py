@@ -56,11 +56,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="Weights (.h5) for a JSON architecture.")
 @click.option("--input-shape", "input_shape", multiple=True,
               help="Fix the input's free axes, no batch axis (128,64 or None,64); name=128 per input, repeated.")
-def summary(source: str, as_json: bool, weights_file: str | None, input_shape: tuple[str, ...] = ()) -> None:
+@click.option("--build", is_flag=True, help="Build a model whose file stores no graph from its config, with Keras and "
+              "KerasHub (imports their classes; see README, Safety).")
+def summary(source: str, as_json: bool, weights_file: str | None, input_shape: tuple[str, ...] = (),
+            build: bool = False) -> None:
     """Print a table of SOURCE's layers, shapes and parameters, like Keras's model.summary()."""
     from .readers.sniff import load
 
-    graph = load(source, weights_file=weights_file, input_shape=_input_shape(input_shape))
+    graph = load(source, weights_file=weights_file, input_shape=_input_shape(input_shape), build=build)
     if as_json:
         _echo(json.dumps(graph.to_dict(), indent=2))
     else:
@@ -122,6 +125,8 @@ def _size(text: str | None) -> tuple[float, float] | None:
 @click.option("--input-shape", "input_shape", multiple=True,
               help="Fix the input's free axes, no batch axis (128,64 or None,64); name=128 per input, repeated.")
 @click.option("--tex-snippet", is_flag=True, help="With -o FILE.tex: only the tikzpicture, to paste into a paper.")
+@click.option("--build", is_flag=True, default=None, help="Build a model whose file stores no graph from its config, "
+              "with Keras and KerasHub (imports their classes; see README, Safety).")
 def draw(source: str, output: str | None, style: str, weights_file: str | None, dpi: float | None,
          figsize: str | None, collapse: str | None, expand: tuple[str, ...], show: str | None,
          input_shape: tuple[str, ...] = (), tex_snippet: bool = False, **options: Any) -> None:

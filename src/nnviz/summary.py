@@ -142,7 +142,7 @@ def summary_text(graph: LayerGraph, *, width: int | None = None) -> str:
     out.extend(fmt(r) for r in rows)
     out.append(line)
     out.extend(_totals(graph, costs))
-    if not graph.has_graph:
+    if not graph.has_graph or graph.hyperparameters or graph.metadata:  # a tree, or a model built by --build
         out.extend(printable(line) for line in tree_info(graph))
     for w in graph.warnings:
         out.append(f"note: {printable(w)}")
@@ -160,7 +160,7 @@ def summary_html(graph: LayerGraph) -> str:
         "<tr>" + "".join(f'<td style="text-align:{"right" if i in _NUMERIC else "left"};white-space:pre">{esc(c)}</td>'
                          for i, c in enumerate(r)) + "</tr>" for r in _rows(graph, costs=costs))
     extra = []
-    if not graph.has_graph:
+    if not graph.has_graph or graph.hyperparameters or graph.metadata:
         extra = [*tree_info(graph), *graph.warnings]
     foot = "<br>".join(esc(printable(t)) for t in [*_totals(graph, costs), *extra])
     return (f'<div class="nnviz-summary"><b>Model: {esc(printable(graph.name))}</b>'

@@ -476,6 +476,12 @@ def _cut(n_prev: int, n: int, rows: Sequence[int], cols: Sequence[int]) -> Calla
 def _link_weights(columns: list[Column], graph: LayerGraph) -> dict[int, tuple[Any, Any]]:
     """Per column index, the (kernel, bias) restricted to the shown neurons."""
     if not graph.has_weights:
+        from ..readers.build import BUILT_NOTE
+
+        if BUILT_NOTE in graph.warnings:
+            raise OptionError(f"model {graph.name!r} was built from its config (--build): it has no weights to draw",
+                              hint="draw the file without --build, or a live model with its weights",
+                              path=graph.source)
         raise OptionError(f"model {graph.name!r} carries no weights to draw",
                           hint="draw a trained .keras/.h5 file or a live model, or give the JSON "
                                "architecture's weights with weights_file= / --weights-file",

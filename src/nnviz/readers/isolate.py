@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping, TypeVar
 from .. import errors
 from ..errors import NnvizError, ReadError
 
-__all__ = ["run_isolated", "IsolatedLoader", "TIME_LIMIT_S", "MEMORY_LIMIT_BYTES", "BATCH_BYTES",
+__all__ = ["run_isolated", "run_fresh", "IsolatedLoader", "TIME_LIMIT_S", "MEMORY_LIMIT_BYTES", "BATCH_BYTES",
            "isolation_available"]
 
 TIME_LIMIT_S = 60.0                 # a real file's metadata reads in well under a second
@@ -160,18 +160,18 @@ def _arrays(name: str, arrays: list) -> list:
     return [(n, np.asarray(a)) for n, a in arrays]
 
 
-def _read_all(fd: int, path: object) -> bytes:
+def _read_all(fd: int, path: object, limit: float = TIME_LIMIT_S, late: str | None = None) -> bytes:
     """Everything the child writes, until it closes the pipe; ReadError past the time limit."""
     import select
 
-    deadline = time.monotonic() + TIME_LIMIT_S
+    deadline = time.monotonic() + limit
     chunks = []
     while True:
         left = deadline - time.monotonic()
         ready = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
         if not ready:
-            raise ReadError(f"reading it did not finish within {TIME_LIMIT_S:g} s (a damaged HDF5 file can "
-                            "make the HDF5 library loop)", path=path)
+            raise ReadError(late or f"reading it did not finish within {TIME_LIMIT_S:g} s (a damaged HDF5 file "
+                            "can make the HDF5 library loop)", path=path)
         chunk = os.read(fd, 1 << 20)
         if not chunk:
             return b"".join(chunks)
@@ -208,10 +208,10 @@ def _answer(data: bytes, status: int, path: object) -> Any:
     raise RuntimeError(f"nnviz failed while reading {path} (in a child process):\n{payload}")
 
 
-def _child(fd: int, fn: Callable[..., Any], args: tuple) -> None:
+def _child(fd: int, fn: Callable[..., Any], args: tuple, memory_limit: int = MEMORY_LIMIT_BYTES) -> None:
     """The child's side: run, then write the pickled ``(kind, payload)`` to ``fd``."""
     try:
-        _limit_memory(MEMORY_LIMIT_BYTES)
+        _limit_memory(memory_limit)
         result: tuple[str, Any] = ("ok", fn(*args))
     except NnvizError as err:
         result = ("nnviz", (type(err).__name__, err.message, err.path, err.layer, err.hint))
@@ -253,3 +253,79 @@ def _in_process(fn: Callable[..., T], args: tuple, path: object) -> T:
         return fn(*args)
     except MemoryError:
         raise ReadError("reading it needs more memory than there is (damaged file?)", path=path) from None
+
+
+# -- a fresh interpreter (``--build``) -------------------------------------------------------------
+
+def run_fresh(target: str, payload: Any, *, path: object, time_limit: float, memory_limit: int,
+              doing: str) -> Any:
+    """``target(payload)`` in a new Python interpreter, bounded in time and memory; its result comes back.
+
+    What runs there imports Keras and TensorFlow (``--build``), whose threads make a forked copy of
+    a process that already runs them unsafe, and whose memory should never be this process's: so
+    the child is a fresh ``python``, not a fork. Only the pickled result comes back on a pipe of its
+    own (TensorFlow writes to stdout and stderr as it likes); the child's address space is capped at
+    ``memory_limit`` bytes more than it starts with, and it is killed after ``time_limit`` seconds.
+
+    Args:
+        target: ``"package.module:function"``, a function of nnviz taking ``payload``.
+        payload: plain, picklable data.
+        path: the file, for messages.
+        time_limit: seconds before the child is killed.
+        memory_limit: bytes of address space the child may add.
+        doing: what the child does, for messages ("building it").
+
+    Raises:
+        ReadError: the function raised one, or the child ran out of time or memory or died.
+        RuntimeError: the function raised an unexpected exception (a bug; its traceback is shown).
+    """
+    import subprocess
+
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    read_fd, write_fd = os.pipe()
+    code = f"from nnviz.readers.isolate import _fresh_main; _fresh_main({write_fd}, {memory_limit})"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env, pass_fds=(write_fd,))
+    os.close(write_fd)
+    try:
+        assert proc.stdin is not None and proc.stderr is not None
+        proc.stdin.write(pickle.dumps((target, payload), protocol=pickle.HIGHEST_PROTOCOL))
+        proc.stdin.close()
+        import threading
+
+        tail: list[bytes] = []  # the child's stderr, drained so that it never blocks; its end kept
+        drain = threading.Thread(target=lambda: tail.extend(proc.stderr.read().splitlines()[-20:]), daemon=True)
+        drain.start()
+        try:
+            data = _read_all(read_fd, path, time_limit, f"{doing} did not finish within {time_limit:g} s")
+        finally:
+            os.close(read_fd)
+        status = proc.wait(timeout=time_limit)
+        drain.join(timeout=5)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    try:
+        kind, result = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - nothing came back: the child died
+        last = next((line.decode("utf-8", "replace").strip() for line in reversed(tail) if line.strip()), "")
+        raise ReadError(f"{doing} stopped: its child process exited with status {status}"
+                        + (f" ({last[:200]})" if last else ""), path=path) from None
+    if kind == "memory":
+        raise ReadError(f"{doing} needs more than {memory_limit // 2**20:,} MB of memory", path=path)
+    return _answer(pickle.dumps((kind, result)), 0, path)
+
+
+def _fresh_main(fd: int, memory_limit: int) -> None:
+    """The fresh child's side of :func:`run_fresh`: read the call on stdin, answer on ``fd``."""
+    import importlib
+
+    target, payload = pickle.loads(sys.stdin.buffer.read())
+    module, _, name = target.partition(":")
+    if not module.startswith("nnviz."):  # only nnviz's own functions run here
+        raise SystemExit(f"not an nnviz function: {target!r}")
+    _child(fd, lambda: getattr(importlib.import_module(module), name)(payload), (), memory_limit)

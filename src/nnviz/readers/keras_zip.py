@@ -24,7 +24,7 @@ from .h5safe import open_h5
 from .isolate import IsolatedLoader, run_isolated
 from .keras_config import build_graph, config_from_json_text, read_model_config
 
-__all__ = ["read_keras_zip", "MAX_CONFIG_BYTES", "MAX_WEIGHTS_BYTES"]
+__all__ = ["read_keras_zip", "read_zip_config", "MAX_CONFIG_BYTES", "MAX_WEIGHTS_BYTES"]
 
 MAX_CONFIG_BYTES = 64 * 1024 * 1024    # config.json, uncompressed
 MAX_WEIGHTS_BYTES = 4 * 1024 ** 3      # model.weights.h5, uncompressed
@@ -85,6 +85,34 @@ def parse_neuron_names(data: bytes) -> tuple[dict[str, tuple[str, ...]], list[st
         else:
             notes.append(f"{NAMES_MEMBER}: {key} left out (not a list of short names)")
     return names, notes
+
+
+def read_zip_config(path: Path) -> tuple[Any, dict[str, Any]]:
+    """A ``.keras`` zip's ``config.json`` (``None`` when it has none) and ``metadata.json``, read with the
+    limits of :func:`read_keras_zip` (for ``--build``).
+
+    Raises:
+        ReadError: not a readable zip, or a corrupt member.
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except _ZIP_ERRORS as err:
+        raise ReadError("not a readable zip file (truncated or corrupt?)", path=path) from err
+    with zf:
+        names = {i.filename.replace("\\", "/"): i.filename for i in zf.infolist()}
+        try:
+            text = _read_limited(zf, names["config.json"], MAX_CONFIG_BYTES, path) if "config.json" in names else None
+            meta_text = _read_limited(zf, names["metadata.json"], 1 << 20, path) if "metadata.json" in names else b"{}"
+        except _ZIP_ERRORS as err:
+            raise ReadError(f"a member of the zip is corrupt ({err})", path=path) from err
+    try:
+        config = None if text is None else config_from_json_text(text.decode("utf-8"), path=path)
+        meta = json.loads(meta_text)
+    except UnicodeDecodeError as err:
+        raise ReadError("config.json is not UTF-8 text", path=path) from err
+    except (ValueError, RecursionError):
+        meta = {}
+    return config, meta if isinstance(meta, dict) else {}
 
 
 def read_keras_zip(path: str | Path) -> LayerGraph:

@@ -39,7 +39,8 @@ def sniff(path: Path) -> str:
     return "json"
 
 
-def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_shape: Any = None) -> LayerGraph:
+def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_shape: Any = None,
+         build: bool = False) -> LayerGraph:
     """Read any source nnviz understands into a layer graph with shapes and parameter counts.
 
     Args:
@@ -49,6 +50,11 @@ def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_sh
         input_shape: for a live subclassed model never built or called: its input shape without the
             batch axis (``(20,)``, ``(None, 64)``), or a dict ``{input name: shape}``. It is traced as a
             copy, so the model you pass stays unbuilt.
+        build: for a file that stores no graph (a subclassed or KerasHub model's ``.keras``, a preset
+            folder, even one without weights): build the model from its config with Keras and
+            KerasHub, in a child process, after screening the config (classes of ``keras`` and
+            ``keras_hub`` only), and walk it as a live model. Opt-in: it imports the classes the
+            config names (:mod:`nnviz.readers.build`). The built model has no weights.
 
     Returns:
         The layer graph.
@@ -61,7 +67,18 @@ def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_sh
     """
     if input_shape is not None and not (hasattr(source, "layers") and hasattr(source, "count_params")):
         # a file or spec: its free axes (a None sequence length) fixed, and every shape inferred again
-        return with_input_shape(load(source, weights_file=weights_file), input_shape)
+        return with_input_shape(load(source, weights_file=weights_file, build=build), input_shape)
+    if build is not False and not isinstance(build, bool):
+        from ..errors import OptionError
+
+        raise OptionError(f"build must be True or False, got {build!r}")
+    if build and isinstance(source, (str, os.PathLike)) and Path(source).exists():
+        from .build import read_built
+
+        check_regular(Path(source), folders=True)
+        built = read_built(Path(source))
+        if built is not None:
+            return built
     if isinstance(source, LayerGraph):
         return source
     if isinstance(source, dict):
