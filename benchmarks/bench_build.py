@@ -115,12 +115,12 @@ def main() -> None:
         took, own, kids, _ = run_cli("draw", str(preset), "--build", "--expand", "decoder_block_0",
                                      "-o", str(Path(tmp) / "g.png"))
         print(f"{'nnviz draw --build --expand decoder_block_0 -o g.png':58} {took:8.1f} {own:9.0f} {kids:9.0f}")
-        print(f"\n{'in one process':30} {'import':>8} {'build':>8} {'walk':>8} {'peak MB':>8} {'params':>15}")
+        print(f"\n{'in one process':36} {'import':>8} {'build':>8} {'walk':>8} {'peak MB':>8} {'params':>15}")
         for how in ("stateless", *(["plain"] if args.plain else [])):
             s = stages(preset / "config.json", how)
             assert s["params"] == s["keras_params"], s
             label = "StatelessScope (what --build does)" if how == "stateless" else "plain construction"
-            print(f"{label:30.30} {s['import']:8.1f} {s['build']:8.1f} {s['walk']:8.1f} {s['rss_mb']:8.0f} "
+            print(f"{label:36} {s['import']:8.1f} {s['build']:8.1f} {s['walk']:8.1f} {s['rss_mb']:8.0f} "
                   f"{s['params']:15,}")
 
 
