@@ -150,8 +150,9 @@ def build_graph(config: Mapping[str, Any], *, path: str | Path, hyperparameters:
     return graph
 
 
-def read_built(path: Path) -> LayerGraph | None:
-    """The graph of the model a file or preset folder configures, built (``--build``).
+def read_built(path: Path, kind: str) -> LayerGraph | None:
+    """The graph of the model a file or preset folder configures, built (``--build``); ``kind`` is
+    what :func:`nnviz.readers.sniff.sniff` says the path is.
 
     A preset folder needs only ``config.json`` (and ``metadata.json``); a ``.keras`` file or a
     JSON config of a subclassed or KerasHub model is built from its config. Returns ``None`` for a
@@ -160,10 +161,8 @@ def read_built(path: Path) -> LayerGraph | None:
     Raises:
         ReadError: a file without a model config (a bare weights file), or see :func:`build_graph`.
     """
-    from .sniff import sniff
     from .tree import _read_json, hyperparameters_of, is_graphless_config, is_preset
 
-    kind = sniff(path)
     metadata: dict[str, Any] = {}
     if kind == "preset" and is_preset(path):
         config = _read_json(path / "config.json", 64 << 20)

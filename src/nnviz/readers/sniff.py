@@ -76,7 +76,7 @@ def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_sh
         from .build import read_built
 
         check_regular(Path(source), folders=True)
-        built = read_built(Path(source))
+        built = read_built(Path(source), sniff(Path(source)))
         if built is not None:
             return built
     if isinstance(source, LayerGraph):
