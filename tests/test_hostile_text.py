@@ -157,12 +157,13 @@ def _well_formed_xml(text: str) -> None:
 
 def test_control_characters_are_escaped_in_matplotlib_outputs():
     spec = _nested_evil_spec()
-    for style in ("block", "node"):
+    for style in ("block", "volume", "node"):
         d = nnviz.draw(_evil_spec() if style == "node" else spec, style=style,
-                       **({"expand": ("all",)} if style == "block" else {}))
+                       **({"expand": ("all",)} if style != "node" else {}))
         svg = _no_controls(d.to_bytes("svg"), style)
         _well_formed_xml(svg)
-        assert "dense\\x1b]52;c;aGk=\\x07" in svg
+        # the whole name, escaped (a block's id); a volume's label shows it cut after 40 characters
+        assert ("dense\\x1b]52;c;aGk=" if style == "volume" else "dense\\x1b]52;c;aGk=\\x07") in svg
         # what the PNG shows: every text of the scene, escaped
         texts = [lb.text for lb in d.scene.labels] + [t for b in d.scene.boxes for t in b.lines]
         assert not any(CONTROL.search(t) for t in texts), texts
@@ -214,7 +215,7 @@ def test_graphviz_engine_draws_control_characters_and_backslashes(tmp_path):
 def test_dollar_signs_in_names_are_not_mathtext():
     spec = {"name": "m$\\frac{$x", "input_shape": [3],
             "layers": [{"type": "Dense", "units": 2, "name": "a$\\undefinedcmd{$b"}]}
-    for style in ("block", "node"):
+    for style in ("block", "node", "volume"):
         svg = nnviz.draw(spec, style=style).to_bytes("svg").decode()
         assert "a$\\undefinedcmd{$b" in svg
 
@@ -308,7 +309,8 @@ def test_huge_names_are_cut_like_block_lines():
             "layers": [{"type": "Dense", "units": 2, "name": "L" * long},
                        {"type": "Sequential", "name": "S" * long,
                         "layers": [{"type": "Dense", "units": 2, "name": "I" * long}]}]}
-    for style, opts in (("block", {"expand": ("all",)}), ("block", {}), ("node", {})):
+    for style, opts in (("block", {"expand": ("all",)}), ("block", {}), ("volume", {"expand": ("all",)}),
+                        ("node", {})):
         if style == "node":
             spec = {**spec, "layers": spec["layers"][:1]}
         scene = nnviz.draw(spec, style=style, **opts).scene
