@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/bench_large.py [--layers 10000 50000] [--model ...] [--command ...]
        python benchmarks/bench_large.py --forms [--layers 1000 10000] [--profile]
+       python benchmarks/bench_large.py --png-text [--layers 2000 10000]
 
 Generates, without TensorFlow, three models (a residual chain as an nnviz spec, a Keras 3
 functional config with skip connections, a stack of 10-layer transformer blocks) and runs every
@@ -10,6 +11,9 @@ command (summary, the default collapsed drawing as SVG and PNG, every layer draw
 size, the CPU seconds (user + system: the machine may be shared, wall time is printed too), the
 peak resident memory, and the growth exponent between the smallest and the largest size
 (1.0 is linear; the target is at most 1.15).
+
+``--png-text`` times a PNG of every layer with the blocks' text drawn by Pillow (as nnviz does
+for large drawings) and by one matplotlib Text per line (as before).
 
 ``--forms`` instead times ``nnviz.load``, the summary table and ``to_dict()`` of every file form
 nnviz reads (nnviz spec, Keras 3 functional, Keras 2 ``Model``, Sequential, the Keras 3 config in
@@ -273,6 +277,34 @@ def bench_forms(sizes: list[int], profile: bool, no_draw: bool) -> None:
             pstats.Stats(prof, stream=sys.stdout).sort_stats("cumulative").print_stats(15)
 
 
+def bench_png_text(sizes: list[int]) -> None:
+    """A PNG of every layer (``collapse=False``) of the residual chain, its blocks' text drawn by
+    Pillow (what nnviz does from ``PIL_TEXT_FROM`` blocks) and by one matplotlib Text per line
+    (before), in this process: CPU seconds of ``to_bytes("png")``."""
+    import nnviz
+    from nnviz.render import block
+
+    nnviz.draw(large_spec(5)).to_bytes("png")  # imports, not timed
+    print(f"{'layers':>7} {'blocks':>7} {'PNG px':>13} {'Pillow text':>12} {'matplotlib text':>16} {'ratio':>6}")
+    default = block.PIL_TEXT_FROM
+    for n in sizes:
+        diagram = nnviz.draw(large_spec(n), collapse=False)
+        times = []
+        for threshold in (default, 10**12):
+            block.PIL_TEXT_FROM = threshold
+            t = time.process_time()
+            png = diagram.to_bytes("png")
+            times.append(time.process_time() - t)
+        block.PIL_TEXT_FROM = default
+        import io
+
+        from PIL import Image
+
+        w, h = Image.open(io.BytesIO(png)).size
+        print(f"{n:>7} {len(diagram.scene.boxes):>7} {f'{w}x{h}':>13} {times[0]:11.1f}s {times[1]:15.1f}s "
+              f"{times[1] / times[0]:5.1f}x", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--layers", type=int, nargs="*", default=[10_000, 50_000])
@@ -282,8 +314,12 @@ def main() -> None:
     ap.add_argument("--forms", action="store_true", help="instead: load/summary/to_dict of every file form")
     ap.add_argument("--profile", action="store_true", help="with --forms: cProfile the slowest form")
     ap.add_argument("--no-draw", action="store_true", help="with --forms: skip the block diagram")
+    ap.add_argument("--png-text", action="store_true",
+                    help="instead: every layer as PNG, block text by Pillow and by matplotlib, in this process")
     args = ap.parse_args()
-    if args.forms:
+    if args.png_text:
+        bench_png_text(args.layers)
+    elif args.forms:
         bench_forms(args.layers, args.profile, args.no_draw)
     else:
         bench_commands(args.layers, args.model, args.command, args.timeout)

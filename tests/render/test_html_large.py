@@ -206,3 +206,20 @@ def test_nested_model_opens_as_its_own_built_view(browser, tmp_path, monkeypatch
     assert page.text_content("#panel h2") == "decoder/dec_output"
     page.screenshot(path=str(tmp_path / "ae-built.png"))
     assert errors == []
+
+
+@pytest.mark.needs_browser
+def test_a_collapsed_drawing_too_big_to_inline_opens_the_built_view(browser, tmp_path, monkeypatch):
+    monkeypatch.setattr(page_html, "INLINE_LIMIT", 0)
+    monkeypatch.setattr(page_html, "SVG_LIMIT", 0)
+    g = nnviz.load(EXAMPLES / "residual_block.json")
+    out = tmp_path / "rb.html"
+    out.write_text(to_html(nnviz.draw(g)))
+    assert 'id="view-default"' not in out.read_text()
+    page, _, errors = _open(browser, out)
+    state = _state(page)
+    assert state["view"] == "built:" and state["drawn"] == len(g.layers)
+    at = page.evaluate("nnviz.where('res2_add')")
+    page.mouse.click(at["x"], at["y"])
+    assert page.text_content("#panel .v-inputs") == ", ".join(c for call in g.inbound("res2_add") for c in call)
+    assert errors == []
