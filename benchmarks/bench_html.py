@@ -13,7 +13,9 @@ in the page (an event dispatched, until the frame after it has been painted; med
 tries): time to interactive (from navigation start to the first frame painted after the load
 event), a zoom step and a click on a block in the collapsed view, "Expand all", a zoom step and a
 click there, a search for a layer deep inside a repeat (Enter) and whether the panel then shows
-that layer; the peak resident memory of all Chromium processes (MB).
+that layer; the peak resident memory of all Chromium processes above that of a one-line page
+opened the same way (MB; the first row gives that page's figures, what the machine itself takes)
+and the page's JavaScript heap.
 
 Targets (issue 18) at 50,000 layers: written < 10 s, interactive < 2 s, zoom/click < 100 ms,
 expanding < 500 ms, < 1 GB; at 10,000 layers a quarter of those times.
@@ -162,7 +164,26 @@ def measure(page_path: Path, deep: str, timeout_ms: float) -> dict[str, Any]:
         out["panel shows hit"] = (page.text_content("#panel-body") or "").find(deep) >= 0
         mem.append(_tree_rss_mb())
         out["memory"] = max(mem)
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        out["js heap"] = metrics.get("JSHeapTotalSize", float("nan")) / 2**20
         out["errors"] = errors
+        browser.close()
+    return out
+
+
+def baseline() -> dict[str, float]:
+    """A one-line page opened the same way: what the machine itself takes (it may be shared)."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        path = Path(tmp) / "blank.html"
+        path.write_text("<!DOCTYPE html><p>nnviz</p>")
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        out = {"interactive": page.evaluate(_LOADED), "memory": _tree_rss_mb()}
         browser.close()
     return out
 
@@ -187,8 +208,12 @@ def main() -> None:
     args = ap.parse_args()
     models = _models()
     cols = ["write s", "MB", "page MB", "interactive", "zoom", "click", "expand", "zoom exp", "click exp",
-            "search", "panel", "browser MB"]
+            "search", "panel", "browser +MB", "JS heap MB"]
     print(f"{'model':<19}{'layers':>7} {'page':<7}" + "".join(f"{c:>12}" for c in cols), flush=True)
+    base = baseline()
+    print(f"{'a one-line page':<19}{'':>7} {'':<7}" + "".join(f"{c:>12}" for c in ["", "", ""])
+          + f"{base['interactive']:12.0f}" + "".join(f"{c:>12}" for c in [""] * 7) + f"{base['memory']:12.0f}",
+          flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         before_src = _export(args.before_ref, folder / "before") if args.before_layers else None
@@ -206,7 +231,8 @@ def main() -> None:
                     cells = [f"{cpu:.1f}", f"{mb:.0f}", f"{out.stat().st_size / 1e6:.1f}"]
                     cells += [f"{r.get(k, float('nan')):.0f}" for k in
                               ("interactive", "zoom", "click", "expand", "zoom expanded", "click expanded", "search")]
-                    cells += ["yes" if r["panel shows hit"] else "no", f"{r['memory']:.0f}"]
+                    cells += ["yes" if r["panel shows hit"] else "no", f"{r['memory'] - base['memory']:.0f}",
+                              f"{r['js heap']:.0f}"]
                     print(f"{model:<19}{n:>7} {label:<7}" + "".join(f"{c:>12}" for c in cells), flush=True)
                     if r["errors"]:
                         print("  page errors:", r["errors"][:3], flush=True)
