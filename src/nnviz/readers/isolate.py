@@ -160,11 +160,12 @@ def _arrays(name: str, arrays: list) -> list:
     return [(n, np.asarray(a)) for n, a in arrays]
 
 
-def _read_all(fd: int, path: object, limit: float = TIME_LIMIT_S, late: str | None = None) -> bytes:
-    """Everything the child writes, until it closes the pipe; ReadError past the time limit."""
+def _read_all(fd: int, path: object, limit: float | None = None, late: str | None = None) -> bytes:
+    """Everything the child writes, until it closes the pipe; ReadError past the time limit
+    (:data:`TIME_LIMIT_S`, read when called, unless ``limit`` is given)."""
     import select
 
-    deadline = time.monotonic() + limit
+    deadline = time.monotonic() + (TIME_LIMIT_S if limit is None else limit)
     chunks = []
     while True:
         left = deadline - time.monotonic()
@@ -208,10 +209,10 @@ def _answer(data: bytes, status: int, path: object) -> Any:
     raise RuntimeError(f"nnviz failed while reading {path} (in a child process):\n{payload}")
 
 
-def _child(fd: int, fn: Callable[..., Any], args: tuple, memory_limit: int = MEMORY_LIMIT_BYTES) -> None:
+def _child(fd: int, fn: Callable[..., Any], args: tuple, memory_limit: int | None = None) -> None:
     """The child's side: run, then write the pickled ``(kind, payload)`` to ``fd``."""
     try:
-        _limit_memory(memory_limit)
+        _limit_memory(MEMORY_LIMIT_BYTES if memory_limit is None else memory_limit)
         result: tuple[str, Any] = ("ok", fn(*args))
     except NnvizError as err:
         result = ("nnviz", (type(err).__name__, err.message, err.path, err.layer, err.hint))

@@ -87,6 +87,34 @@ def parse_neuron_names(data: bytes) -> tuple[dict[str, tuple[str, ...]], list[st
     return names, notes
 
 
+def _open_zip(path: Path) -> tuple[zipfile.ZipFile, dict[str, str]]:
+    """The open zip and its members by ``/``-separated name."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except _ZIP_ERRORS as err:
+        raise ReadError("not a readable zip file (truncated or corrupt?)", path=path) from err
+    return zf, {i.filename.replace("\\", "/"): i.filename for i in zf.infolist()}
+
+
+def _config_and_metadata(zf: zipfile.ZipFile, names: dict[str, str], path: Path) -> tuple[Any, dict[str, Any]]:
+    """``config.json`` (which must be there) and ``metadata.json`` (``{}`` when missing or not JSON)."""
+    try:
+        text = _read_limited(zf, names["config.json"], MAX_CONFIG_BYTES, path)
+        meta: Any = {}
+        if "metadata.json" in names:
+            try:
+                meta = json.loads(_read_limited(zf, names["metadata.json"], 1 << 20, path))
+            except (ValueError, RecursionError):  # only the version comes from it
+                meta = {}
+    except _ZIP_ERRORS as err:
+        raise ReadError(f"a member of the zip is corrupt ({err})", path=path) from err
+    try:
+        config = config_from_json_text(text.decode("utf-8"), path=path)
+    except UnicodeDecodeError as err:
+        raise ReadError("config.json is not UTF-8 text", path=path) from err
+    return config, meta if isinstance(meta, dict) else {}
+
+
 def read_zip_config(path: Path) -> tuple[Any, dict[str, Any]]:
     """A ``.keras`` zip's ``config.json`` (``None`` when it has none) and ``metadata.json``, read with the
     limits of :func:`read_keras_zip` (for ``--build``).
@@ -94,25 +122,9 @@ def read_zip_config(path: Path) -> tuple[Any, dict[str, Any]]:
     Raises:
         ReadError: not a readable zip, or a corrupt member.
     """
-    try:
-        zf = zipfile.ZipFile(path)
-    except _ZIP_ERRORS as err:
-        raise ReadError("not a readable zip file (truncated or corrupt?)", path=path) from err
+    zf, names = _open_zip(path)
     with zf:
-        names = {i.filename.replace("\\", "/"): i.filename for i in zf.infolist()}
-        try:
-            text = _read_limited(zf, names["config.json"], MAX_CONFIG_BYTES, path) if "config.json" in names else None
-            meta_text = _read_limited(zf, names["metadata.json"], 1 << 20, path) if "metadata.json" in names else b"{}"
-        except _ZIP_ERRORS as err:
-            raise ReadError(f"a member of the zip is corrupt ({err})", path=path) from err
-    try:
-        config = None if text is None else config_from_json_text(text.decode("utf-8"), path=path)
-        meta = json.loads(meta_text)
-    except UnicodeDecodeError as err:
-        raise ReadError("config.json is not UTF-8 text", path=path) from err
-    except (ValueError, RecursionError):
-        meta = {}
-    return config, meta if isinstance(meta, dict) else {}
+        return _config_and_metadata(zf, names, path) if "config.json" in names else (None, {})
 
 
 def read_keras_zip(path: str | Path) -> LayerGraph:
@@ -122,30 +134,13 @@ def read_keras_zip(path: str | Path) -> LayerGraph:
         ReadError: not a zip, not a Keras zip, a weights-only zip, or corrupt members.
     """
     path = Path(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except _ZIP_ERRORS as err:
-        raise ReadError("not a readable zip file (truncated or corrupt?)", path=path) from err
+    zf, names = _open_zip(path)
     with zf:
-        names = {i.filename.replace("\\", "/"): i.filename for i in zf.infolist()}
         if "config.json" not in names:
             if "model.weights.h5" in names:
                 return _tree(path, names["model.weights.h5"], None, {})
             raise ReadError("a zip file, but not a Keras model (no config.json)", path=path)
-        try:
-            text = _read_limited(zf, names["config.json"], MAX_CONFIG_BYTES, path)
-            meta: dict[str, Any] = {}
-            if "metadata.json" in names:
-                try:
-                    meta = json.loads(_read_limited(zf, names["metadata.json"], 1 << 20, path))
-                except (ValueError, RecursionError):  # only the version comes from it
-                    meta = {}
-        except _ZIP_ERRORS as err:
-            raise ReadError(f"a member of the zip is corrupt ({err})", path=path) from err
-        try:
-            config = config_from_json_text(text.decode("utf-8"), path=path)
-        except UnicodeDecodeError as err:
-            raise ReadError("config.json is not UTF-8 text", path=path) from err
+        config, meta = _config_and_metadata(zf, names, path)
         version = meta.get("keras_version") if isinstance(meta, dict) else None
         version = version if isinstance(version, str) else "3"
         weights_member = names.get("model.weights.h5")
@@ -159,7 +154,8 @@ def read_keras_zip(path: str | Path) -> LayerGraph:
     if is_graphless_config(config):
         if weights_member is None:
             raise ReadError(f"a {config['class_name']} model without model.weights.h5: its config holds "
-                            "hyperparameters, not layers, and there are no stored weights to read", path=path)
+                            "hyperparameters, not layers, and there are no stored weights to read", path=path,
+                            hint="nnviz draw --build builds it from its config (with Keras and KerasHub)")
         return _tree(path, weights_member, config, meta if isinstance(meta, dict) else {})
     stored = None
     if weights_member is not None and _needs_stored(config):
