@@ -257,7 +257,9 @@ def train_cmd(spec: str, data: str, output: str | None, history_path: str | None
 @click.option("--no-browser", is_flag=True, help="Write the page and print its path; do not open it.")
 @click.option("--weights-file", type=click.Path(path_type=str), default=None,
               help="Weights (.h5) for a JSON architecture.")
-def view(source: str, no_browser: bool, weights_file: str | None) -> None:
+@click.option("--build", is_flag=True, help="Build a model whose file stores no graph from its config, with Keras and "
+              "KerasHub (imports their classes; see README, Safety).")
+def view(source: str, no_browser: bool, weights_file: str | None, build: bool = False) -> None:
     """Open SOURCE's interactive HTML view in the browser (written to a private temporary folder)."""
     import webbrowser
     from pathlib import Path
@@ -265,7 +267,7 @@ def view(source: str, no_browser: bool, weights_file: str | None) -> None:
     from .api import draw as draw_fn
     from .fileio import private_folder
 
-    diagram = draw_fn(source, style="block", weights_file=weights_file)
+    diagram = draw_fn(source, style="block", weights_file=weights_file, build=build)
     out = private_folder() / (Path(source).name.replace(".", "_") + ".html")
     diagram.to_html(out)
     _echo(f"wrote {out}")

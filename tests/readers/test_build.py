@@ -94,7 +94,8 @@ def test_cli_build_refusal_is_one_line(tmp_path):
     (folder / "config.json").write_text(json.dumps(_backbone(head={
         "module": "keras.layers", "class_name": "Lambda", "config": {}})))
     (folder / "metadata.json").write_text("{}")
-    for args in (["summary", str(folder), "--build"], ["draw", str(folder), "--build", "-o", str(tmp_path / "g.png")]):
+    for args in (["summary", str(folder), "--build"], ["draw", str(folder), "--build", "-o", str(tmp_path / "g.png")],
+                 ["view", str(folder), "--build", "--no-browser"]):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 2, result.output
         assert result.output.strip().splitlines() == [
