@@ -125,7 +125,7 @@ def test_every_application_draws_on_a4_with_text_of_6pt(name):
 def test_every_example_draws(path):
     graph = nnviz.load(path)
     if not graph.has_graph:  # a file stored without its graph: the one-line error, tested below
-        with pytest.raises(NnvizError, match="stored without its graph"):
+        with pytest.raises(NnvizError, match="the volume style needs the model's graph"):
             nnviz.draw(graph, style="volume")
         return
     d = nnviz.draw(graph, style="volume")
@@ -191,13 +191,13 @@ def test_a_model_without_a_graph_is_a_one_line_error(tmp_path):
         g = f.create_group("dense")
         g.attrs["weight_names"] = np.array([b"dense/kernel:0"])
         g.create_dataset("dense/kernel:0", shape=(4, 3), dtype="f4")
-    with pytest.raises(NnvizError, match="stored without its graph"):
+    with pytest.raises(NnvizError, match="the volume style needs the model's graph"):
         nnviz.draw(path, style="volume")
     out = tmp_path / "w.png"
     result = CliRunner().invoke(cli, ["draw", str(path), "--style", "volume", "-o", str(out)])
     assert result.exit_code == 2 and not out.exists()
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"nnviz: error: {path}: the volume style") and "Traceback" not in result.output
+    assert len(lines) == 1 and lines[0].startswith(f"nnviz: error: {path}: the volume style needs the model's graph") and "Traceback" not in result.output
 
 
 def test_channels_first_is_drawn_rows_by_columns_by_channels():

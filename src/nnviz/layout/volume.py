@@ -435,14 +435,9 @@ def volume_view(graph: LayerGraph, options: VolumeOptions, paint: Any = None) ->
     """The view drawn and its volume scene: folded as the block style folds, until the page fits.
 
     Raises:
-        NnvizError: the model stores no graph (a layer tree has no data flow to draw as volumes).
+        OptionError: the model is stored without its graph (a layer tree has no data flow to draw).
     """
-    if not graph.has_graph:
-        from ..errors import NnvizError
-
-        raise NnvizError("the volume style draws a model's data flow, and this model is stored without "
-                         "its graph (only its layers' weights)", path=graph.source,
-                         hint="draw it with style='block' to see its layer tree")
+    graph.require_graph("the volume style")  # a layer tree has no data flow to draw as volumes
     channels_first = _channels_first(graph)
     # frozen layers are written "frozen" under their size, not marked by a band: no band in the legend
     layout_options = replace(options, show_trainable=False)

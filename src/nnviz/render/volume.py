@@ -38,7 +38,7 @@ def draw_volumes(graph: "LayerGraph", **options: Any) -> VolumeDiagram:
 
     Raises:
         OptionError: an unknown option or value.
-        NnvizError: the model stores no graph.
+        OptionError: the model is stored without its graph.
 
     >>> import nnviz
     >>> d = draw_volumes(nnviz.load({"input_shape": [28, 28, 1], "layers": [
