@@ -111,7 +111,7 @@ def _size(text: str | None) -> tuple[float, float] | None:
 @click.option("--from", "from_layer", default=None, help="Block style: first layer of the range to draw.")
 @click.option("--to", "to_layer", default=None, help="Block style: last layer of the range to draw.")
 @click.option("--page", type=click.Choice(["a4", "letter", "none"]), default=None,
-              help="Block style: the page to fit, text no smaller than 6 pt (default a4; none: natural size).")
+              help="The page to fit, text no smaller than 6 pt (default a4; none: natural size).")
 @click.option("--max-neurons", type=int, default=None, help="Node style: neurons shown per layer before collapsing.")
 @click.option("--weights", is_flag=True, default=None, help="Node style: colour links by the stored weights.")
 @click.option("--weights-file", type=click.Path(path_type=str), default=None,
@@ -171,7 +171,7 @@ _FLAGS = {"engine": "--engine", "direction": "--direction", "show": "--show", "e
           "collapse": "--collapse", "from_layer": "--from", "to_layer": "--to", "page": "--page",
           "max_neurons": "--max-neurons", "weights": "--weights", "description": "--description",
           "figsize": "--figsize", "dpi": "--dpi", "kernels": "--kernels"}
-_BLOCK_ONLY = frozenset({"engine", "show", "expand", "collapse", "from_layer", "to_layer", "page"})
+_BLOCK_ONLY = frozenset({"engine", "show", "expand", "collapse", "from_layer", "to_layer"})
 _NODE_ONLY = frozenset({"max_neurons", "weights", "description"})
 _VOLUME_ONLY = frozenset({"kernels"})  # the volume style takes the block style's options too
 

@@ -24,15 +24,16 @@ from ..errors import OptionError, ReadError
 from ..graph import Layer, LayerGraph, format_params
 from ..options import check_choice, strict_options
 from ..render.theme import Theme, family_of, resolve_theme
-from ..scene import Label, LinkSet, Neuron, Scene
+from ..scene import Box, Cluster, Label, LinkSet, Neuron, Scene
 from ..text import display, printable
+from .layered import PAGES
 from .metrics import text_size
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
 
 __all__ = ["NodeOptions", "DIRECTIONS", "layout_nodes", "node_chain", "plan_columns", "collapse", "Column",
-           "DENSE_LINKS"]
+           "DENSE_LINKS", "lookup_grid"]
 
 DIRECTIONS = ("LR", "TB")
 ROLES = ("input", "hidden", "output", "passive")
@@ -54,6 +55,10 @@ _CAPTION_GAP = 12.0
 _MAX_CROSS = {"LR": 660.0, "TB": 900.0}
 _MIN_CROSS = 150.0
 _COLORBAR_W = 140.0
+_FRAME_LINE = 2.0   # ems across the flow per level of nested frames (its title line)
+_FRAME_PAD = 0.8   # ems between a frame and what it holds, per level inside it
+_ROW_GAP = 1.5      # ems between the rows of a wrapped page
+_MIN_FONT = 6.0     # points: a page is fitted with text no smaller
 _SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
 
@@ -76,6 +81,9 @@ class NodeOptions:
         title: the title; ``None`` for the model's name and parameter total, ``""`` for none.
         theme: colours and fonts: a ``Theme`` or a name, ``default``, ``paper``, ``colorblind``
             or ``dark`` (``None`` for the default theme).
+        page: ``a4`` (default), ``letter`` or ``None``: without a ``figsize``, a drawing larger than
+            the page (either orientation) wraps into rows (``LR``; columns side by side for ``TB``)
+            and shrinks to text no smaller than 6 pt, until it fits; ``None`` keeps its natural size.
         ax: a matplotlib Axes to draw into instead of a new figure.
         weight_scale: the |weight| at the ends of the colour bar; ``None`` for the largest drawn
             (give one value to several drawings, e.g. animation frames, to compare them).
@@ -99,6 +107,7 @@ class NodeOptions:
     output_names: tuple[str, ...] | None = None
     title: str | None = None
     theme: Theme | str | None = None
+    page: str | None = "a4"
     ax: Any = field(default=None, compare=False)
     weight_scale: float | None = None
 
@@ -109,6 +118,9 @@ class NodeOptions:
             if not isinstance(getattr(self, name), bool):
                 raise OptionError(f"{name} must be True or False, got {getattr(self, name)!r}")
         check_choice("direction", self.direction, DIRECTIONS)
+        if self.page is not None:
+            object.__setattr__(self, "page", str(self.page).lower())
+            check_choice("page", self.page, [*PAGES, None])
         self._check_figsize()
         if self.dpi is not None and (isinstance(self.dpi, bool) or not isinstance(self.dpi, (int, float))
                                      or not 0 < self.dpi <= 2400):
@@ -239,6 +251,11 @@ class Column:
         caption: the caption's first line (the name) and the lines below it.
         more: the "+N more" count of a collapsed column ("" for none).
         lift: labels sit beside the links that leave each neuron, not on them (hidden columns).
+        stride: a column without neurons takes unit ``j`` from unit ``(j // stride) % n`` of the
+            previous column (a Flatten of a channels-first tensor: the channels vary slowest).
+        lookup: an Embedding: links go through a table (``lookup in V×D``), not all to all.
+        frames: the nested models the layer sits in (each drawn as a labelled frame).
+        ghost: a copy of the previous row's last column, where a wrapped row starts.
     """
 
     layer: Layer
@@ -252,6 +269,10 @@ class Column:
     caption: tuple[str, str]
     more: str = ""
     lift: bool = False
+    stride: int = 1
+    lookup: bool = False
+    frames: tuple[Layer, ...] = ()  # the nested models holding the layer, outermost first
+    ghost: bool = False  # the last column of the row before, repeated where a wrapped row starts
 
     @property
     def passive(self) -> bool:
@@ -360,7 +381,10 @@ def _caption(layer: Layer, n: int, n_prev: int, last: bool, description: bool) -
     shape = layer.output_shapes[0]
     lines: list[str] = []
     name = display(layer.name.upper() if description else layer.name, _MAX_NAME)  # from the file: escaped, cut
-    if description:
+    lookup = _lookup_text(layer)
+    if lookup:  # an Embedding looks rows up in a table: no formula, no weighted sum
+        lines += [display(layer.type, _MAX_NAME), lookup] + ([_dims(shape)] if len(shape) > 2 else [])
+    elif description:
         if not layer.is_input and not _is_passive(layer):
             act = (layer.activation or "linear").upper()
             act = display(act, _MAX_NAME)  # from the file: control characters escaped, cut
@@ -378,6 +402,15 @@ def _caption(layer: Layer, n: int, n_prev: int, last: bool, description: bool) -
     if layer.params or layer.params is None:
         lines.append(f"{format_params(layer.params)} params")
     return name, "\n".join(lines)
+
+
+def _lookup_text(layer: Layer) -> str:
+    """``lookup in V×D`` for an Embedding (its table's rows and columns), else ``""``."""
+    if layer.type != "Embedding":
+        return ""
+    rows, cols = layer.config.get("input_dim"), layer.config.get("output_dim")
+    known = all(isinstance(v, int) and not isinstance(v, bool) for v in (rows, cols))
+    return f"lookup in {rows:,}×{cols:,}" if known else "lookup in a table"
 
 
 def _neuron_labels(role: str, shown: list[int], first: bool, last: bool, options: NodeOptions) -> list[str]:
@@ -435,16 +468,45 @@ def plan_columns(graph: LayerGraph, options: NodeOptions) -> list[Column]:
     options = _with_stored_names(graph, options, widths[0], widths[-1])
     _check_names("feature_names", options.feature_names, widths[0], "input")
     _check_names("output_names", options.output_names, widths[-1], "output")
+    axes = channel_axes(layers)
+    frames = _frame_paths(graph)
     columns = []
     for i, ((layer, owner), role, n) in enumerate(zip(chain, roles, widths)):
         shown, head = collapse(n, options.max_neurons)
         last = i == len(chain) - 1
-        caption = _caption(layer, n, widths[i - 1] if i else n, last, options.description)
-        more = f"+{n - len(shown):,} more" if head is not None and role != "passive" else ""
+        n_prev = widths[i - 1] if i else n
+        caption = _caption(layer, n, n_prev, last, options.description)
+        # a layer without neurons that changes the width (Flatten) counts what it hides too
+        counted = role != "passive" or n != n_prev
+        more = f"+{n - len(shown):,} more" if head is not None and counted else ""
         columns.append(Column(layer, owner, role, n, shown, head, min(n, options.max_neurons),
                               _neuron_labels(role, shown, i == 0, last, options), caption, more,
-                              lift=0 < i < len(chain) - 1))
+                              lift=0 < i < len(chain) - 1,
+                              stride=_stride(layers[i - 1], axes[i - 1]) if i and role == "passive" else 1,
+                              lookup=layer.type == "Embedding" and i > 0, frames=frames.get(id(owner), ())))
     return columns
+
+
+def _frame_paths(graph: LayerGraph) -> dict[int, tuple[Layer, ...]]:
+    """Per nested model's graph (by identity), the nested-model layers that lead to it, outermost first."""
+    paths: dict[int, tuple[Layer, ...]] = {}
+
+    def walk(g: LayerGraph, path: tuple[Layer, ...]) -> None:
+        for layer in g.layers:
+            if layer.subgraph is not None and id(layer.subgraph) not in paths:
+                paths[id(layer.subgraph)] = path + (layer,)
+                walk(layer.subgraph, path + (layer,))
+
+    walk(graph, ())
+    return paths
+
+
+def _stride(prev: Layer, axis: int) -> int:
+    """How many units of a flattened channels-first tensor share one channel (1 for channels-last)."""
+    shape = prev.output_shapes[0]
+    if axis != 1 or len(shape) <= 2 or any(d is None for d in shape[2:]):
+        return 1
+    return math.prod(shape[2:])
 
 
 # -- weights ------------------------------------------------------------------
@@ -560,6 +622,7 @@ class _Page:
     bottom_h: float
     legend_rows: list[list[int]]
     fits: bool = True
+    frame_band: float = 0.0  # across the flow, before the captions: titles of nested models' frames
 
 
 def _caption_sizes(col: Column, f: float) -> tuple[float, float, float]:
@@ -665,14 +728,20 @@ def _link_span(cross_len: float, scale: float, fixed: bool) -> float:
 
 
 def _flows(columns: list[Column], arrs: list[_Arrangement], captions: list[tuple[float, float, float]],
-           direction: str, span: float, scale: float) -> tuple[list[float], float]:
-    """Column positions along the flow, as tight as labels, captions and links allow; and the length."""
+           direction: str, span: float, scale: float, frame_gap: float = 0.0) -> tuple[list[float], float]:
+    """Column positions along the flow, as tight as labels, captions and links allow; and the length.
+
+    Where a nested model's frame begins or ends between two columns, they keep ``frame_gap`` more apart.
+    """
     half = [(w if direction == "LR" else h) / 2 for w, h, _ in captions]
     ext = [_extents(c, a, i == 0) for i, (c, a) in enumerate(zip(columns, arrs))]
     pos = [max(ext[0][0], half[0])]
     for i in range(1, len(columns)):
+        # a frame's edge lies past the labels and the caption, and frames of siblings stay apart
+        framed = (max(ext[i - 1][1], half[i - 1]) + max(ext[i][0], half[i]) + frame_gap + 4 * scale
+                  if columns[i - 1].frames != columns[i].frames else 0.0)
         gap = max(span * (0.6 if columns[i].passive else 1.0),  # one-to-one links need less run
-                  ext[i - 1][1] + ext[i][0] + 8 * scale,
+                  ext[i - 1][1] + ext[i][0] + 8 * scale, framed,
                   half[i - 1] + half[i] + (12 if direction == "LR" else 8) * scale)
         pos.append(pos[-1] + gap)
     return pos, pos[-1] + max(ext[-1][1], half[-1])
@@ -741,13 +810,18 @@ def _fixed_pitch(options: NodeOptions, sizes: _Sizes, slots: int, reach: float, 
 
 
 def _fit(columns: list[Column], options: NodeOptions, title: str, legend: list[tuple[str, str]],
-         has_colorbar: bool, scale: float) -> _Page:
-    """Size the page at one font scale; ``fits`` says whether a fixed figsize holds it."""
+         has_colorbar: bool, scale: float, *, pitch_cap: float | None = None) -> _Page:
+    """Size the page at one font scale; ``fits`` says whether a fixed figsize holds it.
+
+    Room is kept before the captions for the titles of nested models' frames (a line per level);
+    ``pitch_cap`` keeps neurons closer than the natural pitch (a row of a wrapped page).
+    """
     d, fixed = options.direction, options.figsize is not None
     sizes = _Sizes.at(options.theme, scale)
     f = sizes.font
     captions = [_caption_sizes(c, f) for c in columns]
-    band = max((h if d == "LR" else w) for w, h, _ in captions)
+    frame_band = max(len(c.frames) for c in columns) * _FRAME_LINE * f
+    band = max((h if d == "LR" else w) for w, h, _ in captions) + frame_band
     top_h = (sizes.title + 10) if title else 0.0
     others_w = max([text_size(title, sizes.title)[0] * 1.05 if title else 0.0,
                     _colorbar_label(f)[1] + 8 + _COLORBAR_W + 15 if has_colorbar else 0.0]
@@ -757,12 +831,16 @@ def _fit(columns: list[Column], options: NodeOptions, title: str, legend: list[t
     rows = _legend_rows(legend, f, fig_w - 2 * _MARGIN) if fixed else []
     pitch = (_fixed_pitch(options, sizes, slots, reach, band, top_h, _bottom_height(len(rows), f, has_colorbar))
              if fixed else _natural_pitch(sizes, slots, reach, d))
+    if pitch_cap is not None:
+        pitch = min(pitch, pitch_cap)
     fits, pitch = pitch >= 0.5, max(pitch, 0.5)
     radius = max(min(sizes.radius, 0.38 * pitch), 0.3)
     cross_len = (slots - 1) * pitch + 2 * reach
     arrs = [_arrange(c, pitch, radius, sizes, d) for c in columns]
-    flows, flow_len = _flows(columns, arrs, captions, d, _link_span(cross_len, scale, fixed), scale)
-    core_cross = band + _CAPTION_GAP + cross_len
+    levels = max(len(c.frames) for c in columns)
+    flows, flow_len = _flows(columns, arrs, captions, d, _link_span(cross_len, scale, fixed), scale,
+                             2 * levels * _FRAME_PAD * f)
+    core_cross = band + _CAPTION_GAP + cross_len + levels * _FRAME_PAD * f  # frames close past the neurons
     width = 2 * _MARGIN + max(flow_len if d == "LR" else core_cross, others_w)
     rows = rows if fixed else _legend_rows(legend, f, width - 2 * _MARGIN)
     bottom_h = _bottom_height(len(rows), f, has_colorbar)
@@ -776,7 +854,8 @@ def _fit(columns: list[Column], options: NodeOptions, title: str, legend: list[t
     core_w, core_h = (flow_len, core_cross) if d == "LR" else (core_cross, flow_len)
     room_h = height - 2 * _MARGIN - top_h - bottom_h
     origin = ((width - core_w) / 2, _MARGIN + top_h + max(room_h - core_h, 0) / 2)
-    return _Page(sizes, width, height, pitch, radius, cross_len, band, flows, arrs, origin, bottom_h, rows, fits)
+    return _Page(sizes, width, height, pitch, radius, cross_len, band, flows, arrs, origin, bottom_h, rows, fits,
+                 frame_band)
 
 
 def _spread(flows: list[float], extra: float) -> list[float]:
@@ -800,6 +879,7 @@ class _Emitter:
         self.d = options.direction
         self.scene = Scene(page.width, page.height)
         self.centre = page.caption_band + _CAPTION_GAP + page.cross_len / 2
+        self.tables: dict[int, float] = {}
 
     def at(self, flow: float, cross: float) -> tuple[float, float]:
         x0, y0 = self.page.origin
@@ -840,16 +920,112 @@ class _Emitter:
         self.caption(flow, col)
         return points
 
+    def lookup(self, i: int, columns: list[Column], src: "numpy.ndarray", dst: "numpy.ndarray") -> list[LinkSet]:
+        """An Embedding: each token position goes into a table (one row each), one vector comes out.
+
+        The table sits in the middle of the gap between the columns; its links are not a weighted
+        all-to-all bundle, since an Embedding multiplies nothing.
+        """
+        import numpy as np
+
+        page, prev, col = self.page, columns[i - 1], columns[i]
+        lo = page.flows[i - 1] + _extents(prev, page.arrangements[i - 1], i == 1)[1]
+        hi = page.flows[i] - _extents(col, page.arrangements[i], False)[0]
+        f = page.sizes.font
+        along = min(max(0.3 * (hi - lo), 1.6 * f), 3.5 * f)
+        across = min(max(page.cross_len * 0.45, 3 * f), 9 * f)
+        mid = (lo + hi) / 2
+        (x0, y0), (x1, y1) = self.at(mid - along / 2, self.centre - across / 2), \
+            self.at(mid + along / 2, self.centre + across / 2)
+        box = _lookup_box(x0, y0, x1 - x0, y1 - y0, col.layer.name)
+        self.tables[i] = mid - along / 2  # where the table starts along the flow (a frame holds it)
+        self.scene.boxes.append(box)
+        k = len(src)
+        rows = (np.arange(k) + 0.5) / max(k, 1) * across - across / 2 + self.centre
+        ends_in = np.array([self.at(mid - along / 2, r) for r in rows]).reshape(-1, 2)
+        ends_out = np.tile(np.array(self.at(mid + along / 2, self.centre)), (len(dst), 1))
+        into = np.stack([src, ends_in], axis=1) if k else np.zeros((0, 2, 2))
+        out = np.stack([ends_out, dst], axis=1) if len(dst) else np.zeros((0, 2, 2))
+        return [LinkSet(prev.layer.name, col.layer.name, into, "dropped", col.role),
+                LinkSet(prev.layer.name, col.layer.name, out, "dropped", col.role)]
+
+    def frames(self, columns: list[Column]) -> None:
+        """A labelled frame around the columns of each nested model: its name and parameter total.
+
+        A frame spans its first column's reach to its last one's (and an Embedding's table before
+        it), widened for its title where the gaps beside it allow, and encloses the frames inside
+        it; across the flow it runs from its title line (one per level of nesting, above the
+        captions) to past the neurons.
+        """
+        levels = max(len(c.frames) for c in columns)
+        if not levels:
+            return
+        page, f = self.page, self.page.sizes.font
+        line = _FRAME_LINE * f
+        end = page.caption_band + _CAPTION_GAP + page.cross_len
+        spans: dict[int, list[tuple[Layer, int, int, float, float, str]]] = {}
+        for level in range(levels - 1, -1, -1):  # the innermost first: an outer frame encloses them
+            pad = _FRAME_PAD * f * (levels - level)
+            spans[level] = []
+            for layer, a, b in _runs(columns, level):
+                lo = page.flows[a] - max(_extents(columns[a], page.arrangements[a], a == 0)[0],
+                                         self._half_caption(columns[a])) - pad
+                hi = page.flows[b] + max(_extents(columns[b], page.arrangements[b], b == 0)[1],
+                                         self._half_caption(columns[b])) + pad
+                if a in self.tables:
+                    lo = min(lo, self.tables[a] - pad)
+                inner = [(x0, x1) for _, a2, b2, x0, x1, _ in spans.get(level + 1, []) if a <= a2 and b2 <= b]
+                lo = min([lo] + [x0 - _FRAME_PAD * f for x0, _ in inner])
+                hi = max([hi] + [x1 + _FRAME_PAD * f for _, x1 in inner])
+                left = (page.flows[a - 1] + page.flows[a]) / 2 if a else lo
+                right = (page.flows[b] + page.flows[b + 1]) / 2 if b + 1 < len(columns) else hi
+                left, right = min(left, lo), max(right, hi)
+                text = _frame_title(layer, right - left - 0.5 * f, f)
+                need = text_size(text, f)[0] * 1.05 + 0.5 * f - (hi - lo)
+                if need > 0:  # widen for the title, no further than half-way to the next columns
+                    grow_lo = min(lo - left, max(need / 2, need - (right - hi)))
+                    lo, hi = lo - grow_lo, min(right, hi + need - grow_lo)
+                spans[level].append((layer, a, b, lo, hi, text))
+        for level in range(levels):
+            pad = _FRAME_PAD * f * (levels - level)
+            for layer, _, _, lo, hi, text in spans[level]:
+                top, bottom = level * line, end + pad
+                (x0, y0), (x1, y1) = self.at(lo, top), self.at(hi, bottom)
+                self.scene.clusters.append(Cluster(f"frame/{layer.name}", min(x0, x1), min(y0, y1),
+                                                   abs(x1 - x0), abs(y1 - y0), text))
+                x, y = self.at((lo + hi) / 2, top + line / 2)
+                self.scene.labels.append(Label(x, y, text, f, "center", "center", "frame",
+                                               90.0 if self.d == "TB" else 0.0))
+
+    def _half_caption(self, col: Column) -> float:
+        w, h, _ = _caption_sizes(col, self.page.sizes.font)
+        return (w if self.d == "LR" else h) / 2
+
     def caption(self, flow: float, col: Column) -> None:
         f = self.page.sizes.font
         _, h, name_h = _caption_sizes(col, f)
         if self.d == "LR":
-            (x, y), ha = self.at(flow, 0.0), "center"
+            (x, y), ha = self.at(flow, self.page.frame_band), "center"
         else:
             (x, y), ha = self.at(flow - h / 2, self.page.caption_band), "right"
         self.scene.labels.append(Label(x, y, col.caption[0], f, ha, "top", "caption-name"))
         if col.caption[1]:
             self.scene.labels.append(Label(x, y + name_h + 2, col.caption[1], f, ha, "top", "caption"))
+
+
+LOOKUP_ROWS = 5  # the table icon of an Embedding: rows drawn, and a narrow index column on its left
+LOOKUP_INDEX = 0.3
+
+
+def _lookup_box(x: float, y: float, w: float, h: float, layer: str) -> Box:
+    return Box(f"lookup/{layer}", x, y, w, h, family="embedding", layer=layer)
+
+
+def lookup_grid(box: Box) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """The inner lines of an Embedding's table icon: row rules, and the rule of its index column."""
+    rows = [((box.x, box.y + box.h * k / LOOKUP_ROWS), (box.x + box.w, box.y + box.h * k / LOOKUP_ROWS))
+            for k in range(1, LOOKUP_ROWS)]
+    return rows + [((box.x + box.w * LOOKUP_INDEX, box.y), (box.x + box.w * LOOKUP_INDEX, box.y + box.h))]
 
 
 def _links(prev: Column, col: Column, src: "numpy.ndarray", dst: "numpy.ndarray",
@@ -859,7 +1035,8 @@ def _links(prev: Column, col: Column, src: "numpy.ndarray", dst: "numpy.ndarray"
 
     if col.passive:
         where = {index: k for k, index in enumerate(prev.shown)}
-        pairs = [(where[j % prev.n], k) for k, j in enumerate(col.shown) if j % prev.n in where]
+        source = [(j // col.stride) % prev.n for j in col.shown]
+        pairs = [(where[i], k) for k, i in enumerate(source) if i in where]
         a, b = (np.array(v, dtype=int) for v in zip(*pairs)) if pairs else (np.zeros(0, int),) * 2
         segments = np.stack([src[a], dst[b]], axis=1) if pairs else np.zeros((0, 2, 2))
         return LinkSet(prev.layer.name, col.layer.name, segments, "dropped", col.role)
@@ -867,6 +1044,31 @@ def _links(prev: Column, col: Column, src: "numpy.ndarray", dst: "numpy.ndarray"
     w = None if weights is None else np.asarray(weights, dtype=float).ravel()
     dense = w is None and len(segments) > DENSE_LINKS
     return LinkSet(prev.layer.name, col.layer.name, segments, "link", col.role, w, dense)
+
+
+def _runs(columns: list[Column], level: int) -> list[tuple[Layer, int, int]]:
+    """The nested models at one level of nesting, each with the first and last column it holds."""
+    runs: list[tuple[Layer, int, int]] = []
+    for i, col in enumerate(columns):
+        if len(col.frames) <= level:
+            continue
+        layer = col.frames[level]
+        if runs and runs[-1][0] is layer and runs[-1][2] == i - 1:
+            runs[-1] = (layer, runs[-1][1], i)
+        else:
+            runs.append((layer, i, i))
+    return runs
+
+
+def _frame_title(layer: Layer, room: float, f: float) -> str:
+    """``name · N params``; where that is longer than the frame, the name alone, cut to fit if it must."""
+    name = display(layer.name, _MAX_NAME)
+    full = f"{name} · {format_params(layer.params)} params"
+    if text_size(full, f)[0] * 1.05 <= room:
+        return full
+    while len(name) > 4 and text_size(name, f)[0] * 1.05 > room:
+        name = display(layer.name, len(name) - 2)
+    return name
 
 
 def _title(graph: LayerGraph, options: NodeOptions) -> str:
@@ -913,13 +1115,161 @@ def layout_nodes(graph: LayerGraph, options: NodeOptions | None = None) -> Scene
                  if p.fits or options.figsize is None), None)
     if page is None:  # nothing fits the requested size: draw at the smallest fonts, on a larger page
         page = _fit(columns, options, title, legend, bool(weights), _SCALES[-1])
+    if options.figsize is None and options.page is not None and not _on_page(page.width, page.height, options):
+        wrapped = _wrap(columns, options, title, legend, bool(weights))
+        if wrapped is not None:
+            return wrapped.draw(weights)
+    scene = _emit(page, options, columns, list(range(len(columns))), weights)
+    return _finish(scene, page, columns, title, legend, weights, options)
+
+
+def _emit(page: _Page, options: NodeOptions, columns: list[Column], index: list[int],
+          weights: dict[int, tuple[Any, Any]]) -> Scene:
+    """The columns of one page (or row) as a Scene: neurons, labels, links, tables and frames.
+
+    ``index`` maps each column to its place in the whole chain (the key of ``weights``).
+    """
+    import numpy as np
+
     out = _Emitter(page, options)
-    points = [np.array(out.column(i, c, weights.get(i, (None, None))[1]), dtype=float)
+    points = [np.array(out.column(i, c, weights.get(index[i], (None, None))[1]), dtype=float).reshape(-1, 2)
               for i, c in enumerate(columns)]
     for i in range(1, len(columns)):
+        if columns[i].lookup:
+            out.scene.links.extend(out.lookup(i, columns, points[i - 1], points[i]))
+            continue
         out.scene.links.append(_links(columns[i - 1], columns[i], points[i - 1], points[i],
-                                      weights.get(i, (None, None))[0]))
-    return _finish(out.scene, page, columns, title, legend, weights, options)
+                                      weights.get(index[i], (None, None))[0]))
+    out.frames(columns)
+    return out.scene
+
+
+def _on_page(width: float, height: float, options: NodeOptions) -> bool:
+    """Whether a drawing of this size fits the options' page, upright or turned (landscape)."""
+    pw, ph = PAGES[options.page]
+    return (width <= pw + 0.01 and height <= ph + 0.01) or (width <= ph + 0.01 and height <= pw + 0.01)
+
+
+def _overflow(width: float, height: float, options: NodeOptions) -> float:
+    """How many times too big for the page the drawing is, in its better orientation (<= 1: fits)."""
+    pw, ph = PAGES[options.page]
+    return min(max(width / pw, height / ph), max(width / ph, height / pw))
+
+
+def _ghost(col: Column) -> Column:
+    """The previous row's last column, repeated at the start of a row so that its links can be drawn."""
+    return replace(col, labels=[""] * len(col.labels), caption=(f"↪ {col.caption[0]}", "(continued)"),
+                   more="", lift=False, lookup=False, ghost=True)
+
+
+def _rows(columns: list[Column], n_rows: int) -> list[tuple[list[Column], list[int]]]:
+    """Split the chain into ``n_rows`` rows of about equal length; each row after the first starts
+    with a ghost of the column before it. Returns (columns, their index in the chain) per row."""
+    per = math.ceil(len(columns) / n_rows)
+    rows = []
+    for start in range(0, len(columns), per):
+        idx = list(range(start, min(start + per, len(columns))))
+        if start:
+            rows.append(([_ghost(columns[start - 1])] + [columns[i] for i in idx], [start - 1] + idx))
+        else:
+            rows.append(([columns[i] for i in idx], idx))
+    return rows
+
+
+@dataclass
+class _Wrapped:
+    """A page of several rows (``LR``; side by side for ``TB``), each fitted on its own."""
+
+    options: NodeOptions
+    columns: list[Column]
+    title: str
+    legend: list[tuple[str, str]]
+    rows: list[tuple[list[Column], list[int]]]
+    pages: list[_Page]
+    page: _Page  # the whole page: its size, fonts, legend rows and foot
+
+    def draw(self, weights: dict[int, tuple[Any, Any]]) -> Scene:
+        scene = Scene(self.page.width, self.page.height)
+        d, f = self.options.direction, self.page.sizes.font
+        cursor = _MARGIN + _top_height(self.title, self.page.sizes)
+        if d == "TB":
+            cursor = _MARGIN
+        for (cols, index), page in zip(self.rows, self.pages):
+            part = _emit(page, self.options, cols, index, weights)
+            core_w, core_h = _core_size(page)
+            if d == "LR":
+                _shift_into(scene, part, 0.0, cursor - _MARGIN)
+                cursor += core_h + _ROW_GAP * f
+            else:
+                _shift_into(scene, part, cursor - _MARGIN, _top_height(self.title, self.page.sizes))
+                cursor += core_w + _ROW_GAP * f
+        scene.meta["rows"] = len(self.rows)
+        return _finish(scene, self.page, self.columns, self.title, self.legend, weights, self.options)
+
+
+def _top_height(title: str, sizes: _Sizes) -> float:
+    return (sizes.title + 10) if title else 0.0
+
+
+def _core_size(page: _Page) -> tuple[float, float]:
+    """The size of a row page without its margins and foot (it has no title)."""
+    return page.width - 2 * _MARGIN, page.height - 2 * _MARGIN - page.bottom_h
+
+
+def _shift_into(scene: Scene, part: Scene, dx: float, dy: float) -> None:
+    """Move everything of ``part`` by (dx, dy) into ``scene``."""
+    scene.neurons.extend(replace(n, x=n.x + dx, y=n.y + dy) for n in part.neurons)
+    scene.labels.extend(replace(lb, x=lb.x + dx, y=lb.y + dy) for lb in part.labels)
+    scene.boxes.extend(replace(b, x=b.x + dx, y=b.y + dy) for b in part.boxes)
+    scene.clusters.extend(replace(c, x=c.x + dx, y=c.y + dy) for c in part.clusters)
+    for ls in part.links:
+        scene.links.append(LinkSet(ls.src, ls.dst, ls.segments + (dx, dy), ls.kind, ls.role, ls.weights, ls.dense))
+
+
+def _wrap(columns: list[Column], options: NodeOptions, title: str, legend: list[tuple[str, str]],
+          has_colorbar: bool) -> _Wrapped | None:
+    """The first wrapping that fits the page: the largest text (not under 6 pt), then the roomiest
+    pitch, then the fewest rows; else the one that comes closest. ``None`` for a single column."""
+    if len(columns) < 2:
+        return None
+    best: tuple[float, _Wrapped] | None = None
+    base = options.theme.font_size
+    scales = [s for s in _SCALES if base * s >= _MIN_FONT - 1e-9] or [_SCALES[0]]
+    for scale in scales:
+        f = base * scale
+        for cap in (None, 2.2 * f, 1.8 * f):
+            for n_rows in range(1, len(columns) // 2 + 1):
+                wrapped = _wrapped(columns, options, title, legend, has_colorbar, scale, cap, n_rows)
+                over = _overflow(wrapped.page.width, wrapped.page.height, options)
+                if over <= 1.0:
+                    return wrapped
+                if best is None or over < best[0] - 1e-9:
+                    best = (over, wrapped)
+    return None if best is None else best[1]
+
+
+def _wrapped(columns: list[Column], options: NodeOptions, title: str, legend: list[tuple[str, str]],
+             has_colorbar: bool, scale: float, cap: float | None, n_rows: int) -> _Wrapped:
+    rows = _rows(columns, n_rows)
+    pages = [_fit(cols, options, "", [], False, scale, pitch_cap=cap) for cols, _ in rows]
+    sizes = pages[0].sizes
+    f = sizes.font
+    gap = _ROW_GAP * f * (len(rows) - 1)
+    cores = [_core_size(p) for p in pages]
+    top_h = _top_height(title, sizes)
+    others_w = max([text_size(title, sizes.title)[0] * 1.05 if title else 0.0,
+                    _colorbar_label(f)[1] + 8 + _COLORBAR_W + 15 if has_colorbar else 0.0]
+                   + [_legend_entry_w(t, f) for t, _ in legend])
+    if options.direction == "LR":
+        inner_w, inner_h = max(w for w, _ in cores), sum(h for _, h in cores) + gap
+    else:
+        inner_w, inner_h = sum(w for w, _ in cores) + gap, max(h for _, h in cores)
+    width = 2 * _MARGIN + max(inner_w, others_w)
+    legend_rows = _legend_rows(legend, f, width - 2 * _MARGIN)
+    bottom_h = _bottom_height(len(legend_rows), f, has_colorbar)
+    height = 2 * _MARGIN + top_h + inner_h + bottom_h
+    page = replace(pages[0], width=width, height=height, bottom_h=bottom_h, legend_rows=legend_rows)
+    return _Wrapped(options, columns, title, legend, rows, pages, page)
 
 
 def _finish(scene: Scene, page: _Page, columns: list[Column], title: str, legend: list[tuple[str, str]],

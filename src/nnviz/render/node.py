@@ -104,10 +104,12 @@ def render_nodes(scene: "Scene", options: NodeOptions, *, ax: "Axes | None" = No
     if ax is None:
         ax = _page_axes(scene, options, figure)
     _prepare(ax, scene)
+    _draw_frames(ax, scene, theme)
     bar = scene.meta.get("colorbar")
     norm = Normalize(-bar["vmax"], bar["vmax"]) if bar else None
     cmap = weight_colormap(theme)
     _draw_links(ax, scene, theme, norm, cmap)
+    _draw_tables(ax, scene, theme)
     _draw_neurons(ax, scene, theme, norm, cmap)
     _draw_labels(ax, scene, theme)
     _draw_legend(ax, scene, theme)
@@ -183,6 +185,33 @@ def _link_alpha(kind: str, n: int) -> float:
     return min(_LINK_ALPHA[kind], max(0.03, _LINK_ALPHA[kind] * (1000 / max(n, 1)) ** 0.5))
 
 
+def _draw_frames(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
+    """Nested models: a dashed frame around their columns (below everything)."""
+    from matplotlib.patches import Rectangle
+
+    for c in scene.clusters:
+        rect = Rectangle((c.x, c.y), c.w, c.h, facecolor="none", edgecolor=theme.edge_color, linewidth=0.8,
+                         linestyle=(0, (4, 2)), zorder=0)
+        rect.set_gid("nnviz-frame")
+        ax.add_patch(rect)
+
+
+def _draw_tables(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
+    """An Embedding's table: a box in the embedding colour with its rows ruled."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.patches import Rectangle
+
+    from ..layout.neurons import lookup_grid
+
+    for box in scene.boxes:
+        rect = Rectangle((box.x, box.y), box.w, box.h, facecolor=theme.color(box.family),
+                         edgecolor=_NEURON_EDGE, linewidth=0.8, zorder=2)
+        rect.set_gid("nnviz-lookup")
+        ax.add_patch(rect)
+        ax.add_collection(LineCollection(lookup_grid(box), colors=_NEURON_EDGE, linewidths=0.5, zorder=2),
+                          autolim=False)
+
+
 def _draw_neurons(ax: "Axes", scene: "Scene", theme: "Theme", norm: "Normalize | None",
                   cmap: "Colormap") -> None:
     import numpy as np
@@ -212,6 +241,7 @@ def _draw_neurons(ax: "Axes", scene: "Scene", theme: "Theme", norm: "Normalize |
 _TEXT_STYLE = {
     "title": {"fontweight": "bold"},
     "caption-name": {"fontweight": "bold"},
+    "frame": {"fontweight": "bold"},
     "more": {"fontstyle": "italic", "color": "#666666"},
     "ellipsis": {"color": "#666666"},
     "note": {"fontstyle": "italic", "color": "#666666"},

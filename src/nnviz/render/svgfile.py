@@ -249,7 +249,7 @@ def _block_scene(scene: "Scene", theme: "Theme") -> list[str]:
 
 # -- node scenes -------------------------------------------------------------------------------
 
-_NODE_TEXT = {"title": ' font-weight="bold"', "caption-name": ' font-weight="bold"',
+_NODE_TEXT = {"title": ' font-weight="bold"', "caption-name": ' font-weight="bold"', "frame": ' font-weight="bold"',
               "more": ' font-style="italic" fill="#666666"', "ellipsis": ' fill="#666666"',
               "note": ' font-style="italic" fill="#666666"'}
 _ON_LINKS = ("neuron", "more")
@@ -287,6 +287,17 @@ def _node_links(scene: "Scene", theme: "Theme", vmax: float | None) -> Iterable[
                        f'stroke-linecap="round">')
                 yield "".join(f'<path d="{path}"/>' for path in d)
                 yield "</g>"
+
+
+def _node_tables(scene: "Scene", theme: "Theme") -> Iterable[str]:
+    """An Embedding's table, as the matplotlib renderer draws it: a box, its rows ruled."""
+    from ..layout.neurons import lookup_grid
+
+    for b in scene.boxes:
+        yield _rect(b.x, b.y, b.w, b.h, f' class="nnviz-lookup" fill="{theme.color(b.family)}" '
+                    f'stroke="{NEURON_EDGE}" stroke-width="0.8"')
+        rules = "".join(f"M{_f(x0)} {_f(y0)}L{_f(x1)} {_f(y1)}" for (x0, y0), (x1, y1) in lookup_grid(b))
+        yield f'<path d="{rules}" stroke="{NEURON_EDGE}" stroke-width="0.5"/>'
 
 
 def _node_neurons(scene: "Scene", theme: "Theme", vmax: float | None) -> Iterable[str]:
@@ -369,7 +380,10 @@ def _node_scene(scene: "Scene", theme: "Theme") -> list[str]:
     bar = scene.meta.get("colorbar")
     vmax = bar["vmax"] if bar else None
     out = _doc(scene, theme, [])
+    out.extend(_rect(c.x, c.y, c.w, c.h, f' class="nnviz-frame" fill="none" stroke="{theme.edge_color}" '
+                     'stroke-width="0.8" stroke-dasharray="3.2 1.6"') for c in scene.clusters)
     out.extend(_node_links(scene, theme, vmax))
+    out.extend(_node_tables(scene, theme))
     out.extend(_node_neurons(scene, theme, vmax))
     out.extend(_node_labels(scene, theme))
     out.extend(_node_legend(scene, theme))
