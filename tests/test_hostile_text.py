@@ -425,3 +425,56 @@ def test_diff_lines_show_control_characters_escaped(tmp_path):
     b = _write(tmp_path / "b.json", changed)
     r = CliRunner().invoke(cli, ["diff", str(a), str(b)])
     assert "dense\\x1b]52" in r.output and not CONTROL.search(r.output), repr(r.output)
+
+
+def test_h5_layer_limit_is_checked_before_the_weight_shapes_are_read(tmp_path, monkeypatch):
+    """A .h5 of a million layers with weights took 46 s before refusal: every weight group was walked first."""
+    from h5files import write_h5_model
+
+    from nnviz.readers import h5
+    from nnviz.readers.keras_config import MAX_LAYERS
+
+    config = {"class_name": "Sequential", "config": {"name": "big", "layers": [
+        {"class_name": "Dense", "config": {"units": 1}}] * (MAX_LAYERS + 1)}}
+    path = tmp_path / "big.h5"
+    write_h5_model(path, config, {f"dense_{i}": {f"dense_{i}/kernel:0": (1, 1)} for i in range(3)})
+
+    def walked(*args, **kwargs):
+        raise AssertionError("the weight shapes were read before the layer limit was checked")
+
+    monkeypatch.setattr(h5, "_stored_shapes", walked)
+    monkeypatch.setenv("NNVIZ_ISOLATE", "0")  # the read in-process, where the patch holds
+    with pytest.raises(nnviz.ReadError, match="more than 200,000 layers"):
+        nnviz.load(path)
+
+
+# bidi overrides and isolates reorder what a reader sees ("Trojan Source"): escaped like controls
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def test_bidi_overrides_in_names_are_escaped_in_every_text_output(tmp_path):
+    from nnviz.text import display, has_control, printable
+
+    for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+        assert printable(f"a{ch}b") == f"a\\u{ord(ch):04x}b" and has_control(ch)
+    assert display("x\u202ey", 20) == "x\\u202ey" and not BIDI.search(display("x\u202e" * 40, 12))
+    assert printable("r\u00e9sum\u00e9 \u05e9\u05dc\u05d5\u05dd") == "r\u00e9sum\u00e9 \u05e9\u05dc\u05d5\u05dd"  # letters stay
+    spec = {"name": "m\u2066odel", "input_shape": [3], "layers": [
+        {"type": "Dense", "units": 2, "name": "head\u202egnp.exe", "activation": "relu"},
+        {"type": "Dense", "units": 1, "name": "out\u2067"}]}
+    src = _write(tmp_path / "bidi.json", spec)
+    r = CliRunner().invoke(cli, ["summary", str(src)])
+    assert r.exit_code == 0 and not BIDI.search(r.output) and "head\\u202egnp.exe" in r.output
+    d = nnviz.draw(src)
+    for suffix in ("svg", "dot", "mmd", "html"):
+        out = tmp_path / f"x.{suffix}"
+        d.save(out)
+        text = out.read_text(encoding="utf-8")
+        if suffix != "html":  # the page's JSON data keeps exact names (\u escapes of JSON)
+            assert not BIDI.search(text), suffix
+        assert "head\\u202egnp.exe" in text, suffix
+    texts = [lb.text for lb in d.scene.labels] + [t for b in d.scene.boxes for t in b.lines]
+    assert not any(BIDI.search(t) for t in texts), texts
+    other = _write(tmp_path / "other.json", {**spec, "layers": [spec["layers"][0]]})
+    r = CliRunner().invoke(cli, ["diff", str(src), str(other)])
+    assert r.exit_code == 0 and not BIDI.search(r.output)

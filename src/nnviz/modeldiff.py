@@ -38,6 +38,7 @@ from .errors import OptionError
 from .graph import Layer, LayerGraph, format_shape
 from .formatting import jsonable as _jsonable, short_value as _short
 from .layers.names import snake_case
+from .text import CONTROL_CHARS
 
 __all__ = ["diff", "ModelDiff", "Change", "WeightChange", "ARCH_FIELDS", "parse_fail_on", "DIFF_FORMAT_VERSION"]
 
@@ -659,5 +660,5 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>&])")
 
 def _md(text: str) -> str:
     """Text safe in a Markdown table cell: metacharacters escaped, HTML inert."""
-    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", str(text))
+    text = re.sub(CONTROL_CHARS, " ", str(text))
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\\<", "&lt;").replace("\\>", "&gt;").replace("\\&", "&amp;")

@@ -3,11 +3,15 @@
 Names, types, activations and descriptions come from files anyone can write. Shown raw,
 an escape sequence in a layer name would reach the terminal (clearing it, writing the
 clipboard with OSC 52, hiding text with CR and BS), break XML and DOT, or change a
-Mermaid label. Every text output shows C0 and C1 control characters (and DEL) as
-``\\xNN`` instead; JSON output keeps the exact name (JSON escapes them itself).
+Mermaid label. Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) make text
+read in another order than it is stored ("Trojan Source"): a name could show as something it
+is not. Every text output shows C0 and C1 control characters (and DEL) as ``\\xNN`` and those
+bidi controls as ``\\uNNNN`` instead; JSON output keeps the exact name (JSON escapes them itself).
 
 >>> printable("evil\\x1b]52;c;aGk=\\x07 name\\x00")
 'evil\\\\x1b]52;c;aGk=\\\\x07 name\\\\x00'
+>>> printable("dense\\u202egnp.exe")
+'dense\\\\u202egnp.exe'
 >>> printable("conv1_relu") == "conv1_relu"
 True
 >>> shorten("a" * 50, 11)
@@ -18,22 +22,26 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["printable", "printable_lines", "shorten", "display", "has_control"]
+__all__ = ["printable", "printable_lines", "shorten", "display", "has_control", "CONTROL_CHARS"]
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: a regular-expression character class of what is never shown raw: C0, DEL, C1, bidi overrides and isolates
+CONTROL_CHARS = "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_CONTROL = re.compile(CONTROL_CHARS)
 
 
 def _escape(match: "re.Match[str]") -> str:
-    return f"\\x{ord(match.group()):02x}"
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def has_control(text: str) -> bool:
-    """Whether ``text`` holds a C0 or C1 control character (or DEL)."""
+    """Whether ``text`` holds a C0 or C1 control character (or DEL), or a bidi override or isolate."""
     return _CONTROL.search(text) is not None
 
 
 def printable(text: object) -> str:
-    """``str(text)`` with every C0/C1 control character (newline and tab too) shown as ``\\xNN``."""
+    """``str(text)`` with every C0/C1 control character (newline and tab too) shown as ``\\xNN``,
+    and every bidi override or isolate as ``\\uNNNN``."""
     return _CONTROL.sub(_escape, str(text))
 
 

@@ -15,7 +15,7 @@ from ..graph import LayerGraph, Weight
 from .h5format import H5_ERRORS, attr_text, split_attr, weights_group
 from .h5safe import open_h5
 from .isolate import IsolatedLoader, run_isolated
-from .keras_config import config_from_json_text, read_model_config
+from .keras_config import check_layer_count, config_from_json_text, read_model_config
 
 __all__ = ["read_h5", "read_dataset", "StoredArray", "HDF5_SIGNATURE", "MAX_ATTR_BYTES", "MAX_ARRAY_BYTES", "split_attr",
            "weights_group"]
@@ -141,6 +141,8 @@ def _read_meta(path: Path) -> tuple[Any, str, dict]:
         if len(text) > MAX_ATTR_BYTES:
             raise ReadError(f"model config is larger than {MAX_ATTR_BYTES // 2**20} MB", path=path)
         config = config_from_json_text(text, path=path)
+        # the layer limit before the weight shapes: walking a million weight groups takes minutes
+        check_layer_count(config, path=path)
         # Keras 1 wrote no keras_version
         version = attr_text(version) if version is not None else "1"
         stored = _stored_shapes(f)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..fileio import write_atomic
+from ..text import CONTROL_CHARS
 from ..layout.blocks import block_lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,7 +36,7 @@ __all__ = ["to_mermaid", "write_mermaid"]
 # Mermaid's own entity codes, since a label is in double quotes; "%" because Mermaid reads
 # "%%{init: ...}%%" anywhere in the text as a directive and "%%" as a comment to the end of the line
 _ESCAPES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "%": "#37;", "\n": " ", "\r": " "}
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(CONTROL_CHARS)
 
 
 def _text(text: str) -> str:
