@@ -38,7 +38,7 @@ def test_every_example_against_itself_reports_nothing():
     for path in sorted(EXAMPLES.glob("*.json")):
         d = diff(path, path)
         assert d.is_empty, (path.name, d.summary_lines())
-        assert d.unchanged == len(nnviz.load(path).layers)
+        assert d.unchanged == sum(1 for _ in nnviz.load(path).walk())  # nested layers too
 
 
 def test_inserted_layer_in_auto_named_chain_is_one_added_and_nothing_changed():
@@ -461,3 +461,94 @@ def test_files_without_a_graph_are_compared_by_storage_path(tmp_path):
     assert all("name" not in c.fields for c in d.changed)
     _valid(d.to_dict())
     assert diff(a, a).is_empty
+
+
+# -- nested models: compared layer by layer, named by their path -----------------------------------
+def _nested_pair():
+    a = {"name": "m", "input_shape": [8], "layers": [
+        {"type": "Sequential", "name": "encoder", "layers": [
+            {"type": "Dense", "units": 16, "name": "e1", "activation": "relu"},
+            {"type": "Dense", "units": 8, "name": "e2", "activation": "relu"}]},
+        {"type": "Dense", "units": 2, "name": "head"}]}
+    b = copy.deepcopy(a)
+    b["layers"][0]["layers"][1]["units"] = 12
+    b["layers"][0]["layers"].insert(1, {"type": "Dropout", "rate": 0.2, "name": "drop"})
+    return a, b
+
+
+def test_a_change_inside_a_nested_model_is_the_inner_layer_s_change():
+    a, b = _nested_pair()
+    d = diff(a, b)
+    assert d.added == ["encoder/drop"] and d.removed == []
+    by_b = {c.b: c for c in d.changed}
+    assert set(by_b) == {"encoder/e2", "head"}  # not the nested model as one field
+    assert by_b["encoder/e2"].a == "encoder/e2" and by_b["encoder/e2"].fields["units"] == (8, 12)
+    assert set(by_b["head"].fields) == {"params"}  # it reads 12 values instead of 8
+    assert d.unchanged == 4  # input, encoder itself, encoder's input, e1
+    assert d.status("encoder") == "changed" and d.status("encoder", "a") == "changed"
+    assert d.status("encoder/drop") == "added" and d.status("encoder/e1") == "unchanged"
+    assert d.inside("encoder") == (1, 0, 1)
+    data = _valid(d.to_dict())
+    assert data["added"] == [{"name": "encoder/drop", "type": "Dropout", "params": 0}]
+    assert "~ encoder/e2: units 8 -> 12" in "\n".join(d.summary_lines())
+    assert "| added | encoder/drop |" in d.to_markdown()
+    # removed inside, and deeper: a nested model inside the nested model
+    d = diff(b, a)
+    assert d.removed == ["encoder/drop"] and d.added == [] and d.status("encoder/drop", "a") == "removed"
+    deep_a = {"name": "m", "input_shape": [8], "layers": [{"type": "Sequential", "name": "outer", "layers": [
+        {"type": "Sequential", "name": "inner", "layers": [{"type": "Dense", "units": 4, "name": "d"}]}]}]}
+    deep_b = copy.deepcopy(deep_a)
+    deep_b["layers"][0]["layers"][0]["layers"][0]["activation"] = "tanh"
+    d = diff(deep_a, deep_b)
+    assert [(c.b, c.fields) for c in d.changed] == [("outer/inner/d", {"activation": (None, "tanh")})]
+    assert d.status("outer") == d.status("outer/inner") == "changed"
+
+
+def test_nested_model_against_itself_counts_every_inner_layer():
+    a, _ = _nested_pair()
+    d = diff(a, a)
+    assert d.is_empty and d.unchanged == 6  # input, encoder, encoder's input, e1, e2, head
+    assert d.pairs["encoder/e2"] == ("encoder/e2", "name")
+
+
+def test_drawing_a_nested_change_closed_and_open():
+    from nnviz.render.diffview import STATUS_COLORS, diff_scene
+
+    d = diff(*_nested_pair())
+    scene, opts, _ = diff_scene(d)
+    colour = {b.layer: opts.theme.color(b.family) for b in scene.boxes}
+    enc = next(b for b in scene.boxes if b.layer == "encoder")
+    assert colour["encoder"] == STATUS_COLORS["changed"] and "inside: 1 added, 1 changed" in enc.lines
+    scene, opts, _ = diff_scene(d, expand=("all",))
+    colour = {b.layer: opts.theme.color(b.family) for b in scene.boxes}
+    assert colour["drop"] == STATUS_COLORS["added"] and colour["e1"] == STATUS_COLORS["unchanged"]
+    assert colour["e2"] == STATUS_COLORS["changed"]
+    assert "units 8 → 12" in next(b for b in scene.boxes if b.layer == "e2").lines
+
+
+@pytest.mark.needs_tf
+def test_nested_sequential_in_keras_files(tmp_path):
+    import keras
+
+    def build(units, extra):
+        inner = [keras.Input((6,)), keras.layers.Dense(units, activation="relu", name="proj")]
+        if extra:
+            inner.append(keras.layers.LayerNormalization(name="norm"))
+        block = keras.Sequential(inner, name="block")
+        inp = keras.Input((6,), name="x")
+        out = keras.layers.Dense(3, name="head")(block(inp))
+        return keras.Model(inp, out, name="net")
+
+    base, grown = build(8, False), build(10, True)
+    base.save(tmp_path / "base.keras")
+    grown.save(tmp_path / "grown.h5")
+    d = diff(tmp_path / "base.keras", tmp_path / "grown.h5")
+    assert d.added == ["block/norm"] and d.removed == []
+    by_b = {c.b: c for c in d.changed}
+    assert by_b["block/proj"].fields["units"] == (8, 10)
+    assert by_b["block/proj"].fields["params"] == (6 * 8 + 8, 6 * 10 + 10)
+    assert set(by_b) == {"block/proj", "head"} and set(by_b["head"].fields) == {"params"}
+    assert d.params_delta == grown.count_params() - base.count_params()  # Keras's own counts
+    same = diff(tmp_path / "base.keras", tmp_path / "base.keras")
+    # every layer at every depth, the Sequential's InputLayer too (which Keras 3's .layers leaves out)
+    assert same.is_empty and same.unchanged == len(base.layers) + len(base.get_layer("block").layers) + 1

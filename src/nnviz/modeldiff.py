@@ -40,13 +40,16 @@ from .formatting import jsonable as _jsonable, short_value as _short
 from .layers.names import snake_case
 from .text import CONTROL_CHARS
 
-__all__ = ["diff", "ModelDiff", "Change", "WeightChange", "ARCH_FIELDS", "parse_fail_on", "DIFF_FORMAT_VERSION"]
+__all__ = ["diff", "ModelDiff", "Change", "WeightChange", "ARCH_FIELDS", "parse_fail_on", "DIFF_FORMAT_VERSION",
+           "layer_at"]
 
 DIFF_FORMAT_VERSION = 1
 
 #: the fields compared by default, besides the architecture-defining config keys
 ARCH_FIELDS = ("name", "type", "activation", "output_shape", "params", "non_trainable_params", "trainable", "dtype",
-               "inbound", "layers")
+               "inbound")
+# a nested model's counts and output shape are those of its layers, which are compared one by one instead
+_AGGREGATES = frozenset({"params", "non_trainable_params", "output_shape"})
 
 # config keys that do not define the architecture (compared only with all_config=True)
 _NON_ARCH_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
@@ -116,10 +119,17 @@ class ModelDiff:
         key = (len(self.added), len(self.removed), len(self.changed), len(self.pairs))
         index = self.__dict__.get("_lookup")
         if index is None or index["key"] != key:
+            b_of = {an: bn for bn, (an, _) in self.pairs.items()}
+            a_of = {bn: an for bn, (an, _) in self.pairs.items()}
+            # nested models holding a difference, on each side (by the path of the model)
+            inner_b = _containers(n for n in [*self.added, *(c.b for c in self.changed)] if n not in self.b)
+            inner_a = _containers(n for n in [*self.removed, *(c.a for c in self.changed)] if n not in self.a)
+            inner_b |= {b_of[n] for n in inner_a if n in b_of}
+            inner_a |= {a_of[n] for n in inner_b if n in a_of}
             index = self.__dict__["_lookup"] = {
                 "key": key, "added": set(self.added), "removed": set(self.removed),
-                "change": {c.b: c for c in self.changed},
-                "b_of": {an: bn for bn, (an, _) in self.pairs.items()}}
+                "change": {c.b: c for c in self.changed}, "b_of": b_of,
+                "inner_a": inner_a, "inner_b": inner_b}
         return index
 
     def change_of(self, b_name: str) -> Change | None:
@@ -127,16 +137,31 @@ class ModelDiff:
         return self._index()["change"].get(b_name)
 
     def status(self, name: str, side: str = "b") -> str:
-        """``added``, ``removed``, ``changed`` or ``unchanged`` for a layer of side ``a`` or ``b``."""
+        """``added``, ``removed``, ``changed`` or ``unchanged`` for a layer of side ``a`` or ``b``.
+
+        ``name`` may be a path into nested models (``encoder/dense``); a nested model with a
+        difference inside is ``changed``.
+        """
         index = self._index()
         if side == "a":
             if name in index["removed"]:
                 return "removed"
+            if name in index["inner_a"]:
+                return "changed"
             b = index["b_of"].get(name)
             return "unchanged" if b is None or b not in index["change"] else "changed"
         if name in index["added"]:
             return "added"
-        return "changed" if name in index["change"] else "unchanged"
+        return "changed" if name in index["change"] or name in index["inner_b"] else "unchanged"
+
+    def inside(self, b_name: str) -> tuple[int, int, int]:
+        """Layers added, removed and changed inside the nested model ``b_name`` of B (at any depth)."""
+        pb = b_name + "/"
+        an = self._index()["b_of"].get(b_name)
+        pa = None if an is None else an + "/"
+        return (sum(n.startswith(pb) for n in self.added),
+                0 if pa is None else sum(n.startswith(pa) for n in self.removed),
+                sum(c.b.startswith(pb) for c in self.changed))
 
     def to_dict(self) -> dict[str, Any]:
         """The diff as plain JSON-ready data: what ``nnviz diff --json`` prints."""
@@ -169,9 +194,9 @@ class ModelDiff:
                  f"{self.unchanged} unchanged"
                  + (f", {len(self.weights_changed)} with changed weights" if self.weights_compared else "")]
         for n in self.added:
-            lines.append(f"+ {n} ({self.b.layer(n).type}, {_fmt_params(self.b.layer(n).params)} params)")
+            lines.append(f"+ {n} ({layer_at(self.b, n).type}, {_fmt_params(layer_at(self.b, n).params)} params)")
         for n in self.removed:
-            lines.append(f"- {n} ({self.a.layer(n).type}, {_fmt_params(self.a.layer(n).params)} params)")
+            lines.append(f"- {n} ({layer_at(self.a, n).type}, {_fmt_params(layer_at(self.a, n).params)} params)")
         for c in self.changed:
             name = c.b if c.a == c.b else f"{c.a} -> {c.b}"
             lines.append(f"~ {name}: " + "; ".join(f"{k} {_short(o)} -> {_short(n)}" for k, (o, n) in c.fields.items()))
@@ -191,9 +216,9 @@ class ModelDiff:
         if self.added or self.removed or self.changed or self.weights_changed:
             out += ["| change | layer | what |", "|---|---|---|"]
             for n in self.added:
-                out.append(f"| added | {_md(n)} | {_md(self.b.layer(n).type)}, {_fmt_params(self.b.layer(n).params)} params |")
+                out.append(f"| added | {_md(n)} | {_md(layer_at(self.b, n).type)}, {_fmt_params(layer_at(self.b, n).params)} params |")
             for n in self.removed:
-                out.append(f"| removed | {_md(n)} | {_md(self.a.layer(n).type)}, {_fmt_params(self.a.layer(n).params)} params |")
+                out.append(f"| removed | {_md(n)} | {_md(layer_at(self.a, n).type)}, {_fmt_params(layer_at(self.a, n).params)} params |")
             for c in self.changed:
                 name = c.b if c.a == c.b else f"{c.a} → {c.b}"
                 what = "; ".join(f"{_md(k)} {_md(_short(o))} → {_md(_short(n))}" for k, (o, n) in c.fields.items())
@@ -255,28 +280,53 @@ def compare(ga: LayerGraph, gb: LayerGraph, *, mapping: Mapping[str, str] | None
         if bn not in gb:
             raise OptionError(f"--map {an}={bn}: model B has no layer {bn!r}")
     pairs = match(ga, gb, mapping, all_config=all_config, ignore=ignore)
-    a_of = {bn: an for bn, (an, _) in pairs.items()}
-    b_of = {an: bn for bn, an in a_of.items()}
-    matched_b = {bn: bn for bn in pairs}
-    changed: list[Change] = []
-    unchanged = 0
-    for layer in gb.layers:
-        if layer.name not in pairs:
-            continue
-        an, how = pairs[layer.name]
-        fields = compare_layers(ga, gb, ga.layer(an), layer, b_of, all_config=all_config, ignore=ignore,
-                                matched_b=matched_b)
-        if fields:
-            changed.append(Change(an, layer.name, fields, how))
-        else:
-            unchanged += 1
-    added = [layer.name for layer in gb.layers if layer.name not in pairs]
-    removed = [layer.name for layer in ga.layers if layer.name not in b_of]
-    result = ModelDiff(ga, gb, pairs, added, removed, changed, unchanged)
+    result = _compare_matched(ga, gb, pairs, all_config=all_config, ignore=ignore)
     if weights:
         result.weights_compared = True
         result.weights_changed = _weight_changes(ga, gb, pairs)
     return result
+
+
+def _compare_matched(ga: LayerGraph, gb: LayerGraph, pairs: dict[str, tuple[str, str]], *,
+                     all_config: bool, ignore: frozenset[str]) -> ModelDiff:
+    """Compare the matched pairs; nested models of a pair are compared layer by layer, recursively.
+
+    A nested model's inner layers are reported under their path (``encoder/dense_1``), and the
+    pairs made inside it are added to ``pairs`` under those paths. The nested model itself is
+    compared on its own fields only (name, type, configuration, trainable, dtype, inbound): its
+    parameter counts and output shape are those of its layers, which are compared one by one.
+    """
+    a_of = {bn: an for bn, (an, _) in pairs.items()}
+    b_of = {an: bn for bn, an in a_of.items()}
+    matched_b = {bn: bn for bn in pairs}
+    changed: list[Change] = []
+    added: list[str] = []
+    removed: list[str] = []
+    inner_pairs: dict[str, tuple[str, str]] = {}
+    unchanged = 0
+    for layer in gb.layers:
+        if layer.name not in pairs:
+            added.append(layer.name)
+            continue
+        an, how = pairs[layer.name]
+        la = ga.layer(an)
+        nested = la.subgraph is not None and layer.subgraph is not None
+        fields = compare_layers(ga, gb, la, layer, b_of, all_config=all_config,
+                                ignore=ignore | _AGGREGATES if nested else ignore, matched_b=matched_b)
+        if fields:
+            changed.append(Change(an, layer.name, fields, how))
+        else:
+            unchanged += 1
+        if nested:
+            inner = compare(la.subgraph, layer.subgraph, all_config=all_config, ignore=ignore)
+            pa, pb = an + "/", layer.name + "/"
+            inner_pairs.update({pb + bn: (pa + n, h) for bn, (n, h) in inner.pairs.items()})
+            added += [pb + n for n in inner.added]
+            removed += [pa + n for n in inner.removed]
+            changed += [Change(pa + c.a, pb + c.b, c.fields, c.matched_by) for c in inner.changed]
+            unchanged += inner.unchanged
+    removed = [layer.name for layer in ga.layers if layer.name not in b_of] + removed
+    return ModelDiff(ga, gb, {**pairs, **inner_pairs}, added, removed, changed, unchanged)
 
 
 # -- matching ----------------------------------------------------------------------------------------
@@ -521,18 +571,7 @@ def compare_layers(ga: LayerGraph, gb: LayerGraph, la: Layer, lb: Layer, b_of: M
         ib = _ancestors(gb, lb.name, matched_b)
         if ia != ib:
             fields["inbound"] = (ia, ib)
-    if la.subgraph is not None and lb.subgraph is not None:
-        inner = compare(la.subgraph, lb.subgraph, all_config=all_config, ignore=ignore)
-        if not inner.is_empty:
-            put("layers", _inner_summary(inner, "a"), _inner_summary(inner, "b"))
     return fields
-
-
-def _inner_summary(d: ModelDiff, side: str) -> str:
-    if side == "a":
-        return f"{len(d.a.layers)} layers"
-    return (f"{len(d.b.layers)} layers ({len(d.added)} added, {len(d.removed)} removed, "
-            f"{len(d.changed)} changed)")
 
 
 def _shape_value(layer: Layer) -> Any:
@@ -626,6 +665,37 @@ def failing(d: ModelDiff, conditions: Sequence[tuple[str, float | None, bool]]) 
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+def _containers(paths: Iterable[str]) -> set[str]:
+    """Every proper prefix of the paths: ``a/b/c`` -> ``a``, ``a/b``."""
+    out: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        out.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    return out
+
+
+def layer_at(g: LayerGraph, path: str) -> Layer:
+    """The layer a diff names: a layer of ``g``, or ``outer/inner`` inside its nested models.
+
+    >>> g = LayerGraph("m", [Layer("enc", "Sequential", subgraph=LayerGraph("enc", [Layer("d", "Dense")], [], [], []))],
+    ...                [], [], [])
+    >>> layer_at(g, "enc/d").type
+    'Dense'
+    """
+    if path in g:
+        return g.layer(path)
+    parts = path.split("/")
+    for i in range(1, len(parts)):  # the outer name may hold "/" itself (a name from an old file)
+        outer = "/".join(parts[:i])
+        inner = g.layer(outer).subgraph if outer in g else None
+        if inner is not None:
+            try:
+                return layer_at(inner, "/".join(parts[i:]))
+            except KeyError:
+                continue
+    raise KeyError(path)
+
+
 def _total(g: LayerGraph) -> int | None:
     total = g.total_params
     unknown = getattr(g, "total_params_is_lower_bound", False)
@@ -651,7 +721,7 @@ def _side(g: LayerGraph) -> dict[str, Any]:
 
 
 def _layer_row(g: LayerGraph, name: str) -> dict[str, Any]:
-    layer = g.layer(name)
+    layer = layer_at(g, name)
     return {"name": name, "type": layer.type, "params": layer.params}
 
 

@@ -40,8 +40,9 @@ def union_graph(d: "ModelDiff") -> tuple[LayerGraph, dict[str, str]]:
     """B with A's removed layers put back, and the status of every layer of the union."""
     a, b = d.a, d.b
     b_of = {an: bn for bn, (an, _) in d.pairs.items()}
-    ghost_name = {n: (n if n not in b else f"{n} (A)") for n in d.removed}
-    status = {layer.name: d.status(layer.name) for layer in b.layers}
+    # ghosts of A's removed top-level layers (one removed inside a nested model shows on the model's block)
+    ghost_name = {n: (n if n not in b else f"{n} (A)") for n in d.removed if n in a}
+    status = {"/".join((*path, layer.name)): d.status("/".join((*path, layer.name))) for path, layer in b.walk()}
     for w in d.weights_changed:
         if status.get(w.b) == "unchanged":
             status[w.b] = next(label for limit, label, _ in WEIGHT_BINS if w.relative < limit)
@@ -56,7 +57,7 @@ def union_graph(d: "ModelDiff") -> tuple[LayerGraph, dict[str, str]]:
     layers: list[Layer] = []
     calls: list[Call] = []
     extra_inputs: dict[str, list[TensorRef]] = {}
-    for an in d.removed:
+    for an in ghost_name:
         la = a.layer(an)
         name = ghost_name[an]
         layers.append(la.replace(name=name))
@@ -117,17 +118,26 @@ def _change_text(fields: dict[str, tuple[Any, Any]]) -> str:
     return text
 
 
-def _with_change_text(layer: Layer, d: "ModelDiff") -> Layer:
-    change = d.change_of(layer.name)
-    if change is None:
+def _with_change_text(layer: Layer, d: "ModelDiff", prefix: str = "") -> Layer:
+    """The layer with what changed as a note; a nested model's layers too (shown when it is drawn open)."""
+    name = prefix + layer.name
+    change = d.change_of(name)
+    note = None if change is None else _change_text(dict(change.fields))
+    if layer.subgraph is not None:
+        sub = layer.subgraph
+        layer = layer.replace(subgraph=sub.with_layers([_with_change_text(x, d, name + "/") for x in sub.layers]))
+        counts = [f"{n} {what}" for n, what in zip(d.inside(name), ("added", "removed", "changed")) if n]
+        if counts:
+            note = ("inside: " + ", ".join(counts)) if note is None else f"{note} · inside: {', '.join(counts)}"
+    if note is None:
         return layer
-    return layer.replace(notes=layer.notes + ("diff: " + _change_text(dict(change.fields)),))
+    return layer.replace(notes=layer.notes + ("diff: " + note,))
 
 
 def _recolor(view: "View", status: dict[str, str]) -> "View":
     nodes = []
     for node in view.nodes.values():
-        members = [status.get(m.split("/")[0], "unchanged") for m in node.members] or ["unchanged"]
+        members = [status.get(m, status.get(m.split("/")[0], "unchanged")) for m in node.members] or ["unchanged"]
         kinds = set(members)
         st = members[0] if len(kinds) == 1 else "changed"
         note = None
