@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -552,3 +553,49 @@ def test_nested_sequential_in_keras_files(tmp_path):
     same = diff(tmp_path / "base.keras", tmp_path / "base.keras")
     # every layer at every depth, the Sequential's InputLayer too (which Keras 3's .layers leaves out)
     assert same.is_empty and same.unchanged == len(base.layers) + len(base.get_layer("block").layers) + 1
+
+
+# -- links in one model only: dashed, with a legend entry ------------------------------------------
+def test_links_in_one_model_only_are_dashed_with_a_legend_entry(tmp_path):
+    from nnviz.render.diffview import EDGE_COLORS, diff_scene, save_diff, union_graph
+
+    d = diff(*_finetune_pair())
+    # A: h1 -> drop -> h2 -> out; B: h1 -> h2 -> extra -> out
+    assert union_graph(d).links == {
+        ("input", "h1"): "both", ("h1", "drop"): "a", ("drop", "h2"): "a", ("h1", "h2"): "b",
+        ("h2", "extra"): "b", ("extra", "out"): "b", ("h2", "out"): "a"}  # the link B dropped is drawn too
+    scene, opts, _ = diff_scene(d)
+    kinds = {(e.src, e.dst): e.kind for e in scene.edges}
+    assert kinds == {("input", "h1"): "data", ("h1", "drop"): "only_a", ("drop", "h2"): "only_a",
+                     ("h2", "out"): "only_a", ("h1", "h2"): "only_b", ("h2", "extra"): "only_b",
+                     ("extra", "out"): "only_b"}
+    legend = [lb.role for lb in scene.labels if lb.role.startswith("legend:edge:")]
+    assert legend == ["legend:edge:only_a", "legend:edge:only_b"]
+    # PNG/PDF: the dashed links are a collection of their own, dashed, in their colour
+    import matplotlib.colors as mcolors
+
+    figure = d.draw().figure
+    lines = [c for c in figure.axes[0].collections if type(c).__name__ == "LineCollection"]
+    dashed = {mcolors.to_hex(c.get_colors()[0]): len(c.get_segments()) for c in lines
+              if c.get_linestyle()[0][1] is not None}
+    assert dashed == {EDGE_COLORS["edge:only_a"]: 3, EDGE_COLORS["edge:only_b"]: 3}
+    solid = [c for c in lines if c.get_linestyle()[0][1] is None]
+    assert sum(len(c.get_segments()) for c in solid) == 1  # input -> h1
+    # SVG: one dashed path per side, and the legend's dashed line
+    (svg,) = save_diff(d, tmp_path / "d.svg")
+    text = svg.read_text()
+    for color in EDGE_COLORS.values():
+        assert re.search(rf'class="nnviz-edges nnviz-one-sided" d="(M[^"]+)" fill="none" stroke="{color}"[^>]*'
+                         r'stroke-dasharray=', text)
+        assert re.search(rf'<path d="M[^"]*H[^"]*" stroke="{color}"[^>]*stroke-dasharray=', text)  # legend
+    # HTML: each side's links that the other model lacks, dashed
+    (page,) = save_diff(d, tmp_path / "d.html")
+    html_text = page.read_text()
+    one_sided = set(re.findall(r'data-src="([^"]+)" data-dst="([^"]+)" data-kind="(only_[ab])"', html_text))
+    assert one_sided == {("h1", "drop", "only_a"), ("drop", "h2", "only_a"), ("h2", "out", "only_a"),
+                         ("h1", "h2", "only_b"), ("h2", "extra", "only_b"), ("extra", "out", "only_b")}
+    assert "link only in A" in html_text and "link only in B" in html_text
+    # a model against itself has no dashed link and no such legend entry
+    scene, _, _ = diff_scene(diff(*[_finetune_pair()[0]] * 2))
+    assert {e.kind for e in scene.edges} == {"data"}
+    assert not [lb for lb in scene.labels if lb.role.startswith("legend:edge:")]

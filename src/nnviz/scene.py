@@ -9,7 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Box", "Neuron", "Edge", "LinkSet", "Label", "Cluster", "Polygon", "Scene", "arrow_path", "shade_rgb"]
+__all__ = ["Box", "Neuron", "Edge", "LinkSet", "Label", "Cluster", "Polygon", "Scene", "arrow_path", "shade_rgb",
+           "ONE_SIDED_EDGES"]
+
+#: kinds of block edges drawn dashed, in a colour of their own (``Theme.extra_colors["edge:" + kind]``):
+#: a diff's connections present in only one of the two models, with their legend text
+ONE_SIDED_EDGES = {"only_a": "link only in A", "only_b": "link only in B"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class Edge:
     points: tuple[tuple[float, float], ...]
     src: str
     dst: str
-    kind: str = "data"  # data (block arrow), link (neuron to neuron), dropped (one-to-one)
+    kind: str = "data"  # data (block arrow), link (neuron to neuron), dropped (one-to-one), or ONE_SIDED_EDGES
     weight: float | None = None
 
 

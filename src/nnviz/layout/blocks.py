@@ -26,7 +26,7 @@ from typing import Callable, Iterator, Sequence
 
 from ..graph import LayerGraph, format_params, format_shape, sum_params
 from ..render.theme import FAMILIES, Theme
-from ..scene import Box, Cluster, Edge, Label, Scene
+from ..scene import ONE_SIDED_EDGES, Box, Cluster, Edge, Label, Scene
 from .groups import (ClusterInfo, Node, View, collapse_repeats, flatten, fold_chains, fold_modules,
                      select_range)
 from .labels import cut_name
@@ -596,7 +596,9 @@ def legend_entries(view: View, options: BlockOptions) -> list[tuple[str, str]]:
     if options.show_trainable and any(n.frozen for n in view.nodes.values()):
         entries.append(("frozen", "frozen"))
     entries = [("repeated group" if f == "group" else text, f) for text, f in entries]
-    return _merge_shared(entries, options.theme)
+    kinds = set(view.edge_kinds.values())  # a dashed line each, after the colours
+    return _merge_shared(entries, options.theme) + [(text, "edge:" + k) for k, text in ONE_SIDED_EDGES.items()
+                                                      if k in kinds]
 
 
 def _merge_shared(entries: list[tuple[str, str]], theme: "Theme") -> list[tuple[str, str]]:
@@ -826,8 +828,8 @@ def _scene(graph: LayerGraph, view: View, options: BlockOptions, out: _Out, head
         labels.append(Label(tx + ox, ty + oy + lh / 2, info.title, fs, ha="left", role="cluster"))
         if info.detail:
             labels.append(Label(tx + ox, ty + oy + 1.5 * lh, info.detail, fs, ha="left", role="cluster-detail"))
-    edges = [Edge(tuple((x + ox, y + oy) for x, y in (_xy(lr, b, d) for b, d in pts)), u, v)
-             for u, v, pts in out.edges]
+    edges = [Edge(tuple((x + ox, y + oy) for x, y in (_xy(lr, b, d) for b, d in pts)), u, v,
+                  view.edge_kinds.get((u, v), "data")) for u, v, pts in out.edges]
     width = max(bw, header.width) + 2 * margin
     height = bh + header.height + 2 * margin
     title = header.labels[0].text if header.labels and header.labels[0].role == "title" else ""

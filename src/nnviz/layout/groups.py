@@ -130,16 +130,21 @@ class View:
     last_copy: dict[str, str] = field(default_factory=dict)  # a repeat's drawn block -> its last copy's
     # edges that stand for several tensors: a merge reading two calls of a shared layer or model
     calls_on_edge: dict[tuple[str, str], int] = field(default_factory=dict)
+    # edges of another kind than "data" (scene.ONE_SIDED_EDGES: a diff's links in one model only)
+    edge_kinds: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def with_nodes(self, nodes: Iterable[Node], edges: Iterable[tuple[str, str]],
-                   clusters: dict[str, ClusterInfo] | None = None) -> "View":
+                   clusters: dict[str, ClusterInfo] | None = None,
+                   edge_kinds: dict[tuple[str, str], str] | None = None) -> "View":
         """A copy with other nodes and edges, re-sorted topologically and de-duplicated."""
         node_map = {n.id: n for n in nodes}
         kept = _dedupe((u, v) for u, v in edges if u in node_map and v in node_map)
         order = topological_order(list(node_map), kept)
+        kinds = self.edge_kinds if edge_kinds is None else edge_kinds
         return View(self.name, {i: node_map[i] for i in order}, kept,
                     self.clusters if clusters is None else clusters, self.total_params,
-                    self.trainable_params, self.last_copy, self.calls_on_edge)
+                    self.trainable_params, self.last_copy, self.calls_on_edge,
+                    {e: kinds[e] for e in kept if e in kinds} if kinds else {})
 
     def source_name(self, node_id: str) -> str:
         """The layer whose output leaves block ``node_id``: the last of a chain or a group,

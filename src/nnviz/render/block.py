@@ -253,16 +253,23 @@ def _draw_edges(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
 
     s = _unit(scene)
     head = 5.0 * s
-    lines, heads = [], []
+    styles: dict[tuple[str, bool], tuple[list, list]] = {}  # solid edges first, then a diff's dashed ones
     for e in scene.edges:
         arrow = arrow_path(e.points, head)
         if arrow is None:
             continue
+        lines, heads = styles.setdefault(theme.edge_style(e.kind), ([], []))
         lines.append(arrow[0])
         heads.append(arrow[1])
-    ax.add_collection(LineCollection(lines, colors=theme.edge_color, linewidths=0.8 * s, zorder=1,
-                                     capstyle="butt", joinstyle="round"))
-    ax.add_collection(PolyCollection(heads, facecolors=theme.edge_color, edgecolors="none", zorder=1.1))
+    for (color, dashed), (lines, heads) in sorted(styles.items(), key=lambda item: item[0][1]):
+        ax.add_collection(LineCollection(lines, colors=color, linewidths=(1.1 if dashed else 0.8) * s, zorder=1,
+                                         capstyle="butt", joinstyle="round",
+                                         **({"linestyles": [(0, (4, 2.5))]} if dashed else {})))
+        ax.add_collection(PolyCollection(heads, facecolors=color, edgecolors="none", zorder=1.1))
+    if not styles:  # the collections an empty scene always had
+        ax.add_collection(LineCollection([], colors=theme.edge_color, linewidths=0.8 * s, zorder=1,
+                                         capstyle="butt", joinstyle="round"))
+        ax.add_collection(PolyCollection([], facecolors=theme.edge_color, edgecolors="none", zorder=1.1))
 
 
 def _draw_boxes(ax: "Axes", scene: "Scene", theme: "Theme", *, text: bool = True) -> None:
@@ -334,7 +341,13 @@ def _draw_labels(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
         weight = "bold" if lb.role in ("title", "cluster") else "normal"
         ax.text(lb.x, lb.y, lb.text, fontsize=lb.size, ha=lb.ha, va=lb.va, family=theme.font,
                 fontweight=weight, color=theme.text_color, zorder=4, rotation=lb.rotation, parse_math=False)
-        if lb.role.startswith("legend:"):
+        if lb.role.startswith("legend:edge:"):  # a line, dashed as the edges it names
+            color, _ = theme.edge_style(lb.role.split(":", 2)[2])
+            side = LEGEND_SWATCH * lb.size * 0.8
+            x = lb.x - (LEGEND_SWATCH + 0.4) * lb.size
+            ax.plot([x - 0.15 * side, x + 1.15 * side], [lb.y, lb.y], color=color, lw=1.1 * _unit(scene),
+                    ls=(0, (2.5, 1.5)), zorder=4, solid_capstyle="butt", dash_capstyle="butt")
+        elif lb.role.startswith("legend:"):
             family = lb.role.split(":", 1)[1]
             side = LEGEND_SWATCH * lb.size * 0.8
             x = lb.x - (LEGEND_SWATCH + 0.4) * lb.size

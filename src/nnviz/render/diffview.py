@@ -16,32 +16,70 @@ import html
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import OptionError
 from ..graph import Call, Layer, LayerGraph, TensorRef
+from ..scene import ONE_SIDED_EDGES
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..modeldiff import ModelDiff
     from ..layout.groups import View
     from .diagram import Diagram
 
-__all__ = ["draw_diff", "save_diff", "union_graph", "STATUS_COLORS"]
+__all__ = ["draw_diff", "save_diff", "union_graph", "side_links", "Union", "STATUS_COLORS", "EDGE_COLORS"]
 
 STATUS_COLORS = {"added": "#7fc97f", "removed": "#f4a6a6", "changed": "#fdb863", "unchanged": "#e8e8e8"}
+# links present in one model only are dashed (scene.ONE_SIDED_EDGES), darker than the blocks' colours
+EDGE_COLORS = {"edge:only_a": "#c0392b", "edge:only_b": "#238b45"}
 # with weights compared, unchanged layers whose weights moved are coloured by how far (relative
 # change ‖B − A‖ / ‖A‖), a discrete colour bar from light to dark purple
-WEIGHT_BINS = ((0.001, "weights Δ < 0.1%", "#efedf5"), (0.01, "weights Δ < 1%", "#cbc9e2"),
-               (0.1, "weights Δ < 10%", "#9e9ac8"), (float("inf"), "weights Δ ≥ 10%", "#6a51a3"))
+# (light enough that the blocks' dark text stays legible on the darkest)
+WEIGHT_BINS = ((0.001, "weights Δ < 0.1%", "#f2f0f7"), (0.01, "weights Δ < 1%", "#dadaeb"),
+               (0.1, "weights Δ < 10%", "#bcbddc"), (float("inf"), "weights Δ ≥ 10%", "#9e9ac8"))
 _QUIET_FIELDS = ("params", "non_trainable_params", "output_shape", "inbound", "name")
 
 
-def union_graph(d: "ModelDiff") -> tuple[LayerGraph, dict[str, str]]:
-    """B with A's removed layers put back, and the status of every layer of the union."""
+class Union(NamedTuple):
+    """The union of both models as one graph, with what tells its parts apart."""
+
+    graph: LayerGraph
+    status: dict[str, str]  # every layer (nested ones by path): added, removed, changed, unchanged...
+    links: dict[tuple[str, str], str]  # every connection (u, v): "a" or "b" (in one model only), "both"
+
+
+def _ghost_names(d: "ModelDiff") -> dict[str, str]:
+    """The union's names of A's removed top-level layers (one removed inside a nested model shows
+    on the model's block)."""
+    return {n: (n if n not in d.b else f"{n} (A)") for n in d.removed if n in d.a}
+
+
+def side_links(d: "ModelDiff") -> tuple[dict[tuple[str, str], None], set[tuple[str, str]]]:
+    """The connections of A in the union's names (B's names, ghosts for removed layers), in A's
+    order, and those of B: a connection in one of them only is drawn dashed."""
+    b_of = {an: bn for bn, (an, _) in d.pairs.items()}
+    ghosts = _ghost_names(d)
+
+    def in_union(name: str) -> str | None:
+        return b_of.get(name, ghosts.get(name))
+
+    a_links: dict[tuple[str, str], None] = {}
+    for call in d.a.calls:
+        v = in_union(call.layer)
+        for ref in call.inputs if v is not None else ():
+            u = in_union(ref.layer)
+            if u is not None:
+                a_links.setdefault((u, v), None)
+    b_links = {(ref.layer, call.layer) for call in d.b.calls for ref in call.inputs}
+    return a_links, b_links
+
+
+def union_graph(d: "ModelDiff") -> Union:
+    """B with A's removed layers put back (and A's links B lacks), the status of every layer of
+    the union and the side of every link."""
     a, b = d.a, d.b
     b_of = {an: bn for bn, (an, _) in d.pairs.items()}
-    # ghosts of A's removed top-level layers (one removed inside a nested model shows on the model's block)
-    ghost_name = {n: (n if n not in b else f"{n} (A)") for n in d.removed if n in a}
+    ghost_name = _ghost_names(d)
     status = {"/".join((*path, layer.name)): d.status("/".join((*path, layer.name))) for path, layer in b.walk()}
     for w in d.weights_changed:
         if status.get(w.b) == "unchanged":
@@ -54,9 +92,9 @@ def union_graph(d: "ModelDiff") -> tuple[LayerGraph, dict[str, str]]:
             return TensorRef(ghost_name[ref.layer], 0, ref.tensor)
         return None
 
+    a_links, b_links = side_links(d)
     layers: list[Layer] = []
     calls: list[Call] = []
-    extra_inputs: dict[str, list[TensorRef]] = {}
     for an in ghost_name:
         la = a.layer(an)
         name = ghost_name[an]
@@ -66,10 +104,12 @@ def union_graph(d: "ModelDiff") -> tuple[LayerGraph, dict[str, str]]:
         for call in a.calls_of(an)[:1]:
             refs = [r for r in (ref_in_union(x) for x in call.inputs) if r is not None]
         calls.append(Call(name, 0, tuple(refs)))
-        # the layers of B whose counterpart in A read this one get an arrow from the ghost
-        for consumer in a.calls:
-            if any(x.layer == an for x in consumer.inputs) and consumer.layer in b_of:
-                extra_inputs.setdefault(b_of[consumer.layer], []).append(TensorRef(name))
+    # the layers of B whose counterpart in A read a layer B's does not (a ghost, or a link B dropped)
+    # get an arrow from it
+    extra_inputs: dict[str, list[TensorRef]] = {}
+    for u, v in a_links:
+        if v in b and (u, v) not in b_links:
+            extra_inputs.setdefault(v, []).append(TensorRef(u))
     for layer in b.layers:
         layers.append(_with_change_text(layer, d))
     for call in b.calls:
@@ -77,7 +117,9 @@ def union_graph(d: "ModelDiff") -> tuple[LayerGraph, dict[str, str]]:
         calls.append(replace(call, inputs=tuple(call.inputs) + extra))
     union = LayerGraph(b.name, _in_order(layers, calls), calls, b.inputs, b.outputs,
                        class_name="Functional", source=b.source, keras_version=b.keras_version)
-    return union, status
+    links = {(r.layer, c.layer): "both" if (r.layer, c.layer) in a_links and (r.layer, c.layer) in b_links
+             else "a" if (r.layer, c.layer) in a_links else "b" for c in calls for r in c.inputs}
+    return Union(union, status, links)
 
 
 def _in_order(layers: list[Layer], calls: list[Call]) -> list[Layer]:
@@ -134,7 +176,9 @@ def _with_change_text(layer: Layer, d: "ModelDiff", prefix: str = "") -> Layer:
     return layer.replace(notes=layer.notes + ("diff: " + note,))
 
 
-def _recolor(view: "View", status: dict[str, str]) -> "View":
+def _recolor(view: "View", status: dict[str, str], links: dict[tuple[str, str], str] | None = None) -> "View":
+    """The view's blocks painted by status (a group of mixed statuses is "changed"), and its edges
+    standing only for links of one side marked ``only_a`` / ``only_b`` (drawn dashed)."""
     nodes = []
     for node in view.nodes.values():
         members = [status.get(m, status.get(m.split("/")[0], "unchanged")) for m in node.members] or ["unchanged"]
@@ -144,12 +188,30 @@ def _recolor(view: "View", status: dict[str, str]) -> "View":
         if node.kind in ("layer", "chain", "model") and node.layer is not None:
             note = next((n[6:] for n in node.layer.notes if n.startswith("diff: ")), None)
         nodes.append(replace(node, paint=st, note=note))  # mixed groups: "changed"
-    return view.with_nodes(nodes, view.edges)
+    return view.with_nodes(nodes, view.edges, edge_kinds=_edge_kinds(view, links or {}))
+
+
+def _edge_kinds(view: "View", links: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """``only_a`` / ``only_b`` for each edge of the view whose links (between the layers of its two
+    blocks, nested ones by their model) are all of one side."""
+    by_src: dict[str, list[tuple[str, str]]] = {}
+    for (u, v), side in links.items():
+        by_src.setdefault(u, []).append((v, side))
+    if not any(side != "both" for side in links.values()):
+        return {}
+    kinds = {}
+    for u, v in view.edges:
+        dst = {m.split("/")[0] for m in view.nodes[v].members}
+        sides = {side for m in {m.split("/")[0] for m in view.nodes[u].members}
+                 for w, side in by_src.get(m, ()) if w in dst}
+        if sides == {"a"} or sides == {"b"}:
+            kinds[(u, v)] = "only_" + sides.pop()
+    return kinds
 
 
 def _theme(base: Any) -> Any:
     bins = {label: color for _, label, color in WEIGHT_BINS}
-    return replace(base, extra_colors={**STATUS_COLORS, **bins, **base.extra_colors})
+    return replace(base, extra_colors={**STATUS_COLORS, **bins, **EDGE_COLORS, **base.extra_colors})
 
 
 def _title(d: "ModelDiff") -> tuple[str, str]:
@@ -169,13 +231,13 @@ def diff_scene(d: "ModelDiff", **options: Any):
 
     if options.get("engine", "matplotlib") != "matplotlib":
         raise OptionError("a diff is drawn with the matplotlib engine")
-    union, status = union_graph(d)
+    union, status, links = union_graph(d)
     title, sub = _title(d)
     opts = BlockOptions(**{**options, "title": title, "subtitle": sub})
     opts = replace(opts, theme=_theme(opts.theme))
     composed = None
-    for level, view in candidate_views(union, opts, paint=lambda v: _recolor(v, status)):
-        composed = compose(union, _recolor(view, status), level, opts)
+    for level, view in candidate_views(union, opts, paint=lambda v: _recolor(v, status, links)):
+        composed = compose(union, _recolor(view, status, links), level, opts)
         if composed.fits or opts.target is None:
             break
     assert composed is not None
@@ -189,7 +251,7 @@ def draw_diff(d: "ModelDiff", **options: Any) -> "Diagram":
     from .block import BlockDiagram, render_scene
 
     scene, opts, view = diff_scene(d, **options)
-    union, _ = union_graph(d)
+    union = union_graph(d).graph
     return BlockDiagram(union, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
                         render=lambda: render_scene(scene, opts.theme))
 
@@ -214,15 +276,16 @@ def save_diff(d: "ModelDiff", out: Path, **options: Any) -> list[Path]:
 
 
 # -- the HTML page: both models side by side --------------------------------------------------------
-def _side_svg(g: LayerGraph, status: dict[str, str], options: dict[str, Any]) -> str:
+def _side_svg(g: LayerGraph, status: dict[str, str], links: dict[tuple[str, str], str],
+              options: dict[str, Any]) -> str:
     from ..layout.blocks import candidate_views, compose
     from ..layout.layered import BlockOptions
     from .svg import scene_to_svg
 
     opts = BlockOptions(**{**options, "page": None, "collapse": False})
     opts = replace(opts, theme=_theme(opts.theme))
-    level, view = next(candidate_views(g, opts, paint=lambda v: _recolor(v, status)))
-    scene = compose(g, _recolor(view, status), level, opts).scene
+    level, view = next(candidate_views(g, opts, paint=lambda v: _recolor(v, status, links)))
+    scene = compose(g, _recolor(view, status, links), level, opts).scene
     scene.labels[:] = [lb for lb in scene.labels if not lb.role.startswith("legend:")]
     return scene_to_svg(scene, opts.theme)
 
@@ -230,15 +293,23 @@ def _side_svg(g: LayerGraph, status: dict[str, str], options: dict[str, Any]) ->
 def diff_html(d: "ModelDiff", **options: Any) -> str:
     """A self-contained page: A and B side by side, in step; a click shows a layer's match."""
     status_a = {layer.name: d.status(layer.name, "a") for layer in d.a.layers}
-    union_status = union_graph(d)[1]
-    status_b = {layer.name: union_status[layer.name] for layer in d.b.layers}
-    svg_a = _side_svg(d.a, status_a, options)
-    svg_b = _side_svg(d.b, status_b, options)
+    union = union_graph(d)
+    status_b = {layer.name: union.status[layer.name] for layer in d.b.layers}
+    # each side's links, dashed where the other model lacks them
+    a_of = {bn: an for bn, (an, _) in d.pairs.items()}
+    a_name = {**a_of, **{g: n for n, g in _ghost_names(d).items()}}
+    links_a = {(a_name[u], a_name[v]): "a" if side == "a" else "both" for (u, v), side in union.links.items()
+               if side != "b" and u in a_name and v in a_name}
+    links_b = {uv: side for uv, side in union.links.items() if side != "a"}
+    svg_a = _side_svg(d.a, status_a, links_a, options)
+    svg_b = _side_svg(d.b, status_b, links_b, options)
     data = d.to_dict()
     data["pairs"] = {bn: an for bn, (an, _) in d.pairs.items()}
     payload = json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     title, sub = _title(d)
     legend = "".join(f'<span class="sw" style="background:{c}"></span>{s} ' for s, c in STATUS_COLORS.items())
+    legend += "".join(f'<span class="ln" style="border-color:{EDGE_COLORS["edge:" + k]}"></span>{text} '
+                      for k, text in ONE_SIDED_EDGES.items())
     items = [("added", n, n) for n in d.added] + [("removed", n, n) for n in d.removed] + \
             [("changed", c.b, f"{c.b}: " + "; ".join(f"{k} {v[0]} → {v[1]}" for k, v in c.fields.items()))
              for c in d.changed]
@@ -257,6 +328,7 @@ body {{ font-family: 'DejaVu Sans', sans-serif; margin: 0; }}
 header {{ padding: 8px 12px; border-bottom: 1px solid #ccc; }}
 h1 {{ font-size: 16px; margin: 0; }} .sub {{ font-size: 12px; color: #444; }}
 .sw {{ display: inline-block; width: 10px; height: 10px; border: 1px solid #555; margin: 0 3px 0 8px; }}
+.ln {{ display: inline-block; width: 16px; height: 0; border-top: 2px dashed; margin: 0 3px 3px 8px; }}
 main {{ display: flex; height: calc(100vh - 160px); }}
 .pane {{ flex: 1; overflow: auto; border-right: 1px solid #ccc; }}
 .pane h2 {{ font-size: 13px; margin: 4px 8px; position: sticky; top: 0; background: #fff; }}

@@ -66,6 +66,10 @@ def _box(b: Box, theme: Theme) -> str:
 
 def _legend_swatch(x: float, y: float, size: float, family: str, theme: Theme) -> str:
     side = 0.8 * size
+    if family.startswith("edge:"):  # a line, dashed as the edges it names
+        color, _ = theme.edge_style(family[5:])
+        return (f'<path d="M{_f(x - 1.5 * size)} {_f(y)}H{_f(x - 1.4 * size + side * 1.1)}" stroke="{color}" '
+                f'stroke-width="1.4" stroke-dasharray="3 2"/>')
     fill = theme.background if family == "frozen" else theme.color(family)
     out = (f'<rect x="{_f(x - 1.4 * size)}" y="{_f(y - side / 2)}" width="{_f(side)}" height="{_f(side)}" '
            f'fill="{fill}" stroke="{theme.edge_color}"/>')
@@ -78,9 +82,12 @@ def _legend_swatch(x: float, y: float, size: float, family: str, theme: Theme) -
 def _edges(scene: Scene, theme: Theme) -> Iterable[str]:
     for e in scene.edges:
         pts = " ".join(f"{_f(x)},{_f(y)}" for x, y in e.points)
-        yield (f'<polyline class="nnviz-edge" data-src="{_esc(e.src)}" data-dst="{_esc(e.dst)}" '
-               f'points="{pts}" fill="none" stroke="{theme.edge_color}" stroke-width="1" '
-               f'marker-end="url(#nnviz-arrow)"/>')
+        color, dashed = theme.edge_style(e.kind)
+        style = f'stroke="{color}" stroke-width="1.4" stroke-dasharray="5 3" ' if dashed else \
+            f'stroke="{theme.edge_color}" stroke-width="1" '
+        kind = f' data-kind="{_esc(e.kind)}"' if dashed else ""
+        yield (f'<polyline class="nnviz-edge" data-src="{_esc(e.src)}" data-dst="{_esc(e.dst)}"{kind} '
+               f'points="{pts}" fill="none" {style}marker-end="url(#nnviz-arrow)"/>')
 
 
 def scene_to_svg(scene: Scene, theme: Theme | None = None) -> str:

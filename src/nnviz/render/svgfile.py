@@ -170,18 +170,24 @@ def _polygons(scene: "Scene", theme: "Theme") -> Iterable[str]:
 
 def _block_edges(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
     head = 5.0 * s
-    lines, heads = [], []
+    styles: dict[tuple[str, bool], tuple[list[str], list[str]]] = {}  # solid first, then a diff's dashed
     for e in scene.edges:
         arrow = arrow_path(e.points, head)
         if arrow is None:
             continue
         pts, tri = arrow
+        lines, heads = styles.setdefault(theme.edge_style(e.kind), ([], []))
         lines.append("M" + "L".join(f"{_f(x)} {_f(y)}" for x, y in pts))
         heads.append("M" + "L".join(f"{_f(x)} {_f(y)}" for x, y in tri) + "Z")
-    if lines:
-        yield (f'<path class="nnviz-edges" d="{"".join(lines)}" fill="none" stroke="{theme.edge_color}" '
-               f'stroke-width="{_f(0.8 * s)}" stroke-linejoin="round"/>')
-        yield f'<path class="nnviz-arrowheads" d="{"".join(heads)}" fill="{theme.edge_color}"/>'
+    for (color, dashed), (lines, heads) in sorted(styles.items(), key=lambda item: item[0][1]):
+        if dashed:
+            lw = 1.1 * s
+            yield (f'<path class="nnviz-edges nnviz-one-sided" d="{"".join(lines)}" fill="none" stroke="{color}" '
+                   f'stroke-width="{_f(lw)}" stroke-linejoin="round" stroke-dasharray="{_f(4 * lw)} {_f(2.5 * lw)}"/>')
+        else:
+            yield (f'<path class="nnviz-edges" d="{"".join(lines)}" fill="none" stroke="{color}" '
+                   f'stroke-width="{_f(0.8 * s)}" stroke-linejoin="round"/>')
+        yield f'<path class="nnviz-arrowheads" d="{"".join(heads)}" fill="{color}"/>'
 
 
 def _block_box(b: "Box", theme: "Theme", s: float) -> str:
@@ -213,7 +219,14 @@ def _block_labels(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
     for lb in scene.labels:
         bold = ' font-weight="bold"' if lb.role in ("title", "cluster") else ""
         yield _text(lb.x, lb.y, lb.text, lb.size, lb.ha, lb.va, lb.rotation, bold)
-        if lb.role.startswith("legend:"):
+        if lb.role.startswith("legend:edge:"):  # a line, dashed as the edges it names
+            color, _ = theme.edge_style(lb.role.split(":", 2)[2])
+            side = LEGEND_SWATCH * lb.size * 0.8
+            x = lb.x - (LEGEND_SWATCH + 0.4) * lb.size
+            lw = 1.1 * s
+            yield (f'<path d="M{_f(x - 0.15 * side)} {_f(lb.y)}H{_f(x + 1.15 * side)}" stroke="{color}" '
+                   f'stroke-width="{_f(lw)}" stroke-dasharray="{_f(2.5 * lw)} {_f(1.5 * lw)}"/>')
+        elif lb.role.startswith("legend:"):
             family = lb.role.split(":", 1)[1]
             side = LEGEND_SWATCH * lb.size * 0.8
             x = lb.x - (LEGEND_SWATCH + 0.4) * lb.size

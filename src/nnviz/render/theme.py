@@ -110,6 +110,22 @@ class Theme:
         if clash:
             raise OptionError(f"extra colour key {clash[0]!r} is a layer family; set it in family_colors")
 
+    def edge_style(self, kind: str) -> tuple[str, bool]:
+        """The colour of a block edge of ``kind`` and whether it is dashed.
+
+        Edges of :data:`nnviz.scene.ONE_SIDED_EDGES` kinds (a diff's links in one model only) are
+        dashed, in ``extra_colors["edge:" + kind]`` when set; every other edge is solid, in
+        ``edge_color``.
+
+        >>> Theme(extra_colors={"edge:only_a": "#c0392b"}).edge_style("only_a"), Theme().edge_style("data")
+        (('#c0392b', True), ('#555555', False))
+        """
+        from ..scene import ONE_SIDED_EDGES
+
+        if kind not in ONE_SIDED_EDGES:
+            return self.edge_color, False
+        return self.extra_colors.get("edge:" + kind, self.edge_color), True
+
     def color(self, family: str) -> str:
         """The fill colour of a layer family."""
         if family in self.extra_colors:
