@@ -44,6 +44,34 @@ def cnn() -> "keras.Model":
     ], name="digits_cnn")
 
 
+def cnn_tuned() -> "keras.Model":
+    """``cnn.keras`` changed and fine-tuned, the B side of the gallery's diff example
+    (``diffs/cnn_tuned.diff.json``): pool1 dropped (conv2 strides 2 instead), batch normalisation
+    after conv2, dropout before the head, conv1 frozen; the weights of cnn.keras trained two
+    epochs on scikit-learn's digits."""
+    import keras
+    from keras import layers
+    from sklearn.datasets import load_digits
+
+    base = keras.models.load_model(HERE / "cnn.keras")  # sorted first in MODELS: written before this
+    model = keras.Sequential([
+        keras.Input(shape=(8, 8, 1), name="digit"),
+        layers.Conv2D(16, 3, padding="same", activation="relu", name="conv1", trainable=False),
+        layers.Conv2D(32, 3, strides=2, padding="same", activation="relu", name="conv2"),
+        layers.BatchNormalization(name="bn2"),
+        layers.GlobalAveragePooling2D(name="gap"),
+        layers.Dropout(0.2),
+        layers.Dense(10, activation="softmax", name="digit_class"),
+    ], name="digits_cnn_tuned")
+    for name in ("conv1", "conv2", "digit_class"):
+        model.get_layer(name).set_weights(base.get_layer(name).get_weights())
+    digits = load_digits()
+    x = (digits.images / 16.0)[..., None].astype("float32")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    model.fit(x, digits.target, epochs=2, batch_size=64, shuffle=False, verbose=0)
+    return model
+
+
 def lstm() -> "keras.Model":
     """An LSTM sentiment classifier over 80 token ids, Sequential API."""
     import keras
@@ -144,6 +172,7 @@ def resnet50() -> "keras.Model":
 
 MODELS: dict[str, Callable[[], "keras.Model"]] = {
     "cnn.keras": cnn,
+    "cnn_tuned.keras": cnn_tuned,
     "lstm.h5": lstm,
     "iris_mlp.keras": iris_mlp,
     "seq2seq_lstm.keras": seq2seq_lstm,

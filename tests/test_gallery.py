@@ -31,7 +31,7 @@ KERAS_PARAMS = {
     "perceptron.json": 4, "pima.json": 289, "residual_block.json": 305_152, "seq2seq.json": 546_141,
     "siamese.json": 22_978, "simple_classifier.json": 3_457, "stock.json": 20_225, "three_layer.json": 261,
     "transformer_encoder.json": 2_692_738, "vgg.json": 961_706,
-    "keras/cnn.keras": 5_130, "keras/iris_mlp.keras": 67, "keras/lstm.h5": 72_353,
+    "keras/cnn.keras": 5_130, "keras/cnn_tuned.keras": 5_258, "keras/iris_mlp.keras": 67, "keras/lstm.h5": 72_353,
     "keras/seq2seq_lstm.keras": 53_800, "keras/gemma_backbone.keras": 123_456, "keras/subclassed_mlp.keras": 13_411,
     "keras/resnet50.json": 25_636_712,
 }
@@ -110,6 +110,10 @@ def test_there_are_at_least_20_examples_and_each_loads_with_a_description():
     described = gallery.readme_descriptions(EXAMPLES)
     for path in sources:
         rel = path.relative_to(EXAMPLES).as_posix()
+        if rel.endswith(gallery.PAIR_SUFFIX):  # a pair: both its models are examples themselves
+            pair = gallery.read_pair(path, EXAMPLES)
+            assert pair.a in sources and pair.b in sources and pair.description, rel
+            continue
         graph = nnviz.load(path)
         assert graph.total_params > 0, rel
         description = described.get(rel) or graph.description  # a Keras to_json() file: its README line
@@ -151,6 +155,8 @@ def test_examples_readme_lists_every_example_with_its_parameters():
     sources = {p.relative_to(EXAMPLES).as_posix(): p for p in gallery.find_sources(EXAMPLES)}
     assert set(table) == set(sources)
     for rel, path in sources.items():
+        if rel.endswith(gallery.PAIR_SUFFIX):  # a pair's count is its B side's
+            path = gallery.read_pair(path, EXAMPLES).b
         assert table[rel] == f"{nnviz.load(path).total_params:,}", rel
 
 
@@ -609,3 +615,66 @@ def test_modern_keras_files_draw_as_folded_layer_trees():
         "Dense", "LayerNormalization", "Dense"]
     assert any(t.startswith("residual_block … residual_block_2 ×3") for t in
                (c.title for c in nnviz.draw(mlp).scene.clusters))
+
+
+# -- pairs: a diff in the gallery --------------------------------------------------------------
+
+def _pair_src(tmp_path: Path) -> Path:
+    folder = tmp_path / "pairs"
+    (folder / "keras").mkdir(parents=True)
+    for rel in ("keras/cnn.keras", "keras/cnn_tuned.keras", "diffs/cnn_tuned.diff.json"):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(EXAMPLES / rel, folder / rel)
+    return folder
+
+
+def test_a_pair_source_is_drawn_as_the_diff_of_its_models_and_checked(tmp_path):
+    from PIL import Image
+
+    from nnviz.modeldiff import diff
+
+    src = _pair_src(tmp_path)
+    out = tmp_path / "gallery"
+    result = gallery.build(src, out, jobs=1, progress=False, formats=("svg", "png"))
+    assert result.exit_code == 0 and result.failed == []
+    (entry,) = [e for e in result.entries if e.source == "diffs/cnn_tuned.diff.json"]
+    assert entry.styles == ("diff",) and entry.slug == "diffs-cnn_tuned"
+    assert entry.files == ("diffs-cnn_tuned.diff.svg", "diffs-cnn_tuned.diff.png", "diffs-cnn_tuned.diff.thumb.png")
+    assert entry.name == "digits_cnn → digits_cnn_tuned" and entry.total_params == 5_258
+    # what it drew is nnviz diff --weights of the two files: the statuses, the dashed links, the weights
+    d = diff(src / "keras/cnn.keras", src / "keras/cnn_tuned.keras", weights=True)
+    assert sorted(d.added) == ["bn2", "dropout"] and d.removed == ["pool1"]
+    svg = (out / "diffs-cnn_tuned.diff.svg").read_text()
+    assert "digits_cnn → digits_cnn_tuned" in svg and "strides 1 → 2" in svg and "nnviz-one-sided" in svg
+    assert "weights Δ" in svg and "link only in A" in svg
+    assert Image.open(out / "diffs-cnn_tuned.diff.png").size[0] > 300
+    readme = (out / "README.md").read_text()
+    assert "diffs-cnn_tuned.diff.thumb.png" in readme and "diff · 5,258 params" in readme
+    # current, then stale when either model changes (its hash covers both files' bytes)
+    assert gallery.build(src, out, check=True).exit_code == 0
+    with open(src / "keras/cnn_tuned.keras", "ab") as fh:
+        fh.write(b"\0")
+    check = gallery.build(src, out, check=True)
+    assert check.exit_code == 1 and "diffs/cnn_tuned.diff.json: changed" in check.stale
+    # the node style alone draws no diff (a diff is a block diagram)
+    assert gallery.build(src, tmp_path / "n", jobs=1, progress=False, styles=("node",)).entries[0].files == ()
+
+
+@pytest.mark.parametrize("pair, message", [
+    ({"a": "../../outside.keras", "b": "keras/cnn.keras"}, "inside the sources folder"),
+    ({"a": "/etc/passwd.json", "b": "keras/cnn.keras"}, "inside the sources folder"),
+    ({"a": "keras/cnn.keras", "b": "notes.txt"}, "inside the sources folder"),
+    ({"a": "keras/cnn.keras", "b": "x.diff.json"}, "inside the sources folder"),
+    ({"a": "keras/cnn.keras"}, 'an object {"a": model, "b": model}'),
+    ({"a": "keras/cnn.keras", "b": "keras/cnn.keras", "run": "rm -rf"}, "unknown key 'run'"),
+    ({"a": "keras/cnn.keras", "b": "keras/cnn.keras", "weights": "yes"}, "'weights' must be a bool"),
+])
+def test_a_bad_pair_is_one_line_and_the_rest_are_drawn(tmp_path, pair, message):
+    src = _pair_src(tmp_path / "in")
+    outside = tmp_path / "outside.keras"
+    shutil.copy(EXAMPLES / "keras/cnn.keras", outside)  # a real model, but outside the sources
+    (src / "bad.diff.json").write_text(json.dumps(pair))
+    result = build(src, tmp_path / "gallery")
+    (failure,) = result.failed
+    assert failure.source == "bad.diff.json" and message in failure.message and failure.traceback is None
+    assert "\n" not in failure.message and {e.source for e in result.entries} >= {"keras/cnn.keras"}
