@@ -599,3 +599,41 @@ def test_links_in_one_model_only_are_dashed_with_a_legend_entry(tmp_path):
     scene, _, _ = diff_scene(diff(*[_finetune_pair()[0]] * 2))
     assert {e.kind for e in scene.edges} == {"data"}
     assert not [lb for lb in scene.labels if lb.role.startswith("legend:edge:")]
+
+
+def test_a_params_condition_with_an_unknown_count_cannot_be_decided(tmp_path):
+    # a Keras config with a class nnviz does not know and no weights: its count is unknown
+    def config(units):
+        return {"class_name": "Sequential", "config": {"name": "m", "layers": [
+            {"class_name": "InputLayer", "config": {"batch_shape": [None, 4], "name": "x"}},
+            {"class_name": "MyCustomLayer", "config": {"name": "custom"}},
+            {"class_name": "Dense", "config": {"units": units, "name": "head"}}]}}
+
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(config(2)))
+    b.write_text(json.dumps(config(3)))
+    d = diff(a, b)
+    assert d.params_delta is None and d.to_dict()["a"]["total_params"] is None
+    r = _run(a, b, "--fail-on", "params>1")
+    assert r.exit_code == 2 and "cannot be decided" in r.output and "Traceback" not in r.output
+    assert _run(a, b, "--fail-on", "added").exit_code == 0  # the other conditions still decide
+    assert _run(a, b, "--fail-on", "changed").exit_code == 1
+
+
+def test_the_text_report_says_which_matches_structure_made():
+    d = diff(mlp(16, 2, names=["hidden", "out"]), mlp(16, 2, names=["encoder", "out"]))
+    assert "~ hidden -> encoder (matched by structure): name hidden -> encoder" in d.summary_lines()
+
+
+@pytest.mark.needs_tf
+def test_a_keras2_h5_against_its_keras3_resave_reports_nothing(tmp_path):
+    import keras
+    import tf_keras
+
+    _build(tf_keras).save(tmp_path / "k2.h5")
+    keras.models.load_model(tmp_path / "k2.h5", compile=False).save(tmp_path / "resaved.keras")
+    d = diff(tmp_path / "k2.h5", tmp_path / "resaved.keras")
+    assert d.is_empty, d.summary_lines()
+    assert d.unchanged == 7 and d.params_delta == 0
+    weights = diff(tmp_path / "k2.h5", tmp_path / "resaved.keras", weights=True)
+    assert weights.weights_changed == []  # the same values, read from both eras' layouts

@@ -199,6 +199,8 @@ class ModelDiff:
             lines.append(f"- {n} ({layer_at(self.a, n).type}, {_fmt_params(layer_at(self.a, n).params)} params)")
         for c in self.changed:
             name = c.b if c.a == c.b else f"{c.a} -> {c.b}"
+            if c.a != c.b and c.matched_by in ("structure", "path", "map"):
+                name += f" (matched by {c.matched_by})"
             lines.append(f"~ {name}: " + "; ".join(f"{k} {_short(o)} -> {_short(n)}" for k, (o, n) in c.fields.items()))
         for w in self.weights_changed:
             lines.append(f"w {w.b}: max |Δ| {w.max_abs:.4g}, relative {w.relative:.2%}")
@@ -221,6 +223,8 @@ class ModelDiff:
                 out.append(f"| removed | {_md(n)} | {_md(layer_at(self.a, n).type)}, {_fmt_params(layer_at(self.a, n).params)} params |")
             for c in self.changed:
                 name = c.b if c.a == c.b else f"{c.a} → {c.b}"
+                if c.a != c.b and c.matched_by in ("structure", "path", "map"):
+                    name += f" (matched by {c.matched_by})"
                 what = "; ".join(f"{_md(k)} {_md(_short(o))} → {_md(_short(n))}" for k, (o, n) in c.fields.items())
                 out.append(f"| changed | {_md(name)} | {what} |")
             for w in self.weights_changed:
