@@ -253,7 +253,7 @@ def test_drawing_colours_blocks_by_status_and_keeps_removed_layers_as_ghosts():
     # the ghost keeps its place in the data flow: h1 -> drop -> h2
     assert {(e.src, e.dst) for e in scene.edges} >= {("h1", "drop"), ("drop", "h2")}
     legend = sorted(lb.text for lb in scene.labels if lb.role.startswith("legend:"))
-    assert legend == ["added", "changed", "removed", "unchanged"]
+    assert legend == ["added", "changed", "link only in A", "link only in B", "removed", "unchanged"]
     sub = next(lb.text for lb in scene.labels if lb.role == "subtitle")
     assert "1 added · 1 removed" in sub and f"({d.params_delta:+,})" in sub
 
