@@ -144,8 +144,8 @@ function layout(S){
 }
 function mapping(F){ const cw=F.cv.clientWidth||1, ch=F.cv.clientHeight||1, b=F.b, k=Math.min(cw/b.w, ch/b.h);
   return {k:k, tx:(cw-b.w*k)/2-b.x*k, ty:(ch-b.h*k)/2-b.y*k, cw:cw, ch:ch}; }
-function lines(key){ const d=info(key); if(!d) return [key];
-  const out=[key, d.type+(d.activation && d.activation!=='linear' ? ' · '+d.activation : ''), d.output_shape];
+function lines(key, label){ const d=info(key); label=label||key; if(!d) return [label];
+  const out=[label, d.type+(d.activation && d.activation!=='linear' ? ' · '+d.activation : ''), d.output_shape];
   if(d.params) out.push(num(d.params)+' params'); return out; }
 function cut(s){ const m=Math.floor(W/(FS*0.6)); return s.length>m ? s.slice(0,m-1)+'…' : s; }
 let hits=[], hitAt=-1, hitGen=0;
@@ -181,7 +181,7 @@ function drawFlat(F){
     ctx.fillStyle=flat.colors[f]; ctx.fill(); if(big>=4){ ctx.strokeStyle=flat.edge; ctx.lineWidth=px; ctx.stroke(); } }
   F.text=m.k*FS>=5;
   if(F.text){ ctx.fillStyle='#222'; ctx.textAlign='center'; ctx.textBaseline='middle';
-    for(const i of vis){ const ls=lines(F.prefix+S.n[i]), top=Y[i]+H/2-(ls.length-1)*LH/2;
+    for(const i of vis){ const ls=lines(F.prefix+S.n[i], S.n[i]), top=Y[i]+H/2-(ls.length-1)*LH/2;
       ls.forEach((s,k) => { ctx.font=(k===0?'bold ':'')+FS+'px '+flat.font; ctx.fillText(cut(s),X[i]+W/2,top+k*LH); }); } }
   const hit=marks(F), pad=Math.max(2*px,(8*px-H)/2);  // hits stay visible however far out
   ctx.beginPath(); for(const i of vis) if(hit[i]) ctx.rect(X[i]-pad,Y[i]-pad,W+2*pad,H+2*pad);
@@ -202,7 +202,8 @@ function openScope(prefix){
     el.appendChild(cv); canvas.appendChild(el); built.set(prefix, el);
     const F={prefix:prefix, S:flat.scopes[prefix], cv:cv, sel:-1, b:null, hitGen:-1};
     F.L=layout(F.S); F.cam={el:cv, get:()=>F.b, set:b => { F.b=b; redraw(F); },
-      world:() => ({x:0, y:0, w:F.L.width, h:F.L.height})};
+      world:() => { const w=Math.max(F.L.width, cv.clientWidth), h=Math.max(F.L.height, cv.clientHeight);
+        return {x:(F.L.width-w)/2, y:0, w:w, h:h}; }};  // the whole, but never larger than life
     el.flat=F;
     cv.addEventListener('click', e => { if(moved>4) return; const i=at(F,e); if(i>=0) pick(F,i); });
     cv.addEventListener('dblclick', e => { const i=at(F,e); if(i>=0 && info(F.prefix+F.S.n[i]).nested)
