@@ -121,6 +121,9 @@ def _size(text: str | None) -> tuple[float, float] | None:
               help="Block style: colour blocks by params, macs, flops, memory or a JSON file of {layer: number}.")
 @click.option("--theme", default=None, help="Colours: default, paper, colorblind or dark.")
 @click.option("--figsize", default=None, help="Figure size in inches, WIDTHxHEIGHT.")
+@click.option("--width", default=None,
+              help="Exact figure width: 3.25in, 8.5cm, 252pt, or ieee-column, ieee-page, acm-column, acm-page, "
+                   "a4-text, slide... (text stays at least 6 pt).")
 @click.option("--dpi", type=float, default=None, help="Resolution of PNG output.")
 @click.option("--input-shape", "input_shape", multiple=True,
               help="Fix the input's free axes, no batch axis (128,64 or None,64); name=128 per input, repeated.")
@@ -170,7 +173,7 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
 _FLAGS = {"engine": "--engine", "direction": "--direction", "show": "--show", "expand": "--expand",
           "collapse": "--collapse", "from_layer": "--from", "to_layer": "--to", "page": "--page",
           "max_neurons": "--max-neurons", "weights": "--weights", "description": "--description",
-          "figsize": "--figsize", "dpi": "--dpi", "kernels": "--kernels"}
+          "figsize": "--figsize", "dpi": "--dpi", "kernels": "--kernels", "width": "--width"}
 _BLOCK_ONLY = frozenset({"engine", "show", "expand", "collapse", "from_layer", "to_layer"})
 _NODE_ONLY = frozenset({"max_neurons", "weights", "description"})
 _VOLUME_ONLY = frozenset({"kernels"})  # the volume style takes the block style's options too

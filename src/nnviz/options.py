@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from .errors import OptionError
 
-__all__ = ["strict_options", "check_choice"]
+__all__ = ["strict_options", "check_choice", "parse_width", "WIDTHS"]
 
 T = TypeVar("T", bound=type)
 
@@ -68,3 +68,45 @@ def check_choice(name: str, value: Any, allowed: tuple | list) -> None:
     """
     if value not in allowed:
         raise OptionError(f"unknown {name}: {value!r} (must be one of {list(allowed)})")
+
+
+# Figure widths by name, in inches: the text column and page of common paper classes, and slides.
+WIDTHS = {
+    "ieee-column": 3.5, "ieee-page": 7.16,        # IEEEtran, two columns
+    "acm-column": 3.33, "acm-page": 7.0,          # acmart sigconf
+    "lncs-text": 12.2 / 2.54,                     # Springer LNCS (llncs), one column
+    "neurips-text": 5.5, "icml-column": 3.25, "icml-page": 6.75,
+    "a4-text": 6.3, "letter-text": 6.5,           # article on A4 / letter with ordinary margins
+    "slide": 160 / 25.4,                          # a 16:9 beamer frame, 160 mm wide
+}
+_UNITS = {"in": 72.0, "cm": 72.0 / 2.54, "mm": 72.0 / 25.4, "pt": 72.0 / 72.27, "bp": 1.0, "px": 0.75}
+
+
+def parse_width(value: Any) -> float | None:
+    """A figure width in points (1/72 inch) from a name (``WIDTHS``), a length with its unit
+    (``"3.25in"``, ``"8.5cm"``, ``"85mm"``, ``"252pt"`` in TeX points, ``"bp"``), or a number of inches.
+
+    >>> parse_width("ieee-column"), parse_width("3.25in"), parse_width("2.54cm"), parse_width(None)
+    (252.0, 234.0, 72.0, None)
+    >>> parse_width("wide")
+    Traceback (most recent call last):
+    ...
+    nnviz.errors.OptionError: width 'wide' is not a length (3.25in, 8cm, 85mm, 252pt) nor a named width ...
+    """
+    import re
+
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        inches = float(value)
+    elif isinstance(value, str) and value.strip().lower() in WIDTHS:
+        inches = WIDTHS[value.strip().lower()]
+    else:
+        m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(in|cm|mm|pt|bp|px)\s*", str(value).lower())
+        if m is None:
+            raise OptionError(f"width {value!r} is not a length (3.25in, 8cm, 85mm, 252pt) nor a named width "
+                              f"(one of {sorted(WIDTHS)})")
+        inches = float(m[1]) * _UNITS[m[2]] / 72.0
+    if not 0.5 <= inches <= 200:
+        raise OptionError(f"width must be between 0.5 and 200 inches, got {value!r}")
+    return round(inches * 72.0, 4)

@@ -45,6 +45,8 @@ CASES = {
     "lenet5 block": lambda: nnviz.draw(EXAMPLES / "lenet5.json"),
     "repeats and clusters": lambda: nnviz.draw(_transformer(8)),
     "frozen, LR": lambda: nnviz.draw(_frozen(), direction="LR"),
+    "paper patterns": lambda: nnviz.draw(EXAMPLES / "transformer_encoder.json", theme="paper"),
+    "colorblind patterns": lambda: nnviz.draw(EXAMPLES / "alexnet.json", theme="colorblind", width="ieee-page"),
     "deepnn node": lambda: nnviz.draw(EXAMPLES / "deepnn.json", style="node"),
     "mnist node TB": lambda: nnviz.draw(MNIST, style="node", direction="TB", description=True),
     "weights node": lambda: nnviz.draw(fixed_weights(nnviz.load(mlp(5, 12, 4, name="w", dropout=0.2)))[0],

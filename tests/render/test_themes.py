@@ -93,9 +93,13 @@ def _legends(theme: str) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _min_pair(legend: list[tuple[str, str]], theme: Theme, to_lab) -> tuple[float, str]:
-    colours = [(text, _rgb(theme.color(f))) for text, f in legend if f != "frozen"]  # frozen: a band, own mark
+    """The closest two legend colours, of entries that no fill pattern tells apart."""
+    colours = [(text, _rgb(theme.color(f)), theme.pattern(f)) for text, f in legend
+               if f != "frozen"]  # frozen: a band, own mark
     worst = (float("inf"), "")
-    for (ta, ca), (tb, cb) in itertools.combinations(colours, 2):
+    for (ta, ca, pa), (tb, cb, pb) in itertools.combinations(colours, 2):
+        if pa != pb:
+            continue
         d = _de2000(to_lab(ca), to_lab(cb))
         worst = min(worst, (d, f"{ta} vs {tb}"))
     return worst
@@ -125,13 +129,69 @@ def test_paper_legends_stay_apart_in_greyscale():
         assert d >= 10, f"{name}: {pair} only ΔE00={d:.1f} apart in greyscale"
 
 
-def test_default_legend_unchanged_shared_colours_merge():
+def test_default_legend_unchanged_shared_colours_merge_unless_a_pattern_tells_them_apart():
     graph = load(EXAMPLES[0].parent / "transformer_encoder.json")
     default = legend_entries(block_view(graph, BlockOptions())[0], BlockOptions())
     cb = legend_entries(block_view(graph, BlockOptions(theme="colorblind"))[0], BlockOptions(theme="colorblind"))
     assert ("dense", "dense") in default and ("embedding", "embedding") in default
-    assert ("dense / embedding", "dense") in cb
-    assert len(cb) < len(default)
+    colorblind = resolve_theme("colorblind")  # one colour class, told apart by the embedding's dots
+    assert colorblind.color("dense") == colorblind.color("embedding")
+    assert (colorblind.pattern("dense"), colorblind.pattern("embedding")) == (None, "dots")
+    assert ("dense", "dense") in cb and ("embedding", "embedding") in cb
+    shared = Theme(family_colors={"dense": "#56B4E9", "embedding": "#56B4E9"})  # no pattern: one entry
+    opts = BlockOptions(theme=shared)
+    assert ("dense / embedding", "dense") in legend_entries(block_view(graph, opts)[0], opts)
+
+
+@pytest.mark.parametrize("name", ["paper", "colorblind"])
+def test_every_family_has_its_own_fill(name):
+    """No two layer families of paper or colorblind share both colour and pattern (group: the frames)."""
+    from nnviz.render.theme import FAMILIES
+
+    theme = resolve_theme(name)
+    fills = [(theme.color(f).upper(), theme.pattern(f)) for f in FAMILIES if f != "group"]
+    assert len(set(fills)) == len(fills)
+    assert Theme().patterns == {} and resolve_theme("dark").patterns == {}  # the others draw as before
+
+
+def test_patterns_are_checked():
+    with pytest.raises(OptionError, match="unknown fill pattern 'zigzag'"):
+        Theme(patterns={"dense": "zigzag"})
+    with pytest.raises(OptionError, match="unknown layer family 'dens'"):
+        Theme(patterns={"dens": "dots"})
+
+
+def test_patterns_are_drawn_around_the_text_by_every_writer():
+    from matplotlib.collections import PatchCollection
+
+    from nnviz import draw
+    from nnviz.layout.blocks import text_plates
+    from nnviz.layout.metrics import text_size
+    from nnviz.render.tikz import scene_tikz
+
+    d = draw(EXAMPLES[0].parent / "transformer_encoder.json", theme="paper")
+    theme, scene = d.options.theme, d.scene
+    patterned = [b for b in scene.boxes if theme.pattern(b.family)]
+    assert {theme.pattern(b.family) for b in patterned} >= {"dots", "hatch", "backhatch", "horizontal"}
+    for b in patterned:  # a plate of the block's own colour behind every line, inside the block
+        for (x, y, w, h), line in zip(text_plates(b), b.lines):
+            assert b.x - 1e-6 <= x and x + w <= b.x + b.w + 1e-6 and b.y <= y and y + h <= b.y + b.h
+            assert w >= min(text_size(line, b.font_size)[0], b.w) - 1e-6
+    hatched = [c for c in d.figure.axes[0].collections if isinstance(c, PatchCollection) and c.get_hatch()]
+    assert sum(len(c.get_paths()) for c in hatched) == len(patterned) + sum(
+        1 for lb in scene.labels if lb.role.startswith("legend:") and theme.pattern(lb.role.split(":", 1)[1]))
+    svg = d.to_bytes("svg").decode()
+    assert svg.count("<pattern ") == len({(theme.pattern(b.family), theme.pattern_color(b.family))
+                                          for b in patterned} | {(theme.pattern(lb.role[7:]),
+                                                                  theme.pattern_color(lb.role[7:]))
+                                                                 for lb in scene.labels
+                                                                 if lb.role.startswith("legend:")
+                                                                 and theme.pattern(lb.role[7:])})
+    tex = scene_tikz(scene, theme)
+    assert "pattern={Dots[" in tex and "pattern={Lines[angle=45" in tex and "\\usetikzlibrary{patterns.meta}" in tex
+    plain = draw(EXAMPLES[0].parent / "transformer_encoder.json")
+    assert "<pattern " not in plain.to_bytes("svg").decode() and "pattern=" not in scene_tikz(plain.scene,
+                                                                                            plain.options.theme)
 
 
 def test_names_resolve_and_unknown_names_are_refused():

@@ -43,6 +43,7 @@ def _tree() -> "nnviz.LayerGraph":
 CASES = {
     "lenet5 block": lambda: nnviz.draw(EXAMPLES / "lenet5.json"),
     "residual block paper": lambda: nnviz.draw(EXAMPLES / "residual_block.json", theme="paper"),
+    "vgg at a column's width": lambda: nnviz.draw(EXAMPLES / "vgg.json", width="ieee-column", theme="paper"),
     "repeats and clusters": lambda: nnviz.draw(_transformer(8)),
     "frozen, LR, colorblind": lambda: nnviz.draw(_frozen(), direction="LR", theme="colorblind"),
     "layer tree": lambda: nnviz.draw(_tree()),
@@ -144,7 +145,7 @@ def test_snippet_pastes_into_a_paper(tmp_path):
         body.append(f"\\begin{{figure}}\\resizebox{{\\linewidth}}{{!}}{{\\input{{fig{i}.tex}}}}"
                     f"\\caption{{LeNet-5}}\\end{{figure}}")
     paper = tmp_path / "paper.tex"
-    paper.write_text("\\documentclass{article}\n\\usepackage{tikz}\n\\usetikzlibrary{patterns}\n"
+    paper.write_text("\\documentclass{article}\n\\usepackage{tikz}\n\\usetikzlibrary{patterns.meta}\n"
                      "\\begin{document}\nText.\n" + "\n".join(body) + "\n\\end{document}\n")
     assert _compile(paper).stat().st_size > 1000
 

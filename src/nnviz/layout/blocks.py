@@ -139,6 +139,18 @@ def line_centers(box: Box) -> list[float]:
     return [top + lh * (i + 0.5) for i in range(len(box.lines))]
 
 
+def text_plates(box: Box) -> list[tuple[float, float, float, float]]:
+    """The (x, y, w, h) behind each line of a block's text, filled with the block's colour over a
+    fill pattern (a theme's), so that the pattern shows around the text, never through it."""
+    lh = LINE_HEIGHT * box.font_size
+    pad = 0.25 * box.font_size
+    out = []
+    for i, (line, y) in enumerate(zip(box.lines, line_centers(box))):
+        w = min(text_size(line, box.font_size)[0] * (BOLD if i == 0 else 1.0) + 2 * pad, box.w)
+        out.append((box.x + (box.w - w) / 2, y - lh / 2, w, lh))
+    return out
+
+
 def frozen_band(box: Box) -> tuple[float, float, float, float]:
     """The (x, y, w, h) of the band that marks a frozen block: its left side, clear of the text."""
     return (box.x, box.y, FROZEN_BAND * box.font_size, box.h)
@@ -602,12 +614,12 @@ def legend_entries(view: View, options: BlockOptions) -> list[tuple[str, str]]:
 
 
 def _merge_shared(entries: list[tuple[str, str]], theme: "Theme") -> list[tuple[str, str]]:
-    """One legend entry per fill colour: families that share a colour (a theme with few colour
-    classes, e.g. ``colorblind`` or ``paper``) are named together, ``dense / embedding``."""
-    merged: dict[str, tuple[list[str], str]] = {}
+    """One legend entry per fill (colour and pattern): families that share both (a theme with few
+    colour classes and no pattern to tell them apart) are named together, ``dense / embedding``."""
+    merged: dict[object, tuple[list[str], str]] = {}
     out: list[tuple[list[str], str]] = []
     for text, f in entries:
-        key = "frozen" if f == "frozen" else theme.color(f)
+        key = "frozen" if f == "frozen" else (theme.color(f), theme.pattern(f))
         if key in merged:
             merged[key][0].append(text)
         else:
@@ -710,7 +722,7 @@ def fit_page(ctx: _Ctx, top: _Frame, header_for, options: BlockOptions) -> tuple
         h = bh + header.height + 2 * margin
         if target is None:
             scale = 1.0
-        elif options.figsize is not None:  # the figure's size is given: centre the drawing in it
+        elif options.figsize is not None or options.width is not None:  # no turning the page
             scale = min(1.0, target[0] / w, target[1] / h)
         else:
             tw, th = target
@@ -765,8 +777,18 @@ def compose(graph: LayerGraph, view: View, level: str, options: BlockOptions,
     scene.meta["column"] = {nid: cols.column_of(top.place.rank[top.index[ctx.item_at(nid, None)]])
                             for nid in view.nodes}
     fits = scale * fs >= options.min_font_size - 1e-9
-    final = max(scale, options.min_font_size / fs) if options.figsize is None else scale
+    final = _final_scale(options, scale, scene)
     return Composed(_scaled(scene, final, options), final, fits, level, view)
+
+
+def _final_scale(options: BlockOptions, scale: float, scene: Scene) -> float:
+    """The scale a composed scene is drawn at: the page's, but text no smaller than ``min_font_size``;
+    a figsize's as it is; a width's exactly (taller than the page rather than smaller text)."""
+    if options.figsize is not None:
+        return scale
+    if options.width is not None:
+        return min(1.0, options.target[0] / scene.width)
+    return max(scale, options.min_font_size / options.theme.font_size)
 
 
 def _page_scale(options: BlockOptions, w: float, h: float) -> float:
@@ -774,7 +796,7 @@ def _page_scale(options: BlockOptions, w: float, h: float) -> float:
     target = options.target
     if target is None:
         return 1.0
-    if options.figsize is not None:
+    if options.figsize is not None or options.width is not None:
         return min(1.0, target[0] / w, target[1] / h)
     tw, th = target
     return min(1.0, max(min(tw / w, th / h), min(th / w, tw / h)))
@@ -800,7 +822,7 @@ def _compose_u(graph: LayerGraph, view: View, level: str, options: BlockOptions,
     margin = MARGIN * fs
     scale = _page_scale(options, max(size[0], header.width) + 2 * margin, size[1] + header.height + 2 * margin)
     fits = scale * fs >= options.min_font_size - 1e-9
-    final = max(scale, options.min_font_size / fs) if options.figsize is None else scale
+    final = _final_scale(options, scale, scene)
     return Composed(_scaled(scene, final, options), final, fits, level, view)
 
 
@@ -838,13 +860,15 @@ def _scene(graph: LayerGraph, view: View, options: BlockOptions, out: _Out, head
 
 
 def _scaled(scene: Scene, s: float, options: BlockOptions) -> Scene:
-    """The scene with every length and font size multiplied by ``s`` (and centred in a figsize)."""
+    """The scene with every length and font size multiplied by ``s`` (and centred in a figsize or width)."""
     dx = dy = 0.0
     width, height = scene.width * s, scene.height * s
     if options.figsize is not None:
         fw, fh = options.figsize[0] * 72.0, options.figsize[1] * 72.0
         dx, dy = max(0.0, (fw - width) / 2), max(0.0, (fh - height) / 2)
         width, height = fw, fh
+    elif options.fixed_width is not None:  # exactly that wide: a narrower drawing is centred
+        dx, width = max(0.0, (options.fixed_width - width) / 2), options.fixed_width
 
     def p(x: float, y: float) -> tuple[float, float]:
         return (x * s + dx, y * s + dy)
@@ -859,6 +883,15 @@ def _scaled(scene: Scene, s: float, options: BlockOptions) -> Scene:
     return Scene(width, height, scene.title, boxes, [], edges, labels, clusters, scene.legend, meta)
 
 
+def to_width(scene: Scene, options: BlockOptions) -> Scene:
+    """A scene laid out without regard to ``options.width`` (a layer tree's) drawn exactly that wide:
+    shrunk to it when wider, centred in it when narrower."""
+    width = options.fixed_width
+    if width is None:
+        return scene
+    return _scaled(scene, min(1.0, width / scene.width), options)
+
+
 def block_view(graph: LayerGraph, options: BlockOptions,
                paint: Callable[[View], View] | None = None, measure: Measure | None = None) -> tuple[View, Scene]:
     """The view drawn and its scene: the least folded view whose text fits the page.
@@ -867,7 +900,26 @@ def block_view(graph: LayerGraph, options: BlockOptions,
     the biggest first, as few as it takes (a binary search over how many). ``paint``
     recolours every view tried (see :func:`candidate_views`), folded blocks included;
     ``measure`` sizes the blocks (see :func:`compose`).
+    A fixed ``width`` that no folding fits top to bottom with text of ``min_font_size`` (a module
+    whose branches side by side are too wide for it) is drawn left to right, wrapped into rows,
+    when that fits; else that wide all the same, its text smaller.
     """
+    view, scene = _block_view(graph, options, paint, measure)
+    small = _smallest_text(scene)
+    if options.fixed_width is None or options.direction == "LR" or small >= options.min_font_size - 1e-9:
+        return view, scene
+    from dataclasses import replace
+
+    turned = _block_view(graph, replace(options, direction="LR"), paint, measure)
+    return turned if _smallest_text(turned[1]) > small else (view, scene)
+
+
+def _smallest_text(scene: Scene) -> float:
+    return min([b.font_size for b in scene.boxes] + [lb.size for lb in scene.labels], default=float("inf"))
+
+
+def _block_view(graph: LayerGraph, options: BlockOptions, paint: Callable[[View], View] | None,
+                measure: Measure | None) -> tuple[View, Scene]:
     painted = paint or (lambda v: v)
     last = None
     for level, view in candidate_views(graph, options, paint=paint):

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..errors import OptionError
-from ..options import check_choice, strict_options
+from ..options import check_choice, parse_width, strict_options
 from ..render.theme import Theme, resolve_theme
 
 __all__ = ["BlockOptions", "Placement", "layered_layout", "SHOW_FIELDS", "ENGINES", "PAGES"]
@@ -71,7 +71,12 @@ class BlockOptions:
         page: ``a4``, ``letter`` or ``None``: the page the drawing must fit (either
             orientation), with text no smaller than ``min_font_size``; long chains wrap
             into columns to keep the page's aspect ratio.
-        figsize: the figure size in inches (overrides ``page``).
+        figsize: the figure size in inches (overrides ``width`` and ``page``).
+        width: the figure's exact width (overrides ``page``, whose height it keeps as the height to fit):
+            a length, ``"3.25in"``, ``"8.5cm"``, ``"252pt"``, a number of inches, or a named width,
+            ``ieee-column``, ``ieee-page``, ``acm-column``, ``acm-page``, ``a4-text``... (see
+            ``nnviz.options.WIDTHS``). Text stays at least ``min_font_size``: more is folded or
+            wrapped into columns to make it so.
         dpi: resolution of PNG output; ``None`` chooses it from the figure's size, so that the PNG
             is at least 1,200 pixels wide (150 dpi at least).
         theme: colours and fonts: a ``Theme`` or a name, ``default``, ``paper``, ``colorblind`` or ``dark``.
@@ -105,6 +110,7 @@ class BlockOptions:
     show_trainable: bool = True
     page: str | None = "a4"
     figsize: tuple[float, float] | None = None
+    width: str | float | None = None
     dpi: float | None = None
     theme: Theme | str = field(default_factory=Theme)
     title: str | None = None
@@ -136,6 +142,7 @@ class BlockOptions:
             if w <= 0 or h <= 0:
                 raise OptionError(f"figsize must be two positive sizes in inches, got {self.figsize!r}")
             set_(self, "figsize", (w, h))
+        parse_width(self.width)
         if self.dpi is not None and (isinstance(self.dpi, bool) or not isinstance(self.dpi, (int, float))
                                      or self.dpi <= 0):
             raise OptionError(f"dpi must be positive, got {self.dpi!r}")
@@ -148,7 +155,14 @@ class BlockOptions:
         """The (width, height) in points the drawing must fit, portrait, or ``None``."""
         if self.figsize is not None:
             return (self.figsize[0] * 72.0, self.figsize[1] * 72.0)
+        if self.width is not None:  # that wide, and no taller than the page if possible
+            return (parse_width(self.width), PAGES[self.page][1] if self.page else float("inf"))
         return PAGES.get(self.page) if self.page else None
+
+    @property
+    def fixed_width(self) -> float | None:
+        """The exact width in points the figure is drawn at (``width``, unless ``figsize`` is given)."""
+        return parse_width(self.width) if self.figsize is None else None
 
 
 # -- the layered layout -------------------------------------------------------------------

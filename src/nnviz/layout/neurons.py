@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import OptionError, ReadError
 from ..graph import Layer, LayerGraph, format_params
-from ..options import check_choice, strict_options
+from ..options import check_choice, parse_width, strict_options
 from ..render.theme import Theme, family_of, resolve_theme
 from ..scene import Box, Cluster, Label, LinkSet, Neuron, Scene
 from ..text import display, printable
@@ -73,6 +73,9 @@ class NodeOptions:
         weights: colour links by weight and neurons by bias (the source must carry weights).
         description: caption layers with the familiar formula (``RELU (`` / ``Σ8[X*w]+b`` / ``) = 16 out``).
         figsize: (width, height) in inches; ``None`` sizes the page to its content.
+        width: the figure's exact width (``figsize`` overrides it): a length, ``"3.25in"``, ``"8.5cm"``,
+            ``"252pt"``, a number of inches, or a named width (``ieee-column``, ``acm-page``,
+            ``a4-text``..., see ``nnviz.options.WIDTHS``); the height follows the content.
         dpi: resolution of PNG output; ``None`` chooses it from the figure's size, so that the PNG
             is at least 1,200 pixels wide (100 dpi at least).
         direction: ``LR`` (data flows left to right) or ``TB`` (top to bottom).
@@ -101,6 +104,7 @@ class NodeOptions:
     weights: bool = False
     description: bool = False
     figsize: tuple[float, float] | None = None
+    width: str | float | None = None
     dpi: float | None = None
     direction: str = "LR"
     feature_names: tuple[str, ...] | None = None
@@ -122,6 +126,7 @@ class NodeOptions:
             object.__setattr__(self, "page", str(self.page).lower())
             check_choice("page", self.page, [*PAGES, None])
         self._check_figsize()
+        parse_width(self.width)
         if self.dpi is not None and (isinstance(self.dpi, bool) or not isinstance(self.dpi, (int, float))
                                      or not 0 < self.dpi <= 2400):
             raise OptionError(f"dpi must be a number between 0 and 2400, got {self.dpi!r}")
@@ -858,6 +863,28 @@ def _fit(columns: list[Column], options: NodeOptions, title: str, legend: list[t
                  frame_band)
 
 
+MIN_FONT = 6.0  # points: the smallest text a figure drawn to a width may have (as BlockOptions.min_font_size)
+
+
+def _at_width(columns: list[Column], options: NodeOptions, title: str, legend: list[tuple[str, str]],
+              has_colorbar: bool, width: float) -> NodeOptions:
+    """The options that draw exactly ``width`` points wide: a page that wide and as tall as the content
+    at its natural size, its fonts shrunk no smaller than :data:`MIN_FONT`; a left-to-right drawing
+    too long for that turns top to bottom, where the neurons spread across the width instead."""
+    from dataclasses import replace
+
+    tried = []
+    for direction in dict.fromkeys((options.direction, "TB")):
+        free = replace(options, direction=direction, width=None)
+        natural = _fit(columns, free, title, legend, has_colorbar, 1.0)
+        fixed = replace(free, figsize=(width / 72.0, max(natural.height, 36.0) / 72.0))
+        tried.append(fixed)
+        if any(_fit(columns, fixed, title, legend, has_colorbar, s).fits for s in _SCALES
+               if options.theme.font_size * s >= MIN_FONT - 1e-9):
+            return fixed
+    return tried[0]
+
+
 def _spread(flows: list[float], extra: float) -> list[float]:
     """Share spare room along the flow out between the gaps (a fixed figsize fills its page)."""
     step = extra / (len(flows) - 1)
@@ -1111,6 +1138,9 @@ def layout_nodes(graph: LayerGraph, options: NodeOptions | None = None) -> Scene
     weights = _link_weights(columns, graph) if options.weights else {}
     title = _title(graph, options)
     legend = _legend_entries(columns, options.theme)
+    width = parse_width(options.width) if options.figsize is None else None
+    if width is not None:
+        options = _at_width(columns, options, title, legend, bool(weights), width)
     page = next((p for p in (_fit(columns, options, title, legend, bool(weights), s) for s in _SCALES)
                  if p.fits or options.figsize is None), None)
     if page is None:  # nothing fits the requested size: draw at the smallest fonts, on a larger page

@@ -14,14 +14,17 @@ alike without matplotlib, text as text, byte-for-byte deterministic.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MissingDependencyError, OptionError
-from ..layout.blocks import LEGEND_SWATCH, LINE_HEIGHT, block_view, choose_view, frozen_band, line_centers
+from ..layout.blocks import (LEGEND_SWATCH, LINE_HEIGHT, block_view, choose_view, frozen_band, line_centers,
+                             text_plates, to_width)
 from ..layout.layered import BlockOptions
 from ..scene import arrow_path
 from ..text import printable
 from .diagram import Diagram
+from .theme import PATTERN_LINE
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -101,14 +104,17 @@ def draw_blocks(graph: "LayerGraph", **options: Any) -> Diagram:
         if opts.engine == "graphviz":  # asked for by name: say why not, as DOT output does ("auto" may pick)
             graph.require_graph("the graphviz engine")
 
-        scene = tree_scene(graph, opts)
+        scene = to_width(tree_scene(graph, opts), opts)
         return BlockDiagram(graph, view=None, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
                             render=lambda: render_scene(scene, opts.theme))
+    if opts.fixed_width is not None:  # dot sizes its own drawings: a width is nnviz's layout's
+        if opts.engine == "graphviz":
+            raise OptionError("width draws with the matplotlib engine (graphviz sizes its own drawings)",
+                              hint="leave --engine out, or give --engine matplotlib")
+        opts = replace(opts, engine="matplotlib")
     engine = resolve_engine(opts.engine)
     paint = None
     if opts.color_by is not None:
-        from dataclasses import replace
-
         from ..costs.paint import painting
 
         if opts.engine == "auto":
@@ -300,6 +306,12 @@ def _draw_boxes(ax: "Axes", scene: "Scene", theme: "Theme", *, text: bool = True
         if patches:
             ax.add_collection(PatchCollection(patches, facecolors=faces, edgecolors=theme.edge_color,
                                               linewidths=widths, zorder=1.5 + 0.1 * z, match_original=False))
+    patterned = [b for b in scene.boxes if theme.pattern(b.family) is not None]
+    _draw_patterns(ax, [((b.x, b.y, b.w, b.h), b.family) for b in patterned], theme, 1.65)
+    plates = [(Rectangle(xy[:2], *xy[2:]), theme.color(b.family)) for b in patterned for xy in text_plates(b)]
+    if plates:  # the pattern shows around the text, not through it
+        ax.add_collection(PatchCollection([p for p, _ in plates], facecolors=[c for _, c in plates],
+                                          edgecolors="none", zorder=1.66, match_original=False))
     if bands:
         ax.add_collection(PatchCollection(bands, facecolors=theme.frozen_color, edgecolors="none", zorder=1.7,
                                           match_original=False))
@@ -308,6 +320,30 @@ def _draw_boxes(ax: "Axes", scene: "Scene", theme: "Theme", *, text: bool = True
             _box_text(ax, b, theme)
         if b.repeat > 1:
             _badge(ax, b, theme)
+
+
+# matplotlib's hatches repeat every inch: these densities draw theme.PATTERN_SPACING (6 pt) apart
+HATCHES = {"hatch": "////", "backhatch": "\\\\\\\\", "crosshatch": "xxxx", "horizontal": "--", "vertical": "||",
+           "grid": "++", "dots": ".."}
+
+
+def _draw_patterns(ax: "Axes", rects: list[tuple[tuple[float, float, float, float], str]], theme: "Theme",
+                   zorder: float) -> None:
+    """Each family's fill pattern (a theme's, e.g. ``paper``) over its rectangles: one collection per
+    pattern and colour, its hatch in the family's pattern colour."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    groups: dict[tuple[str, str], list] = {}
+    for (x, y, w, h), family in rects:
+        pattern = theme.pattern(family)
+        if pattern is not None:
+            groups.setdefault((pattern, theme.pattern_color(family)), []).append(Rectangle((x, y), w, h))
+    for (pattern, color), patches in sorted(groups.items()):
+        coll = PatchCollection(patches, facecolors="none", edgecolors=color, linewidths=0, hatch=HATCHES[pattern],
+                               zorder=zorder, match_original=False)
+        coll.set_hatch_linewidth(PATTERN_LINE)
+        ax.add_collection(coll)
 
 
 def _add(layer: tuple[list, list, list], patch: Any, face: str, width: float) -> None:
@@ -355,6 +391,8 @@ def _draw_labels(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
             ax.add_patch(Rectangle((x, lb.y - side / 2), side, side, zorder=4,
                                    fc=theme.background if frozen else theme.color(family),
                                    ec=theme.edge_color, lw=0.6 * _unit(scene)))
+            if not frozen:
+                _draw_patterns(ax, [((x, lb.y - side / 2, side, side), family)], theme, 4.05)
             if frozen:  # the band, as on a frozen block
                 ax.add_patch(Rectangle((x, lb.y - side / 2), side * 0.3, side, zorder=4.1,
                                        fc=theme.frozen_color, ec="none"))

@@ -20,10 +20,11 @@ import html
 import re
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..layout.blocks import LEGEND_SWATCH, frozen_band, line_centers
+from ..layout.blocks import LEGEND_SWATCH, frozen_band, line_centers, text_plates
 from ..layout.metrics import SAFETY, text_size
 from ..scene import arrow_path
 from ..text import printable
+from .theme import PATTERN_LINE
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scene import Box, Label, Scene
@@ -215,7 +216,7 @@ def _block_text(b: "Box", theme: "Theme") -> str:
     return "".join(parts)
 
 
-def _block_labels(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
+def _block_labels(scene: "Scene", theme: "Theme", s: float, patterns: "_Patterns") -> Iterable[str]:
     for lb in scene.labels:
         bold = ' font-weight="bold"' if lb.role in ("title", "cluster") else ""
         yield _text(lb.x, lb.y, lb.text, lb.size, lb.ha, lb.va, lb.rotation, bold)
@@ -233,12 +234,63 @@ def _block_labels(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
             fill = theme.background if family == "frozen" else theme.color(family)
             yield _rect(x, lb.y - side / 2, side, side, f' fill="{fill}" stroke="{theme.edge_color}" '
                         f'stroke-width="{_f(0.6 * s)}"')
+            url = None if family == "frozen" else patterns.fill(family)
+            if url is not None:
+                yield _rect(x, lb.y - side / 2, side, side, f' fill="{url}"')
             if family == "frozen":  # the band, as on a frozen block
                 yield _rect(x, lb.y - side / 2, side * 0.3, side, f' fill="{theme.frozen_color}"')
 
 
+# Fill patterns (theme.PATTERNS) as SVG tiles of PATTERN_SPACING points, drawn as matplotlib's hatches are
+_TILES = {
+    "hatch": '<path d="M-1 1L1 -1M0 6L6 0M5 7L7 5"/>', "backhatch": '<path d="M-1 5L1 7M0 0L6 6M5 -1L7 1"/>',
+    "crosshatch": '<path d="M-1 1L1 -1M0 6L6 0M5 7L7 5M-1 5L1 7M0 0L6 6M5 -1L7 1"/>',
+    "horizontal": '<path d="M0 3H6"/>', "vertical": '<path d="M3 0V6"/>', "grid": '<path d="M0 3H6M3 0V6"/>',
+    "dots": None,
+}
+
+
+class _Patterns:
+    """The pattern tiles a drawing uses, one per pattern and colour, named in <defs>."""
+
+    def __init__(self, theme: "Theme") -> None:
+        self.theme = theme
+        self.defs: dict[tuple[str, str], str] = {}
+
+    def fill(self, family: str) -> str | None:
+        """``url(#...)`` of the family's pattern, or ``None``."""
+        pattern = self.theme.pattern(family)
+        if pattern is None:
+            return None
+        color = self.theme.pattern_color(family)
+        key = (pattern, color)
+        if key not in self.defs:
+            pid = f"nnviz-{pattern}-{color.lstrip('#')}"
+            if _TILES[pattern] is None:  # dots: staggered rows, as matplotlib's
+                body, size = (f'<g fill="{color}"><circle cx="3" cy="3" r="0.6"/><circle cx="0" cy="9" r="0.6"/>'
+                              f'<circle cx="6" cy="9" r="0.6"/></g>'), (6, 12)
+            else:
+                body, size = (f'<g fill="none" stroke="{color}" stroke-width="{_f(PATTERN_LINE)}">'
+                              f'{_TILES[pattern]}</g>'), (6, 6)
+            self.defs[key] = (f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="{size[0]}" '
+                              f'height="{size[1]}">{body}</pattern>')
+        return f"url(#nnviz-{pattern}-{color.lstrip('#')})"
+
+
+def _block_patterns(scene: "Scene", theme: "Theme", patterns: _Patterns) -> Iterable[str]:
+    """Each patterned block's pattern, then plates of its colour behind its text (as matplotlib)."""
+    patterned = [(b, patterns.fill(b.family)) for b in scene.boxes]
+    patterned = [(b, url) for b, url in patterned if url is not None]
+    for b, url in patterned:
+        yield _rect(b.x, b.y, b.w, b.h, f' fill="{url}"')
+    for b, _ in patterned:
+        for x, y, w, h in text_plates(b):
+            yield _rect(x, y, w, h, f' fill="{theme.color(b.family)}"')
+
+
 def _block_scene(scene: "Scene", theme: "Theme") -> list[str]:
     s = float(scene.meta.get("scale", 1.0))
+    patterns = _Patterns(theme)
     out = _doc(scene, theme, [])
     out.extend(_block_clusters(scene, theme, s))
     out.extend(_polygons(scene, theme))
@@ -250,13 +302,16 @@ def _block_scene(scene: "Scene", theme: "Theme") -> list[str]:
                 out.append(_rect(b.x + off, b.y + off, b.w, b.h, f' fill="{theme.color(b.family)}" '
                                  f'stroke="{theme.edge_color}" stroke-width="{_f(0.6 * s)}"'))
     out.extend(_block_box(b, theme, s) for b in scene.boxes)
+    out.extend(_block_patterns(scene, theme, patterns))
     for b in scene.boxes:  # a frozen block: a band along its left side, clear of the text
         if b.frozen:
             out.append(_rect(*frozen_band(b), f' class="nnviz-frozen" fill="{theme.frozen_color}"'))
     out.append(f'<g fill="{theme.text_color}">')
     out.extend(_block_text(b, theme) for b in scene.boxes)
-    out.extend(_block_labels(scene, theme, s))
+    out.extend(_block_labels(scene, theme, s, patterns))
     out.append("</g>")
+    if patterns.defs:
+        out[3] = "<defs>" + "".join(patterns.defs.values()) + "</defs>"
     return out
 
 

@@ -8,7 +8,7 @@ from typing import Mapping
 
 from ..errors import OptionError
 
-__all__ = ["Theme", "family_of", "FAMILIES", "THEMES", "resolve_theme"]
+__all__ = ["Theme", "family_of", "FAMILIES", "THEMES", "PATTERNS", "resolve_theme"]
 
 FAMILIES = ("input", "output", "dense", "convolution", "pooling", "recurrent", "normalization",
             "attention", "merge", "reshape", "activation", "regularization", "embedding", "model",
@@ -85,6 +85,9 @@ class Theme:
             by family (a diff's ``added``/``removed``/``changed``/``unchanged``), in legend order.
         frozen_color: the band along the left side of a frozen block (no fill pattern:
             fills are the theme's to choose).
+        patterns: a fill pattern per layer family, drawn over its colour (one of ``PATTERNS``), so
+            that families sharing a colour, or a greyscale print, still tell them apart; drawn in
+            the family's colour mixed toward black (:meth:`pattern_color`).
     """
 
     font: str = "DejaVu Sans"
@@ -99,6 +102,7 @@ class Theme:
     negative: str = "#b2182b"
     extra_colors: Mapping[str, str] = field(default_factory=dict)
     frozen_color: str = "#3b6ea5"
+    patterns: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.font_size <= 0 or self.title_size <= 0:
@@ -106,6 +110,11 @@ class Theme:
         unknown = sorted(set(self.family_colors) - set(FAMILIES))
         if unknown:
             raise OptionError(f"unknown layer family {unknown[0]!r} (must be one of {list(FAMILIES)})")
+        for family, pattern in sorted(self.patterns.items()):
+            if family not in FAMILIES:
+                raise OptionError(f"unknown layer family {family!r} in patterns (must be one of {list(FAMILIES)})")
+            if pattern not in PATTERNS:
+                raise OptionError(f"unknown fill pattern {pattern!r} for {family} (must be one of {list(PATTERNS)})")
         clash = sorted(set(self.extra_colors) & set(FAMILIES))
         if clash:
             raise OptionError(f"extra colour key {clash[0]!r} is a layer family; set it in family_colors")
@@ -147,6 +156,19 @@ class Theme:
         rgb = shade_rgb((int(c[0:2], 16) / 255, int(c[2:4], 16) / 255, int(c[4:6], 16) / 255), shade)
         return "#" + "".join(f"{round(v * 255):02x}" for v in rgb)
 
+    def pattern(self, family: str) -> str | None:
+        """The fill pattern drawn over a family's colour, or ``None`` (a colouring's keys have none).
+
+        >>> resolve_theme("paper").pattern("attention"), Theme().pattern("attention")
+        ('hatch', None)
+        """
+        return None if family in self.extra_colors else self.patterns.get(family)
+
+    def pattern_color(self, family: str) -> str:
+        """The colour a family's pattern is drawn in: its fill mixed 45 % toward black, visible on
+        any tone and quieter than the text over it."""
+        return self.shaded(family, -0.45)
+
     def role_color(self, role: str) -> str:
         """The fill colour of a neuron role."""
         return self.role_colors.get(role, _ROLE_COLORS.get(role, "#cccccc"))
@@ -174,6 +196,15 @@ _PAPER = _classes({
 })
 
 
+# Families that share a colour class are told apart by a pattern (the first of each class, the
+# commonest, stays plain): geometry in PATTERN_SPACING, drawn alike by matplotlib, SVG and TikZ.
+_PAPER_PATTERNS = {"input": "dots", "output": "crosshatch", "regularization": "horizontal", "reshape": "backhatch",
+                   "model": "vertical", "other": "grid", "embedding": "dots", "recurrent": "hatch",
+                   "group": "vertical", "attention": "hatch", "merge": "backhatch", "normalization": "dots"}
+_COLORBLIND_PATTERNS = {"embedding": "dots", "reshape": "backhatch", "attention": "hatch", "normalization": "dots",
+                        "regularization": "horizontal", "model": "vertical", "other": "grid"}
+
+
 def _darken(color: str, k: float = 0.42) -> str:
     r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
     return "#" + "".join(f"{round(v * k):02x}" for v in (r, g, b))
@@ -184,10 +215,12 @@ def _named(name: str) -> Theme:
         return Theme()
     if name == "paper":
         return Theme(family_colors=_PAPER, edge_color="#000000", text_color="#000000", frozen_color="#000000",
+                     patterns=_PAPER_PATTERNS,
                      role_colors={"input": "#ffffff", "hidden": "#b5cfe6", "output": "#ffffff",
                                   "passive": "#687988"})
     if name == "colorblind":
         return Theme(family_colors=_COLORBLIND, frozen_color="#000000", positive="#0072B2", negative="#D55E00",
+                     patterns=_COLORBLIND_PATTERNS,
                      role_colors={"input": "#009E73", "hidden": "#56B4E9", "output": "#E69F00",
                                   "passive": "#D55E00"})
     return Theme(family_colors={f: _darken(c) for f, c in _FAMILY_COLORS.items()},
@@ -197,6 +230,11 @@ def _named(name: str) -> Theme:
 
 
 THEMES = ("default", "paper", "colorblind", "dark")
+# Fill patterns: lines 45° up (hatch) or down (backhatch), both (crosshatch), horizontal, vertical,
+# both of those (grid), or dots, PATTERN_SPACING points apart (diagonals: that far along a side).
+PATTERNS = ("hatch", "backhatch", "crosshatch", "horizontal", "vertical", "grid", "dots")
+PATTERN_SPACING = 6.0
+PATTERN_LINE = 0.5
 
 
 def resolve_theme(theme: "Theme | str | None") -> Theme:

@@ -8,7 +8,7 @@ numbers are the Scene's and a figure drawn to a width is that wide in the PDF. C
 at the top of the picture (``nnvizDense``, ``nnvizEdge``...); text stays LaTeX text in the font of
 the document the picture is pasted into (special characters escaped, nothing from a file ever
 runs as TeX). A ``standalone`` document compiles with ``pdflatex`` as it is; ``snippet=True``
-gives the bare ``tikzpicture`` (it needs ``\\usepackage{tikz}``, and ``\\usetikzlibrary{patterns}``
+gives the bare ``tikzpicture`` (it needs ``\\usepackage{tikz}``, and ``\\usetikzlibrary{patterns.meta}``
 where the theme fills with patterns).
 
 Box sizes come from DejaVu Sans's advance widths (:mod:`nnviz.layout.metrics`), which are wider
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..errors import OptionError
 from ..fileio import write_atomic
-from ..layout.blocks import LEGEND_SWATCH, frozen_band, line_centers
+from ..layout.blocks import LEGEND_SWATCH, frozen_band, line_centers, text_plates
 from ..scene import arrow_path
 from ..text import printable
 from .svgfile import NEURON_EDGE, link_alpha, text_width, weight_rgba
@@ -49,7 +49,7 @@ __all__ = ["scene_tikz", "write_tikz", "tex_escape", "PREAMBLE"]
 
 # what the standalone document loads; a paper needs tikz (and patterns when the theme fills with them)
 PREAMBLE = ("\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}\n\\usepackage{tikz}\n"
-            "\\usetikzlibrary{patterns}\n")
+            "\\usetikzlibrary{patterns.meta}\n")
 
 # The baseline below the anchor, in ems, per vertical alignment (as matplotlib and the SVG writer).
 _ASCENT, _DESCENT = 0.7597656, 0.2402344
@@ -147,7 +147,6 @@ class _Writer:
         self.colors = _Colors()
         self.out: list[str] = []
         self.s = float(scene.meta.get("scale", 1.0))
-        self.fill_pattern: Callable[[str], str | None] = getattr(theme, "pattern", lambda family: None)
         self.patterned = False
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -161,14 +160,19 @@ class _Writer:
         self.out.append(f"\\path[{opts}] {_p(x, y)} rectangle {_p(x + w, y + h)};")
 
     def family_rect(self, x: float, y: float, w: float, h: float, family: str, line: float) -> None:
-        """A rectangle filled with the family's colour, and its pattern where the theme has one."""
+        """A rectangle filled with the family's colour and outlined."""
         self.rect(x, y, w, h, f"fill={self.family(family)}, draw={self.c('edge', self.theme.edge_color)}, "
                               f"line width={_f(line)}bp")
-        pattern = self.fill_pattern(family)
-        if pattern:
-            self.patterned = True
-            self.rect(x, y, w, h, f"pattern={{{_TIKZ_PATTERNS[pattern]}}}, "
-                                  f"pattern color={self.c('pattern', self.theme.edge_color)}")
+
+    def pattern_rect(self, x: float, y: float, w: float, h: float, family: str) -> bool:
+        """The family's fill pattern over a rectangle, where the theme has one (``patterns.meta``)."""
+        pattern = self.theme.pattern(family)
+        if pattern is None:
+            return False
+        self.patterned = True
+        color = self.c(family + "Pattern", self.theme.pattern_color(family))
+        self.rect(x, y, w, h, f"pattern={{{_TIKZ_PATTERNS[pattern]}}}, pattern color={color}")
+        return True
 
     def font(self, size: float, weight: str = "") -> str:
         return f"font=\\fontsize{{{_f(size)}bp}}{{{_f(size * 1.2)}bp}}\\selectfont{weight}"
@@ -267,6 +271,10 @@ class _Writer:
                     self.family_rect(b.x + off, b.y + off, b.w, b.h, b.family, 0.6 * self.s)
         for b in self.scene.boxes:
             self.family_rect(b.x, b.y, b.w, b.h, b.family, (1.4 if b.family == "output" else 0.8) * self.s)
+        patterned = [b for b in self.scene.boxes if self.pattern_rect(b.x, b.y, b.w, b.h, b.family)]
+        for b in patterned:  # the pattern shows around the text, not through it
+            for x, y, w, h in text_plates(b):
+                self.rect(x, y, w, h, f"fill={self.family(b.family)}")
         for b in self.scene.boxes:
             if b.frozen:
                 self.rect(*frozen_band(b), f"fill={self.c('frozen', self.theme.frozen_color)}")
@@ -309,6 +317,7 @@ class _Writer:
             self.rect(x, lb.y - side / 2, side * 0.3, side, f"fill={self.c('frozen', self.theme.frozen_color)}")
         else:
             self.family_rect(x, lb.y - side / 2, side, side, family, 0.6 * self.s)
+            self.pattern_rect(x, lb.y - side / 2, side, side, family)
 
     def backing(self, lb: "Label") -> None:
         w = text_width(lb.text.replace("$", "").replace("_{", "").replace("}", ""), lb.size)
@@ -421,13 +430,20 @@ class _Writer:
         head = [f"\\begin{{tikzpicture}}[x=1bp, y=-1bp, every node/.style={{text={text}}}]",
                 *self.colors.definitions()]
         head.insert(0, f"% {printable(self.scene.title) + ', ' if self.scene.title else ''}drawn by nnviz; "
-                       "needs \\usepackage{tikz}" + (" and \\usetikzlibrary{patterns}" if self.patterned else ""))
+                       "needs \\usepackage{tikz}" + (" and \\usetikzlibrary{patterns.meta}" if self.patterned else ""))
         return "\n".join([*head, *self.out, "\\end{tikzpicture}"]) + "\n"
 
 
-_TIKZ_PATTERNS = {"hatch": "north east lines", "crosshatch": "crosshatch", "dots": "dots",
-                  "vertical": "vertical lines", "horizontal": "horizontal lines", "backhatch": "north west lines",
-                  "grid": "grid", "crossdots": "crosshatch dots"}
+# theme.PATTERNS in patterns.meta, PATTERN_SPACING apart as matplotlib's hatches (diagonals: along a side)
+_TIKZ_PATTERNS = {
+    "hatch": "Lines[angle=45, distance=4.24bp, line width=0.5bp]",
+    "backhatch": "Lines[angle=-45, distance=4.24bp, line width=0.5bp]",
+    "crosshatch": "Hatch[angle=45, distance=4.24bp, line width=0.5bp]",
+    "horizontal": "Lines[angle=0, distance=6bp, line width=0.5bp]",
+    "vertical": "Lines[angle=90, distance=6bp, line width=0.5bp]",
+    "grid": "Hatch[angle=0, distance=6bp, line width=0.5bp]",
+    "dots": "Dots[distance=6bp, radius=0.6bp]",
+}
 
 
 def _label_style(role: str, style: str) -> tuple[str, str | None]:
