@@ -39,7 +39,8 @@ __all__ = ["draw_blocks", "render_scene", "png_with_pil_text", "BlockDiagram", "
            "DOT_INSTALL", "PIL_TEXT_FROM"]
 
 # Text stays text in SVG, PDFs embed TrueType (selectable), and SVG ids do not change between runs.
-RC = {"svg.fonttype": "none", "svg.hashsalt": "nnviz", "pdf.fonttype": 42, "path.simplify": False}
+RC = {"svg.fonttype": "none", "svg.hashsalt": "nnviz", "pdf.fonttype": 42, "path.simplify": False,
+      "hatch.linewidth": PATTERN_LINE}
 DOT_INSTALL = ("install Graphviz: apt-get install graphviz / brew install graphviz / "
                "conda install graphviz, or use --engine matplotlib")
 
@@ -249,9 +250,25 @@ def _draw_polygons(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
     faces = [(0.0, 0.0, 0.0, 0.0) if p.family is None else to_rgba(theme.shaded(p.family, p.shade), p.alpha)
              for p in scene.polygons]
     edges = [theme.edge_color if p.line_width > 0 else "none" for p in scene.polygons]
-    ax.add_collection(PolyCollection([p.points for p in scene.polygons], facecolors=faces, edgecolors=edges,
-                                     linewidths=[p.line_width for p in scene.polygons], zorder=0.8,
-                                     joinstyle="round", closed=True))
+    if not any(_patterned(p, theme) for p in scene.polygons):
+        ax.add_collection(PolyCollection([p.points for p in scene.polygons], facecolors=faces, edgecolors=edges,
+                                         linewidths=[p.line_width for p in scene.polygons], zorder=0.8,
+                                         joinstyle="round", closed=True))
+        return
+    from matplotlib.patches import Polygon as Patch
+
+    for p, face, edge in zip(scene.polygons, faces, edges):  # a pattern over each face, in painter's order
+        ax.add_patch(Patch(p.points, closed=True, fc=face, ec=edge, lw=p.line_width, joinstyle="round", zorder=0.8))
+        if _patterned(p, theme):
+            patch = Patch(p.points, closed=True, fc="none", ec=theme.pattern_color(p.family), lw=0,
+                          hatch=HATCHES[theme.pattern(p.family)], zorder=0.8)
+            _hatch_width(patch)
+            ax.add_patch(patch)
+
+
+def _patterned(p: Any, theme: "Theme") -> bool:
+    """Whether a polygon is a volume's face whose family the theme fills with a pattern."""
+    return p.role == "face" and p.family is not None and theme.pattern(p.family) is not None
 
 
 def _draw_edges(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
@@ -342,8 +359,14 @@ def _draw_patterns(ax: "Axes", rects: list[tuple[tuple[float, float, float, floa
     for (pattern, color), patches in sorted(groups.items()):
         coll = PatchCollection(patches, facecolors="none", edgecolors=color, linewidths=0, hatch=HATCHES[pattern],
                                zorder=zorder, match_original=False)
-        coll.set_hatch_linewidth(PATTERN_LINE)
+        _hatch_width(coll)
         ax.add_collection(coll)
+
+
+def _hatch_width(artist: Any) -> None:
+    """Thin pattern lines: per artist where matplotlib has it (3.10), else RC's ``hatch.linewidth``."""
+    if hasattr(artist, "set_hatch_linewidth"):
+        artist.set_hatch_linewidth(PATTERN_LINE)
 
 
 def _add(layer: tuple[list, list, list], patch: Any, face: str, width: float) -> None:

@@ -158,8 +158,9 @@ def _block_clusters(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
                     f'stroke="{theme.edge_color}" stroke-width="{_f(lw)}"{dash}')
 
 
-def _polygons(scene: "Scene", theme: "Theme") -> Iterable[str]:
-    """The faces of volumes and kernel pyramids, in the scene's order (as matplotlib's collection)."""
+def _polygons(scene: "Scene", theme: "Theme", patterns: "_Patterns") -> Iterable[str]:
+    """The faces of volumes and kernel pyramids, in the scene's order (as matplotlib's collection),
+    a volume's face with its family's pattern over it where the theme has one."""
     for p in scene.polygons:
         fill = "none" if p.family is None else theme.shaded(p.family, p.shade)
         opacity = f' fill-opacity="{_f(p.alpha)}"' if p.family is not None and p.alpha < 1 else ""
@@ -167,6 +168,9 @@ def _polygons(scene: "Scene", theme: "Theme") -> Iterable[str]:
                   if p.line_width > 0 else "")
         points = " ".join(f"{_f(x)},{_f(y)}" for x, y in p.points)
         yield f'<polygon class="nnviz-{_esc(p.role)}" points="{points}" fill="{fill}"{opacity}{stroke}/>'
+        url = patterns.fill(p.family) if p.role == "face" and p.family is not None else None
+        if url is not None:
+            yield f'<polygon points="{points}" fill="{url}"/>'
 
 
 def _block_edges(scene: "Scene", theme: "Theme", s: float) -> Iterable[str]:
@@ -293,7 +297,7 @@ def _block_scene(scene: "Scene", theme: "Theme") -> list[str]:
     patterns = _Patterns(theme)
     out = _doc(scene, theme, [])
     out.extend(_block_clusters(scene, theme, s))
-    out.extend(_polygons(scene, theme))
+    out.extend(_polygons(scene, theme, patterns))
     out.extend(_block_edges(scene, theme, s))
     for b in scene.boxes:  # the cards behind repeated blocks, below every block (as matplotlib's zorder)
         if b.repeat > 1:

@@ -67,7 +67,8 @@ _SPECIAL = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "$": "\\$", "&": 
             # the few non-ASCII characters nnviz writes itself
             "×": "\\texttimes{}", "·": "$\\cdot$", "…": "\\textellipsis{}",
             "—": "\\textemdash{}", "–": "\\textendash{}", "→": "\\textrightarrow{}", "Σ": "$\\Sigma$",
-            "⋮": "$\\vdots$", "⋯": "$\\cdots$", "°": "\\textdegree{}", "µ": "\\textmu{}", "²": "\\texttwosuperior{}",
+            "⋮": "$\\vdots$", "⋯": "$\\cdots$", "°": "\\textdegree{}", "µ": "\\textmu{}",
+            "²": "\\texttwosuperior{}",
             "³": "\\textthreesuperior{}", "±": "\\textpm{}", "\u00a0": "~"}
 _LIGATURE_PAIRS = {"--", ",,", "!`", "?`", "''", "``", "<<", ">>"}
 
@@ -249,6 +250,12 @@ class _Writer:
             if opts:
                 self.out.append(f"\\path[{', '.join(opts)}] " + " -- ".join(_p(x, y) for x, y in pg.points)
                                 + " -- cycle;")
+            pattern = self.theme.pattern(pg.family) if pg.role == "face" and pg.family is not None else None
+            if pattern is not None:
+                self.patterned = True
+                color = self.c(pg.family + "Pattern", self.theme.pattern_color(pg.family))
+                self.out.append(f"\\path[pattern={{{_TIKZ_PATTERNS[pattern]}}}, pattern color={color}] "
+                                + " -- ".join(_p(x, y) for x, y in pg.points) + " -- cycle;")
 
     def edges(self) -> None:
         edge = self.c("edge", self.theme.edge_color)
