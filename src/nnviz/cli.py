@@ -96,7 +96,8 @@ def _size(text: str | None) -> tuple[float, float] | None:
 @cli.command()
 @click.argument("source", type=click.Path(path_type=str))
 @click.option("-o", "--output", type=click.Path(path_type=str), default=None,
-              help="Output file: .png, .svg, .pdf, .tex (TikZ), .dot/.gv, .mmd, .html (default: SOURCE's name + .svg).")
+              help="Output file: .png, .svg, .pdf, .tex (TikZ), .drawio, .dot/.gv, .mmd, .html "
+                   "(default: SOURCE's name + .svg).")
 @click.option("--style", type=click.Choice(["block", "node", "volume"]), default="block", show_default=True,
               help="A box per layer, neurons and links, or each layer's output as a 3-D volume.")
 @click.option("--kernels", is_flag=True, default=None,

@@ -183,3 +183,4 @@ Diagram.writers.setdefault("dot", _lazy_writer("nnviz.render.dot", "write_dot"))
 Diagram.writers.setdefault("gv", _lazy_writer("nnviz.render.dot", "write_dot"))
 Diagram.writers.setdefault("mmd", _lazy_writer("nnviz.render.mermaid", "write_mermaid"))
 Diagram.writers.setdefault("tex", _lazy_writer("nnviz.render.tikz", "write_tikz"))  # TikZ (a standalone document)
+Diagram.writers.setdefault("drawio", _lazy_writer("nnviz.render.drawio", "write_drawio"))  # diagrams.net
