@@ -47,8 +47,6 @@ CASES = {
     "repeats and clusters": lambda: nnviz.draw(_transformer(8)),
     "frozen, LR, colorblind": lambda: nnviz.draw(_frozen(), direction="LR", theme="colorblind"),
     "layer tree": lambda: nnviz.draw(_tree()),
-    "volume, kernels, paper": lambda: nnviz.draw(EXAMPLES / "alexnet.json", style="volume", kernels=True,
-                                                 theme="paper"),
     "deepnn node": lambda: nnviz.draw(EXAMPLES / "deepnn.json", style="node"),
     "mnist node TB dark": lambda: nnviz.draw(MNIST, style="node", direction="TB", description=True, theme="dark"),
     "weights node": lambda: nnviz.draw(fixed_weights(nnviz.load(mlp(5, 12, 4, name="w", dropout=0.2)))[0],
