@@ -863,13 +863,10 @@ def _fit(columns: list[Column], options: NodeOptions, title: str, legend: list[t
                  frame_band)
 
 
-MIN_FONT = 6.0  # points: the smallest text a figure drawn to a width may have (as BlockOptions.min_font_size)
-
-
 def _at_width(columns: list[Column], options: NodeOptions, title: str, legend: list[tuple[str, str]],
               has_colorbar: bool, width: float) -> NodeOptions:
     """The options that draw exactly ``width`` points wide: a page that wide and as tall as the content
-    at its natural size, its fonts shrunk no smaller than :data:`MIN_FONT`; a left-to-right drawing
+    at its natural size, its fonts shrunk no smaller than :data:`_MIN_FONT`; a left-to-right drawing
     too long for that turns top to bottom, where the neurons spread across the width instead."""
     from dataclasses import replace
 
@@ -880,7 +877,7 @@ def _at_width(columns: list[Column], options: NodeOptions, title: str, legend: l
         fixed = replace(free, figsize=(width / 72.0, max(natural.height, 36.0) / 72.0))
         tried.append(fixed)
         if any(_fit(columns, fixed, title, legend, has_colorbar, s).fits for s in _SCALES
-               if options.theme.font_size * s >= MIN_FONT - 1e-9):
+               if options.theme.font_size * s >= _MIN_FONT - 1e-9):
             return fixed
     return tried[0]
 
