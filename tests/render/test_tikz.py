@@ -302,3 +302,24 @@ def test_polygons_are_drawn_in_order_with_their_shade(tmp_path):
     assert near(rgb(46, 20), theme.shaded("convolution", -0.25))
     half = "#" + "".join(f"{(int(theme.color('dense')[i:i + 2], 16) + 255) // 2:02x}" for i in (1, 3, 5))
     assert near(rgb(4, 44), half)  # half opaque over the white page
+
+
+@pytest.mark.needs_latex
+def test_a_diffs_scene_draws_its_one_sided_links_dashed(tmp_path):
+    """Any Scene: a diff's (coloured by status, links in one model only dashed in their own colour)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_diff import _finetune_pair
+
+    from nnviz.modeldiff import diff
+    from nnviz.render.diffview import diff_scene
+    from nnviz.scene import ONE_SIDED_EDGES
+
+    scene, opts, _ = diff_scene(diff(*_finetune_pair()))
+    kinds = {e.kind for e in scene.edges}
+    assert kinds & set(ONE_SIDED_EDGES)
+    tex = scene_tikz(scene, opts.theme)
+    dashed = tex.count("\\draw[dash pattern=")
+    assert dashed == sum(1 for e in scene.edges if e.kind in ONE_SIDED_EDGES)
+    assert tex.count("\\draw[nnvizEdgeOnly") == sum(1 for lb in scene.labels if lb.role.startswith("legend:edge:"))
+    (tmp_path / "d.tex").write_text(tex)
+    _compile(tmp_path / "d.tex")

@@ -258,17 +258,23 @@ class _Writer:
                                 + " -- ".join(_p(x, y) for x, y in pg.points) + " -- cycle;")
 
     def edges(self) -> None:
-        edge = self.c("edge", self.theme.edge_color)
+        """Arrows, solid first, then a diff's one-sided links dashed in their own colour (as the SVG writer)."""
         head = 5.0 * self.s
-        arrows = [a for a in (arrow_path(e.points, head) for e in self.scene.edges) if a is not None]
-        if not arrows:
-            return
-        self.out.append(f"\\begin{{scope}}[draw={edge}, fill={edge}, line width={_f(0.8 * self.s)}bp, "
-                        "line join=round]")
-        for pts, tri in arrows:
-            self.out.append("\\draw " + " -- ".join(_p(x, y) for x, y in pts) + ";")
-            self.out.append("\\fill " + " -- ".join(_p(x, y) for x, y in tri) + " -- cycle;")
-        self.out.append("\\end{scope}")
+        styles: dict[tuple[str, bool], list] = {}
+        for e in self.scene.edges:
+            arrow = arrow_path(e.points, head)
+            if arrow is not None:
+                styles.setdefault(self.theme.edge_style(e.kind), []).append((e.kind, arrow))
+        for (color, dashed), arrows in sorted(styles.items(), key=lambda item: item[0][1]):
+            name = self.c("edge" if not dashed else "edge " + arrows[0][0], color)
+            lw = (1.1 if dashed else 0.8) * self.s
+            dash = f", dash pattern=on {_f(4 * lw)}bp off {_f(2.5 * lw)}bp" if dashed else ""
+            self.out.append(f"\\begin{{scope}}[draw={name}, fill={name}, line width={_f(lw)}bp, line join=round]")
+            for _, (pts, tri) in arrows:
+                self.out.append(f"\\draw[{dash.lstrip(', ')}] " if dash else "\\draw ")
+                self.out[-1] += " -- ".join(_p(x, y) for x, y in pts) + ";"
+                self.out.append("\\fill " + " -- ".join(_p(x, y) for x, y in tri) + " -- cycle;")
+            self.out.append("\\end{scope}")
 
     def boxes(self) -> None:
         for b in self.scene.boxes:  # the cards behind repeated blocks, below every block
@@ -318,7 +324,13 @@ class _Writer:
         family = lb.role.split(":", 1)[1]
         side = LEGEND_SWATCH * lb.size * 0.8
         x = lb.x - (LEGEND_SWATCH + 0.4) * lb.size
-        if family == "frozen":
+        if family.startswith("edge:"):  # a line, dashed as the edges it names
+            kind = family.split(":", 1)[1]
+            lw = 1.1 * self.s
+            name = self.c("edge " + kind, self.theme.edge_style(kind)[0])
+            self.out.append(f"\\draw[{name}, line width={_f(lw)}bp, dash pattern=on {_f(2.5 * lw)}bp off "
+                            f"{_f(1.5 * lw)}bp] {_p(x - 0.15 * side, lb.y)} -- {_p(x + 1.15 * side, lb.y)};")
+        elif family == "frozen":
             self.rect(x, lb.y - side / 2, side, side, f"fill={self.c('background', self.theme.background)}, "
                       f"draw={self.c('edge', self.theme.edge_color)}, line width={_f(0.6 * self.s)}bp")
             self.rect(x, lb.y - side / 2, side * 0.3, side, f"fill={self.c('frozen', self.theme.frozen_color)}")
