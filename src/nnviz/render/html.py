@@ -151,6 +151,15 @@ function cut(s){ const m=Math.floor(W/(FS*0.6)); return s.length>m ? s.slice(0,m
 let hits=[], hitAt=-1, hitGen=0;
 function marks(F){ if(F.hitGen!==hitGen){ F.hitGen=hitGen; F.hit=new Uint8Array(F.S.n.length);
     for(const k of hits){ const w=locate(k); if(w && w[0]===F.prefix) F.hit[w[1]]=1; } } return F.hit; }
+function boxes(ctx, F, list, stroke, px){ const X=F.L.X, Y=F.L.Y, fam=new Map();
+  for(const i of list){ const f=F.S.f[i]; if(!fam.has(f)) fam.set(f,[]); fam.get(f).push(i); }
+  for(const [f,some] of fam){ ctx.beginPath(); for(const i of some) ctx.rect(X[i],Y[i],W,H);
+    ctx.fillStyle=flat.colors[f]; ctx.fill(); if(stroke){ ctx.strokeStyle=flat.edge; ctx.lineWidth=px; ctx.stroke(); } } }
+// far out, every box is drawn once into a picture of the whole, which later frames scale
+function overview(F){ if(F.over) return F.over; const L=F.L, k=Math.min(3/H, 4096/L.width, 4096/L.height);
+  const c=document.createElement('canvas'); c.width=Math.max(1,Math.ceil(L.width*k)); c.height=Math.max(1,Math.ceil(L.height*k));
+  const ctx=c.getContext('2d'); ctx.setTransform(k,0,0,k,0,0); boxes(ctx, F, L.byRank, false, 1/k);
+  return F.over={c:c, w:c.width/k, h:c.height/k}; }
 function drawFlat(F){
   const cv=F.cv, L=F.L, X=L.X, Y=L.Y, S=F.S, dpr=window.devicePixelRatio||1, m=mapping(F);
   if(cv.width!==Math.round(m.cw*dpr) || cv.height!==Math.round(m.ch*dpr)){ cv.width=Math.round(m.cw*dpr); cv.height=Math.round(m.ch*dpr); }
@@ -176,9 +185,8 @@ function drawFlat(F){
         for(const u of S.i[v]) if(L.rank[v]-L.rank[u]>1 && Math.floor(L.rank[u]/L.per)===Math.floor(L.rank[v]/L.per)){
           const ax=X[v]+W, ay=Y[v]+H/2; ctx.moveTo(ax,ay); ctx.lineTo(ax+7,ay-3.5); ctx.lineTo(ax+7,ay+3.5); ctx.closePath(); } }
       ctx.fillStyle=flat.edge; ctx.fill(); } }
-  const fam=new Map(); for(const i of vis){ const f=S.f[i]; if(!fam.has(f)) fam.set(f,[]); fam.get(f).push(i); }
-  for(const [f,list] of fam){ ctx.beginPath(); for(const i of list) ctx.rect(X[i],Y[i],W,H);
-    ctx.fillStyle=flat.colors[f]; ctx.fill(); if(big>=4){ ctx.strokeStyle=flat.edge; ctx.lineWidth=px; ctx.stroke(); } }
+  if(big<3){ const o=overview(F); ctx.drawImage(o.c, 0, 0, o.w, o.h); }  // boxes a few pixels tall
+  else boxes(ctx, F, vis, big>=4, px);
   F.text=m.k*FS>=5;
   if(F.text){ ctx.fillStyle='#222'; ctx.textAlign='center'; ctx.textBaseline='middle';
     for(const i of vis){ const ls=lines(F.prefix+S.n[i], S.n[i]), top=Y[i]+H/2-(ls.length-1)*LH/2;
