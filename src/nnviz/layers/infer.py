@@ -15,7 +15,8 @@ from ..errors import NnvizError, ReadError, ShapeError
 from ..dataflow import order_calls
 from ..graph import Call, Layer, LayerGraph, Shape, TensorRef, Weight
 from .dtypes import variable_dtype
-from .registry import KERAS_MAJOR, LENIENT, Inferred, UnknownShape, activation_name, lookup
+from .names import major_version
+from .registry import KERAS_MAJOR, LENIENT, MAX_DIM, Inferred, UnknownShape, activation_name, lookup
 
 __all__ = ["infer_graph", "infer_layer", "order_calls", "input_layer_shape", "MODEL_TYPES"]
 
@@ -27,7 +28,6 @@ MODEL_TYPES = ("Sequential", "Functional", "Model")
 FAMILY_ERRORS = (LookupError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError,
                  AssertionError, StopIteration)
 
-MAX_DIM = 2**31 - 1   # the largest size of one dimension (the spec reader's limit too)
 MAX_PARAMS = 10**12   # the most parameters one layer may have: more is a damaged or hostile file
 # config entries that are sizes: a Keras config with one of them <= 0 or huge is not a model
 _SIZE_KEYS = ("units", "filters", "output_dim", "input_dim", "num_heads", "key_dim", "n", "depth_multiplier")
@@ -122,13 +122,6 @@ def _units(layer_type: str, cfg: Mapping[str, Any]) -> int | None:
     return None
 
 
-def _major(version: str | None) -> int | None:
-    try:
-        return int(str(version).split(".")[0]) if version else None
-    except ValueError:
-        return None
-
-
 def infer_graph(graph: LayerGraph, *, frozen: bool = False,
                 input_shapes: Sequence[Shape | None] | None = None) -> LayerGraph:
     """Infer the output shape and parameters of every layer of ``graph``.
@@ -144,7 +137,7 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
     Raises:
         ReadError: on a cycle, a dangling input or shapes that do not fit.
     """
-    major = _major(graph.keras_version)
+    major = major_version(graph.keras_version)
     if major is not None and KERAS_MAJOR.get() != major:
         token = KERAS_MAJOR.set(major)
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["snake_case", "NameCounter", "activation_name"]
+__all__ = ["snake_case", "NameCounter", "activation_name", "major_version"]
 
 _A = re.compile(r"(.)([A-Z][a-z]+)")
 _B = re.compile(r"([a-z])([A-Z])")
@@ -67,3 +67,15 @@ def activation_name(value: Any) -> str | None:
                 return str(value.get("config"))
             return snake_case(cls)
     return str(value)
+
+
+def major_version(version: str | None) -> int | None:
+    """The major number of a Keras version string (``None`` when there is none to read).
+
+    >>> major_version("2.15.0"), major_version("3"), major_version(None), major_version("dev")
+    (2, 3, None, None)
+    """
+    try:
+        return int(str(version).split(".")[0]) if version else None
+    except ValueError:
+        return None

@@ -28,8 +28,10 @@ from .names import activation_name
 __all__ = ["Inferred", "UnknownShape", "infers", "lookup", "unregister", "registered", "weight",
            "conv_output_length", "deconv_output_length", "normalize_tuple", "channels_axis",
            "activation_name", "one_input", "known_product", "InferFn", "keras_major", "KERAS_MAJOR", "LENIENT",
-           "era_note", "ERA_NOTE"]
+           "era_note", "ERA_NOTE", "MAX_DIM"]
 
+
+MAX_DIM = 2**31 - 1   # the largest size of one dimension (inference's and the spec reader's limit)
 
 # The major Keras version that wrote the config being inferred (None: a spec, or unknown).
 # A few shape rules changed between eras; the functions for those classes read it.

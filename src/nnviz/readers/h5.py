@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph, Weight
-from .h5format import H5_ERRORS, attr_text, split_attr, weights_group
+from .h5format import H5_ERRORS, HDF5_SIGNATURE, attr_text, split_attr, weights_group
 from .h5safe import open_h5
 from .isolate import IsolatedLoader, run_isolated
 from .keras_config import check_layer_count, config_from_json_text, read_model_config
@@ -20,7 +20,6 @@ from .keras_config import check_layer_count, config_from_json_text, read_model_c
 __all__ = ["read_h5", "read_dataset", "StoredArray", "HDF5_SIGNATURE", "MAX_ATTR_BYTES", "MAX_ARRAY_BYTES", "split_attr",
            "weights_group"]
 
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 MAX_ATTR_BYTES = 64 * 1024 * 1024  # the model config of the largest real models is a few MB
 # one weight array loaded on demand; a dataset may declare any shape without storing it
 MAX_ARRAY_BYTES = 2 * 1024 ** 3

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["split_attr", "weights_group", "attr_text", "H5_ERRORS"]
+__all__ = ["split_attr", "weights_group", "attr_text", "H5_ERRORS", "HDF5_SIGNATURE"]
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # the first bytes of an HDF5 file (without a user block)
 
 H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError,
              UnicodeDecodeError, SystemError, OverflowError)

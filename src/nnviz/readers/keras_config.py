@@ -22,7 +22,7 @@ from ..errors import ReadError
 from ..graph import Call, Layer, LayerGraph, TensorRef, Weight
 from ..layers.aliases import modernize
 from ..layers.infer import MODEL_TYPES, infer_graph
-from ..layers.names import NameCounter
+from ..layers.names import NameCounter, major_version
 
 __all__ = ["read_model_config", "build_graph", "config_from_json_text", "check_layer_count", "MAX_LAYERS",
            "MAX_DEPTH"]
@@ -161,18 +161,9 @@ def build_graph(config: Any, **kwargs: Any) -> LayerGraph:
     return read_model_config(config, infer=False, **kwargs)
 
 
-def _major(version: str | None) -> int | None:
-    if not version:
-        return None
-    try:
-        return int(version.split(".")[0])
-    except ValueError:
-        return None
-
-
 class _Builder:
     def __init__(self, keras_version: str | None, stored: StoredWeights, path: object) -> None:
-        self.major = _major(keras_version)
+        self.major = major_version(keras_version)
         self.stored = stored
         self.path = path
         self.count = 0

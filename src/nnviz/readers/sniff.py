@@ -9,12 +9,12 @@ from typing import Any
 from ..errors import ReadError
 from ..fileio import check_regular
 from ..graph import LayerGraph
+from .h5format import HDF5_SIGNATURE
 
 __all__ = ["load", "MAX_JSON_BYTES", "sniff"]
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
 _ZIP = b"PK\x03\x04"
-_HDF5 = b"\x89HDF\r\n\x1a\n"
 
 
 def sniff(path: Path) -> str:
@@ -27,7 +27,7 @@ def sniff(path: Path) -> str:
         head = fh.read(8)
     if not head:
         raise ReadError("the file is empty", path=path)
-    if head.startswith(_HDF5):
+    if head.startswith(HDF5_SIGNATURE):
         return "h5"
     if head.startswith(_ZIP) or head.startswith(b"PK\x05\x06"):
         return "keras"

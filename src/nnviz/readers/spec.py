@@ -37,14 +37,13 @@ from ..graph import Call, Layer, LayerGraph, TensorRef
 from ..layers.aliases import CLASS_ALIASES, modernize
 from ..layers.infer import MODEL_TYPES, infer_graph
 from ..layers.names import NameCounter
-from ..layers.registry import registered
+from ..layers.registry import MAX_DIM, registered
 from .keras_config import MAX_DEPTH, check_layer_count
 
 __all__ = ["read_spec", "is_spec", "SPEC_KEYS"]
 
 SPEC_KEYS = {"name", "description", "input_shape", "inputs", "layers", "outputs", "nnviz", "$schema"}
 _RESERVED = {"type", "name", "inputs", "reuse", "description"}
-MAX_DIM = 2**31 - 1
 
 
 def is_spec(data: Any) -> bool:

@@ -18,8 +18,7 @@ from typing import Any, Callable
 
 from ..errors import NnvizError, ReadError
 from ..graph import LayerGraph
-from .h5 import HDF5_SIGNATURE
-from .h5format import H5_ERRORS, weights_group
+from .h5format import H5_ERRORS, HDF5_SIGNATURE, weights_group
 from .h5 import _loader as legacy_loader
 from .h5safe import open_h5
 from .isolate import IsolatedLoader, run_isolated
