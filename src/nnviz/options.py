@@ -26,7 +26,9 @@ from typing import Any, TypeVar
 
 from .errors import OptionError
 
-__all__ = ["strict_options", "check_choice", "parse_width", "WIDTHS"]
+__all__ = ["strict_options", "check_choice", "parse_width", "WIDTHS", "check_figsize", "check_dpi", "DIRECTIONS"]
+
+DIRECTIONS = ("LR", "TB")  # data flows left to right, or top to bottom
 
 T = TypeVar("T", bound=type)
 
@@ -110,3 +112,38 @@ def parse_width(value: Any) -> float | None:
     if not 0.5 <= inches <= 200:
         raise OptionError(f"width must be between 0.5 and 200 inches, got {value!r}")
     return round(inches * 72.0, 4)
+
+
+# -- the checks both styles' options share (one rule, one message) -------------------------------
+
+def check_figsize(value: Any) -> tuple[float, float] | None:
+    """A figure size: ``None``, or (width, height) in inches, each from 0.5 to 200, as floats.
+
+    >>> check_figsize([8, 6]), check_figsize(None)
+    ((8.0, 6.0), None)
+    >>> check_figsize((0, 6))
+    Traceback (most recent call last):
+    ...
+    nnviz.errors.OptionError: figsize must be two positive sizes in inches (each from 0.5 to 200), got (0, 6)
+    """
+    if value is None:
+        return None
+    ok = isinstance(value, (tuple, list)) and len(value) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and 0.5 <= v <= 200 for v in value)
+    if not ok:
+        raise OptionError(f"figsize must be two positive sizes in inches (each from 0.5 to 200), got {value!r}")
+    return (float(value[0]), float(value[1]))
+
+
+def check_dpi(value: Any) -> None:
+    """A resolution in dots per inch: a number above 0, at most 2400, or ``None`` (chosen from the
+    drawing's size when it is written).
+
+    >>> check_dpi(0)
+    Traceback (most recent call last):
+    ...
+    nnviz.errors.OptionError: dpi must be a number above 0 and at most 2400, got 0
+    """
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not 0 < value <= 2400):
+        raise OptionError(f"dpi must be a number above 0 and at most 2400, got {value!r}")

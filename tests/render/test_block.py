@@ -526,3 +526,17 @@ def test_line_centers_are_inside_the_box():
     for b in d.scene.boxes:
         ys = line_centers(b)
         assert all(b.y < y < b.y + b.h for y in ys) and ys == sorted(ys)
+
+
+@pytest.mark.parametrize("bad", [{"figsize": (0, 3)}, {"figsize": (300, 3)}, {"figsize": (True, 3)},
+                                 {"dpi": 0}, {"dpi": "high"}, {"dpi": 5000}])
+def test_both_styles_check_figsize_and_dpi_alike(bad):
+    """One rule and one message for figsize and dpi, whichever style (issue 11)."""
+    from nnviz.layout.neurons import NodeOptions
+
+    messages = []
+    for options in (BlockOptions, NodeOptions):
+        with pytest.raises(OptionError) as err:
+            options(**bad)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] and repr(next(iter(bad.values()))) in messages[0]

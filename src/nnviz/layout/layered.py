@@ -32,13 +32,12 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..errors import OptionError
-from ..options import check_choice, parse_width, strict_options
+from ..options import DIRECTIONS, check_choice, check_dpi, check_figsize, parse_width, strict_options
 from ..render.theme import Theme, resolve_theme
 
 __all__ = ["BlockOptions", "Placement", "layered_layout", "SHOW_FIELDS", "ENGINES", "PAGES"]
 
 ENGINES = ("matplotlib", "graphviz", "auto")
-DIRECTIONS = ("LR", "TB")
 SHOW_FIELDS = ("name", "type", "shapes", "params", "activations", "units")
 PAGES = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}  # portrait, in points
 
@@ -137,15 +136,9 @@ class BlockOptions:
         if self.page is not None:
             set_(self, "page", str(self.page).lower())
             check_choice("page", self.page, [*PAGES, None])
-        if self.figsize is not None:
-            w, h = (float(v) for v in self.figsize)
-            if w <= 0 or h <= 0:
-                raise OptionError(f"figsize must be two positive sizes in inches, got {self.figsize!r}")
-            set_(self, "figsize", (w, h))
+        set_(self, "figsize", check_figsize(self.figsize))
         parse_width(self.width)
-        if self.dpi is not None and (isinstance(self.dpi, bool) or not isinstance(self.dpi, (int, float))
-                                     or self.dpi <= 0):
-            raise OptionError(f"dpi must be positive, got {self.dpi!r}")
+        check_dpi(self.dpi)
         set_(self, "theme", resolve_theme(self.theme))
         if self.min_font_size <= 0:
             raise OptionError(f"min_font_size must be positive, got {self.min_font_size!r}")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import OptionError, ReadError
 from ..graph import Layer, LayerGraph, format_params
-from ..options import check_choice, parse_width, strict_options
+from ..options import DIRECTIONS, check_choice, check_dpi, check_figsize, parse_width, strict_options
 from ..render.theme import Theme, family_of, resolve_theme
 from ..scene import Box, Cluster, Label, LinkSet, Neuron, Scene
 from ..text import display, printable
@@ -35,7 +35,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["NodeOptions", "DIRECTIONS", "layout_nodes", "node_chain", "plan_columns", "collapse", "Column",
            "DENSE_LINKS", "lookup_grid"]
 
-DIRECTIONS = ("LR", "TB")
 ROLES = ("input", "hidden", "output", "passive")
 # Families whose layers have no neurons of their own: they pass each unit through (or drop it).
 # the --description formula stays on one line up to this length ("RELU(Σ20[X*w]+b) = 16 out")
@@ -125,11 +124,9 @@ class NodeOptions:
         if self.page is not None:
             object.__setattr__(self, "page", str(self.page).lower())
             check_choice("page", self.page, [*PAGES, None])
-        self._check_figsize()
+        object.__setattr__(self, "figsize", check_figsize(self.figsize))
         parse_width(self.width)
-        if self.dpi is not None and (isinstance(self.dpi, bool) or not isinstance(self.dpi, (int, float))
-                                     or not 0 < self.dpi <= 2400):
-            raise OptionError(f"dpi must be a number between 0 and 2400, got {self.dpi!r}")
+        check_dpi(self.dpi)
         for name in ("feature_names", "output_names"):
             object.__setattr__(self, name, _names(name, getattr(self, name)))
         if self.title is not None and not isinstance(self.title, str):
@@ -140,16 +137,6 @@ class NodeOptions:
             raise OptionError(f"weight_scale must be a positive number, got {self.weight_scale!r}")
         if self.ax is not None and not hasattr(self.ax, "add_collection"):
             raise OptionError(f"ax must be a matplotlib Axes, got {type(self.ax).__name__}")
-
-    def _check_figsize(self) -> None:
-        size = self.figsize
-        if size is None:
-            return
-        ok = isinstance(size, (tuple, list)) and len(size) == 2 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and 0.5 <= v <= 200 for v in size)
-        if not ok:
-            raise OptionError(f"figsize must be (width, height) in inches between 0.5 and 200, got {size!r}")
-        object.__setattr__(self, "figsize", (float(size[0]), float(size[1])))
 
 
 def _names(option: str, value: Any) -> tuple[str, ...] | None:
