@@ -20,6 +20,7 @@ Sizes are in points at the theme's font size; the Scene is scaled at the end.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
@@ -49,6 +50,8 @@ MAX_TITLE = 80         # characters of a title (cut in the middle: a name from t
 _MAX_CUT = 1000        # a longer line is cut in its middle first, so cut_name's work stays small
 _LINEAR = (None, "linear", "")
 _LEVELS = (("cluster", False), ("cluster", True), ("block", True))
+MAX_LANES = 4         # a cut crossed by more edges gets off-column connectors ("▸ target", "source ▸")
+_BREAK = (math.inf, math.inf)  # in a route: the gap between a connector's two stubs
 
 
 # -- text on blocks ------------------------------------------------------------------------
@@ -365,6 +368,10 @@ class _Columns:
     rights: list[float]          # breadth of each column's far side (shifted)
     top: float
     size: tuple[float, float]
+    stubs: dict[int, tuple[dict[int, int], dict[int, int]]] = field(default_factory=dict)
+    # per stubbed cut: edge -> row of its foot label below the column, of its head label above the next
+    row: float = 0.0
+    stub_at: dict[tuple[int, int], tuple[tuple[float, float], tuple[float, float]]] = field(default_factory=dict)
 
     def column_of(self, rank: int) -> int:
         return max(bisect_right(self.starts, rank) - 1, 0)  # starts rise strictly from 0
@@ -444,25 +451,68 @@ def _choose_starts(place: Placement, k: int, cuts: list[set[int]]) -> list[int]:
     return starts
 
 
+def _cut_edges(place: Placement) -> list[list[tuple[int, int, int]]]:
+    """Per gap between layers r and r+1: (edge, its node at r, its node at r+1) for each edge crossing it."""
+    out: list[list[tuple[int, int, int]]] = [[] for _ in place.row_top]
+    for e, chain in enumerate(place.chains):
+        if chain is None:
+            continue
+        for a, b in zip(chain, chain[1:]):
+            lo, hi = (a, b) if place.rank[a] < place.rank[b] else (b, a)
+            if place.rank[hi] == place.rank[lo] + 1:
+                out[place.rank[lo]].append((e, lo, hi))
+    return out
+
+
+@dataclass(frozen=True)
+class _Stubs:
+    """What off-column connectors need: the edges crossing each cut and each edge's label widths."""
+
+    crossing: list[list[tuple[int, int, int]]]
+    widths: Callable[[int], tuple[float, float]]  # edge -> widths of its foot and head labels
+    row: float
+
+
 def _columns(place: Placement, k: int, cuts: list[set[int]], ext: list[tuple[float, float]],
-             gutter: float, lane_gap: float) -> _Columns:
+             gutter: float, lane_gap: float, stubs: _Stubs | None = None) -> _Columns:
     starts = _choose_starts(place, k, cuts) if k > 1 else [0]
     bounds = starts[1:] + [len(place.row_top)]
-    lanes = [{v: i for i, v in enumerate(sorted(cuts[b - 1], key=lambda v: place.x[v]))}
-             for b in bounds[:-1]]
+    stubbed: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
+    if stubs is not None:
+        for j, b in enumerate(bounds[:-1]):
+            cross = stubs.crossing[b - 1]
+            if len(cross) > MAX_LANES:  # rows chosen so that no stub runs through another's label
+                foot = sorted(cross, key=lambda t: (-place.x[t[1]], t[0]))
+                head = sorted(cross, key=lambda t: (place.x[t[2]], t[0]))
+                stubbed[j] = ({t[0]: i for i, t in enumerate(foot)}, {t[0]: i for i, t in enumerate(head)})
+    lanes = [{} if j in stubbed else {v: i for i, v in enumerate(sorted(cuts[b - 1], key=lambda v: place.x[v]))}
+             for j, b in enumerate(bounds[:-1])]
     most = max((len(lane) for lane in lanes), default=0)
     top = (most + 1) * lane_gap if len(starts) > 1 else 0.0
+    row = stubs.row if stubs is not None else 0.0
+    if stubbed:
+        top = max(top, max(len(h) + 1 for _, h in stubbed.values()) * row)
+    spans = [(min(ext[r][0] for r in range(s, e)), max(ext[r][1] for r in range(s, e)))
+             for s, e in zip(starts, bounds)]
     shift, ends, rights = [], [], []
     b = 0.0
     for j, (s, e) in enumerate(zip(starts, bounds)):
-        lo = min(ext[r][0] for r in range(s, e))
-        hi = max(ext[r][1] for r in range(s, e))
+        lo, hi = spans[j]
         shift.append((b - lo, top - place.row_top[s]))
         ends.append(top + place.row_top[e - 1] + place.row_size[e - 1] - place.row_top[s])
         rights.append(b + hi - lo)
-        b += hi - lo + gutter + (len(lanes[j]) * lane_gap if j < len(lanes) else 0.0)
+        extra = len(lanes[j]) * lane_gap if j < len(lanes) else 0.0
+        if j in stubbed and stubs is not None:  # labels reaching past the column's side into the gutter
+            cross = stubs.crossing[bounds[j] - 1]
+            nxt = spans[j + 1][0]
+            out_right = max(place.x[lo_] + 0.5 * row + stubs.widths(ed)[0] - hi for ed, lo_, _ in cross)
+            out_left = max(stubs.widths(ed)[1] + 0.5 * row - (place.x[hi_] - nxt) for ed, _, hi_ in cross)
+            extra = max(0.0, out_right) + max(0.0, out_left)
+        b += hi - lo + gutter + extra
     depth = max(ends) + (top if len(starts) > 1 else 0.0)
-    return _Columns(starts, shift, lanes, lane_gap, ends, rights, top, (rights[-1], depth))
+    for j, (foot, _) in stubbed.items():
+        depth = max(depth, ends[j] + (len(foot) + 1) * row)
+    return _Columns(starts, shift, lanes, lane_gap, ends, rights, top, (rights[-1], depth), stubbed, row)
 
 
 def _route_top(place: Placement, e: int, cols: _Columns) -> list[tuple[float, float]]:
@@ -483,7 +533,13 @@ def _route_top(place: Placement, e: int, cols: _Columns) -> list[tuple[float, fl
     for (b, d), r in zip(pts, bands):
         col = cols.column_of(r)
         sb, sd = cols.shift[col]
-        if out and col != prev:
+        if out and col != prev and prev in cols.stubs:  # off-column connector: two stubs and two labels
+            foot, head = cols.stubs[prev]
+            a = (out[-1][0], cols.ends[prev] + (foot[e] + 1) * cols.row)
+            z = (b + sb, cols.top - (head[e] + 1) * cols.row)
+            cols.stub_at[(e, prev)] = (a, z)
+            out += [a, _BREAK, z]
+        elif out and col != prev:
             out += _connector(cols, prev, out[-1], b + sb, _node_at(place, nodes, r - 1))
         out.append((b + sb, d + sd))
         prev = col
@@ -528,6 +584,7 @@ class _Out:
     boxes: list[tuple[Node, float, float, float, float]] = field(default_factory=list)
     clusters: list[tuple[str, float, float, float, float, tuple[float, float]]] = field(default_factory=list)
     edges: list[tuple[str, str, list[tuple[float, float]]]] = field(default_factory=list)
+    labels: list[tuple[float, float, str, str]] = field(default_factory=list)  # (b, d, text, ha): connectors
 
 
 def _place_frame(ctx: _Ctx, frame: _Frame, origin: tuple[float, float], out: _Out,
@@ -713,9 +770,12 @@ def fit_page(ctx: _Ctx, top: _Frame, header_for, options: BlockOptions) -> tuple
     target = options.target
     margin = MARGIN * fs
     ranks = len(place.row_top)
+    texts = _stub_texts(ctx, top)
+    stubs = None if ctx.lr else _Stubs(_cut_edges(place), lambda e: tuple(text_size(t, fs)[0] for t in texts(e)),
+                                       LINE_HEIGHT * fs)
     best = None
     for k in range(1, min(ranks, 16) + 1 if target else 2):
-        cols = _columns(place, k, cuts, ext, gutter, lane_gap)
+        cols = _columns(place, k, cuts, ext, gutter, lane_gap, stubs)
         bw, bh = _xy(ctx.lr, *cols.size)
         header = header_for(bw)
         w = max(bw, header.width) + 2 * margin
@@ -733,6 +793,31 @@ def fit_page(ctx: _Ctx, top: _Frame, header_for, options: BlockOptions) -> tuple
             break
     assert best is not None
     return best
+
+
+def _stub_texts(ctx: _Ctx, top: _Frame) -> Callable[[int], tuple[str, str]]:
+    """The labels of a top-level edge's connector: ``▸ target`` at its foot, ``source ▸`` at its head
+    (the graphviz engine's wording)."""
+    keys = {e: key for key, e in top.edge_index.items()}
+    view = ctx.view
+
+    def texts(e: int) -> tuple[str, str]:
+        a, b, via = keys[e]
+        src = view.source_name(via if via is not None else a) if (via or a) in view.nodes else a
+        dst = view.target_name(b) if b in view.nodes else view.clusters[b].title if b in view.clusters else b
+        return ("▸ " + display(dst, _MAX_LINE), display(src, _MAX_LINE) + " ▸")
+    return texts
+
+
+def _split(route: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """A route cut at its connectors' breaks: the stubs on either side of each gutter."""
+    pieces: list[list[tuple[float, float]]] = [[]]
+    for p in route:
+        if p == _BREAK:
+            pieces.append([])
+        else:
+            pieces[-1].append(p)
+    return pieces
 
 
 Measure = Callable[[View, BlockOptions], "tuple[dict[str, tuple[str, ...]], dict[str, tuple[float, float]]]"]
@@ -772,7 +857,12 @@ def compose(graph: LayerGraph, view: View, level: str, options: BlockOptions,
     frames = _frames_by_id(top)
     for u, v in view.edges:
         route = _deep_route(ctx, frames, offsets, u, v, cols)
-        out.edges += _parallel(u, v, route, view.calls_on_edge.get((u, v), 1), fs)
+        for piece in _split(route):
+            out.edges += _parallel(u, v, piece, view.calls_on_edge.get((u, v), 1), fs)
+    texts = _stub_texts(ctx, top)
+    for (e, _), (a, z) in sorted(cols.stub_at.items()):
+        foot, head = texts(e)
+        out.labels += [(a[0] + 0.3 * fs, a[1], foot, "left"), (z[0] - 0.3 * fs, z[1], head, "right")]
     scene = _scene(graph, view, options, out, header, cols, lines, legend)
     scene.meta["column"] = {nid: cols.column_of(top.place.rank[top.index[ctx.item_at(nid, None)]])
                             for nid in view.nodes}
@@ -852,6 +942,9 @@ def _scene(graph: LayerGraph, view: View, options: BlockOptions, out: _Out, head
             labels.append(Label(tx + ox, ty + oy + 1.5 * lh, info.detail, fs, ha="left", role="cluster-detail"))
     edges = [Edge(tuple((x + ox, y + oy) for x, y in (_xy(lr, b, d) for b, d in pts)), u, v,
                   view.edge_kinds.get((u, v), "data")) for u, v, pts in out.edges]
+    for b, d, text, ha in out.labels:
+        x, y = _xy(lr, b, d)
+        labels.append(Label(x + ox, y + oy, text, fs, ha=ha, role="connector"))
     width = max(bw, header.width) + 2 * margin
     height = bh + header.height + 2 * margin
     title = header.labels[0].text if header.labels and header.labels[0].role == "title" else ""
