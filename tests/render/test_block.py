@@ -86,9 +86,14 @@ def assert_scene_ok(scene) -> None:
             assert inside or not _overlap(cr, br), f"{b.id} straddles the frame of {c.id}"
     for r in rects + [_rect(c) for c in scene.clusters]:
         assert -TOL <= r[0] and r[2] <= scene.width + TOL and -TOL <= r[1] and r[3] <= scene.height + TOL
+    stubs = [(lb.x, lb.y) for lb in scene.labels if lb.role == "connector"]  # an off-column connector's ends
     for e in scene.edges:
-        assert _on_border(e.points[0], boxes[e.src]), (e.src, e.dst, e.points[0])
-        assert _on_border(e.points[-1], boxes[e.dst]), (e.src, e.dst, e.points[-1])
+        assert _on_border(e.points[0], boxes[e.src]) or _at_stub(e.points[0], stubs), (e.src, e.dst, e.points[0])
+        assert _on_border(e.points[-1], boxes[e.dst]) or _at_stub(e.points[-1], stubs), (e.src, e.dst, e.points[-1])
+
+
+def _at_stub(p: tuple[float, float], stubs: list[tuple[float, float]]) -> bool:
+    return any(abs(p[1] - y) <= TOL and abs(p[0] - x) <= 6.0 for x, y in stubs)
 
 
 def _on_border(p: tuple[float, float], box) -> bool:
@@ -363,6 +368,48 @@ def test_resnet50_full_draws_every_layer():
     assert len(d.scene.boxes) == len(g.layers)
     assert_scene_ok(d.scene)
     assert_text_ok(d.figure, MIN_FONT)
+
+
+def _gutter_crossings(scene) -> int:
+    """Edges drawn from one column into another (each runs through a gutter)."""
+    col = scene.meta["column"]
+    return sum(1 for e in scene.edges if col[e.src] != col[e.dst] and _on_border(e.points[0], _box(scene, e.src))
+               and _on_border(e.points[-1], _box(scene, e.dst)))
+
+
+def _box(scene, nid):
+    return next(b for b in scene.boxes if b.id == nid)
+
+
+def test_nasnet_full_gutter_uses_connectors(monkeypatch, tmp_path):
+    """NASNetMobile with every layer: a cut that many edges cross gets off-column connectors
+    ("▸ target" under the source's column, "source ▸" over the target's) instead of a band of lanes."""
+    import nnviz.layout.blocks as blocks
+
+    g = application("NASNetMobile")
+    monkeypatch.setattr(blocks, "MAX_LANES", 10**6)
+    before = draw_blocks(g, collapse=False).scene
+    monkeypatch.undo()
+    d = draw_blocks(g, collapse=False)
+    after = d.scene
+    assert after.meta["columns"] == before.meta["columns"] >= 2
+    assert _gutter_crossings(before) > blocks.MAX_LANES
+    assert _gutter_crossings(after) == 0
+    col = after.meta["column"]
+    crossing = {(e.src, e.dst) for e in before.edges if col[e.src] != col[e.dst]}
+    conn = [lb for lb in after.labels if lb.role == "connector"]
+    feet = {lb.text for lb in conn if lb.text.startswith("▸ ")}
+    heads = {lb.text for lb in conn if lb.text.endswith(" ▸")}
+    assert feet == {"▸ " + d.view.target_name(v) for _, v in crossing}
+    assert heads == {d.view.source_name(u) + " ▸" for u, _ in crossing}
+    assert len(conn) == 2 * len(crossing)
+    assert_scene_ok(after)
+    texts = [t for t in drawn_texts(d.figure) if t[0] in feet | heads]
+    assert len(texts) == len(conn)
+    rects = [t[2] for t in texts] + [_rect(b) for b in after.boxes]
+    clash = [(i, j) for i, j in _pairs(rects) if min(i, j) < len(texts)]
+    assert not clash, clash[:5]
+    d.save(tmp_path / "nasnet_full.png")
 
 
 # -- real files ----------------------------------------------------------------------------

@@ -12,7 +12,9 @@ Stages, each a plain function:
    edge into a cluster enters through its frame at the port.
 3. :func:`fit_page`: the top level is cut into columns (rows for ``LR``) at cuts
    that few edges cross, as many as make the drawing's aspect nearest the page's,
-   and scaled to fit it; an edge that crosses a cut runs round in a lane.
+   and scaled to fit it; an edge that crosses a cut runs round in a lane, or, where more than
+   ``MAX_LANES`` edges cross it, becomes an off-column connector: a stub labelled ``▸ target``
+   under its source's column and one labelled ``source ▸`` over its target's.
 4. :func:`compose`: boxes, edges, cluster frames, title and legend as a Scene.
 
 Sizes are in points at the theme's font size; the Scene is scaled at the end.
