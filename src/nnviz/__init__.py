@@ -15,7 +15,7 @@ from .errors import MissingDependencyError, NnvizError, OptionError, ReadError, 
 
 __all__ = [
     "__version__", "load", "LayerGraph", "Layer", "NnvizError", "ReadError", "ShapeError", "OptionError",
-    "MissingDependencyError", "draw", "visualize_nn", "Diagram", "train", "to_keras", "diff",
+    "MissingDependencyError", "draw", "visualize_nn", "Diagram", "train", "to_keras", "diff", "profile",
 ]
 
 # Heavy modules (matplotlib, TensorFlow) load only when a name that needs them is used.
@@ -29,6 +29,7 @@ _LAZY = {
     "train": ("nnviz.training.fit", "train"),
     "to_keras": ("nnviz.training.build", "to_keras"),
     "diff": ("nnviz.modeldiff", "diff"),
+    "profile": ("nnviz.costs.timing", "profile"),
 }
 
 

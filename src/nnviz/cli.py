@@ -331,6 +331,41 @@ def diff_cmd(a: str, b: str, output: str | None, as_json: bool, fail_on: str | N
             raise SystemExit(1)
 
 
+@cli.command("profile")
+@click.argument("source", type=click.Path(path_type=str))
+@click.option("-o", "--output", type=click.Path(path_type=str), default=None,
+              help="Write the times as JSON here (default: print them).")
+@click.option("--build", is_flag=True, help="Build the file or spec with Keras from its config (needs TensorFlow).")
+@click.option("--repeats", type=int, default=20, show_default=True, help="Timed runs per layer (the median is kept).")
+@click.option("--batch-size", type=int, default=1, show_default=True, help="Samples per run.")
+@click.option("--input-shape", "input_shape", multiple=True,
+              help="Fix the input's free axes, no batch axis (128,64); name=128 per input, repeated.")
+def profile_cmd(source: str, output: str | None, build: bool, repeats: int, batch_size: int,
+                input_shape: tuple[str, ...]) -> None:
+    """Time each layer of SOURCE on the current Keras backend; write {layer: seconds} for --color-by."""
+    from .costs.timing import profile
+
+    if output is not None:
+        from .fileio import check_target
+
+        check_target(output)
+    result = profile(source, build=build, repeats=repeats, batch_size=batch_size,
+                     input_shape=_input_shape(input_shape))
+    text = json.dumps(result, indent=2) + "\n"
+    if output is None:
+        _echo(text.rstrip("\n"))
+        return
+    from .fileio import write_atomic
+
+    write_atomic(output, text)
+    slowest = sorted(result["layers"].items(), key=lambda kv: -kv[1])[:3]
+    _echo(f"timed {len(result['layers'])} layers on {result['device']} (median of {repeats}); slowest: "
+          + ", ".join(f"{name} {1000 * s:.3g} ms" for name, s in slowest))
+    for name, why in result["skipped"].items():
+        _echo(f"nnviz: profile: {name} not timed: {why}", err=True)
+    _echo(f"wrote {output}")
+
+
 @cli.command("layers")
 def layers_cmd() -> None:
     """List the Keras layer classes nnviz infers shapes and parameters for."""

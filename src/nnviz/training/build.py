@@ -26,7 +26,7 @@ from ._deps import require
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-__all__ = ["to_keras", "build_model"]
+__all__ = ["to_keras", "build_model", "call_layer"]
 
 # Layers whose extra inputs are positional arguments (query, value, key) ...
 _POSITIONAL_INPUTS = {"MultiHeadAttention", "GroupedQueryAttention"}
@@ -217,7 +217,7 @@ def _build_functional(keras: Any, graph: LayerGraph, input_shapes: Mapping[str, 
         if layer.name not in objects:
             objects[layer.name] = _nested_or_layer(keras, graph, layer, [t.shape for t in inputs])
         obj = objects[layer.name]
-        tensors[(layer.name, call.index)] = _guard(layer, graph.source, _call, obj, layer.type, inputs)
+        tensors[(layer.name, call.index)] = _guard(layer, graph.source, call_layer, obj, layer.type, inputs)
     ins = [_tensor(tensors, ref) for ref in graph.inputs]
     outs = [_tensor(tensors, ref) for ref in graph.outputs]
     return keras.Model(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0], name=graph.name)
@@ -234,7 +234,7 @@ def _tensor(tensors: Mapping[tuple[str, int], Any], ref: TensorRef) -> Any:
     return out
 
 
-def _call(obj: Any, type_name: str, inputs: Sequence[Any]) -> Any:
+def call_layer(obj: Any, type_name: str, inputs: Sequence[Any]) -> Any:
     """Call a layer the way its class takes several inputs."""
     if len(inputs) == 1:
         return obj(inputs[0])
