@@ -58,8 +58,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="Fix the input's free axes, no batch axis (128,64 or None,64); name=128 per input, repeated.")
 @click.option("--build", is_flag=True, help="Build a model whose file stores no graph from its config, with Keras and "
               "KerasHub (imports their classes; see README, Safety).")
+@click.option("--batch-size", type=int, default=1, show_default=True, help="Samples the totals are for.")
+@click.option("--training", is_flag=True, help="Add the memory training needs (gradients, optimizer, activations).")
+@click.option("--optimizer", default="adam", show_default=True, help="With --training: whose slots to count.")
 def summary(source: str, as_json: bool, weights_file: str | None, input_shape: tuple[str, ...] = (),
-            build: bool = False) -> None:
+            build: bool = False, batch_size: int = 1, training: bool = False, optimizer: str = "adam") -> None:
     """Print a table of SOURCE's layers, shapes and parameters, like Keras's model.summary()."""
     from .readers.sniff import load
 
@@ -67,7 +70,7 @@ def summary(source: str, as_json: bool, weights_file: str | None, input_shape: t
     if as_json:
         _echo(json.dumps(graph.to_dict(), indent=2))
     else:
-        _echo(graph.summary())
+        _echo(graph.summary(batch_size=batch_size, training=training, optimizer=optimizer))
 
 
 def _input_shape(values: tuple[str, ...]) -> Any:
@@ -119,7 +122,7 @@ def _size(text: str | None) -> tuple[float, float] | None:
               help="Weights (.h5) for a JSON architecture.")
 @click.option("--description", is_flag=True, default=None, help="Node style: caption layers with formulae.")
 @click.option("--color-by", "color_by", default=None,
-              help="Block style: colour blocks by params, macs, flops, memory or a JSON file of {layer: number}.")
+              help="Colour blocks (or neurons) by params, macs, flops, memory or a JSON file of {layer: number}.")
 @click.option("--theme", default=None, help="Colours: default, paper, colorblind or dark.")
 @click.option("--figsize", default=None, help="Figure size in inches, WIDTHxHEIGHT.")
 @click.option("--width", default=None,

@@ -462,15 +462,19 @@ class LayerGraph:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
-    def summary(self, *, width: int | None = None) -> "SummaryText":
-        """A text table like Keras's ``model.summary()``.
+    def summary(self, *, width: int | None = None, batch_size: int = 1, training: bool = False,
+                optimizer: str = "adam") -> "SummaryText":
+        """A text table like Keras's ``model.summary()``, with each layer's MACs and FLOPs.
 
         The result is a string that a notebook (or the interactive prompt) shows as the table
-        itself, not as a quoted string with ``\\n``; ``print()`` it anywhere else.
+        itself, not as a quoted string with ``\\n``; ``print()`` it anywhere else. The totals
+        are for ``batch_size`` samples; ``training=True`` adds the memory training needs with
+        ``optimizer`` (gradients, its slots, the activations kept for the backward pass).
         """
         from .summary import summary_text
 
-        return SummaryText(summary_text(self, width=width))
+        return SummaryText(summary_text(self, width=width, batch_size=batch_size, training=training,
+                                        optimizer=optimizer))
 
     def _repr_html_(self) -> str:
         from .summary import summary_html

@@ -78,17 +78,25 @@ def _rows(graph: LayerGraph, indent: str = "", costs: "CostTable | None" = None)
     return rows
 
 
-def _cost_totals(t: "CostTable") -> list[str]:
-    from .costs import humanize
+def _cost_totals(t: "CostTable", optimizer: str | None = None) -> list[str]:
+    from .costs import humanize, training_memory
 
-    line = f"Total MACs: {humanize(t.total_macs)}, FLOPs: {humanize(t.total_flops)} (one sample)"
+    per = "one sample" if t.batch_size == 1 else f"a batch of {t.batch_size:,}"
+    line = f"Total MACs: {humanize(t.total_macs)}, FLOPs: {humanize(t.total_flops)} ({per})"
     if t.unknown:
         line += f"; {len(t.unknown):,} layer{'s' if len(t.unknown) != 1 else ''} of unknown size not counted"
-    return [line, f"Activation memory: {format_bytes(t.peak_activation_bytes)} at peak, "
-                  f"{format_bytes(t.total_activation_bytes)} in all (one sample)"]
+    lines = [line, f"Activation memory: {format_bytes(t.peak_activation_bytes)} at peak, "
+                   f"{format_bytes(t.total_activation_bytes)} in all ({per})"]
+    if optimizer is not None:
+        m = training_memory(t, optimizer=optimizer)
+        lines.append(f"Training memory ({per}, {optimizer}): weights {format_bytes(m['weights'])} + gradients "
+                     f"{format_bytes(m['gradients'])} + optimizer {format_bytes(m['optimizer'])} + activations "
+                     f"{format_bytes(m['activations'])} = {format_bytes(m['total'])}"
+                     + (" (known layers only)" if t.unknown else ""))
+    return lines
 
 
-def _totals(graph: LayerGraph, costs: "CostTable") -> list[str]:
+def _totals(graph: LayerGraph, costs: "CostTable", optimizer: str | None = None) -> list[str]:
     mem = graph.param_memory()
     per_dtype = sum(mem.values())
     size = format_bytes(per_dtype)
@@ -105,20 +113,26 @@ def _totals(graph: LayerGraph, costs: "CostTable") -> list[str]:
         f"Non-trainable params: {graph.non_trainable_params:,} "
         f"({format_bytes(per_dtype - round(per_dtype * frac))})",
         # a layer tree has no shapes, so no MACs or activations: unknown, not 0
-        *(_cost_totals(costs) if graph.has_graph else [TREE_COSTS]),
+        *(_cost_totals(costs, optimizer) if graph.has_graph else [TREE_COSTS]),
     ]
 
 
 TREE_COSTS = "Costs (MACs, FLOPs, activation memory): unknown without the model's graph"
 
 
+def summary_text(graph: LayerGraph, *, width: int | None = None, batch_size: int = 1, training: bool = False,
+                 optimizer: str = "adam") -> str:
+    """The graph as a text table: layer (type), output shape, params, connected to, and totals.
 
-def summary_text(graph: LayerGraph, *, width: int | None = None) -> str:
-    """The graph as a text table: layer (type), output shape, params, connected to, and totals."""
-    from .costs import layer_costs
+    The per-layer costs are for one sample; the totals for ``batch_size`` samples, and with
+    ``training`` the memory training needs with ``optimizer`` (see :func:`nnviz.costs.training_memory`).
+    """
+    from .costs import layer_costs, training_memory
 
     header = _HEADER
-    costs = layer_costs(graph)
+    costs = layer_costs(graph, batch_size=batch_size)
+    if training:
+        training_memory(costs, optimizer=optimizer)  # an unknown optimizer fails before anything is printed
     rows = _rows(graph, costs=costs)
     n = len(header)
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(n)]
@@ -141,7 +155,7 @@ def summary_text(graph: LayerGraph, *, width: int | None = None) -> str:
     out = [title, line, fmt(header), line.replace("-", "=")]
     out.extend(fmt(r) for r in rows)
     out.append(line)
-    out.extend(_totals(graph, costs))
+    out.extend(_totals(graph, costs, optimizer if training else None))
     if not graph.has_graph or graph.hyperparameters or graph.metadata:  # a tree, or a model built by --build
         out.extend(printable(line) for line in tree_info(graph))
     for w in graph.warnings:

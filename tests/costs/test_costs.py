@@ -274,3 +274,62 @@ def test_cli_summary_input_shape(tmp_path):
     assert r.exit_code == 0 and "Total MACs: 640," in r.output
     r = CliRunner().invoke(cli, ["summary", str(spec), "--input-shape", "16"])
     assert r.exit_code == 2 and "has 1 axes" in r.output
+
+
+# -- recurrent layers built from cells, convolutional LSTMs ------------------------------------
+
+def _rnn_cost(shape, layer):
+    return layer_costs(nnviz.load({"input_shape": shape, "layers": [{"name": "x", **layer}]}))["x"]
+
+
+def _cell(cls, units, **cfg):
+    return {"class_name": cls, "config": {"units": units, **cfg}}
+
+
+@pytest.mark.parametrize("cls,cell", [("LSTM", "LSTMCell"), ("GRU", "GRUCell"), ("SimpleRNN", "SimpleRNNCell")])
+def test_an_rnn_around_a_cell_costs_what_the_fused_layer_costs(cls, cell):
+    fused = _rnn_cost([7, 3], {"type": cls, "units": 5})
+    wrapped = _rnn_cost([7, 3], {"type": "RNN", "cell": _cell(cell, 5)})
+    assert fused.macs is not None and (wrapped.macs, wrapped.flops, wrapped.bias_flops) == \
+        (fused.macs, fused.flops, fused.bias_flops)
+
+
+def test_stacked_cells_feed_each_other():
+    stacked = _rnn_cost([7, 3], {"type": "RNN", "cell": {"class_name": "StackedRNNCells", "config": {
+        "cells": [_cell("LSTMCell", 4), _cell("GRUCell", 6)]}}})
+    first = _rnn_cost([7, 3], {"type": "LSTM", "units": 4})
+    second = _rnn_cost([7, 4], {"type": "GRU", "units": 6})   # the second cell reads the first's 4 units
+    assert stacked.macs == first.macs + second.macs and stacked.flops == first.flops + second.flops
+
+
+def test_conv_lstm_with_one_pixel_is_an_lstm_and_grows_with_kernel_and_positions():
+    lstm = _rnn_cost([5, 3], {"type": "LSTM", "units": 4})
+    pixel = _rnn_cost([5, 1, 1, 3], {"type": "ConvLSTM2D", "filters": 4, "kernel_size": 1})
+    assert (pixel.macs, pixel.flops, pixel.bias_flops) == (lstm.macs, lstm.flops, lstm.bias_flops)
+    image = _rnn_cost([5, 6, 6, 3], {"type": "ConvLSTM2D", "filters": 4, "kernel_size": 3, "padding": "same",
+                                     "return_sequences": True})
+    assert image.macs == 36 * 9 * lstm.macs            # every output position, every kernel tap
+    line = _rnn_cost([5, 10, 3], {"type": "ConvLSTM1D", "filters": 4, "kernel_size": 3})  # valid: 8 positions
+    assert line.macs == 8 * 3 * lstm.macs
+
+
+def test_training_memory_in_the_summary_and_the_cli():
+    from click.testing import CliRunner
+
+    from nnviz.cli import cli
+
+    g = nnviz.load("examples/mnist_mlp.json")
+    t = layer_costs(g, batch_size=32)
+    adam, sgd = training_memory(t), training_memory(t, optimizer="SGD")
+    assert adam["optimizer"] == 2 * adam["gradients"] == 2 * t.trainable_weight_bytes and sgd["optimizer"] == 0
+    assert adam["activations"] == 32 * layer_costs(g).total_activation_bytes
+    text = g.summary(width=200, batch_size=32, training=True)
+    assert "Total MACs: 17.1 M, FLOPs: 34.3 M (a batch of 32)" in text
+    from nnviz.summary import format_bytes
+    assert f"Training memory (a batch of 32, adam): weights {format_bytes(adam['weights'])}" in text
+    assert text.rstrip().endswith(f"= {format_bytes(adam['total'])}")
+    r = CliRunner().invoke(cli, ["summary", "examples/mnist_mlp.json", "--batch-size", "32", "--training",
+                                 "--optimizer", "sgd"])
+    assert r.exit_code == 0 and f"optimizer {format_bytes(0)} +" in r.output
+    r = CliRunner().invoke(cli, ["summary", "examples/mnist_mlp.json", "--training", "--optimizer", "magic"])
+    assert r.exit_code == 2 and "unknown optimizer: 'magic'" in r.output

@@ -26,6 +26,8 @@ class Cost:
         activation_bytes: the layer's outputs, in their dtype.
         weight_bytes: the layer's variables, in their dtype.
         trainable_weight_bytes: the part of ``weight_bytes`` that trains.
+        bias_flops: the part of ``flops`` that adds biases (profilers count those as an op of
+            their own; the exactness tests compare them).
     """
 
     macs: int | None
@@ -33,6 +35,7 @@ class Cost:
     activation_bytes: int | None
     weight_bytes: int
     trainable_weight_bytes: int = 0
+    bias_flops: int | None = None
 
     def to_dict(self) -> dict[str, int | None]:
         return {"macs": self.macs, "flops": self.flops, "activation_bytes": self.activation_bytes,
@@ -197,20 +200,22 @@ def _count(graph: LayerGraph, batch_size: int) -> CostTable:
             unknown = bool(inner.unknown)
             table.costs[layer.name] = Cost(
                 None if unknown else inner.total_macs * n, None if unknown else inner.total_flops * n,
-                act, inner.weight_bytes, inner.trainable_weight_bytes)
+                act, inner.weight_bytes, inner.trainable_weight_bytes,
+                None if unknown else inner._sum("bias_flops") * n)
             table.unknown.extend(f"{layer.name}/{u}" for u in inner.unknown)
             continue
         wb, twb = _weight_bytes(layer)
         fn = lookup(layer.type)
         macs: int | None = None
         flops: int | None = None
+        bias: int | None = None
         if fn is not None and calls:
             cfg: dict[str, Any] = {**layer.config, "__class__": layer.type}
             kernel = next((w.shape for w in layer.weights if w.name.endswith("kernel")), None)
             if kernel is not None:
                 cfg["__kernel_shape__"] = kernel
             try:
-                m = f = 0
+                m = f = b = 0
                 for call in calls:
                     ins = [shape_of(r) for r in call.inputs]
                     outs = list(call.output_shapes or ())
@@ -219,12 +224,13 @@ def _count(graph: LayerGraph, batch_size: int) -> CostTable:
                     c = fn(cfg, ins, outs)
                     m += c.macs
                     f += c.flops
-                macs, flops = m, 2 * m + f
+                    b += c.bias
+                macs, flops, bias = m, 2 * m + f, b
             except (Unknown, KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError):
-                macs = flops = None
+                macs = flops = bias = None
         if macs is None:
             table.unknown.append(layer.name)
-        table.costs[layer.name] = Cost(macs, flops, act, wb, twb)
+        table.costs[layer.name] = Cost(macs, flops, act, wb, twb, bias)
     table.peak_activation_bytes = _peak(graph, out_bytes, table) * batch_size
     return table
 
@@ -257,13 +263,35 @@ def _peak(graph: LayerGraph, out_bytes: Mapping[tuple[str, int], int], table: Co
     return peak
 
 
-def training_memory(table: CostTable, *, optimizer_slots: int = 2) -> dict[str, int]:
+# variables an optimizer keeps per trainable weight (Keras's optimizers)
+OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "rmsprop": 1, "adagrad": 1, "lion": 1, "ftrl": 2, "adadelta": 2,
+                   "adam": 2, "adamw": 2, "adamax": 2, "nadam": 2, "lamb": 2}
+
+
+def training_memory(table: CostTable, *, optimizer: str = "adam", optimizer_slots: int | None = None
+                    ) -> dict[str, int]:
     """What training needs, estimated: weights + gradients + optimizer slots + kept activations.
 
-    ``gradients = trainable weight bytes``; ``optimizer = optimizer_slots x trainable weight
-    bytes`` (Adam keeps 2: the first and second moments); ``activations = total activation
-    bytes x batch size`` (the backward pass keeps every layer's output).
+    ``gradients = trainable weight bytes``; ``optimizer = slots x trainable weight bytes``
+    (Adam keeps 2: the first and second moments; SGD 0, momentum and RMSprop 1, see
+    ``OPTIMIZER_SLOTS``); ``activations = total activation bytes x batch size`` (the
+    backward pass keeps every layer's output). Workspace, the framework's own and the input
+    pipeline's memory are not included.
+
+    Raises:
+        OptionError: an optimizer nnviz does not know (give ``optimizer_slots``).
+
+    >>> import nnviz
+    >>> t = layer_costs(nnviz.load({"input_shape": [13], "layers": [{"type": "Dense", "units": 10}]}), batch_size=8)
+    >>> training_memory(t)
+    {'weights': 560, 'gradients': 560, 'optimizer': 1120, 'activations': 736, 'total': 2976}
     """
+    if optimizer_slots is None:
+        key = str(optimizer).lower().replace("_", "")
+        if key not in OPTIMIZER_SLOTS:
+            raise OptionError(f"unknown optimizer: {optimizer!r} (must be one of {sorted(OPTIMIZER_SLOTS)})",
+                              hint="or give optimizer_slots, the variables it keeps per weight")
+        optimizer_slots = OPTIMIZER_SLOTS[key]
     t = table.trainable_weight_bytes
     parts = {"weights": table.weight_bytes, "gradients": t, "optimizer": optimizer_slots * t,
              "activations": table.total_activation_bytes}

@@ -8,7 +8,7 @@ when a size it needs is ``None``.
 ... def _my_scale(cfg, ins, outs):
 ...     return Count(0, size(outs[0]))
 >>> lookup("MyScale")({}, [(None, 4)], [(None, 4)])
-Count(macs=0, flops=4)
+Count(macs=0, flops=4, bias=0)
 >>> unregister("MyScale")
 """
 
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+from ..layers.registry import ClassRegistry
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph import Shape
@@ -29,25 +31,21 @@ class Unknown(Exception):
 
 @dataclass(frozen=True)
 class Count:
-    """One call's work for one sample: ``macs``, and ``flops`` *besides* the 2 per MAC."""
+    """One call's work for one sample: ``macs``, and ``flops`` *besides* the 2 per MAC, of
+    which ``bias`` are bias additions (profilers count those as an op of their own)."""
 
     macs: int
     flops: int
+    bias: int = 0
 
 
 CountFn = Callable[[Mapping[str, Any], Sequence["Shape"], Sequence["Shape"]], Count]
-_REGISTRY: dict[str, CountFn] = {}
+_REGISTRY: ClassRegistry[CountFn] = ClassRegistry()
 
 
 def counts(*class_names: str) -> Callable[[CountFn], CountFn]:
     """Register the decorated function for the Keras classes ``class_names``."""
-
-    def deco(fn: CountFn) -> CountFn:
-        for name in class_names:
-            _REGISTRY[name] = fn
-        return fn
-
-    return deco
+    return _REGISTRY.register(*class_names)
 
 
 def lookup(class_name: str) -> CountFn | None:
@@ -56,11 +54,11 @@ def lookup(class_name: str) -> CountFn | None:
     The built-in rules have registered themselves by then: importing any module of this package
     runs ``nnviz/costs/__init__.py``, which imports ``rules``.
     """
-    return _REGISTRY.get(class_name)
+    return _REGISTRY.lookup(class_name)
 
 
 def unregister(class_name: str) -> None:
-    _REGISTRY.pop(class_name, None)
+    _REGISTRY.unregister(class_name)
 
 
 def size(shape: Shape | None, skip: int = 1) -> int:

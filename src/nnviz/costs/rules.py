@@ -12,11 +12,16 @@ Convention (the one README states), for one sample:
 - A transposed convolution counts each input element times the kernel (the scatter it does).
 - Recurrent layers count their cell at every time step: the input and recurrent kernels
   (SimpleRNN 1, GRU 3, LSTM 4 gates), their bias, and the gate arithmetic per unit
-  (SimpleRNN 1, GRU 8, LSTM 9); Bidirectional counts both directions.
+  (SimpleRNN 1, GRU 8, LSTM 9); Bidirectional counts both directions. A generic ``RNN``
+  counts its built-in cells (stacked cells one after the other); ConvLSTM counts the four
+  gates' convolutions of the input and of the state (same padding) at every step and output
+  position, then the LSTM's arithmetic per output element.
 - Attention counts its projections, the score product (queries x keys), the value product
   (scores x values), the softmax (3 per score) and the scaling (1 per query element).
 - EinsumDense (and any two-operand einsum) counts the product of the sizes of all its
   indices, the batch index as 1.
+- tf.keras's wrapped TensorFlow calls (TFOpLambda): 1 per output element for an elementwise
+  function (k - 1 for k tensor operands), 0 for a cast or identity; others unknown.
 - Embedding, reshaping, padding, cropping, concatenation, dropout at inference: 0.
 """
 
@@ -56,6 +61,12 @@ def _act(cfg: Mapping[str, Any], elements: int) -> int:
 
 def _bias(cfg: Mapping[str, Any], elements: int) -> int:
     return elements if cfg.get("use_bias", True) else 0
+
+
+def _weighted(cfg: Mapping[str, Any], macs: int, elements: int) -> Count:
+    """A layer of products then a bias and an activation on its ``elements`` outputs."""
+    bias = _bias(cfg, elements)
+    return Count(macs, bias + _act(cfg, elements), bias)
 
 
 def _channels(cfg: Mapping[str, Any], shape: Shape) -> int:
@@ -99,7 +110,7 @@ def _upsampling(cfg, ins, outs):
 @counts("Dense")
 def _dense(cfg, ins, outs):
     e = size(outs[0])
-    return Count(e * dim(ins[0][-1]), _bias(cfg, e) + _act(cfg, e))
+    return _weighted(cfg, e * dim(ins[0][-1]), e)
 
 
 @counts("EinsumDense")
@@ -124,32 +135,31 @@ def _einsum_dense(cfg, ins, outs):
         raise Unknown("an einsum index of unknown size")
     macs = math.prod(sizes[ch] for ch in set(inp + ker + out))
     e = math.prod(sizes[ch] for ch in out)  # Keras 3 may report a free output axis as None
-    return Count(macs, (e if cfg.get("bias_axes") else 0) + _act(cfg, e))
+    return _weighted({**cfg, "use_bias": bool(cfg.get("bias_axes"))}, macs, e)
 
 
 # -- convolutions -----------------------------------------------------------------
 
-@counts(*_CONV_RANK)
+@counts(*_CONV_RANK, "LocallyConnected1D", "LocallyConnected2D")
 def _conv(cfg, ins, outs):
+    # a locally connected layer does a convolution's products with a kernel per position
     rank = _CONV_RANK.get(str(cfg.get("__class__")), None) or len(ins[0]) - 2
     e = size(outs[0])
     groups = int(cfg.get("groups", 1) or 1)
-    macs = e * _kernel(cfg, rank) * _channels(cfg, ins[0]) // groups
-    return Count(macs, _bias(cfg, e) + _act(cfg, e))
+    return _weighted(cfg, e * _kernel(cfg, rank) * _channels(cfg, ins[0]) // groups, e)
 
 
 @counts("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Deconvolution2D", "Deconvolution3D")
 def _conv_transpose(cfg, ins, outs):
     rank = len(ins[0]) - 2
     e = size(outs[0])
-    macs = size(ins[0]) * _kernel(cfg, rank) * _channels(cfg, outs[0])
-    return Count(macs, _bias(cfg, e) + _act(cfg, e))
+    return _weighted(cfg, size(ins[0]) * _kernel(cfg, rank) * _channels(cfg, outs[0]), e)
 
 
 @counts("DepthwiseConv1D", "DepthwiseConv2D")
 def _depthwise(cfg, ins, outs):
     e = size(outs[0])
-    return Count(e * _kernel(cfg, len(ins[0]) - 2), _bias(cfg, e) + _act(cfg, e))
+    return _weighted(cfg, e * _kernel(cfg, len(ins[0]) - 2), e)
 
 
 @counts("SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D")
@@ -158,15 +168,7 @@ def _separable(cfg, ins, outs):
     mid = _channels(cfg, ins[0]) * int(cfg.get("depth_multiplier", 1) or 1)
     spatial = _spatial(cfg, outs[0])
     e = size(outs[0])
-    macs = spatial * mid * _kernel(cfg, rank) + spatial * mid * _channels(cfg, outs[0])
-    return Count(macs, _bias(cfg, e) + _act(cfg, e))
-
-
-@counts("LocallyConnected1D", "LocallyConnected2D")
-def _locally(cfg, ins, outs):
-    e = size(outs[0])
-    macs = e * _kernel(cfg, len(ins[0]) - 2) * _channels(cfg, ins[0])
-    return Count(macs, _bias(cfg, e) + _act(cfg, e))
+    return _weighted(cfg, spatial * mid * _kernel(cfg, rank) + spatial * mid * _channels(cfg, outs[0]), e)
 
 
 # -- pooling ----------------------------------------------------------------------
@@ -245,20 +247,67 @@ def _dot(cfg, ins, outs):
 # -- recurrent --------------------------------------------------------------------
 
 _GATES = {"SimpleRNN": (1, 1), "GRU": (3, 8), "LSTM": (4, 9), "CuDNNGRU": (3, 8), "CuDNNLSTM": (4, 9)}
+# (gates, gate arithmetic per unit); their cells (LSTMCell...) count the same one step at a time
+
+
+def _cell(cls: str, cfg: Mapping[str, Any], steps: int, features: int) -> Count:
+    """One recurrent cell of ``cls`` (``LSTM`` or ``LSTMCell``...) over ``steps`` steps of ``features``."""
+    gates, arith = _GATES[cls.removesuffix("Cell")]
+    units = int(cfg["units"])
+    macs = steps * gates * units * (features + units)
+    two_biases = cls.startswith("CuDNN") or (cls.startswith("GRU") and cfg.get("reset_after", True))
+    bias = steps * gates * units * (2 if two_biases else 1) if cfg.get("use_bias", True) else 0
+    return Count(macs, steps * arith * units + bias, bias)
 
 
 def _rnn(cfg: Mapping[str, Any], ins: Sequence[Shape], cls: str) -> Count:
-    gates, arith = _GATES[cls]
-    steps, features = dim(ins[0][1]), dim(ins[0][-1])
-    units = int(cfg["units"])
-    macs = steps * gates * units * (features + units)
-    bias = gates * units * (2 if cls in ("GRU", "CuDNNGRU", "CuDNNLSTM") and cfg.get("reset_after", True) else 1)
-    extra = steps * (arith * units + (bias if cfg.get("use_bias", True) else 0))
-    return Count(macs, extra)
+    return _cell(cls, cfg, dim(ins[0][1]), dim(ins[0][-1]))
 
 
 for _cls in _GATES:
     counts(_cls)(lambda cfg, ins, outs, _c=_cls: _rnn(cfg, ins, _c))
+
+
+def _cells(value: Any) -> list[tuple[str, Mapping[str, Any]]]:
+    """The cells of a generic RNN's ``cell`` config: one, a list, or StackedRNNCells."""
+    if isinstance(value, (list, tuple)):
+        return [c for v in value for c in _cells(v)]
+    if not isinstance(value, Mapping) or not isinstance(value.get("config"), Mapping):
+        raise Unknown("an RNN without its cell")
+    cls, cfg = str(value.get("class_name")), value["config"]
+    if cls == "StackedRNNCells":
+        return _cells(cfg.get("cells"))
+    if cls.removesuffix("Cell") not in _GATES:
+        raise Unknown(f"a {cls} cell")
+    return [(cls, cfg)]
+
+
+@counts("RNN")
+def _generic_rnn(cfg, ins, outs):
+    """keras.layers.RNN around built-in cells (stacked cells feed each other, step by step)."""
+    steps, features = dim(ins[0][1]), dim(ins[0][-1])
+    total = Count(0, 0, 0)
+    for cls, cell in _cells(cfg.get("cell")):
+        c = _cell(cls, cell, steps, features)
+        total = Count(total.macs + c.macs, total.flops + c.flops, total.bias + c.bias)
+        features = int(cell["units"])
+    return total
+
+
+@counts("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+def _conv_lstm(cfg, ins, outs):
+    """An LSTM whose four gates are convolutions: of the input (its kernel, strides) and of the
+    state (same padding, stride 1), at every time step and output position."""
+    rank = _rank(str(cfg.get("__class__")))
+    first = cfg.get("data_format") == "channels_first"
+    steps, cin = dim(ins[0][1]), dim(ins[0][2] if first else ins[0][-1])
+    filters = int(cfg["filters"])
+    out = outs[0][2:] if cfg.get("return_sequences") else outs[0][1:]
+    positions = size((None, *out)) // filters
+    k = _kernel(cfg, rank)
+    macs = steps * positions * 4 * filters * k * (cin + filters)
+    bias = steps * positions * 4 * filters if cfg.get("use_bias", True) else 0
+    return Count(macs, steps * positions * 9 * filters + bias, bias)
 
 
 def _inner(cfg: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
@@ -268,26 +317,28 @@ def _inner(cfg: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
     return str(inner.get("class_name")), inner["config"]
 
 
-@counts("Bidirectional")
-def _bidirectional(cfg, ins, outs):
+def _inner_count(cfg: Mapping[str, Any], ins: Sequence[Shape], outs: Sequence[Shape]) -> Count:
+    """The wrapped layer's count on these shapes."""
+
     cls, inner = _inner(cfg)
     fn = lookup(cls)
     if fn is None:
         raise Unknown(cls)
-    one = fn({**inner, "__class__": cls}, ins, outs)
-    return Count(2 * one.macs, 2 * one.flops + (size(outs[0]) if cfg.get("merge_mode") in ("sum", "ave", "mul")
-                                                else 0))
+    return fn({**inner, "__class__": cls}, ins, outs)
+
+
+@counts("Bidirectional")
+def _bidirectional(cfg, ins, outs):
+    one = _inner_count(cfg, ins, outs)
+    merge = size(outs[0]) if cfg.get("merge_mode") in ("sum", "ave", "mul") else 0
+    return Count(2 * one.macs, 2 * one.flops + merge, 2 * one.bias)
 
 
 @counts("TimeDistributed")
 def _time_distributed(cfg, ins, outs):
-    cls, inner = _inner(cfg)
-    fn = lookup(cls)
-    if fn is None:
-        raise Unknown(cls)
     steps = dim(ins[0][1])
-    one = fn({**inner, "__class__": cls}, [(None, *ins[0][2:])], [(None, *outs[0][2:])])
-    return Count(steps * one.macs, steps * one.flops)
+    one = _inner_count(cfg, [(None, *ins[0][2:])], [(None, *outs[0][2:])])
+    return Count(steps * one.macs, steps * one.flops, steps * one.bias)
 
 
 # -- attention --------------------------------------------------------------------
@@ -297,31 +348,30 @@ def _seq(shape: Shape) -> tuple[int, int]:
     return size(shape[:-1]), dim(shape[-1])
 
 
-@counts("MultiHeadAttention")
-def _mha(cfg, ins, outs):
+def _heads(cfg, ins, outs, q_heads: int, kv_heads: int, key_dim: int, value_dim: int) -> Count:
+    """Multi-head attention with ``q_heads`` query heads sharing ``kv_heads`` key/value heads."""
     tq, dq = _seq(ins[0])
     tv, dv = _seq(ins[1])
     tk, dk = _seq(ins[2]) if len(ins) > 2 else (tv, dv)
-    heads, kd = int(cfg["num_heads"]), int(cfg["key_dim"])
-    vd = int(cfg.get("value_dim") or kd)
     dout = dim(outs[0][-1])
-    macs = (tq * dq * heads * kd + tk * dk * heads * kd + tv * dv * heads * vd
-            + heads * tq * tk * kd + heads * tq * tk * vd + tq * heads * vd * dout)
-    bias = (tq * heads * kd + tk * heads * kd + tv * heads * vd + tq * dout) if cfg.get("use_bias", True) else 0
-    return Count(macs, bias + 3 * heads * tq * tk + tq * heads * kd)
+    macs = (tq * dq * q_heads * key_dim + tk * dk * kv_heads * key_dim + tv * dv * kv_heads * value_dim
+            + q_heads * tq * tk * key_dim + q_heads * tq * tk * value_dim + tq * q_heads * value_dim * dout)
+    bias = 0
+    if cfg.get("use_bias", True):
+        bias = tq * q_heads * key_dim + tk * kv_heads * key_dim + tv * kv_heads * value_dim + tq * dout
+    return Count(macs, bias + 3 * q_heads * tq * tk + tq * q_heads * key_dim, bias)
+
+
+@counts("MultiHeadAttention")
+def _mha(cfg, ins, outs):
+    heads, kd = int(cfg["num_heads"]), int(cfg["key_dim"])
+    return _heads(cfg, ins, outs, heads, heads, kd, int(cfg.get("value_dim") or kd))
 
 
 @counts("GroupedQueryAttention", "GroupQueryAttention")
 def _gqa(cfg, ins, outs):
-    tq, dq = _seq(ins[0])
-    tv, dv = _seq(ins[1])
-    tk, dk = _seq(ins[2]) if len(ins) > 2 else (tv, dv)
-    hq, hkv, hd = int(cfg["num_query_heads"]), int(cfg["num_key_value_heads"]), int(cfg["head_dim"])
-    dout = dim(outs[0][-1])
-    macs = (tq * dq * hq * hd + tk * dk * hkv * hd + tv * dv * hkv * hd
-            + 2 * hq * tq * tk * hd + tq * hq * hd * dout)
-    bias = (tq * hq * hd + (tk + tv) * hkv * hd + tq * dout) if cfg.get("use_bias", True) else 0
-    return Count(macs, bias + 3 * hq * tq * tk + tq * hq * hd)
+    hd = int(cfg["head_dim"])
+    return _heads(cfg, ins, outs, int(cfg["num_query_heads"]), int(cfg["num_key_value_heads"]), hd, hd)
 
 
 @counts("Attention")
@@ -337,3 +387,25 @@ def _additive(cfg, ins, outs):
     tv, dv = _seq(ins[1])
     # scores: sum over features of scale * tanh(q + k): a MAC, a sum and a tanh per feature
     return Count(tq * tv * d + tq * tv * dv, 2 * tq * tv * d + 3 * tq * tv)
+
+
+# -- tf.keras's wrapped TensorFlow calls ----------------------------------------------
+
+@counts("TFOpLambda")
+def _tf_op_lambda(cfg, ins, outs):
+    from ..layers.merge import TF_BINARY, TF_UNARY_PREFIXES
+
+    fn = str(cfg.get("function", ""))
+    e = size(outs[0])
+    if fn in TF_BINARY:  # x + y + z: 2 per element; x + 1 (a constant operand): 1
+        return Count(0, max(1, len(ins) - 1) * e)
+    if fn.startswith(("identity", "cast", "stop_gradient")):
+        return Count(0, 0)
+    if fn.startswith(TF_UNARY_PREFIXES):
+        return Count(0, e)
+    raise Unknown(f"TensorFlow's {fn}")
+
+
+@counts("CustomScaleLayer")
+def _custom_scale(cfg, ins, outs):
+    return Count(0, 2 * size(outs[0]))  # inputs[0] + inputs[1] * scale

@@ -127,10 +127,10 @@ def merge(cfg: Mapping[str, Any], inputs: Sequence[Shape]) -> Inferred:
 # tf.keras wraps TensorFlow calls on Keras tensors (x + y, tf.nn.relu(x)) in TFOpLambda layers
 # whose config names the function. The elementwise ones are common in keras.applications
 # (RegNet's residual adds); their shapes follow TensorFlow's broadcasting.
-_TF_BINARY = {"__operators__.add", "__operators__.sub", "__operators__.mul", "__operators__.truediv",
+TF_BINARY = {"__operators__.add", "__operators__.sub", "__operators__.mul", "__operators__.truediv",
               "math.add", "math.subtract", "math.multiply", "math.divide", "math.truediv", "math.maximum",
               "math.minimum", "math.pow", "math.squared_difference", "compat.v1.add", "add", "multiply"}
-_TF_UNARY_PREFIXES = ("nn.relu", "nn.relu6", "nn.sigmoid", "nn.silu", "nn.swish", "nn.gelu", "nn.tanh",
+TF_UNARY_PREFIXES = ("nn.relu", "nn.relu6", "nn.sigmoid", "nn.silu", "nn.swish", "nn.gelu", "nn.tanh",
                       "nn.elu", "nn.selu", "nn.softplus", "nn.leaky_relu", "math.sigmoid", "math.tanh",
                       "math.exp", "math.log", "math.sqrt", "math.rsqrt", "math.square", "math.abs",
                       "math.negative", "identity", "cast", "stop_gradient", "clip_by_value")
@@ -170,11 +170,11 @@ def tf_op_lambda(cfg: Mapping[str, Any], inputs: Sequence[Shape]) -> Inferred:
     fn = str(cfg.get("function", ""))
     if not inputs:
         raise UnknownShape(f"TFOpLambda {fn} without tensor inputs")
-    if fn in _TF_BINARY:
+    if fn in TF_BINARY:
         out = tuple(inputs[0])
         for s in inputs[1:]:  # a constant operand is no input and does not change the shape
             out = _tf_broadcast(out, tuple(s), f"TFOpLambda {fn}")
         return Inferred([out])
-    if fn.startswith(_TF_UNARY_PREFIXES) and len(inputs) == 1:
+    if fn.startswith(TF_UNARY_PREFIXES) and len(inputs) == 1:
         return Inferred([tuple(inputs[0])], activation=fn.rsplit(".", 1)[-1] if fn.startswith("nn.") else None)
     return Inferred([None])  # a TensorFlow function nnviz does not know: no weights, shape unknown

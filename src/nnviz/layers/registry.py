@@ -19,7 +19,7 @@ from __future__ import annotations
 import numbers
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Generic, Mapping, Sequence, TypeVar
 
 from ..errors import ShapeError
 from ..graph import Shape, Weight
@@ -28,7 +28,7 @@ from .names import activation_name
 __all__ = ["Inferred", "UnknownShape", "infers", "lookup", "unregister", "registered", "weight",
            "conv_output_length", "deconv_output_length", "normalize_tuple", "channels_axis",
            "activation_name", "one_input", "known_product", "InferFn", "keras_major", "KERAS_MAJOR", "LENIENT",
-           "era_note", "ERA_NOTE", "MAX_DIM"]
+           "era_note", "ERA_NOTE", "MAX_DIM", "ClassRegistry"]
 
 
 MAX_DIM = 2**31 - 1   # the largest size of one dimension (inference's and the spec reader's limit)
@@ -92,18 +92,42 @@ class Inferred:
 
 
 InferFn = Callable[[Mapping[str, Any], Sequence[Shape]], Inferred]
-_REGISTRY: dict[str, InferFn] = {}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ClassRegistry(Generic[F]):
+    """Functions keyed by Keras class name, registered by a decorator: inference here, the
+    counting rules in :mod:`nnviz.costs.registry`."""
+
+    def __init__(self) -> None:
+        self._fns: dict[str, F] = {}
+
+    def register(self, *class_names: str) -> Callable[[F], F]:
+        """A decorator registering its function for the classes ``class_names``."""
+
+        def deco(fn: F) -> F:
+            for name in class_names:
+                self._fns[name] = fn
+            return fn
+
+        return deco
+
+    def lookup(self, class_name: str) -> F | None:
+        return self._fns.get(class_name)
+
+    def unregister(self, class_name: str) -> None:
+        self._fns.pop(class_name, None)
+
+    def registered(self) -> list[str]:
+        return sorted(self._fns)
+
+
+_REGISTRY: ClassRegistry[InferFn] = ClassRegistry()
 
 
 def infers(*class_names: str) -> Callable[[InferFn], InferFn]:
     """Register the decorated function for the Keras classes ``class_names``."""
-
-    def deco(fn: InferFn) -> InferFn:
-        for name in class_names:
-            _REGISTRY[name] = fn
-        return fn
-
-    return deco
+    return _REGISTRY.register(*class_names)
 
 
 def lookup(class_name: str) -> InferFn | None:
@@ -112,16 +136,16 @@ def lookup(class_name: str) -> InferFn | None:
     Every family module has registered its classes by then: importing any module of this
     package runs ``nnviz/layers/__init__.py``, which imports them all.
     """
-    return _REGISTRY.get(class_name)
+    return _REGISTRY.lookup(class_name)
 
 
 def unregister(class_name: str) -> None:
-    _REGISTRY.pop(class_name, None)
+    _REGISTRY.unregister(class_name)
 
 
 def registered() -> list[str]:
     """Every class name nnviz can infer, sorted."""
-    return sorted(_REGISTRY)
+    return _REGISTRY.registered()
 
 
 # -- helpers for inference functions -----------------------------------------------
