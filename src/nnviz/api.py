@@ -42,12 +42,8 @@ def draw(source: Any, *, style: str = "block", weights_file: Any = None, input_s
     """
     if style not in STYLES:
         raise OptionError(f"unknown style {style!r} (must be one of {list(STYLES)})")
-    if options.get("color_by") is not None:
-        if options.get("weights"):
-            raise OptionError("weights=True colours links and neurons by weight: it cannot go with color_by")
-        if style == "node":
-            raise OptionError("color_by colours the block style (and its HTML view); the node style keeps "
-                              "its colours", hint="draw with style='block'")
+    if options.get("color_by") is not None and options.get("weights"):
+        raise OptionError("weights=True colours links and neurons by weight: it cannot go with color_by")
     graph = load(source, weights_file=weights_file, input_shape=input_shape, build=build)
     if style == "node":
         from .render.node import draw_nodes

@@ -148,3 +148,19 @@ def test_nested_autoencoder_expands_in_the_browser(browser, tmp_path):
     page.screenshot(path=str(tmp_path / "ae.png"))
     assert all(u.startswith("file://") for u in requests), requests
     assert errors == []
+
+
+@pytest.mark.needs_browser
+def test_html_panel_shows_costs_in_the_browser(browser, tmp_path):
+    from nnviz.costs import layer_costs
+
+    g = nnviz.load(EXAMPLES / "mnist_mlp.json")
+    out = tmp_path / "mlp.html"
+    nnviz.draw(g, color_by="flops").save(out)
+    page, requests, errors = _open(browser, out)
+    page.locator('.view.active [data-layer="hidden1"]').click()
+    t = layer_costs(g)["hidden1"]
+    assert page.text_content("#panel .v-MACs") == f"{t.macs:,}"
+    assert page.text_content("#panel .v-FLOPs") == f"{t.flops:,}"
+    assert page.text_content("#panel .v-weight-memory") == "1.61 MB"   # 401,920 float32 parameters
+    assert errors == []

@@ -30,6 +30,7 @@ _UNIT = {"params": "params", "macs": "MACs", "flops": "FLOPs", "memory": "bytes"
 # a sequential palette, light to dark, on which black text stays readable (ColorBrewer YlOrRd)
 PALETTE = ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc6c4e")
 ZERO_COLOR, UNKNOWN_COLOR = "#f2f2f2", "#ffffff"
+OVER_COLOR = "#f03b20"  # past every single layer: a folded group's sum (black text stays readable: 5.3:1)
 MAX_JSON_BYTES = 50_000_000
 
 
@@ -116,7 +117,7 @@ class Painting:
         self.values = dict(values)
         self.label = label
         positive = [v for v in self.values.values() if v > 0]
-        self.total = sum(self.values.values())
+        self.total = sum(v for k, v in self.values.items() if "/" not in k)  # nested layers are in their model's
         self.log = bool(positive) and max(positive) / min(positive) > 100
         self.edges: list[float] = []
         if positive:
@@ -136,6 +137,12 @@ class Painting:
         palette = PALETTE[-n:] if n < len(PALETTE) else PALETTE
         self.colors = {self.unknown_key: UNKNOWN_COLOR, self.zero_key: ZERO_COLOR,
                        **{k: palette[i] for i, k in enumerate(self.keys)}}
+        # a folded block (x N copies, a closed group) may sum past every single layer: one more,
+        # darker bin up to the total, so it is never drawn in a bin its value is not in
+        self.over_key = None
+        if self.edges and self.total > self.edges[-1] * (1 + 1e-9):
+            self.over_key = f"{humanize(self.edges[-1])}–{humanize(self.total)} {label} (groups)"
+            self.colors[self.over_key] = OVER_COLOR
 
     def key(self, value: float | None) -> str:
         if value is None:
@@ -145,7 +152,7 @@ class Painting:
         for i in range(len(self.keys)):
             if value <= self.edges[i + 1] * (1 + 1e-9):
                 return self.keys[i]
-        return self.keys[-1]
+        return self.over_key or self.keys[-1]
 
     def value_of(self, members: Any) -> float | None:
         found = [self.values[m] if m in self.values else self.values.get(m.split("/")[0]) for m in members]
@@ -153,18 +160,38 @@ class Painting:
         return sum(known) if known else None
 
     def paint(self, view: Any, badges: int = 3) -> Any:
-        """The view with every block's colour key and a share badge on the heaviest blocks."""
+        """The view with every block's colour key (a folded block: its layers' sum), a share
+        badge on the heaviest blocks, and each frame's sum (a repeated group's copies, an
+        opened nested model) after its parameters."""
+        from .units import humanize
+
         sums = {nid: self.value_of(node.members or (nid,)) for nid, node in view.nodes.items()}
         heavy = sorted((v, nid) for nid, v in sums.items() if v)[::-1][:badges]
         shares = {nid: v / self.total for v, nid in heavy if self.total and v / self.total >= 0.01}
         nodes = []
         for nid, node in view.nodes.items():
             note = f"{100 * shares[nid]:.0f} % {self.label}" if nid in shares else node.note
+            if node.kind in ("repeat", "model", "module") and sums[nid] is not None:  # a group: its sum
+                share = f" ({100 * shares[nid]:.0f} %)" if nid in shares else ""
+                note = f"{humanize(sums[nid])} {self.label}{share}"
             nodes.append(replace(node, paint=self.key(sums[nid]), note=note))
-        return view.with_nodes(nodes, view.edges)
+        clusters = {}
+        for cid, info in view.clusters.items():
+            v = self.value_of(info.members) if info.members else None
+            if v is not None:
+                share = f" ({100 * v / self.total:.0f} %)" if self.total and v / self.total >= 0.01 else ""
+                extra = f"{humanize(v)} {self.label}{share}"
+                info = replace(info, detail=f"{info.detail} · {extra}" if info.detail else extra)
+            clusters[cid] = info
+        return view.with_nodes(nodes, view.edges, clusters)
 
     def theme(self, base: Any) -> Any:
+        """``base`` with the scale's colours for blocks (the block style, the HTML view)."""
         return replace(base, extra_colors={**base.extra_colors, **self.colors})
+
+    def node_theme(self, base: Any) -> Any:
+        """``base`` with the scale's colours for neurons (the node style), lightest first."""
+        return replace(base, role_colors={**base.role_colors, **self.colors})
 
 
 def painting(graph: Any, color_by: Any) -> Painting | None:

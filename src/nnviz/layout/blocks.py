@@ -988,24 +988,27 @@ def to_width(scene: Scene, options: BlockOptions) -> Scene:
 
 
 def block_view(graph: LayerGraph, options: BlockOptions,
-               paint: Callable[[View], View] | None = None, measure: Measure | None = None) -> tuple[View, Scene]:
+               paint: Callable[[View], View] | None = None, measure: Measure | None = None,
+               annotate: Callable[[View], View] | None = None) -> tuple[View, Scene]:
     """The view drawn and its scene: the least folded view whose text fits the page.
 
     When folding repeats and chains is not enough, branching modules are folded,
     the biggest first, as few as it takes (a binary search over how many). ``paint``
     recolours every view tried (see :func:`candidate_views`), folded blocks included;
-    ``measure`` sizes the blocks (see :func:`compose`).
+    ``measure`` sizes the blocks (see :func:`compose`). ``annotate`` (instead of ``paint``
+    after folding) marks each folded view, once its groups are known: colours and captions
+    by the sums of the layers a block or frame stands for.
     A fixed ``width`` that no folding fits top to bottom with text of ``min_font_size`` (a module
     whose branches side by side are too wide for it) is drawn left to right, wrapped into rows,
     when that fits; else that wide all the same, its text smaller.
     """
-    view, scene = _block_view(graph, options, paint, measure)
+    view, scene = _block_view(graph, options, paint, measure, annotate)
     small = _smallest_text(scene)
     if options.fixed_width is None or options.direction == "LR" or small >= options.min_font_size - 1e-9:
         return view, scene
     from dataclasses import replace
 
-    turned = _block_view(graph, replace(options, direction="LR"), paint, measure)
+    turned = _block_view(graph, replace(options, direction="LR"), paint, measure, annotate)
     return turned if _smallest_text(turned[1]) > small else (view, scene)
 
 
@@ -1014,8 +1017,8 @@ def _smallest_text(scene: Scene) -> float:
 
 
 def _block_view(graph: LayerGraph, options: BlockOptions, paint: Callable[[View], View] | None,
-                measure: Measure | None) -> tuple[View, Scene]:
-    painted = paint or (lambda v: v)
+                measure: Measure | None, annotate: Callable[[View], View] | None = None) -> tuple[View, Scene]:
+    painted = annotate or paint or (lambda v: v)
     last = None
     for level, view in candidate_views(graph, options, paint=paint):
         last = compose(graph, painted(view), level, options, measure)

@@ -110,6 +110,7 @@ class ClusterInfo:
     repeat: int = 1
     params: int = 0
     detail: str = ""  # a second line: what the cluster holds
+    members: tuple[str, ...] = ()  # every layer it stands for (a repeat: all copies'; a model: itself)
 
     @property
     def caption(self) -> str:
@@ -276,7 +277,7 @@ class _Flattener:
                 self.opened[node_id] = layer.subgraph
                 self.clusters[node_id] = ClusterInfo(node_id, display(layer.name, _MAX_TITLE), cluster, "model", 1,
                                                      layer.params,
-                                                     _model_detail(layer))
+                                                     _model_detail(layer), (node_id,))
                 self.add_graph(layer.subgraph, node_id + "/", node_id)
             else:
                 self.nodes.append(_layer_node(node_id, layer, cluster, len(graph.calls_of(layer.name))))
@@ -625,7 +626,8 @@ def collapse_repeats(view: View, *, as_block: bool = False) -> View:
             continue
         cid = "cluster:" + first[0]
         clusters[cid] = ClusterInfo(cid, f"{display(label, _MAX_TITLE)}  ×{len(run.copies)}", scope, "repeat",
-                                    len(run.copies), params, f"{format_params(params)} params")
+                                    len(run.copies), params, f"{format_params(params)} params",
+                                    tuple(m for i in members for m in view.nodes[i].members))
         for i in first:
             nodes[i] = replace(nodes[i], cluster=cid)
         for copy in run.copies[1:]:

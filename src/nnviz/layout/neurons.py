@@ -89,6 +89,9 @@ class NodeOptions:
         ax: a matplotlib Axes to draw into instead of a new figure.
         weight_scale: the |weight| at the ends of the colour bar; ``None`` for the largest drawn
             (give one value to several drawings, e.g. animation frames, to compare them).
+        color_by: colour each layer's neurons by a cost instead of their role: ``"params"``,
+            ``"macs"``, ``"flops"``, ``"memory"``, a ``.json`` file or a dict ``{layer: number}``
+            (``nnviz profile``'s times); the legend is the scale. Not with ``weights=True``.
 
     Raises:
         OptionError: an unknown option or a value out of range.
@@ -113,6 +116,7 @@ class NodeOptions:
     page: str | None = "a4"
     ax: Any = field(default=None, compare=False)
     weight_scale: float | None = None
+    color_by: Any = None
 
     def __post_init__(self) -> None:
         if isinstance(self.max_neurons, bool) or not isinstance(self.max_neurons, int) or self.max_neurons < 4:
@@ -137,6 +141,12 @@ class NodeOptions:
             raise OptionError(f"weight_scale must be a positive number, got {self.weight_scale!r}")
         if self.ax is not None and not hasattr(self.ax, "add_collection"):
             raise OptionError(f"ax must be a matplotlib Axes, got {type(self.ax).__name__}")
+        if self.color_by is not None:
+            from ..costs.paint import check_color_by
+
+            check_color_by(self.color_by)
+            if self.weights:
+                raise OptionError("weights=True colours links and neurons by weight: it cannot go with color_by")
 
 
 def _names(option: str, value: Any) -> tuple[str, ...] | None:
@@ -265,6 +275,7 @@ class Column:
     lookup: bool = False
     frames: tuple[Layer, ...] = ()  # the nested models holding the layer, outermost first
     ghost: bool = False  # the last column of the row before, repeated where a wrapped row starts
+    paint: str | None = None  # the neurons' colour key when coloured by a cost (color_by)
 
     @property
     def passive(self) -> bool:
@@ -740,6 +751,9 @@ def _flows(columns: list[Column], arrs: list[_Arrangement], captions: list[tuple
 
 
 def _legend_entries(columns: list[Column], theme: Theme) -> list[tuple[str, str]]:
+    painted = {c.paint for c in columns if c.paint is not None}
+    if painted:  # coloured by a cost: the legend is the scale's bins in use, in order
+        return [(k, k) for k in theme.role_colors if k in painted]
     present = [r for r in ROLES if any(c.role == r for c in columns)]
     passive = sorted({c.layer.type for c in columns if c.passive})
     names = {"input": "input", "hidden": "hidden", "output": "output",
@@ -916,7 +930,7 @@ class _Emitter:
             x, y = self.at(flow, cross)
             points.append((x, y))
             value = None if values is None else float(values[k])
-            self.scene.neurons.append(Neuron(f"{col.layer.name}/{index}", x, y, r, col.role,
+            self.scene.neurons.append(Neuron(f"{col.layer.name}/{index}", x, y, r, col.paint or col.role,
                                              col.layer.name, index, value))
             if arr.keep[k] and col.lift:
                 self.label(flow + arr.offset, cross + _lift_centre(0, self.d), col.labels[k], "lift", "neuron")
@@ -1096,12 +1110,14 @@ def _weight_scale(weights: dict[int, tuple[Any, Any]]) -> float:
     return max(peaks + [0.0]) or 1.0
 
 
-def layout_nodes(graph: LayerGraph, options: NodeOptions | None = None) -> Scene:
+def layout_nodes(graph: LayerGraph, options: NodeOptions | None = None, *, paint: Any = None) -> Scene:
     """Lay a model out as columns of neurons and the links between them.
 
     Args:
         graph: the layer graph (a chain of layers; nested models are opened).
         options: the node options (defaults when ``None``).
+        paint: a :class:`nnviz.costs.paint.Painting` (``color_by``): neurons coloured by their
+            layer's bin, whose colours ``options.theme.role_colors`` holds.
 
     Returns:
         The positioned :class:`~nnviz.scene.Scene`: neurons, links as :class:`~nnviz.scene.LinkSet`
@@ -1121,6 +1137,8 @@ def layout_nodes(graph: LayerGraph, options: NodeOptions | None = None) -> Scene
         raise err.with_context(path=graph.source)
     weights = _link_weights(columns, graph) if options.weights else {}
     title = _title(graph, options)
+    if paint is not None:  # neurons take their layer's colour key; links keep their roles
+        columns = [replace(c, paint=paint.key(paint.values.get(c.layer.name))) for c in columns]
     legend = _legend_entries(columns, options.theme)
     width = parse_width(options.width) if options.figsize is None else None
     if width is not None:

@@ -114,7 +114,7 @@ def draw_blocks(graph: "LayerGraph", **options: Any) -> Diagram:
                               hint="leave --engine out, or give --engine matplotlib")
         opts = replace(opts, engine="matplotlib")
     engine = resolve_engine(opts.engine)
-    paint = None
+    annotate = None
     if opts.color_by is not None:
         from ..costs.paint import painting
 
@@ -124,12 +124,12 @@ def draw_blocks(graph: "LayerGraph", **options: Any) -> Diagram:
             raise OptionError("color_by draws with the matplotlib engine (graphviz keeps the family colours)")
         painter = painting(graph, opts.color_by)
         opts = replace(opts, theme=painter.theme(opts.theme))
-        paint = painter.paint
+        annotate = painter.paint  # after folding: groups and frames coloured by their sums
     if engine == "graphviz" and opts.target is None:
         from .dot import DotDiagram
 
         return DotDiagram(graph, view=choose_view(graph, opts), options=opts)
-    view, scene = block_view(graph, opts, paint=paint)
+    view, scene = block_view(graph, opts, annotate=annotate)
     if engine == "graphviz":  # dot draws the same columns, each its own component
         from .dot import DotDiagram
 

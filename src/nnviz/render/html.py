@@ -71,7 +71,10 @@ window.addEventListener('mouseup', () => { drag=null; canvas.classList.remove('d
 window.addEventListener('mousemove', e => { if(!drag) return; const c=cam(), r=c.el.getBoundingClientRect();
   const sx=drag.b.w/r.width, sy=drag.b.h/r.height; moved=Math.max(moved, Math.abs(e.clientX-drag.x)+Math.abs(e.clientY-drag.y));
   c.set({x:drag.b.x-(e.clientX-drag.x)*sx, y:drag.b.y-(e.clientY-drag.y)*sy, w:drag.b.w, h:drag.b.h}); });
-function num(n){ return n === null ? '?' : n.toLocaleString('en-US'); }
+// undefined: a figure this page does not carry (its row is left out); null: unknown ('?')
+function num(n){ return n === undefined ? '' : n === null ? '?' : n.toLocaleString('en-US'); }
+function bytes(n){ if(n === undefined) return ''; if(n === null) return '?'; const u=['B','kB','MB','GB','TB']; let i=0, v=n;
+  while(v >= 999.5 && i < u.length-1){ v/=1000; i++; } return (i ? v.toPrecision(3) : String(v))+' '+u[i]; }
 function esc(t){ return String(t).replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c])); }
 function unselect(){ document.querySelectorAll('.nnviz-block.selected').forEach(b => b.classList.remove('selected')); }
 function show(el){
@@ -87,9 +90,12 @@ function describe(name, lines, repeat){
     panel.dataset.layer=name; const g=document.getElementById('open-nested'); if(g) g.onclick = () => expand(name); return; }
   const rows = [['type',d.type],['output shape',d.output_shape],['params',num(d.params)],
     ['trainable',num(d.trainable_params)],['non-trainable',num(d.non_trainable_params)],
-    ['units',d.units],['activation',d.activation],['inputs',d.inbound]];
+    ['units',d.units],['activation',d.activation],['inputs',d.inbound],
+    ['MACs',num(d.macs)],['FLOPs',num(d.flops)],['activation memory',bytes(d.activation_bytes)],
+    ['weight memory',bytes(d.weight_bytes)]];
+  if(data.color && data.color.values[name] !== undefined) rows.push([data.color.label, String(data.color.values[name])]);
   panel.innerHTML = '<h2>'+esc(name)+'</h2><table>'+rows.filter(r => r[1]!==null && r[1]!=='')
-    .map(r => '<tr><td>'+r[0]+'</td><td class="v-'+r[0].replace(/ /g,'-')+'">'+esc(r[1])+'</td></tr>').join('')
+    .map(r => '<tr><td>'+esc(r[0])+'</td><td class="v-'+r[0].replace(/[^A-Za-z0-9]/g,'-')+'">'+esc(r[1])+'</td></tr>').join('')
     +'</table>'+(d.nested ? opener(name) : '')
     +'<h2>config</h2><pre>'+esc(JSON.stringify(d.config,null,1))+'</pre>';
   panel.dataset.layer = name;
@@ -310,11 +316,16 @@ def _clip(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def layer_details(graph: "LayerGraph", prefix: str = "") -> dict[str, dict[str, Any]]:
-    """Per layer (nested ones as ``outer/inner``), what the panel shows.
+def layer_details(graph: "LayerGraph", prefix: str = "", costs: Any = None) -> dict[str, dict[str, Any]]:
+    """Per layer (nested ones as ``outer/inner``), what the panel shows: its numbers, its costs
+    (:mod:`nnviz.costs`, one sample) and its config.
 
     Keys are the blocks' ``data-layer`` values: the names with control characters escaped.
     """
+    if costs is None:
+        from ..costs import layer_costs
+
+        costs = layer_costs(graph)
     out: dict[str, dict[str, Any]] = {}
     for layer in graph.layers:
         key = prefix + printable(layer.name)
@@ -327,9 +338,10 @@ def layer_details(graph: "LayerGraph", prefix: str = "") -> dict[str, dict[str, 
             "units": layer.units, "activation": layer.activation,
             "inbound": "; ".join(", ".join(c) for c in graph.inbound(layer.name)) or "-",
             "config": cfg, "nested": layer.subgraph is not None,
+            **costs[layer.name].to_dict(),
         }
         if layer.subgraph is not None:
-            out.update(layer_details(layer.subgraph, key + "/"))
+            out.update(layer_details(layer.subgraph, key + "/", costs.nested.get(layer.name)))
     return out
 
 
@@ -484,6 +496,12 @@ def diagram_to_html(diagram: "Diagram", *, expanded: "Diagram | None" = None, bu
         packed = base64.b64encode(gzip.compress(table.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")
         extra = f'<script type="text/plain" data-encoding="gzip+base64" id="nnviz-summary">{packed}</script>'
         table = (f'<button id="show-summary">show the summary table ({len(graph.layers):,} rows)</button>')
+    color_by = getattr(diagram.options, "color_by", None)
+    if color_by is not None:  # the figure the blocks are coloured by (a profile's times), in the panel too
+        from ..costs.paint import painting
+
+        painter = painting(graph, color_by)
+        data["color"] = {"label": painter.label, "values": painter.values}
     title = esc(display(graph.name, _TITLE))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -58,12 +58,18 @@ def draw_nodes(graph: "LayerGraph", **options: Any) -> Diagram:
     """
     graph.require_graph("the node style")
     opts = NodeOptions(**options)
+    paint = None
+    if opts.color_by is not None:
+        from ..costs.paint import painting
+
+        paint = painting(graph, opts.color_by)
+        opts = replace(opts, theme=paint.node_theme(opts.theme))
     if opts.ax is not None:
         opts = replace(opts, figsize=_axes_size(opts.ax))
-        scene = layout_nodes(graph, opts)
+        scene = layout_nodes(graph, opts, paint=paint)
         figure = render_nodes(scene, opts, ax=opts.ax)
         return Diagram(graph, scene=scene, style="node", figure=figure, dpi=opts.dpi, options=opts)
-    scene = layout_nodes(graph, opts)
+    scene = layout_nodes(graph, opts, paint=paint)
     return Diagram(graph, scene=scene, style="node", render=partial(render_nodes, scene, opts),
                    dpi=opts.dpi, options=opts)
 
