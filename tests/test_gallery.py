@@ -678,3 +678,19 @@ def test_a_bad_pair_is_one_line_and_the_rest_are_drawn(tmp_path, pair, message):
     (failure,) = result.failed
     assert failure.source == "bad.diff.json" and message in failure.message and failure.traceback is None
     assert "\n" not in failure.message and {e.source for e in result.entries} >= {"keras/cnn.keras"}
+
+
+def test_a_spec_s_gallery_options_reach_the_drawing(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    spec = {"name": "c", "input_shape": [16], "layers": [{"type": "Dense", "units": 64, "name": "big"},
+                                                         {"type": "Dense", "units": 2, "name": "small"}]}
+    (src / "plain.json").write_text(json.dumps(spec))
+    (src / "costly.json").write_text(json.dumps({**spec, "gallery": {"color_by": "macs"}}))
+    result = gallery.build(src, out, formats=("svg",), jobs=1)
+    assert not result.failed
+    assert "MACs" in (out / "costly.block.svg").read_text() and "MACs" not in (out / "plain.block.svg").read_text()
+    (src / "bad.json").write_text(json.dumps({**spec, "gallery": {"colour_by": "macs"}}))
+    (src / "worse.json").write_text(json.dumps({**spec, "gallery": ["macs"]}))
+    failed = {f.source: f.message for f in gallery.build(src, out, formats=("svg",), jobs=1).failed}
+    assert "colour_by" in failed["bad.json"] and '"gallery" must be an object' in failed["worse.json"]

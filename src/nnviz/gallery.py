@@ -700,9 +700,10 @@ def _render(task: Task, created: list[Path]) -> Entry:
     graph = load(source.path)
     styles = styles_for(graph, task.options.styles)  # none: recorded, so it is not read again
     draw = task.renderer or _default_renderer()
+    options = _example_options(source.path)
     files: list[str] = []
     for style in styles:
-        files += _save(draw(graph, style=style), task, style, created)
+        files += _save(draw(graph, style=style, **options), task, style, created)
     return Entry(source=source.rel, hash=source.hash, slug=source.slug, name=graph.name,
                  description=source.description or graph.description, total_params=graph.total_params,
                  styles=styles, files=tuple(files))
@@ -722,6 +723,27 @@ def _render_pair(task: Task, pair: Pair, created: list[Path]) -> Entry:
     return Entry(source=source.rel, hash=source.hash, slug=source.slug,
                  name=pair.name or f"{d.a.name} → {d.b.name}", description=source.description,
                  total_params=d.b.total_params, styles=styles, files=tuple(files))
+
+
+def _example_options(path: Path) -> dict[str, Any]:
+    """A spec's ``"gallery"`` object: drawing options for this example, e.g. ``{"color_by": "macs"}``.
+
+    They reach :func:`nnviz.draw`, which rejects unknown names; they are part of the source's
+    bytes, so changing them makes the gallery stale.
+    """
+    if path.suffix.lower() != ".json":
+        return {}
+    with open_regular(path) as f:
+        try:
+            spec = json.loads(f.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return {}  # not a spec: load() has said what it is
+    options = spec.get("gallery") if isinstance(spec, dict) else None
+    if options is None:
+        return {}
+    if not isinstance(options, dict) or not all(isinstance(k, str) for k in options):
+        raise NnvizError('"gallery" must be an object of drawing options, e.g. {"color_by": "macs"}', path=str(path))
+    return dict(options)
 
 
 def _default_renderer() -> Renderer:

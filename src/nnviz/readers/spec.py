@@ -42,7 +42,8 @@ from .keras_config import MAX_DEPTH, check_layer_count
 
 __all__ = ["read_spec", "is_spec", "SPEC_KEYS"]
 
-SPEC_KEYS = {"name", "description", "input_shape", "inputs", "layers", "outputs", "nnviz", "$schema"}
+# "gallery": drawing options the gallery uses for this example ({"color_by": "macs"}); read by nnviz.gallery
+SPEC_KEYS = {"name", "description", "input_shape", "inputs", "layers", "outputs", "nnviz", "$schema", "gallery"}
 _RESERVED = {"type", "name", "inputs", "reuse", "description"}
 
 
