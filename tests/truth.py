@@ -17,6 +17,7 @@ answer (``value``). The tests read those files and need no TensorFlow.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gzip
 import hashlib
@@ -24,7 +25,7 @@ import importlib.metadata
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -170,8 +171,104 @@ def compute_weights(key: dict) -> list:
     return [[w.name, [int(d) for d in w.shape], bool(w.trainable)] for w in layer.weights]
 
 
+def compute_tfprof(key: dict) -> dict:
+    """TensorFlow's profiler on a ``tfprof`` key's application: ``{layer: {op type: FLOPs}}``.
+
+    The model (weights=None, after ``clear_session()``, so its layer names are the recorded
+    ``app`` truth's) is traced for one sample as a concrete function, its variables frozen
+    into constants, and ``tf.compat.v1.profiler`` with ``float_operation()`` counts every
+    node; a node belongs to the layer whose name its name scope holds (``"?"``: none; the
+    scopes are uniquified by TensorFlow, so where one layer's name is another's plus ``_1``
+    their counts may be swapped: compare per op type, not per layer).
+    """
+    import tensorflow as tf
+    from keras_zoo import APPLICATIONS, build_application, flavor_module
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    flavor_module(APPLICATIONS[key["model"]]).backend.clear_session()
+    model = build_application(key["model"])
+    names = {layer.name for layer in model.layers}
+    # a free image size (MobileNetV3) is profiled at 224 x 224; the tests fix nnviz's the same
+    size = [224 if d is None else int(d) for d in model.input_shape[1:]]
+    fn = tf.function(lambda x: model(x, training=False))
+    with _grouped_convolutions_inline():
+        concrete = fn.get_concrete_function(tf.TensorSpec([key["batch"], *size], tf.float32))
+    graph = convert_variables_to_constants_v2(concrete).graph
+    opts = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    opts["output"] = "none"
+    root = tf.compat.v1.profiler.profile(graph, cmd="scope", options=opts)
+    out: dict[str, dict[str, int]] = {}
+    stack = list(root.children)
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if not node.float_ops:
+            continue
+        parts = node.name.split("/")
+        # a traced call's scope is the layer's name, uniquified by TensorFlow ("conv1_1")
+        layer = next((p for p in parts if p in names), None) or next(
+            (p.rsplit("_", 1)[0] for p in parts if p.rsplit("_", 1)[0] in names), "?")
+        op = graph.get_operation_by_name(node.name).type
+        out.setdefault(layer, {})
+        out[layer][op] = out[layer].get(op, 0) + int(node.float_ops)
+    return {"layers": {k: dict(sorted(v.items())) for k, v in sorted(out.items())},
+            "total_float_ops": int(root.total_float_ops), "input_shape": size}
+
+
+@contextlib.contextmanager
+def _grouped_convolutions_inline() -> Iterator[None]:
+    """Trace grouped convolutions as plain Conv2D nodes the profiler counts.
+
+    Keras 3's and tf_keras's TensorFlow backends run a grouped convolution as an XLA-compiled
+    function (TensorFlow's CPU kernel lacks groups); the profiler does not look into function
+    calls, and every shape after one is unknown to it. The graph is only counted, never run,
+    so the convolution is traced inline here.
+    """
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import nn as k3_nn
+
+    class _NoJit:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(tf, name)
+
+        def function(self, fn: Any = None, **kwargs: Any) -> Any:
+            return fn if fn is not None else (lambda f: f)
+
+    saved = [(k3_nn, "tf", k3_nn.tf)]
+    try:
+        from tf_keras.src.layers.convolutional.base_conv import Conv
+
+        saved.append((Conv, "_jit_compiled_convolution_op", Conv.__dict__["_jit_compiled_convolution_op"]))
+        Conv._jit_compiled_convolution_op = lambda self, inputs, kernel: self.convolution_op(inputs, kernel)
+    except (ImportError, KeyError):
+        pass
+    k3_nn.tf = _NoJit()
+    try:
+        yield
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)
+
+
+# bump when compute_tfprof() records something new
+TFPROF_VERSION = 1
+
+
+def tfprof_key(name: str) -> dict:
+    from keras_zoo import APPLICATIONS
+
+    return {"model": name, "flavor": APPLICATIONS[name], "batch": 1, "truth": TFPROF_VERSION}
+
+
+def tfprof_truth(name: str) -> dict:
+    """TensorFlow's profiler's FLOPs of a keras.applications model, per layer and op type, as recorded."""
+    key = tfprof_key(name)
+    return recorded("tfprof", key, lambda: compute_tfprof(key))
+
+
 # kind -> how to ask Keras again from the recorded key alone (the oracle tests use it)
-COMPUTE: dict[str, Callable[[dict], Any]] = {"layer": compute_layer, "weights": compute_weights}
+COMPUTE: dict[str, Callable[[dict], Any]] = {"layer": compute_layer, "weights": compute_weights,
+                                              "tfprof": compute_tfprof}
 
 
 def _layer_key(cls: str, config: dict, input_shapes: list, call_style: str = "list",
