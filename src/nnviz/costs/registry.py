@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from ..layers.registry import ClassRegistry
+from ..registry import ClassRegistry
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph import Shape

@@ -31,7 +31,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from ..layers.names import activation_name
+from ..layers.names import TF_BINARY, TF_UNARY_PREFIXES, activation_name
 from .registry import Count, Unknown, counts, dim, lookup, size
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -393,8 +393,6 @@ def _additive(cfg, ins, outs):
 
 @counts("TFOpLambda")
 def _tf_op_lambda(cfg, ins, outs):
-    from ..layers.merge import TF_BINARY, TF_UNARY_PREFIXES
-
     fn = str(cfg.get("function", ""))
     e = size(outs[0])
     if fn in TF_BINARY:  # x + y + z: 2 per element; x + 1 (a constant operand): 1

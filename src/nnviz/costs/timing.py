@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from ..errors import NnvizError, OptionError
 from ..graph import LayerGraph, Shape
@@ -173,12 +173,12 @@ def _time_layer(keras: Any, obj: Any, type_name: str, inputs: list, repeats: int
         out = call_layer(obj, type_name, inputs)
         sync(out)
         samples.append(time.perf_counter() - start)
-    return statistics.median(samples), _device_of(out)
+    return statistics.median(samples), _device_of(keras, out)
 
 
-def _device_of(out: Any) -> str:
+def _device_of(keras: Any, out: Any) -> str:
     """Where a layer's output lives: ``CPU:0``, ``GPU:0``, ``cuda:0``."""
-    for t in _flat(out):
+    for t in keras.tree.flatten(out):
         dev = getattr(t, "device", None)
         if callable(dev):  # jax arrays: .device() in old versions
             try:
@@ -192,10 +192,3 @@ def _device_of(out: Any) -> str:
             return text.rsplit("device:", 1)[-1] if "device:" in text else text
     return "unknown device"
 
-
-def _flat(x: Any) -> list:
-    if isinstance(x, (list, tuple)):
-        return [t for v in x for t in _flat(v)]
-    if isinstance(x, Mapping):
-        return [t for k in sorted(x) for t in _flat(x[k])]
-    return [x]

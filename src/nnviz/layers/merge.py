@@ -11,6 +11,7 @@ from typing import Any, Mapping, Sequence
 
 from ..errors import ShapeError
 from ..graph import Shape
+from .names import TF_BINARY, TF_UNARY_PREFIXES
 from .registry import Inferred, UnknownShape, infers
 
 
@@ -127,15 +128,6 @@ def merge(cfg: Mapping[str, Any], inputs: Sequence[Shape]) -> Inferred:
 # tf.keras wraps TensorFlow calls on Keras tensors (x + y, tf.nn.relu(x)) in TFOpLambda layers
 # whose config names the function. The elementwise ones are common in keras.applications
 # (RegNet's residual adds); their shapes follow TensorFlow's broadcasting.
-TF_BINARY = {"__operators__.add", "__operators__.sub", "__operators__.mul", "__operators__.truediv",
-              "math.add", "math.subtract", "math.multiply", "math.divide", "math.truediv", "math.maximum",
-              "math.minimum", "math.pow", "math.squared_difference", "compat.v1.add", "add", "multiply"}
-TF_UNARY_PREFIXES = ("nn.relu", "nn.relu6", "nn.sigmoid", "nn.silu", "nn.swish", "nn.gelu", "nn.tanh",
-                      "nn.elu", "nn.selu", "nn.softplus", "nn.leaky_relu", "math.sigmoid", "math.tanh",
-                      "math.exp", "math.log", "math.sqrt", "math.rsqrt", "math.square", "math.abs",
-                      "math.negative", "identity", "cast", "stop_gradient", "clip_by_value")
-
-
 def _tf_broadcast(a: Shape, b: Shape, fn: str) -> Shape:
     if len(a) < len(b):
         a, b = b, a

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["snake_case", "NameCounter", "activation_name", "major_version"]
+__all__ = ["snake_case", "NameCounter", "activation_name", "major_version", "TF_BINARY", "TF_UNARY_PREFIXES"]
 
 _A = re.compile(r"(.)([A-Z][a-z]+)")
 _B = re.compile(r"([a-z])([A-Z])")
@@ -79,3 +79,14 @@ def major_version(version: str | None) -> int | None:
         return int(str(version).split(".")[0]) if version else None
     except ValueError:
         return None
+
+
+# TensorFlow functions tf.keras wraps in TFOpLambda layers (their config names the function):
+# the elementwise ones nnviz infers (layers.merge) and counts (costs.rules)
+TF_BINARY = {"__operators__.add", "__operators__.sub", "__operators__.mul", "__operators__.truediv",
+              "math.add", "math.subtract", "math.multiply", "math.divide", "math.truediv", "math.maximum",
+              "math.minimum", "math.pow", "math.squared_difference", "compat.v1.add", "add", "multiply"}
+TF_UNARY_PREFIXES = ("nn.relu", "nn.relu6", "nn.sigmoid", "nn.silu", "nn.swish", "nn.gelu", "nn.tanh",
+                      "nn.elu", "nn.selu", "nn.softplus", "nn.leaky_relu", "math.sigmoid", "math.tanh",
+                      "math.exp", "math.log", "math.sqrt", "math.rsqrt", "math.square", "math.abs",
+                      "math.negative", "identity", "cast", "stop_gradient", "clip_by_value")

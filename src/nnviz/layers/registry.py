@@ -19,16 +19,17 @@ from __future__ import annotations
 import numbers
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Mapping, Sequence
 
 from ..errors import ShapeError
+from ..registry import ClassRegistry
 from ..graph import Shape, Weight
 from .names import activation_name
 
 __all__ = ["Inferred", "UnknownShape", "infers", "lookup", "unregister", "registered", "weight",
            "conv_output_length", "deconv_output_length", "normalize_tuple", "channels_axis",
            "activation_name", "one_input", "known_product", "InferFn", "keras_major", "KERAS_MAJOR", "LENIENT",
-           "era_note", "ERA_NOTE", "MAX_DIM", "ClassRegistry"]
+           "era_note", "ERA_NOTE", "MAX_DIM"]
 
 
 MAX_DIM = 2**31 - 1   # the largest size of one dimension (inference's and the spec reader's limit)
@@ -92,36 +93,6 @@ class Inferred:
 
 
 InferFn = Callable[[Mapping[str, Any], Sequence[Shape]], Inferred]
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class ClassRegistry(Generic[F]):
-    """Functions keyed by Keras class name, registered by a decorator: inference here, the
-    counting rules in :mod:`nnviz.costs.registry`."""
-
-    def __init__(self) -> None:
-        self._fns: dict[str, F] = {}
-
-    def register(self, *class_names: str) -> Callable[[F], F]:
-        """A decorator registering its function for the classes ``class_names``."""
-
-        def deco(fn: F) -> F:
-            for name in class_names:
-                self._fns[name] = fn
-            return fn
-
-        return deco
-
-    def lookup(self, class_name: str) -> F | None:
-        return self._fns.get(class_name)
-
-    def unregister(self, class_name: str) -> None:
-        self._fns.pop(class_name, None)
-
-    def registered(self) -> list[str]:
-        return sorted(self._fns)
-
-
 _REGISTRY: ClassRegistry[InferFn] = ClassRegistry()
 
 
