@@ -132,7 +132,8 @@ function info(key){ if(!flat) return data.layers[key]; if(infos.has(key)) return
   const p=S.p[i], t=S.t[i], d={type:kd[0], output_shape:flat.shapes[S.s[i]], params:p, trainable_params:t,
     non_trainable_params: 'non_trainable_params' in x ? x.non_trainable_params : (p!==null && t!==null ? p-t : null),
     units:kd[1], activation:kd[2], inbound: 'inbound' in x ? x.inbound : (S.i[i].map(u => S.n[u]).join(', ') || '-'),
-    config:config, nested: flat.scopes[key+'/']!==undefined};
+    config:config, nested: flat.scopes[key+'/']!==undefined,
+    macs:S.c[i][0], flops:S.c[i][1], activation_bytes:S.c[i][2], weight_bytes:S.c[i][3]};
   infos.set(key, d); return d; }
 function layout(S){
   const n=S.n.length, rank=new Int32Array(n); let R=1;
@@ -377,7 +378,8 @@ def flat_data(graph: "LayerGraph", theme: "Theme", details: dict[str, dict[str, 
     in data-flow order (``n``), their colour family (``f``), the indices of the layers each reads
     (``i``) and, from :func:`layer_details`, what the panel shows, as indices into tables shared
     by all layers (``k``: type, units, activation and config but the name; ``s``: output shape)
-    and the parameter counts (``p``, ``t`` trainable); the few details that differ from what the
+    and the parameter counts (``p``, ``t`` trainable), the costs (``c``: MACs, FLOPs, activation
+    and weight bytes); the few details that differ from what the
     page derives (the config's name, the inputs' text, non-trainable counts) are listed in ``x``.
     A 50,000-layer model's details take 2 MB this way instead of 12 MB.
 
@@ -407,7 +409,7 @@ def flat_data(graph: "LayerGraph", theme: "Theme", details: dict[str, dict[str, 
         scope: dict[str, Any] = {
             "n": names, "f": [families.setdefault(family_of(by_name[name].type), len(families)) for name in order],
             "i": [[pos[u] for u in reads[name]] for name in order], "k": [], "s": [], "p": [], "t": [],
-            "x": {}}
+            "c": [], "x": {}}
         for i, name in enumerate(names):
             d = details[prefix + name]
             config = dict(d["config"])
@@ -417,6 +419,7 @@ def flat_data(graph: "LayerGraph", theme: "Theme", details: dict[str, dict[str, 
             scope["s"].append(shapes.setdefault(d["output_shape"], len(shapes)))
             scope["p"].append(d["params"])
             scope["t"].append(d["trainable_params"])
+            scope["c"].append([d["macs"], d["flops"], d["activation_bytes"], d["weight_bytes"]])
             derived_in = ", ".join(names[u] for u in scope["i"][i]) or "-"
             derived_nt = (d["params"] - d["trainable_params"]
                           if d["params"] is not None and d["trainable_params"] is not None else None)
