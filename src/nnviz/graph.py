@@ -177,6 +177,15 @@ class LayerGraph:
         weights_loader: a function ``layer name -> list of (name, array)``; loads weights lazily.
         warnings: what nnviz noticed while reading (quirks, unknown classes).
         description: a one-line description (from a spec's ``description``).
+        has_graph: ``False`` for a layer tree read from stored variables (a file that stores no
+            graph): layers nest through ``subgraph`` and there are no calls.
+        model_class, hyperparameters, metadata: a layer tree's model class and what its file says of it.
+        recorded_shapes: shapes a Keras 3 config records for tensors (used where inference cannot know).
+        neuron_names: names of the input features and output classes stored beside the model (``nnviz
+            train``): the node style labels its first and last columns with them where they fit.
+
+    A graph is frozen once built: every field is set here, and :meth:`replace` (or
+    :meth:`with_layers`) makes a changed copy, which shares no mutable state with this one.
     """
 
     def __init__(self, name: str, layers: Sequence[Layer], calls: Sequence[Call],
@@ -184,7 +193,11 @@ class LayerGraph:
                  class_name: str = "Functional", source: str | None = None,
                  keras_version: str | None = None,
                  weights_loader: Callable[[str], list] | None = None,
-                 warnings: Sequence[str] = (), description: str | None = None) -> None:
+                 warnings: Sequence[str] = (), description: str | None = None, has_graph: bool = True,
+                 model_class: str | None = None, hyperparameters: Mapping[str, Any] | None = None,
+                 metadata: Mapping[str, Any] | None = None,
+                 recorded_shapes: Mapping[TensorRef, tuple] | None = None,
+                 neuron_names: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.name = name
         self.description = description
         self.layers: tuple[Layer, ...] = tuple(layers)
@@ -195,19 +208,39 @@ class LayerGraph:
         self.source = source
         self.keras_version = keras_version
         self.weights_loader = weights_loader
-        self.warnings: list[str] = list(warnings)
-        # False for a layer tree read from stored variables (a file that stores no graph):
-        # layers nest through ``subgraph`` and there are no calls
-        self.has_graph = True
-        self.model_class: str | None = None
-        self.hyperparameters: dict[str, Any] | None = None
-        self.metadata: dict[str, Any] | None = None
-        # names of the input features and output classes stored beside the model (``nnviz train``):
-        # the node style labels its first and last columns with them where they fit
-        self.neuron_names: dict[str, tuple[str, ...]] = {}
+        self.warnings: tuple[str, ...] = tuple(warnings)
+        self.has_graph = has_graph
+        self.model_class = model_class
+        self.hyperparameters: dict[str, Any] | None = None if hyperparameters is None else dict(hyperparameters)
+        self.metadata: dict[str, Any] | None = None if metadata is None else dict(metadata)
+        self.neuron_names: dict[str, tuple[str, ...]] = dict(neuron_names or {})
         self._by_name = {layer.name: layer for layer in self.layers}
-        # shapes a Keras 3 config records for tensors (used where inference cannot know)
-        self.recorded_shapes: dict[TensorRef, tuple] = {}
+        self.recorded_shapes: dict[TensorRef, tuple] = dict(recorded_shapes or {})
+        self._frozen = True
+
+    _FIELDS = ("name", "layers", "calls", "inputs", "outputs", "class_name", "source", "keras_version",
+               "weights_loader", "warnings", "description", "has_graph", "model_class", "hyperparameters",
+               "metadata", "recorded_shapes", "neuron_names")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_frozen" in self.__dict__:
+            raise AttributeError(f"a LayerGraph is frozen: graph.replace({name}=...) makes a changed copy")
+        object.__setattr__(self, name, value)
+
+    def replace(self, **changes: Any) -> "LayerGraph":
+        """A copy of this graph with some fields changed (the constructor's keywords).
+
+        >>> g = LayerGraph("m", [Layer("x", "InputLayer")], [Call("x", 0, ())], [TensorRef("x")], [TensorRef("x")])
+        >>> h = g.replace(source="m.h5", warnings=("a note",))
+        >>> (g.source, h.source, h.warnings, h.layers == g.layers)
+        (None, 'm.h5', ('a note',), True)
+        """
+        unknown = sorted(set(changes) - set(self._FIELDS))
+        if unknown:
+            raise TypeError(f"LayerGraph has no field {unknown[0]!r}")
+        values = {f: changes.get(f, getattr(self, f)) for f in self._FIELDS}
+        positional = [values.pop(f) for f in ("name", "layers", "calls", "inputs", "outputs")]
+        return LayerGraph(*positional, **values)
 
     # -- lookup -----------------------------------------------------------
     def require_graph(self, what: str) -> None:
@@ -259,15 +292,7 @@ class LayerGraph:
 
     def with_layers(self, layers: Sequence[Layer], calls: Sequence[Call] | None = None) -> "LayerGraph":
         """A copy of this graph with other layers (and calls)."""
-        g = LayerGraph(self.name, layers, self.calls if calls is None else calls, self.inputs, self.outputs,
-                       class_name=self.class_name, source=self.source, keras_version=self.keras_version,
-                       weights_loader=self.weights_loader, warnings=self.warnings,
-                       description=self.description)
-        g.recorded_shapes = self.recorded_shapes
-        g.has_graph = self.has_graph
-        g.model_class, g.hyperparameters, g.metadata = self.model_class, self.hyperparameters, self.metadata
-        g.neuron_names = self.neuron_names
-        return g
+        return self.replace(layers=layers, calls=self.calls if calls is None else calls)
 
     # -- networkx view ----------------------------------------------------
     @cached_property

@@ -136,7 +136,7 @@ def test_weights_of_a_built_model_say_it_has_none():
     from nnviz.readers.build import BUILT_NOTE
 
     graph = nnviz.load({"input_shape": [3], "layers": [{"type": "Dense", "units": 2}]})
-    graph.warnings.append(BUILT_NOTE)  # as build_graph leaves it: no weights loader
+    graph = graph.replace(warnings=(*graph.warnings, BUILT_NOTE))  # as build_graph leaves it: no weights loader
     with pytest.raises(nnviz.OptionError, match=r"was built from its config \(--build\): it has no weights"):
         nnviz.draw(graph, style="node", weights=True)
 

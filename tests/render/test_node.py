@@ -358,7 +358,7 @@ def fixed_weights(graph, seed: int = 1):
     for layer in graph.layers:
         ws = [w for w in layer.weights]
         table[layer.name] = [(w.name, rng.normal(0, 0.5, w.shape).astype("float32")) for w in ws]
-    graph.weights_loader = lambda name: table.get(name, [])
+    graph = graph.replace(weights_loader=lambda name: table.get(name, []))
     return graph, table
 
 
@@ -386,7 +386,7 @@ def test_weights_colour_links_by_sign_and_size():
 
 def test_weights_of_another_architecture_are_a_read_error():
     graph = nnviz.load(mlp(4, 5, 3))
-    graph.weights_loader = lambda name: [("kernel", np.zeros((7, 7))), ("bias", np.zeros(7))]
+    graph = graph.replace(weights_loader=lambda name: [("kernel", np.zeros((7, 7))), ("bias", np.zeros(7))])
     with pytest.raises(ReadError, match=r"needs a kernel of \(4, 5\)"):
         draw_nodes(graph, weights=True)
 
@@ -451,7 +451,7 @@ def test_plain_drawing_of_a_file_reads_no_weights(trained):
     graph = nnviz.load(folder / "tiny.h5")
     calls = []
     loader = graph.weights_loader
-    graph.weights_loader = lambda name: calls.append(name) or loader(name)
+    graph = graph.replace(weights_loader=lambda name: calls.append(name) or loader(name))
     draw_nodes(graph).figure
     assert calls == []
 

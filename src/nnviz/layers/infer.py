@@ -196,10 +196,8 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
         else:
             layers.append(_finish(layer, Inferred([], []), frozen, first_outputs=[]))
     calls = [done.get((c.layer, c.index), c) for c in graph.calls]
-    out = graph.with_layers(layers, calls)
-    out.warnings = [*graph.warnings, *(f"{l.name}: {n}" for l in layers for n in l.notes if n not in
-                                       _QUIET_NOTES)]
-    return out
+    return graph.replace(layers=layers, calls=calls, warnings=(
+        *graph.warnings, *(f"{l.name}: {n}" for l in layers for n in l.notes if n not in _QUIET_NOTES)))
 
 
 def _recorded_counts(graph: LayerGraph) -> dict[tuple[str, int], int]:

@@ -7,8 +7,8 @@ not make a strip. A note under the title says the file stores no graph.
 
 >>> from nnviz.graph import Layer, LayerGraph
 >>> inner = LayerGraph("b", [Layer("dense", "Dense", params=6)], [], [], [])
->>> g = LayerGraph("m", [Layer(f"block_{i}", "Block", params=6, subgraph=inner) for i in range(3)], [], [], [])
->>> g.has_graph = False
+>>> g = LayerGraph("m", [Layer(f"block_{i}", "Block", params=6, subgraph=inner) for i in range(3)], [], [], [],
+...                has_graph=False)
 >>> s = tree_scene(g, BlockOptions())
 >>> [c.title for c in s.clusters], [b.lines[0] for b in s.boxes], s.edges
 (['block_0 … block_2 ×3 · Block · 18 params'], ['dense'], [])

@@ -142,12 +142,10 @@ def build_graph(config: Mapping[str, Any], *, path: str | Path, hyperparameters:
     screen_config(config, path=path)
     graph = run_fresh("nnviz.readers.build:_build_in_child", {"config": config, "path": str(path)}, path=path,
                       time_limit=BUILD_TIME_LIMIT_S, memory_limit=BUILD_MEMORY_BYTES, doing="building it")
-    graph.source = str(path)
-    graph.model_class = config.get("class_name") if isinstance(config.get("class_name"), str) else None
-    graph.hyperparameters = dict(hyperparameters) if hyperparameters else None
-    graph.metadata = dict(metadata) if metadata else None
-    graph.warnings.append(BUILT_NOTE)
-    return graph
+    return graph.replace(source=str(path),
+                         model_class=config.get("class_name") if isinstance(config.get("class_name"), str) else None,
+                         hyperparameters=dict(hyperparameters) if hyperparameters else None,
+                         metadata=dict(metadata) if metadata else None, warnings=(*graph.warnings, BUILT_NOTE))
 
 
 def read_built(path: Path, kind: str) -> LayerGraph | None:
@@ -190,11 +188,9 @@ def read_built(path: Path, kind: str) -> LayerGraph | None:
 
 def _without_loaders(graph: LayerGraph) -> LayerGraph:
     """The graph with no weights loader anywhere (a built model has no weights; a loader cannot travel)."""
-    graph.weights_loader = None
-    for layer in graph.layers:
-        if layer.subgraph is not None:
-            _without_loaders(layer.subgraph)
-    return graph
+    layers = [layer.replace(subgraph=_without_loaders(layer.subgraph)) if layer.subgraph is not None else layer
+              for layer in graph.layers]
+    return graph.replace(layers=layers, weights_loader=None)
 
 
 def _build_in_child(payload: Mapping[str, Any]) -> LayerGraph:

@@ -144,10 +144,8 @@ def read_model_config(config: Any, *, path: object = None, keras_version: str | 
         raise err.with_context(path=path)
     except (LookupError, TypeError, ValueError, AttributeError, ArithmeticError) as err:
         raise ReadError(f"malformed model config ({type(err).__name__}: {err})", path=path) from err
-    graph.source = None if path is None else str(path)
-    graph.keras_version = keras_version
-    graph.weights_loader = weights_loader
-    graph.warnings.extend(builder.warnings)
+    graph = graph.replace(source=None if path is None else str(path), keras_version=keras_version,
+                          weights_loader=weights_loader, warnings=(*graph.warnings, *builder.warnings))
     if infer:
         try:
             graph = infer_graph(graph)
@@ -344,10 +342,8 @@ class _Builder:
         if not outputs:
             consumed = {r.layer for c in calls for r in c.inputs}
             outputs = [TensorRef(l.name) for l in layers if l.name not in consumed and l.type != "InputLayer"]
-        graph = LayerGraph(name, layers, calls, [fix(r) for r in inputs], [fix(r) for r in outputs],
-                           class_name="Functional")
-        graph.recorded_shapes = {fix(r): s for r, s in recorded.items()}
-        return graph
+        return LayerGraph(name, layers, calls, [fix(r) for r in inputs], [fix(r) for r in outputs],
+                          class_name="Functional", recorded_shapes={fix(r): s for r, s in recorded.items()})
 
     def _node_offsets(self, refs: list[TensorRef], n_calls: Mapping[str, int],
                       by_name: Mapping[str, Layer]) -> Callable[[TensorRef], TensorRef]:

@@ -163,9 +163,8 @@ def read_keras_zip(path: str | Path) -> LayerGraph:
         stored = run_isolated(_stored_from_zip, path, weights_member, config, path=path)
     loader = _loader(path, weights_member, config) if weights_member is not None else None
     graph = read_model_config(config, path=path, keras_version=version, stored=stored, weights_loader=loader)
-    graph.neuron_names, notes = neuron_names
-    graph.warnings.extend(notes)
-    return graph
+    names, notes = neuron_names
+    return graph.replace(neuron_names=names, warnings=(*graph.warnings, *notes))
 
 
 def _needs_stored(config: Any) -> bool:

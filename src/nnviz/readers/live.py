@@ -63,13 +63,9 @@ def _overlay(graph: LayerGraph, model: Any) -> LayerGraph:
         layers.append(layer.replace(output_shapes=tuple(shapes), params=tr + nt, trainable_params=tr,
                                     non_trainable_params=nt, weights=tuple(tw + nw), subgraph=sub,
                                     shape_known=all(s is not None for s in shapes)))
-    out = graph.with_layers(layers)
-    out.weights_loader = live_loader(model)
-    if sub_graphs := [l for l in layers if l.subgraph is not None]:
-        for l in sub_graphs:
-            inner = model.get_layer(l.name)
-            l.subgraph.weights_loader = live_loader(inner)
-    return out
+    layers = [l.replace(subgraph=l.subgraph.replace(weights_loader=live_loader(model.get_layer(l.name))))
+              if l.subgraph is not None else l for l in layers]
+    return graph.replace(layers=layers, weights_loader=live_loader(model))
 
 
 def _is_keras3(model: Any) -> bool:
@@ -99,14 +95,14 @@ def read_live(model: Any, *, input_shape: Any = None) -> LayerGraph:
 
         path = f"<{type(model).__name__} {model.name!r}>"
         graph = expand_layers(walk_functional(model, path=path), model, path=path)
+        version = None
         try:
             import keras
 
-            graph.keras_version = getattr(keras, "__version__", None)
+            version = getattr(keras, "__version__", None)
         except ImportError:  # pragma: no cover
             pass
-        graph.source = f"<live {type(model).__name__} {model.name!r}>"
-        return graph
+        return graph.replace(keras_version=version, source=f"<live {type(model).__name__} {model.name!r}>")
     try:
         config = json.loads(model.to_json())
     except NotImplementedError as err:
@@ -120,6 +116,4 @@ def read_live(model: Any, *, input_shape: Any = None) -> LayerGraph:
     except ImportError:  # pragma: no cover - tf_keras only
         pass
     graph = read_model_config(config, path=f"<{type(model).__name__} {model.name!r}>", keras_version=version)
-    graph = _overlay(graph, model)
-    graph.source = f"<live {type(model).__name__} {model.name!r}>"
-    return graph
+    return _overlay(graph, model).replace(source=f"<live {type(model).__name__} {model.name!r}>")

@@ -151,8 +151,6 @@ def walk_functional(model: Any, *, path: str, depth: int = 0) -> LayerGraph:
     layers = [_live_layer(op, first_shapes.get(id(op), []), path, depth) for op in model._operations]
     inputs = [ref(t) for t in _flat(model.inputs)]
     outputs = [ref(t) for t in _flat(model.outputs)]
-    graph = LayerGraph(model.name, layers, calls, inputs, outputs,
-                       class_name="Sequential" if type(model).__name__ == "Sequential" else "Functional",
-                       source=path)
-    graph.weights_loader = live_loader(model)
-    return graph
+    return LayerGraph(model.name, layers, calls, inputs, outputs,
+                      class_name="Sequential" if type(model).__name__ == "Sequential" else "Functional",
+                      source=path, weights_loader=live_loader(model))

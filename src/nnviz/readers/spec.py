@@ -281,11 +281,9 @@ def read_spec(spec: Any, *, path: object = None) -> LayerGraph:
     check_layer_count(spec, path=path)  # before building anything: a million layers is refused at once
     try:
         graph = _build(spec, "model", NameCounter(), 0, nested=False)
-        graph.source = None if path is None else str(path)
-        graph = infer_graph(graph)
+        graph = infer_graph(graph.replace(source=None if path is None else str(path)))
     except RecursionError:
         raise ReadError("the spec is nested too deeply", path=path) from None
     except ReadError as err:
         raise err.with_context(path=path)
-    graph.description = spec.get("description") if isinstance(spec.get("description"), str) else None
-    return graph
+    return graph.replace(description=spec.get("description") if isinstance(spec.get("description"), str) else None)

@@ -113,8 +113,7 @@ def _trace(owner: Any, fn: Any, args: tuple, kwargs: dict, inputs: list, name: s
             first = str(err).strip().splitlines()[0] if str(err).strip() else ""
             raise ReadError(f"the call of {name} cannot be traced on symbolic tensors "
                             f"({type(err).__name__}: {first})", path=path) from err
-        graph.name = name
-        graph.class_name = TRACED
+        graph = graph.replace(name=name, class_name=TRACED)
         # the sublayers' calls recorded by this trace are still there: trace inside them now
         return expand_layers(graph, model, path=path, depth=depth + 1)
     finally:
@@ -153,7 +152,7 @@ def _free_axes(a: LayerGraph, b: LayerGraph | None) -> LayerGraph:
     same = b is not None and len(a.layers) == len(b.layers) and len(a.calls) == len(b.calls) and all(
         x.type == y.type for x, y in zip(a.layers, b.layers))
     if not same:  # the call took another path at other sizes: only the batch axis is known free
-        a.warnings.append("traced at fixed sizes: the call differs with other input sizes")
+        a = a.replace(warnings=(*a.warnings, "traced at fixed sizes: the call differs with other input sizes"))
         pairs_l = [(x, None) for x in a.layers]
         pairs_c = [(c, None) for c in a.calls]
     else:
@@ -334,8 +333,6 @@ def trace_model(model: Any, *, input_shape: Any = None) -> LayerGraph:
                                trainable_params=sum(w.size for w in tw),
                                non_trainable_params=sum(w.size for w in nw), weights=tuple(tw + nw),
                                shape_known=False, notes=("not called",)))
-        graph = graph.with_layers([*graph.layers, *extra])
-        graph.warnings.append("not called by the model's call: " + ", ".join(s.name for s in unused))
-    graph.class_name = type(model).__name__
-    graph.source = f"<live {type(model).__name__} {model.name!r}>"
-    return graph
+        graph = graph.replace(layers=[*graph.layers, *extra], warnings=(
+            *graph.warnings, "not called by the model's call: " + ", ".join(s.name for s in unused)))
+    return graph.replace(class_name=type(model).__name__, source=f"<live {type(model).__name__} {model.name!r}>")

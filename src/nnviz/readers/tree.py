@@ -225,9 +225,7 @@ def _layers(nodes: list[Node], name: str, source: str) -> LayerGraph:
         layers.append(Layer(lname, cls, config={"storage_path": path}, params=tr + nt,
                             trainable_params=tr, non_trainable_params=nt, weights=own, stored_weights=own,
                             subgraph=sub, shape_known=False))
-    g = LayerGraph(name, layers, [], [], [], class_name="Tree", source=source)
-    g.has_graph = False
-    return g
+    return LayerGraph(name, layers, [], [], [], class_name="Tree", source=source, has_graph=False)
 
 
 def tree_graph(root: Node, *, source: str, name: str | None = None,
@@ -242,12 +240,8 @@ def tree_graph(root: Node, *, source: str, name: str | None = None,
                       trainable_params=sum(w.size for w in own), weights=own, shape_known=False,
                       config={"storage_path": "vars"})
         g = _layers([], model_name, source).with_layers([*g.layers, extra], [])
-        g.has_graph = False
-    g.model_class = class_name
-    g.hyperparameters = dict(hyperparameters) if hyperparameters else None
-    g.metadata = dict(metadata) if metadata else None
-    g.warnings.append(NO_GRAPH_NOTE)
-    return g
+    return g.replace(model_class=class_name, hyperparameters=dict(hyperparameters) if hyperparameters else None,
+                     metadata=dict(metadata) if metadata else None, warnings=(*g.warnings, NO_GRAPH_NOTE))
 
 
 # -- the sources -------------------------------------------------------------------------------------
@@ -373,8 +367,7 @@ def read_preset(path: str | Path) -> LayerGraph:
     else:
             raise ReadError("a preset folder without model.weights.h5: nnviz draws a preset from its stored "
                         "weights", path=path, hint="save the preset with its weights (backbone.save_to_preset(folder))")
-    graph.source = str(path)
-    return graph
+    return graph.replace(source=str(path))
 
 
 def json_index(data: Any) -> bool:

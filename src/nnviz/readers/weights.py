@@ -93,6 +93,4 @@ def attach_weights(graph: LayerGraph, path: str | Path) -> LayerGraph:
     """
     path = Path(path)
     layout = weights_layout(path)
-    out = graph.with_layers(graph.layers)
-    out.weights_loader = legacy_loader(path) if layout == "legacy" else _keras3_loader(path, graph)
-    return out
+    return graph.replace(weights_loader=legacy_loader(path) if layout == "legacy" else _keras3_loader(path, graph))

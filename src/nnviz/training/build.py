@@ -200,9 +200,7 @@ def _renamed(graph: LayerGraph, name: str) -> LayerGraph:
     """The graph under another name (a nested model is known by its layer's name)."""
     if graph.name == name:
         return graph
-    out = graph.with_layers(graph.layers)
-    out.name = name
-    return out
+    return graph.replace(name=name)
 
 
 def _build_functional(keras: Any, graph: LayerGraph, input_shapes: Mapping[str, Shape | None]) -> Any:

@@ -55,9 +55,7 @@ def with_weights(graph: LayerGraph, snap: Snapshot) -> LayerGraph:
     """A copy of ``graph`` (nested models included) whose weights are those of ``snap``."""
     layers = [layer.replace(subgraph=with_weights(layer.subgraph, _nested(snap, layer.name)))
               if layer.subgraph is not None else layer for layer in graph.layers]
-    out = graph.with_layers(layers)
-    out.weights_loader = _loader(snap)
-    return out
+    return graph.replace(layers=layers, weights_loader=_loader(snap))
 
 
 def _nested(snap: Snapshot, name: str) -> Snapshot:
