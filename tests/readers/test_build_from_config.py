@@ -146,7 +146,7 @@ def test_the_child_is_bounded_in_time(tmp_path):
 
     with pytest.raises(ReadError, match=r"building it did not finish within 0\.5 s"):
         run_fresh("nnviz.readers.build:_build_in_child", {"config": _backbone(), "path": "p"}, path="p",
-                  time_limit=0.5, memory_limit=1 << 30, doing="building it")
+                  time_limit=0.5, memory_limit=8 << 30, doing="building it")
 
 
 # -- with Keras and KerasHub: the built graph is the live model's ------------------------------------------
