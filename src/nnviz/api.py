@@ -44,6 +44,17 @@ def draw(source: Any, *, style: str = "block", weights_file: Any = None, input_s
         raise OptionError(f"unknown style {style!r} (must be one of {list(STYLES)})")
     if options.get("color_by") is not None and options.get("weights"):
         raise OptionError("weights=True colours links and neurons by weight: it cannot go with color_by")
+    font = options.get("font")
+    if isinstance(font, str) and font.strip():  # text measured with the font file while laying out
+        from .layout.metrics import measuring
+
+        with measuring(font.strip()):  # an uninstalled family: OptionError before anything is read
+            return _draw(source, style, weights_file, input_shape, build, options)
+    return _draw(source, style, weights_file, input_shape, build, options)
+
+
+def _draw(source: Any, style: str, weights_file: Any, input_shape: Any, build: bool,
+          options: dict[str, Any]) -> "Diagram":
     graph = load(source, weights_file=weights_file, input_shape=input_shape, build=build)
     if style == "node":
         from .render.node import draw_nodes

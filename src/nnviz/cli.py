@@ -124,6 +124,7 @@ def _size(text: str | None) -> tuple[float, float] | None:
 @click.option("--color-by", "color_by", default=None,
               help="Colour blocks (or neurons) by params, macs, flops, memory or a JSON file of {layer: number}.")
 @click.option("--theme", default=None, help="Colours: default, paper, colorblind or dark.")
+@click.option("--font", default=None, help="Font family of all text, any installed one (fc-list : family).")
 @click.option("--figsize", default=None, help="Figure size in inches, WIDTHxHEIGHT.")
 @click.option("--width", default=None,
               help="Exact figure width: 3.25in, 8.5cm, 252pt, or ieee-column, ieee-page, acm-column, acm-page, "

@@ -33,7 +33,7 @@ from typing import Any, Sequence
 
 from ..errors import OptionError
 from ..options import DIRECTIONS, check_choice, check_dpi, check_figsize, parse_width, strict_options
-from ..render.theme import Theme, resolve_theme
+from ..render.theme import Theme, resolve_theme, with_font
 
 __all__ = ["BlockOptions", "Placement", "layered_layout", "SHOW_FIELDS", "ENGINES", "PAGES"]
 
@@ -82,6 +82,8 @@ class BlockOptions:
         title: the title; ``None`` for the model's name and parameter count, ``""`` for none.
         subtitle: the line under the title; ``None`` for the parameter and layer counts.
         min_font_size: the smallest text size, in points, allowed when fitting the page.
+        font: an installed font family (``"DejaVu Serif"``, any of ``fc-list : family``) for every text,
+            its widths measured from the font file; ``None`` for the theme's font.
         color_by: colour blocks by a cost instead of the layer family: ``"params"``, ``"macs"``,
             ``"flops"``, ``"memory"``, a ``.json`` file of ``{layer name: number}`` (``nnviz profile``'s
             times) or such a dict; the legend shows the scale, the heaviest blocks their share.
@@ -116,6 +118,7 @@ class BlockOptions:
     subtitle: str | None = None
     min_font_size: float = 6.0
     color_by: Any = None
+    font: str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -139,7 +142,7 @@ class BlockOptions:
         set_(self, "figsize", check_figsize(self.figsize))
         parse_width(self.width)
         check_dpi(self.dpi)
-        set_(self, "theme", resolve_theme(self.theme))
+        set_(self, "theme", with_font(resolve_theme(self.theme), self.font))
         if self.min_font_size <= 0:
             raise OptionError(f"min_font_size must be positive, got {self.min_font_size!r}")
 

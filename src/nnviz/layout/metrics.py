@@ -13,9 +13,13 @@ for spacing; :data:`SAFETY` leaves room for the difference and for bold text.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import re
+from collections.abc import Iterator
 
-__all__ = ["text_size", "SAFETY", "LINE_SPACING"]
+__all__ = ["text_size", "SAFETY", "LINE_SPACING", "find_font", "measuring"]
 
 _ADVANCE = {
     " ": 0.318, "!": 0.401, '"': 0.46, "#": 0.838, "$": 0.636, "%": 0.95, "&": 0.78, "'": 0.275,
@@ -39,14 +43,88 @@ _SHRINK = 0.7     # mathtext's subscript scale
 _MATH = re.compile(r"^\$(?P<base>[^_$]*)(?:_\{(?P<sub>[^}]*)\})?\$$")
 
 
+# the font file text is measured with while a layout runs with ``font=`` (None: the table above)
+_FONT_FILE: contextvars.ContextVar[str | None] = contextvars.ContextVar("nnviz_font_file", default=None)
+_EM = 1000.0  # the size, in pixels, fonts are measured at (widths are kept in ems)
+
+
+@functools.lru_cache(maxsize=32)
+def find_font(family: str) -> tuple[str, str]:
+    """The (family name, font file) of an installed font family, as matplotlib draws it.
+
+    Looked up with matplotlib's font manager, then fontconfig (``fc-list``), whose file is then
+    registered with matplotlib so the figure draws in it too.
+
+    Raises:
+        OptionError: no installed font has that family.
+    """
+    from matplotlib import font_manager as fm
+
+    from ..errors import OptionError
+
+    try:
+        return family, fm.findfont(fm.FontProperties(family=family), fallback_to_default=False)
+    except ValueError:
+        pass
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-list"):
+        out = subprocess.run(["fc-list", f":family={family}", "file"], capture_output=True, text=True,
+                             timeout=30).stdout
+        files = sorted((f.strip().rstrip(":") for f in out.splitlines() if f.strip().lower().rstrip(":")
+                        .endswith((".ttf", ".otf"))), key=_regular_first)
+        if files:
+            for file in files:  # every style, so bold text draws bold
+                fm.fontManager.addfont(file)
+            return fm.FontProperties(fname=files[0]).get_name(), files[0]
+    raise OptionError(f"font {family!r} is not installed (see `fc-list : family`)")
+
+
+def _regular_first(path: str) -> tuple[bool, str]:
+    """Upright regular files before bold, italic and other styles of a family."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return (any(w in name for w in ("bold", "italic", "oblique", "slant", "demi", "caps", "light")), name)
+
+
+@contextlib.contextmanager
+def measuring(family: str | None) -> Iterator[None]:
+    """Measure text with the font file of ``family`` inside the block (``None``: DejaVu Sans's table)."""
+    token = _FONT_FILE.set(None if family is None else find_font(family)[1])
+    try:
+        yield
+    finally:
+        _FONT_FILE.reset(token)
+
+
+@functools.lru_cache(maxsize=4096)
+def _measured(path: str, text: str) -> float:
+    """The advance width of ``text`` in ems, read from the font file."""
+    return _font(path).getlength(text) / _EM
+
+
+@functools.lru_cache(maxsize=16)
+def _font(path: str):  # noqa: ANN202 - PIL's FreeTypeFont
+    from PIL import ImageFont
+
+    return ImageFont.truetype(path, int(_EM))
+
+
+def _chars(text: str) -> float:
+    path = _FONT_FILE.get()
+    if path is None:
+        return sum(_ADVANCE.get(c, _WIDE) for c in text)
+    return _measured(path, text)
+
+
 def _line_width(line: str) -> float:
     """Width of one line in ems (mathtext of the form ``$A_{12}$`` understood)."""
     m = _MATH.match(line)
     if m:
-        base = sum(_ADVANCE.get(c, _WIDE) for c in m["base"])
-        sub = sum(_ADVANCE.get(c, _WIDE) for c in (m["sub"] or ""))
+        base = _chars(m["base"])
+        sub = _chars(m["sub"] or "")
         return base + _SHRINK * sub + 0.15  # italic overhang and the gap before the subscript
-    return sum(_ADVANCE.get(c, _WIDE) for c in line)
+    return _chars(line)
 
 
 def text_size(text: str, size: float) -> tuple[float, float]:

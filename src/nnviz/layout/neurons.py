@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from ..errors import OptionError, ReadError
 from ..graph import Layer, LayerGraph, format_params
 from ..options import DIRECTIONS, check_choice, check_dpi, check_figsize, parse_width, strict_options
-from ..render.theme import Theme, family_of, resolve_theme
+from ..render.theme import Theme, family_of, resolve_theme, with_font
 from ..scene import Box, Cluster, Label, LinkSet, Neuron, Scene
 from ..text import display, printable
 from .layered import PAGES
@@ -83,6 +83,7 @@ class NodeOptions:
         title: the title; ``None`` for the model's name and parameter total, ``""`` for none.
         theme: colours and fonts: a ``Theme`` or a name, ``default``, ``paper``, ``colorblind``
             or ``dark`` (``None`` for the default theme).
+        font: an installed font family for every text, measured from its font file (``None``: the theme's).
         page: ``a4`` (default), ``letter`` or ``None``: without a ``figsize``, a drawing larger than
             the page (either orientation) wraps into rows (``LR``; columns side by side for ``TB``)
             and shrinks to text no smaller than 6 pt, until it fits; ``None`` keeps its natural size.
@@ -117,6 +118,7 @@ class NodeOptions:
     ax: Any = field(default=None, compare=False)
     weight_scale: float | None = None
     color_by: Any = None
+    font: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.max_neurons, bool) or not isinstance(self.max_neurons, int) or self.max_neurons < 4:
@@ -135,7 +137,7 @@ class NodeOptions:
             object.__setattr__(self, name, _names(name, getattr(self, name)))
         if self.title is not None and not isinstance(self.title, str):
             raise OptionError(f"title must be a string, got {self.title!r}")
-        object.__setattr__(self, "theme", resolve_theme(self.theme))
+        object.__setattr__(self, "theme", with_font(resolve_theme(self.theme), self.font))
         if self.weight_scale is not None and (isinstance(self.weight_scale, bool) or not isinstance(
                 self.weight_scale, (int, float)) or not self.weight_scale > 0):
             raise OptionError(f"weight_scale must be a positive number, got {self.weight_scale!r}")

@@ -104,6 +104,16 @@ class Diagram:
         return path
 
     def to_bytes(self, fmt: str, *, dpi: float | None = None) -> bytes:
+        """The diagram as PNG, SVG or PDF bytes (text measured in the options' ``font``, if any)."""
+        font = getattr(self.options, "font", None)
+        if font is None:
+            return self._bytes(fmt, dpi=dpi)
+        from ..layout.metrics import measuring
+
+        with measuring(font):
+            return self._bytes(fmt, dpi=dpi)
+
+    def _bytes(self, fmt: str, *, dpi: float | None = None) -> bytes:
         """The diagram as PNG, SVG or PDF bytes.
 
         SVG is written from the scene by :mod:`nnviz.render.svgfile` (no matplotlib), unless the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
@@ -235,6 +237,21 @@ THEMES = ("default", "paper", "colorblind", "dark")
 PATTERNS = ("hatch", "backhatch", "crosshatch", "horizontal", "vertical", "grid", "dots")
 PATTERN_SPACING = 6.0
 PATTERN_LINE = 0.5
+
+
+def with_font(theme: Theme, font: str | None) -> Theme:
+    """``theme`` drawing its text in the installed family ``font`` (``None``: unchanged).
+
+    Raises:
+        OptionError: ``font`` is not a string or not installed.
+    """
+    if font is None:
+        return theme
+    if not isinstance(font, str) or not font.strip():
+        raise OptionError(f"font must be a font family's name, got {font!r}")
+    from ..layout.metrics import find_font
+
+    return dataclasses.replace(theme, font=find_font(font.strip())[0])
 
 
 def resolve_theme(theme: "Theme | str | None") -> Theme:

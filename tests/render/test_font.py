@@ -1,0 +1,86 @@
+"""font= / --font: any installed family, text measured from its font file, in every output."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from PIL import ImageFont
+
+import nnviz
+from nnviz.errors import OptionError
+from nnviz.layout.metrics import find_font, measuring, text_size
+
+SPEC = "examples/alexnet.json"
+SERIF = "DejaVu Serif"
+
+
+def _cli(*args):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    return subprocess.run([sys.executable, "-m", "nnviz.cli", *args], capture_output=True, text=True, env=env)
+
+
+def _boxes(diagram):
+    return {b.id: b for b in diagram.scene.boxes}
+
+
+def test_serif_blocks_follow_the_serif_widths_and_hold_their_text():
+    sans = _boxes(nnviz.draw(SPEC))
+    serif_diagram = nnviz.draw(SPEC, font=SERIF)
+    serif = _boxes(serif_diagram)
+    assert serif_diagram.options.theme.font == SERIF
+    assert sans.keys() == serif.keys()
+    assert any(abs(serif[k].w - sans[k].w) > 1.0 for k in sans)  # the widths changed with the font
+    path = find_font(SERIF)[1]
+    assert path.lower().endswith(".ttf") and "serif" in path.lower()
+    regular = ImageFont.truetype(path, 1000)
+    for b in serif.values():  # every line, measured in the serif font file itself, fits its box
+        for i, line in enumerate(b.lines):
+            width = regular.getlength(line) / 1000 * b.font_size * (1.1 if i == 0 else 1.0)
+            assert width <= b.w, (b.id, line, width, b.w)
+        # and the width grows with the serif text, not the sans table
+        widest = max(regular.getlength(line) for line in b.lines) / 1000 * b.font_size
+        assert b.w >= widest
+
+
+def test_measuring_reads_the_font_file_only_inside_the_block():
+    table = text_size("MaxPooling2D", 10)[0]
+    with measuring(SERIF):
+        real = text_size("MaxPooling2D", 10)[0]
+    assert text_size("MaxPooling2D", 10)[0] == table
+    expected = ImageFont.truetype(find_font(SERIF)[1], 1000).getlength("MaxPooling2D") / 100 * 1.1
+    assert real == pytest.approx(expected, rel=1e-6)
+    assert real != pytest.approx(table, rel=1e-3)
+
+
+def test_svg_names_the_family_and_png_draws(tmp_path):
+    svg = nnviz.draw(SPEC, font=SERIF).to_bytes("svg").decode()
+    assert re.search(r'font-family="DejaVu Serif, sans-serif"', svg)
+    assert 'font-family="DejaVu Sans' not in svg
+    out = tmp_path / "serif.png"
+    nnviz.draw(SPEC, font=SERIF).save(out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_node_style_takes_the_font_too():
+    diagram = nnviz.draw("examples/iris.json", style="node", font=SERIF)
+    assert diagram.options.theme.font == SERIF
+    assert "DejaVu Serif" in diagram.to_bytes("svg").decode()
+
+
+def test_unknown_family_is_a_one_line_error(tmp_path):
+    with pytest.raises(OptionError, match="not installed"):
+        nnviz.draw(SPEC, font="No Such Family 42")
+    out = tmp_path / "x.svg"
+    result = _cli("draw", SPEC, "-o", str(out), "--font", "No Such Family 42")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "No Such Family 42" in result.stderr
+    assert not out.exists()
+
+
+def test_cli_font_flag(tmp_path):
+    out = tmp_path / "serif.svg"
+    result = _cli("draw", SPEC, "-o", str(out), "--font", SERIF)
+    assert result.returncode == 0, result.stderr
+    assert 'font-family="DejaVu Serif' in out.read_text()
