@@ -104,7 +104,7 @@ def resnet_like(layers: int) -> dict:
 def scaling(folder: Path, runs: int) -> list[tuple[str, int, float]]:
     """(engine, layers, seconds) for drawing every layer of generated models, warm."""
     import nnviz
-    from nnviz.render.block import draw_blocks
+    from nnviz.api import draw_blocks
 
     engines = ["matplotlib"] + (["graphviz"] if shutil.which("dot") else [])
     warm = nnviz.load(resnet_like(20))

@@ -1,22 +1,32 @@
-"""The public drawing functions: ``draw`` and ``visualize_nn``.
+"""The pipeline: ``draw``, the two styles' drawing functions and ``visualize_nn``, read as their stages.
 
-``draw`` reads as the stages of the pipeline: load the source into a layer
-graph, lay it out for the chosen style, render it with the chosen engine.
+read and infer (:func:`nnviz.load`) → view (the blocks or neurons shown: selection, folding,
+expansion) → layout (a :class:`~nnviz.scene.Scene`) → render (a
+:class:`~nnviz.render.diagram.Diagram` that draws the Scene with matplotlib, or with ``dot``
+for the graphviz engine). This module is the only one that runs the stages in order; each
+stage is a plain function of its own package and never calls a later one (the renderers lay
+nothing out: the HTML page gets its expanded drawing, and the graphviz figure its layout, from here).
 """
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .errors import OptionError
+from .external import have_dot, require_dot
 from .readers.sniff import load
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from .graph import LayerGraph
     from .render.diagram import Diagram
+    from .scene import Scene
 
-__all__ = ["draw", "visualize_nn", "STYLES"]
+__all__ = ["draw", "draw_blocks", "draw_nodes", "visualize_nn", "resolve_engine", "STYLES"]
 
 STYLES = ("block", "node", "volume")
 
@@ -55,18 +65,157 @@ def draw(source: Any, *, style: str = "block", weights_file: Any = None, input_s
 
 def _draw(source: Any, style: str, weights_file: Any, input_shape: Any, build: bool,
           options: dict[str, Any]) -> "Diagram":
-    graph = load(source, weights_file=weights_file, input_shape=input_shape, build=build)
+    graph = load(source, weights_file=weights_file, input_shape=input_shape, build=build)  # read, infer
     if style == "node":
-        from .render.node import draw_nodes
-
         return draw_nodes(graph, **options)
     if style == "volume":
         from .render.volume import draw_volumes
 
         return draw_volumes(graph, **options)
-    from .render.block import draw_blocks
-
     return draw_blocks(graph, **options)
+
+
+# -- the block style -------------------------------------------------------------------------
+
+def resolve_engine(engine: str) -> str:
+    """``auto`` becomes ``graphviz`` when the ``dot`` program is on PATH, else ``matplotlib``.
+
+    Raises:
+        MissingDependencyError: ``graphviz`` was asked for and ``dot`` is missing.
+    """
+    if engine == "auto":
+        return "graphviz" if have_dot() else "matplotlib"
+    if engine == "graphviz":
+        require_dot()
+    return engine
+
+
+def draw_blocks(graph: "LayerGraph", **options: Any) -> "Diagram":
+    """Draw ``graph`` as a block diagram: a box per layer (or group), arrows for the data flow.
+
+    Args:
+        graph: the layer graph.
+        **options: the fields of :class:`~nnviz.layout.layered.BlockOptions`.
+
+    Returns:
+        A :class:`~nnviz.render.block.BlockDiagram` (matplotlib) or a
+        :class:`~nnviz.render.dot.DotDiagram` (graphviz).
+
+    Raises:
+        OptionError: an unknown option or value.
+        MissingDependencyError: ``engine="graphviz"`` without the ``dot`` program.
+
+    >>> import nnviz
+    >>> d = draw_blocks(nnviz.load({"input_shape": [4], "layers": [{"type": "Dense", "units": 2}]}))
+    >>> d.style, d.engine, len(d.scene.boxes)
+    ('block', 'matplotlib', 2)
+    """
+    from .layout.blocks import block_view, choose_view, to_width
+    from .layout.layered import BlockOptions
+    from .render.block import BlockDiagram, render_scene
+
+    opts = BlockOptions(**options)
+    if not graph.has_graph:  # a layer tree (a file that stores no graph): nested boxes, matplotlib
+        from .layout.tree import tree_scene
+
+        if opts.engine == "graphviz":  # asked for by name: say why not, as DOT output does ("auto" may pick)
+            graph.require_graph("the graphviz engine")
+        scene = to_width(tree_scene(graph, opts), opts)
+        return BlockDiagram(graph, view=None, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
+                            render=partial(render_scene, scene, opts.theme), redraw=_redraw)
+    if opts.fixed_width is not None:  # dot sizes its own drawings: a width is nnviz's layout's
+        if opts.engine == "graphviz":
+            raise OptionError("width draws with the matplotlib engine (graphviz sizes its own drawings)",
+                              hint="leave --engine out, or give --engine matplotlib")
+        opts = replace(opts, engine="matplotlib")
+    engine = resolve_engine(opts.engine)
+    annotate = None
+    if opts.color_by is not None:  # view: what the blocks are coloured by
+        from .costs.paint import painting
+
+        if opts.engine == "auto":
+            engine = "matplotlib"
+        if engine != "matplotlib":
+            raise OptionError("color_by draws with the matplotlib engine (graphviz keeps the family colours)")
+        painter = painting(graph, opts.color_by)
+        opts = replace(opts, theme=painter.theme(opts.theme))
+        annotate = painter.paint  # after folding: groups and frames coloured by their sums
+    if engine == "graphviz" and opts.target is None:
+        return _dot_diagram(graph, choose_view(graph, opts), opts, None)  # view; dot lays it out
+    view, scene = block_view(graph, opts, annotate=annotate)  # view and layout: the least folded view that fits
+    if engine == "graphviz":  # dot draws the same columns, each its own component
+        return _dot_diagram(graph, view, opts, scene.meta.get("column"))
+    return BlockDiagram(graph, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
+                        render=partial(render_scene, scene, opts.theme), redraw=_redraw)
+
+
+def _dot_diagram(graph: "LayerGraph", view: Any, opts: Any, columns: dict[str, int] | None) -> "Diagram":
+    """The graphviz engine's diagram; its figure shows dot's own layout, asked for on first use."""
+    from .layout.blocks import title_lines
+    from .layout.dot import layout_dot
+    from .render.dot import DotDiagram
+
+    def layout() -> "Scene":
+        return layout_dot(view, opts, title=title_lines(graph, view, opts), columns=columns)
+
+    return DotDiagram(graph, view=view, options=opts, columns=columns, layout=layout, redraw=_redraw)
+
+
+def _redraw(diagram: "Diagram", **changes: Any) -> "Diagram":
+    """``diagram``'s model drawn again by the matplotlib layout with some options changed (what the
+    interactive page shows expanded, and the graphviz engine's page in the matplotlib layout)."""
+    opts = {f.name: getattr(diagram.options, f.name) for f in fields(diagram.options)}
+    opts.update(engine="matplotlib", **changes)
+    return draw_blocks(diagram.graph, **opts)
+
+
+# -- the node style ----------------------------------------------------------------------------
+
+def draw_nodes(graph: "LayerGraph", **options: Any) -> "Diagram":
+    """Draw a layer graph as neurons and links.
+
+    Args:
+        graph: the layer graph.
+        **options: the fields of :class:`~nnviz.layout.neurons.NodeOptions`.
+
+    Returns:
+        A :class:`~nnviz.render.diagram.Diagram` (drawn into ``ax`` at once when one is given,
+        else on first use).
+
+    Raises:
+        OptionError: an unknown option or value, or a model the node style cannot draw.
+
+    >>> from nnviz import load
+    >>> draw_nodes(load({"input_shape": [2], "layers": [{"type": "Dense", "units": 1}]}), max_neurons=4)
+    <Diagram node of 'model' (matplotlib)>
+    """
+    from .layout.neurons import NodeOptions, layout_nodes
+    from .render.diagram import Diagram
+    from .render.node import render_nodes
+
+    graph.require_graph("the node style")
+    opts = NodeOptions(**options)
+    paint = None
+    if opts.color_by is not None:
+        from .costs.paint import painting
+
+        paint = painting(graph, opts.color_by)
+        opts = replace(opts, theme=paint.node_theme(opts.theme))
+    if opts.ax is not None:
+        opts = replace(opts, figsize=_axes_size(opts.ax))  # the page is the Axes
+        scene = layout_nodes(graph, opts, paint=paint)
+        figure = render_nodes(scene, opts, ax=opts.ax)
+        return Diagram(graph, scene=scene, style="node", figure=figure, dpi=opts.dpi, options=opts)
+    scene = layout_nodes(graph, opts, paint=paint)
+    return Diagram(graph, scene=scene, style="node", render=partial(render_nodes, scene, opts),
+                   dpi=opts.dpi, options=opts)
+
+
+def _axes_size(ax: "Axes") -> tuple[float, float]:
+    """The size of an Axes in inches (the page the layout fills)."""
+    fig_w, fig_h = ax.figure.get_size_inches()
+    box = ax.get_position()
+    return (max(box.width * fig_w, 0.5), max(box.height * fig_h, 0.5))
 
 
 def visualize_nn(model: Any, description: bool = False, figsize: tuple[float, float] | None = None,

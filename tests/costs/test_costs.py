@@ -193,7 +193,7 @@ def _mlp():
 
 
 def test_color_by_paints_blocks_with_a_scale_and_badges():
-    from nnviz.render.block import draw_blocks
+    from nnviz.api import draw_blocks
 
     d = draw_blocks(_mlp(), color_by="macs")
     boxes = {b.id: b for b in d.scene.boxes}
@@ -208,7 +208,7 @@ def test_color_by_paints_blocks_with_a_scale_and_badges():
 
 
 def test_color_by_takes_a_dict_or_a_json_file_and_refuses_bad_values(tmp_path):
-    from nnviz.render.block import draw_blocks
+    from nnviz.api import draw_blocks
 
     times = tmp_path / "times.json"
     times.write_text('{"device": "cpu", "layers": {"big": 0.002, "small": 0.00001}}')

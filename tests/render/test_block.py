@@ -16,12 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 import nnviz
+from nnviz.api import draw_blocks
 from nnviz.cli import cli
 from nnviz.errors import MissingDependencyError, OptionError
 from nnviz.layout.blocks import block_view, line_centers
 from nnviz.layout.groups import collapse_repeats, find_repeats, flatten
 from nnviz.layout.layered import PAGES, BlockOptions
-from nnviz.render.block import BlockDiagram, draw_blocks
+from nnviz.render.block import BlockDiagram
 from nnviz.render.mermaid import to_mermaid
 
 from keras_zoo import APPLICATIONS

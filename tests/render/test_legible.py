@@ -13,8 +13,8 @@ from nnviz.layout.blocks import FROZEN_BAND, PAD, block_view
 from nnviz.layout.groups import collapse_repeats, flatten, fold_chains
 from nnviz.layout.labels import cut_name, group_label
 from nnviz.layout.layered import BlockOptions
-from nnviz.render.block import draw_blocks
-from nnviz.render.dot import _connectors, to_dot
+from nnviz.api import draw_blocks
+from nnviz.layout.dottext import _connectors, to_dot
 from nnviz.render.svg import scene_to_svg
 
 from test_block import assert_scene_ok, assert_text_ok, drawn_texts

@@ -18,7 +18,7 @@ from matplotlib.text import Text
 import nnviz
 from nnviz.errors import OptionError, ReadError
 from nnviz.layout.neurons import NodeOptions
-from nnviz.render.node import draw_nodes
+from nnviz.api import draw_nodes
 from nnviz.render.theme import Theme
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -11,16 +11,15 @@ from __future__ import annotations
 import numbers
 from typing import Any, Mapping, Sequence
 
-from ..errors import NnvizError, ReadError, ShapeError
 from ..dataflow import order_calls
+from ..errors import NnvizError, ReadError, ShapeError
 from ..graph import Call, Layer, LayerGraph, Shape, TensorRef, Weight
 from .dtypes import variable_dtype
-from .names import major_version
+from .names import MODEL_TYPES, major_version
 from .registry import KERAS_MAJOR, LENIENT, MAX_DIM, Inferred, UnknownShape, activation_name, lookup
 
 __all__ = ["infer_graph", "infer_layer", "order_calls", "input_layer_shape", "MODEL_TYPES"]
 
-MODEL_TYPES = ("Sequential", "Functional", "Model")
 
 # What a family function raises on a config it cannot make sense of (a damaged or hostile
 # file): wrong types, missing keys, infinities, nesting. The engine turns them into a

@@ -1,11 +1,15 @@
-"""Keras's naming rules: snake_case of class names and automatic layer names."""
+"""Keras's naming rules: snake_case of class names, automatic layer names, activation names, the
+model classes' names."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-__all__ = ["snake_case", "NameCounter", "activation_name", "major_version", "TF_BINARY", "TF_UNARY_PREFIXES"]
+__all__ = ["snake_case", "NameCounter", "activation_name", "major_version", "TF_BINARY", "TF_UNARY_PREFIXES",
+           "MODEL_TYPES"]
+
+MODEL_TYPES = ("Sequential", "Functional", "Model")  # class names of a whole (nested) model
 
 _A = re.compile(r"(.)([A-Z][a-z]+)")
 _B = re.compile(r"([a-z])([A-Z])")

@@ -1,6 +1,6 @@
 """Positions from Graphviz's ``dot``: the graphviz engine's layout as a Scene.
 
-``dot -Tjson`` lays out the DOT text that :func:`nnviz.render.dot.to_dot`
+``dot -Tjson`` lays out the DOT text that :func:`nnviz.layout.dottext.to_dot`
 writes; this module reads back where it put blocks, clusters and edges, so
 the graphviz engine's drawing can also be shown by matplotlib (a notebook
 figure, an ``ax``) and checked like the matplotlib engine's scene.
@@ -11,32 +11,16 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingDependencyError
+from ..external import run_dot
 from ..scene import Box, Cluster, Edge, Label, Scene
 from .blocks import block_lines, legend_entries
+from .dottext import dot_name, to_dot
 
 if TYPE_CHECKING:  # pragma: no cover
     from .groups import View
     from .layered import BlockOptions
 
-__all__ = ["layout_dot", "run_dot"]
-
-
-def run_dot(source: str, fmt: str = "json") -> bytes:
-    """Run ``dot`` on DOT text.
-
-    Raises:
-        MissingDependencyError: the ``dot`` program is not installed.
-    """
-    import graphviz
-
-    from ..render.block import DOT_INSTALL
-
-    try:
-        return graphviz.pipe("dot", fmt, source.encode("utf-8"))
-    except graphviz.ExecutableNotFound as err:
-        raise MissingDependencyError("the graphviz engine needs the Graphviz 'dot' program",
-                                     hint=DOT_INSTALL) from err
+__all__ = ["layout_dot"]
 
 
 def _floats(text: str) -> list[float]:
@@ -68,8 +52,6 @@ def layout_dot(view: "View", options: "BlockOptions", *, title: list[str] | None
     Edges between columns run through labelled connectors, which are not blocks: such
     an edge is drawn from its block to the connector's place.
     """
-    from ..render.dot import dot_name, to_dot
-
     data: dict[str, Any] = json.loads(run_dot(to_dot(view, options, title=title, columns=columns)))
     # dot reports an ID as written in the DOT text (backslashes doubled, control characters escaped)
     node_of = {dot_name(nid): nid for nid in view.nodes}

@@ -21,8 +21,8 @@ from typing import Any, Callable, Mapping, Sequence
 from ..errors import ReadError
 from ..graph import Call, Layer, LayerGraph, TensorRef, Weight
 from ..layers.aliases import modernize
-from ..layers.infer import MODEL_TYPES, infer_graph
-from ..layers.names import NameCounter, major_version
+from ..layers.infer import infer_graph  # until load() runs inference (issue 11)
+from ..layers.names import MODEL_TYPES, NameCounter, major_version
 
 __all__ = ["read_model_config", "build_graph", "config_from_json_text", "check_layer_count", "MAX_LAYERS",
            "MAX_DEPTH"]

@@ -190,7 +190,7 @@ def _needs_stored(config: Any) -> bool:
                 yield from classes(cfg.get(key))
 
     from ..layers.aliases import modernize
-    from ..layers.infer import MODEL_TYPES
+    from ..layers.names import MODEL_TYPES
 
     for cls in classes(config):
         if cls in MODEL_TYPES or cls == "InputLayer":

@@ -35,8 +35,8 @@ from typing import Any, Mapping, Sequence
 from ..errors import ReadError
 from ..graph import Call, Layer, LayerGraph, TensorRef
 from ..layers.aliases import CLASS_ALIASES, modernize
-from ..layers.infer import MODEL_TYPES, infer_graph
-from ..layers.names import NameCounter
+from ..layers.infer import infer_graph  # until load() runs inference (issue 11)
+from ..layers.names import MODEL_TYPES, NameCounter
 from ..layers.registry import MAX_DIM, registered
 from .keras_config import MAX_DEPTH, check_layer_count
 

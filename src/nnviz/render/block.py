@@ -1,10 +1,10 @@
 """The block style drawn with matplotlib: boxes with lines of text, arrows, clusters, a legend.
 
-:func:`draw_blocks` is what ``nnviz.draw(..., style="block")`` calls. It reads the
-options, lays the graph out (:mod:`nnviz.layout.blocks`) and returns a
-:class:`BlockDiagram` that draws the Scene on first use. The graphviz engine is
-in :mod:`nnviz.render.dot`. matplotlib is imported only inside functions, so
-``import nnviz`` stays light.
+:func:`render_scene` draws a block Scene; :class:`BlockDiagram` is the diagram that draws its
+Scene on first use. :func:`nnviz.api.draw_blocks` (what ``nnviz.draw(..., style="block")``
+calls) reads the options, lays the graph out (:mod:`nnviz.layout.blocks`) and makes it; this
+module lays nothing out. The graphviz engine is in :mod:`nnviz.render.dot`. matplotlib is
+imported only inside functions, so ``import nnviz`` stays light.
 
 PNG and PDF come from matplotlib (PDFs embed TrueType: text stays selectable); SVG
 files are written from the same Scene by :mod:`nnviz.render.svgfile`, which draws it
@@ -13,14 +13,9 @@ alike without matplotlib, text as text, byte-for-byte deterministic.
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingDependencyError, OptionError
-from ..layout.blocks import (LEGEND_SWATCH, LINE_HEIGHT, block_view, choose_view, frozen_band, line_centers,
-                             text_plates, to_width)
-from ..layout.layered import BlockOptions
+from ..layout.blocks import LEGEND_SWATCH, LINE_HEIGHT, frozen_band, line_centers, text_plates
 from ..scene import arrow_path
 from ..text import printable
 from .diagram import Diagram
@@ -35,14 +30,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..scene import Scene
     from .theme import Theme
 
-__all__ = ["draw_blocks", "render_scene", "png_with_pil_text", "BlockDiagram", "resolve_engine", "RC",
-           "DOT_INSTALL", "PIL_TEXT_FROM"]
+__all__ = ["render_scene", "png_with_pil_text", "BlockDiagram", "RC", "PIL_TEXT_FROM"]
 
 # Text stays text in SVG, PDFs embed TrueType (selectable), and SVG ids do not change between runs.
 RC = {"svg.fonttype": "none", "svg.hashsalt": "nnviz", "pdf.fonttype": 42, "path.simplify": False,
       "hatch.linewidth": PATTERN_LINE}
-DOT_INSTALL = ("install Graphviz: apt-get install graphviz / brew install graphviz / "
-               "conda install graphviz, or use --engine matplotlib")
 
 
 class BlockDiagram(Diagram):
@@ -62,80 +54,6 @@ class BlockDiagram(Diagram):
 
         with matplotlib.rc_context(RC):
             return super().to_bytes(fmt, dpi=dpi)
-
-
-def resolve_engine(engine: str) -> str:
-    """``auto`` becomes ``graphviz`` when the ``dot`` program is on PATH, else ``matplotlib``.
-
-    Raises:
-        MissingDependencyError: ``graphviz`` was asked for and ``dot`` is missing.
-    """
-    have_dot = shutil.which("dot") is not None
-    if engine == "auto":
-        return "graphviz" if have_dot else "matplotlib"
-    if engine == "graphviz" and not have_dot:
-        raise MissingDependencyError("the graphviz engine needs the Graphviz 'dot' program, "
-                                     "which is not on PATH", hint=DOT_INSTALL)
-    return engine
-
-
-def draw_blocks(graph: "LayerGraph", **options: Any) -> Diagram:
-    """Draw ``graph`` as a block diagram: a box per layer (or group), arrows for the data flow.
-
-    Args:
-        graph: the layer graph.
-        **options: the fields of :class:`~nnviz.layout.layered.BlockOptions`.
-
-    Returns:
-        A :class:`BlockDiagram` (matplotlib) or a :class:`~nnviz.render.dot.DotDiagram`.
-
-    Raises:
-        OptionError: an unknown option or value.
-        MissingDependencyError: ``engine="graphviz"`` without the ``dot`` program.
-
-    >>> import nnviz
-    >>> d = draw_blocks(nnviz.load({"input_shape": [4], "layers": [{"type": "Dense", "units": 2}]}))
-    >>> d.style, d.engine, len(d.scene.boxes)
-    ('block', 'matplotlib', 2)
-    """
-    opts = BlockOptions(**options)
-    if not graph.has_graph:  # a layer tree (a file that stores no graph): nested boxes, matplotlib
-        from ..layout.tree import tree_scene
-
-        if opts.engine == "graphviz":  # asked for by name: say why not, as DOT output does ("auto" may pick)
-            graph.require_graph("the graphviz engine")
-
-        scene = to_width(tree_scene(graph, opts), opts)
-        return BlockDiagram(graph, view=None, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
-                            render=lambda: render_scene(scene, opts.theme))
-    if opts.fixed_width is not None:  # dot sizes its own drawings: a width is nnviz's layout's
-        if opts.engine == "graphviz":
-            raise OptionError("width draws with the matplotlib engine (graphviz sizes its own drawings)",
-                              hint="leave --engine out, or give --engine matplotlib")
-        opts = replace(opts, engine="matplotlib")
-    engine = resolve_engine(opts.engine)
-    annotate = None
-    if opts.color_by is not None:
-        from ..costs.paint import painting
-
-        if opts.engine == "auto":
-            engine = "matplotlib"
-        if engine != "matplotlib":
-            raise OptionError("color_by draws with the matplotlib engine (graphviz keeps the family colours)")
-        painter = painting(graph, opts.color_by)
-        opts = replace(opts, theme=painter.theme(opts.theme))
-        annotate = painter.paint  # after folding: groups and frames coloured by their sums
-    if engine == "graphviz" and opts.target is None:
-        from .dot import DotDiagram
-
-        return DotDiagram(graph, view=choose_view(graph, opts), options=opts)
-    view, scene = block_view(graph, opts, annotate=annotate)
-    if engine == "graphviz":  # dot draws the same columns, each its own component
-        from .dot import DotDiagram
-
-        return DotDiagram(graph, view=view, options=opts, columns=scene.meta.get("column"))
-    return BlockDiagram(graph, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
-                        render=lambda: render_scene(scene, opts.theme))
 
 
 # -- drawing the scene ---------------------------------------------------------------------

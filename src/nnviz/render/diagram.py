@@ -48,6 +48,8 @@ class Diagram:
         scene: the positioned scene (for the matplotlib engine).
         style: ``node`` or ``block``.
         engine: ``matplotlib`` or ``graphviz``.
+        redraw: ``redraw(diagram, **changes)`` draws the same model again with some options changed
+            (the interactive page's expanded view); the pipeline (nnviz.api) supplies it.
 
     Extra output formats register in ``writers`` (suffix -> function(diagram, path, dpi)).
     """
@@ -58,7 +60,8 @@ class Diagram:
 
     def __init__(self, graph: "LayerGraph", *, scene: "Scene | None" = None, style: str = "block",
                  engine: str = "matplotlib", render: Callable[[], "Figure"] | None = None,
-                 figure: "Figure | None" = None, dpi: float | None = None, options: Any = None) -> None:
+                 figure: "Figure | None" = None, dpi: float | None = None, options: Any = None,
+                 redraw: "Callable[..., Diagram] | None" = None) -> None:
         self.graph = graph
         self.scene = scene
         self.style = style
@@ -67,6 +70,18 @@ class Diagram:
         self.dpi = dpi
         self._render = render
         self._figure = figure
+        self._redraw = redraw
+
+    def variant(self, **changes: Any) -> "Diagram":
+        """The same model drawn again by the matplotlib layout with some options changed (the
+        interactive page's expanded view), by the pipeline that drew this one.
+
+        Raises:
+            OptionError: this diagram was not drawn by :mod:`nnviz.api`, which knows how to redraw it.
+        """
+        if self._redraw is None:
+            raise OptionError(f"a {self.style} diagram made without nnviz.api cannot be drawn again with other options")
+        return self._redraw(self, **changes)
 
     @property
     def figure(self) -> "Figure":

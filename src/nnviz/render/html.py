@@ -522,17 +522,6 @@ Scroll to zoom, drag to pan; double-click a nested model to open it.</p></div></
 """
 
 
-def _block_variant(diagram: "Diagram", **changes: Any) -> "Diagram":
-    """The same block diagram drawn by the matplotlib layout, with some options changed."""
-    from dataclasses import fields
-
-    from .block import draw_blocks
-
-    opts = {f.name: getattr(diagram.options, f.name) for f in fields(diagram.options)}
-    opts.update(engine="matplotlib", **changes)
-    return draw_blocks(diagram.graph, **opts)
-
-
 def _has_hidden_parts(diagram: "Diagram") -> bool:
     scene = diagram.scene
     return scene is not None and (any(b.repeat > 1 or b.family == "model" for b in scene.boxes)
@@ -543,13 +532,14 @@ def to_html(diagram: "Diagram") -> str:
     """The page for any Diagram: interactive blocks for the block style, the picture for nodes.
 
     A model of more than :data:`INLINE_LIMIT` layers gets a page that builds its expanded view
-    itself, on demand, instead of carrying it drawn.
+    itself, on demand, instead of carrying it drawn. The expanded drawing comes from the pipeline
+    (:meth:`Diagram.variant`): this module lays nothing out.
     """
     if diagram.style == "block":
-        base = diagram if diagram.scene is not None else _block_variant(diagram)
+        base = diagram if diagram.scene is not None else diagram.variant()
         if layer_count(diagram.graph) > INLINE_LIMIT:
             return diagram_to_html(base, build=True)
-        expanded = _block_variant(diagram, expand=("all",), collapse=False) if _has_hidden_parts(base) else None
+        expanded = diagram.variant(expand=("all",), collapse=False) if _has_hidden_parts(base) else None
         return diagram_to_html(base, expanded=expanded)
     return _picture_page(diagram)
 

@@ -1,4 +1,5 @@
-"""The matplotlib renderer of node-and-link scenes, and ``draw_nodes`` (the node style of ``nnviz.draw``).
+"""The matplotlib renderer of node-and-link scenes (the node style of ``nnviz.draw``, laid out by
+:mod:`nnviz.layout.neurons` and put together by :func:`nnviz.api.draw_nodes`).
 
 Links go into one :class:`~matplotlib.collections.LineCollection` per kind and
 neurons into one :class:`~matplotlib.collections.EllipseCollection`, so a
@@ -9,6 +10,7 @@ shows the figure. matplotlib is imported inside the functions, so that
 ``import nnviz`` stays light.
 
 >>> from nnviz import load
+>>> from nnviz.api import draw_nodes
 >>> d = draw_nodes(load({"input_shape": [4], "layers": [{"type": "Dense", "units": 3},
 ...                                                   {"type": "Dropout", "rate": 0.5}]}))
 >>> [c.get_gid() for c in d.figure.axes[0].collections]
@@ -17,11 +19,9 @@ shows the figure. matplotlib is imported inside the functions, so that
 
 from __future__ import annotations
 
-from dataclasses import replace
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ..layout.neurons import NodeOptions, layout_nodes
+from ..layout.neurons import NodeOptions
 from .diagram import Diagram
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,49 +29,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.colors import Colormap, Normalize
     from matplotlib.figure import Figure
 
-    from ..graph import LayerGraph
     from ..scene import Scene
     from .theme import Theme
 
-__all__ = ["draw_nodes", "render_nodes", "pyplot_figure", "weight_colormap"]
+__all__ = ["render_nodes", "pyplot_figure", "weight_colormap"]
 
 _LINK_ALPHA = {"link": 0.55, "dropped": 0.8}
 _NEURON_EDGE = "#333333"
-
-
-def draw_nodes(graph: "LayerGraph", **options: Any) -> Diagram:
-    """Draw a layer graph as neurons and links.
-
-    Args:
-        graph: the layer graph.
-        **options: the fields of :class:`~nnviz.layout.neurons.NodeOptions`.
-
-    Returns:
-        A :class:`Diagram` (drawn into ``ax`` at once when one is given, else on first use).
-
-    Raises:
-        OptionError: an unknown option or value, or a model the node style cannot draw.
-
-    >>> from nnviz import load
-    >>> draw_nodes(load({"input_shape": [2], "layers": [{"type": "Dense", "units": 1}]}), max_neurons=4)
-    <Diagram node of 'model' (matplotlib)>
-    """
-    graph.require_graph("the node style")
-    opts = NodeOptions(**options)
-    paint = None
-    if opts.color_by is not None:
-        from ..costs.paint import painting
-
-        paint = painting(graph, opts.color_by)
-        opts = replace(opts, theme=paint.node_theme(opts.theme))
-    if opts.ax is not None:
-        opts = replace(opts, figsize=_axes_size(opts.ax))
-        scene = layout_nodes(graph, opts, paint=paint)
-        figure = render_nodes(scene, opts, ax=opts.ax)
-        return Diagram(graph, scene=scene, style="node", figure=figure, dpi=opts.dpi, options=opts)
-    scene = layout_nodes(graph, opts, paint=paint)
-    return Diagram(graph, scene=scene, style="node", render=partial(render_nodes, scene, opts),
-                   dpi=opts.dpi, options=opts)
 
 
 def pyplot_figure(diagram: Diagram) -> "Figure":
@@ -81,13 +45,6 @@ def pyplot_figure(diagram: Diagram) -> "Figure":
     scene = diagram.scene
     figure = plt.figure(figsize=(scene.width / 72, scene.height / 72), dpi=diagram.dpi or 100)
     return render_nodes(scene, diagram.options, figure=figure)
-
-
-def _axes_size(ax: "Axes") -> tuple[float, float]:
-    """The size of an Axes in inches (the page the layout fills)."""
-    fig_w, fig_h = ax.figure.get_size_inches()
-    box = ax.get_position()
-    return (max(box.width * fig_w, 0.5), max(box.height * fig_h, 0.5))
 
 
 def weight_colormap(theme: "Theme") -> "Colormap":

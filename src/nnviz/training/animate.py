@@ -71,7 +71,7 @@ def render_frame(graph: LayerGraph, weights: Snapshot, *, text: str | None = Non
     """
     from PIL import Image
 
-    from ..render.node import draw_nodes
+    from ..api import draw_nodes
 
     diagram = draw_nodes(with_weights(graph, weights), weights=True, **(node_options or {}))
     if text:
