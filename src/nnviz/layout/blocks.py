@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
 from ..graph import LayerGraph, format_params, format_shape, sum_params
-from ..render.theme import FAMILIES, Theme
+from ..theme import FAMILIES, Theme
 from ..scene import ONE_SIDED_EDGES, Box, Cluster, Edge, Label, Scene
 from .groups import (ClusterInfo, Node, View, collapse_repeats, flatten, fold_chains, fold_modules,
                      select_range)

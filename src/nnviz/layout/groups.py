@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..errors import OptionError
 from ..graph import Layer, LayerGraph, TensorRef, format_params, sum_params
-from ..render.theme import family_of
+from ..theme import family_of
 from ..text import display
 from .labels import copy_label, group_label, is_automatic
 

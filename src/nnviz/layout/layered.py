@@ -33,7 +33,7 @@ from typing import Any, Sequence
 
 from ..errors import OptionError
 from ..options import DIRECTIONS, check_choice, check_dpi, check_figsize, parse_width, strict_options
-from ..render.theme import Theme, resolve_theme, with_font
+from ..theme import Theme, resolve_theme, with_font
 
 __all__ = ["BlockOptions", "Placement", "layered_layout", "SHOW_FIELDS", "ENGINES", "PAGES"]
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from ..errors import OptionError, ReadError
 from ..graph import Layer, LayerGraph, format_params
 from ..options import DIRECTIONS, check_choice, check_dpi, check_figsize, parse_width, strict_options
-from ..render.theme import Theme, family_of, resolve_theme, with_font
+from ..theme import Theme, family_of, resolve_theme, with_font
 from ..scene import Box, Cluster, Label, LinkSet, Neuron, Scene
 from ..text import display, printable
 from .layered import PAGES

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..graph import Layer, LayerGraph
-from ..render.theme import family_of
+from ..theme import family_of
 from ..scene import Box, Cluster, Label, Scene
 from .blocks import MARGIN, block_size
 from .layered import BlockOptions

@@ -418,7 +418,7 @@ def _bounds(p: _Placed) -> tuple[float, float, float, float]:
 def _wrapped_families(view: View) -> View:
     """A ``TimeDistributed`` or ``Bidirectional`` layer coloured by the layer it wraps (a
     ``TimeDistributed(Conv2D)`` is a convolution over frames)."""
-    from ..render.theme import family_of
+    from ..theme import family_of
 
     nodes = {}
     for nid, node in view.nodes.items():

@@ -19,7 +19,7 @@ from ..layout.blocks import LEGEND_SWATCH, LINE_HEIGHT, frozen_band, line_center
 from ..scene import arrow_path
 from ..text import printable
 from .diagram import Diagram
-from .theme import PATTERN_LINE
+from ..theme import PATTERN_LINE
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..graph import LayerGraph
     from ..layout.groups import View
     from ..scene import Scene
-    from .theme import Theme
+    from ..theme import Theme
 
 __all__ = ["render_scene", "png_with_pil_text", "BlockDiagram", "RC", "PIL_TEXT_FROM"]
 

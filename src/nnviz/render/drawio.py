@@ -27,7 +27,7 @@ from ..text import printable
 if TYPE_CHECKING:  # pragma: no cover
     from ..scene import Box, Scene
     from .diagram import Diagram
-    from .theme import Theme
+    from ..theme import Theme
 
 __all__ = ["scene_drawio", "write_drawio"]
 

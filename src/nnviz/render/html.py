@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..graph import LayerGraph
     from ..layout.groups import View
     from .diagram import Diagram
-    from .theme import Theme
+    from ..theme import Theme
 
 __all__ = ["diagram_to_html", "flat_data", "group_ends", "layer_count", "layer_details", "to_html"]
 
@@ -384,14 +384,14 @@ def flat_data(graph: "LayerGraph", theme: "Theme", details: dict[str, dict[str, 
     A 50,000-layer model's details take 2 MB this way instead of 12 MB.
 
     >>> import nnviz
-    >>> from nnviz.render.theme import Theme
+    >>> from nnviz.theme import Theme
     >>> g = nnviz.load({"input_shape": [4], "layers": [{"type": "Dense", "units": 2, "name": "d"}]})
     >>> s = flat_data(g, Theme())["scopes"][""]
     >>> s["n"], s["i"], s["p"]
     (['input', 'd'], [[], [0]], [0, 10])
     """
     from ..layout.groups import topological_order
-    from .theme import family_of
+    from ..theme import family_of
 
     details = layer_details(graph) if details is None else details
     families: dict[str, int] = {}
@@ -485,7 +485,7 @@ def diagram_to_html(diagram: "Diagram", *, expanded: "Diagram | None" = None, bu
     table = summary_html(graph)
     extra = ""
     if build:
-        from .theme import Theme
+        from ..theme import Theme
 
         data = {"name": graph.name, "flat": flat_data(graph, theme or Theme(), details)}
         # the same table with a class instead of a style on each of its 300,000 cells

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ..scene import Scene
-    from .theme import Theme
+    from ..theme import Theme
 
 __all__ = ["render_nodes", "pyplot_figure", "weight_colormap"]
 

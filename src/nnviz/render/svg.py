@@ -12,7 +12,7 @@ from typing import Iterable
 
 from ..scene import Box, Scene
 from ..text import printable
-from .theme import Theme
+from ..theme import Theme
 
 __all__ = ["scene_to_svg"]
 

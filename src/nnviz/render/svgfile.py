@@ -24,11 +24,11 @@ from ..layout.blocks import LEGEND_SWATCH, frozen_band, line_centers, text_plate
 from ..layout.metrics import SAFETY, text_size
 from ..scene import arrow_path
 from ..text import printable
-from .theme import PATTERN_LINE
+from ..theme import PATTERN_LINE
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scene import Box, Label, Scene
-    from .theme import Theme
+    from ..theme import Theme
 
 __all__ = ["scene_svg", "weight_rgba", "LINK_ALPHA", "link_alpha"]
 

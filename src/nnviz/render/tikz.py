@@ -43,7 +43,7 @@ from .svgfile import NEURON_EDGE, link_alpha, text_width, weight_rgba
 if TYPE_CHECKING:  # pragma: no cover
     from ..scene import Box, Label, Scene
     from .diagram import Diagram
-    from .theme import Theme
+    from ..theme import Theme
 
 __all__ = ["scene_tikz", "write_tikz", "tex_escape", "PREAMBLE"]
 
