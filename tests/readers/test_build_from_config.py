@@ -154,7 +154,11 @@ def test_the_child_is_bounded_in_time(tmp_path):
 @pytest.mark.needs_tf
 def test_built_keras_file_and_config_only_preset_equal_the_live_model(tmp_path):
     import hub_zoo
+    import keras
 
+    # Keras numbers automatic names per process (ops.multiply -> "multiply", then "multiply_1"); the build runs in
+    # a fresh child, so the live model is made in a fresh naming scope too, else the names differ by a suffix only.
+    keras.backend.clear_session()
     model = hub_zoo.gemma()
     model.save(tmp_path / "gemma.keras")
     model.save_to_preset(tmp_path / "preset")
