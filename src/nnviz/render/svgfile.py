@@ -387,8 +387,8 @@ def _node_neurons(scene: "Scene", theme: "Theme", vmax: float | None) -> Iterabl
     yield "</g>"
 
 
-def _backing(lb: "Label", theme: "Theme") -> str:
-    """The faint box matplotlib puts behind labels that sit among links (``bbox`` pad 0.05)."""
+def backing_box(lb: "Label") -> tuple[float, float, float, float]:
+    """``(x, y, width, height)`` of the faint box matplotlib puts behind labels among links (``bbox`` pad 0.05)."""
     w = text_width(lb.text.replace("$", "").replace("_{", "").replace("}", ""), lb.size)
     h = lb.size
     if lb.rotation % 360:
@@ -396,7 +396,13 @@ def _backing(lb: "Label", theme: "Theme") -> str:
     pad = 0.05 * lb.size
     x0 = {"left": lb.x, "right": lb.x - w}.get(lb.ha, lb.x - w / 2)
     y0 = {"top": lb.y, "bottom": lb.y - h}.get(lb.va, lb.y - h / 2)
-    return (f'<rect x="{_f(x0 - pad)}" y="{_f(y0 - pad)}" width="{_f(w + 2 * pad)}" height="{_f(h + 2 * pad)}" '
+    return x0 - pad, y0 - pad, w + 2 * pad, h + 2 * pad
+
+
+def _backing(lb: "Label", theme: "Theme") -> str:
+    """The backing box as an SVG rectangle."""
+    x, y, w, h = backing_box(lb)
+    return (f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(w)}" height="{_f(h)}" '
             f'fill="{theme.background}" fill-opacity="0.7"/>')
 
 

@@ -38,7 +38,7 @@ from ..fileio import write_atomic
 from ..layout.blocks import LEGEND_SWATCH, frozen_band, line_centers, text_plates
 from ..scene import arrow_path
 from ..text import printable
-from .svgfile import NEURON_EDGE, link_alpha, text_width, weight_rgba
+from .svgfile import NEURON_EDGE, backing_box, link_alpha, text_width, weight_rgba
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scene import Box, Label, Scene
@@ -339,15 +339,7 @@ class _Writer:
             self.pattern_rect(x, lb.y - side / 2, side, side, family)
 
     def backing(self, lb: "Label") -> None:
-        w = text_width(lb.text.replace("$", "").replace("_{", "").replace("}", ""), lb.size)
-        h = lb.size
-        if lb.rotation % 360:
-            w, h = h, w
-        pad = 0.05 * lb.size
-        x0 = {"left": lb.x, "right": lb.x - w}.get(lb.ha, lb.x - w / 2)
-        y0 = {"top": lb.y, "bottom": lb.y - h}.get(lb.va, lb.y - h / 2)
-        self.rect(x0 - pad, y0 - pad, w + 2 * pad, h + 2 * pad,
-                  f"fill={self.c('background', self.theme.background)}, fill opacity=0.7")
+        self.rect(*backing_box(lb), f"fill={self.c('background', self.theme.background)}, fill opacity=0.7")
 
     def links(self, vmax: float | None) -> None:
         import numpy as np
