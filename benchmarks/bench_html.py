@@ -24,7 +24,6 @@ expanding < 500 ms, < 1 GB; at 10,000 layers a quarter of those times.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -34,6 +33,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+import bench_large  # beside this script: its generators and its child that reports CPU time and memory
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -41,35 +42,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 TRIES = 5
 
 
-def _bench_large():
-    spec = importlib.util.spec_from_file_location("bench_large", ROOT / "benchmarks" / "bench_large.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_large", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 # model -> (generator, a layer deep inside a repeat of the n-layer model)
 def _models() -> dict[str, tuple[Callable[[int], dict], Callable[[int], str]]]:
-    bl = _bench_large()
-    return {"residual chain": (bl.large_spec, lambda n: f"l{n - 7}"),
-            "transformer blocks": (bl.large_transformer_spec, lambda n: f"b{n // 10 - 3}_ffn1")}
-
-
-_CHILD = ("import resource, runpy, sys\n"
-          "sys.argv = ['nnviz'] + sys.argv[1:]\n"
-          "try:\n    runpy.run_module('nnviz.cli', run_name='__main__')\n"
-          "except SystemExit as e:\n    code = e.code\nelse:\n    code = 0\n"
-          "u = resource.getrusage(resource.RUSAGE_SELF)\n"
-          "sys.stderr.write(f'\\nRUSAGE {u.ru_utime + u.ru_stime} {u.ru_maxrss}\\n')\n"
-          "sys.exit(code)\n")
+    return {"residual chain": (bench_large.large_spec, lambda n: f"l{n - 7}"),
+            "transformer blocks": (bench_large.large_transformer_spec, lambda n: f"b{n // 10 - 3}_ffn1")}
 
 
 def write_page(src: Path, out: Path, sources: Path, timeout: float) -> tuple[float, float]:
     """``nnviz draw src -o out`` in a cold process on the sources in ``sources``: (CPU s, peak MB)."""
     env = dict(os.environ, PYTHONPATH=str(sources))
     try:
-        proc = subprocess.run([sys.executable, "-c", _CHILD, "draw", str(src), "-o", str(out)],
+        proc = subprocess.run([sys.executable, "-c", bench_large._CHILD, "draw", str(src), "-o", str(out)],
                               capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return float("inf"), float("nan")

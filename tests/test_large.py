@@ -6,27 +6,16 @@ it completes with the right numbers, which a quadratic step would make this test
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
 import nnviz
+from benchmodules import bench_large
 
-ROOT = Path(__file__).resolve().parent.parent
 N = 10_000
 DENSE = 16 * 16 + 16
 
 
-def _bench():
-    """benchmarks/bench_large.py, whose generators make the models."""
-    if "bench_large" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("bench_large", ROOT / "benchmarks" / "bench_large.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_large"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["bench_large"]
 
 
 def _expected_params(form: str) -> int:
@@ -40,7 +29,7 @@ def _expected_params(form: str) -> int:
 @pytest.mark.parametrize("form", ["nnviz spec", "Keras 3 functional", "Keras 2 Model", "Sequential",
                                   "Keras 3 config in .h5"])
 def test_ten_thousand_layers_summarise(tmp_path, form):
-    path = _bench().FORMS[form](tmp_path, N)
+    path = bench_large().FORMS[form](tmp_path, N)
     graph = nnviz.load(path)
     assert len(graph.layers) == N + 1
     assert graph.total_params == _expected_params(form)

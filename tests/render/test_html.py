@@ -13,8 +13,6 @@ from nnviz.render.html import to_html
 from truth import app_json
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def _resnet50() -> nnviz.LayerGraph:
@@ -71,15 +69,6 @@ def test_view_command_writes_to_the_temporary_folder(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     written = Path(r.output.split("wrote ", 1)[1].strip())
     assert written.parent.parent == tmp_path and written.read_text().startswith("<!DOCTYPE html>")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, path: Path):

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import base64
 import gzip
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from benchmodules import bench_large
 
 import nnviz
 from nnviz.render import html as page_html
@@ -24,24 +23,15 @@ from nnviz.render.theme import Theme
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 N = 2_500  # above INLINE_LIMIT: the page builds its expanded view
 AFTER_PAINT = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
 
 
-def _bench_large():
-    if "bench_large" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("bench_large", ROOT / "benchmarks" / "bench_large.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_large"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["bench_large"]
 
 
 @pytest.fixture(scope="module")
 def chain():
-    return nnviz.load(_bench_large().large_spec(N))
+    return nnviz.load(bench_large().large_spec(N))
 
 
 @pytest.fixture(scope="module")
@@ -95,15 +85,6 @@ def test_flat_data_covers_every_layer_of_nested_and_shared_models():
 
 
 # -- in Chromium ------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
 
 def _open(browser, path: Path):
     page = browser.new_page(viewport={"width": 1280, "height": 860})

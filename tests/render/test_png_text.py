@@ -6,15 +6,14 @@ large drawings take that path.
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFilter
 
 import nnviz
+from benchmodules import bench_large
 from nnviz.render import block
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,17 +43,10 @@ def test_pillow_text_looks_like_matplotlib_text(monkeypatch):
     assert np.abs(pillow - reference).mean() < 0.4 * missing
 
 
-def _bench_large():
-    if "bench_large" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("bench_large", ROOT / "benchmarks" / "bench_large.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_large"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["bench_large"]
 
 
 def test_large_block_pngs_draw_no_matplotlib_text_per_block(monkeypatch):
-    d = nnviz.draw(_bench_large().large_spec(block.PIL_TEXT_FROM), collapse=False)
+    d = nnviz.draw(bench_large().large_spec(block.PIL_TEXT_FROM), collapse=False)
     assert len(d.scene.boxes) >= block.PIL_TEXT_FROM
 
     def no_text(*args, **kwargs):
