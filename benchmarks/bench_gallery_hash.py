@@ -4,7 +4,7 @@ Usage: python benchmarks/bench_gallery_hash.py [--size-mb 1024]
 
 Writes a sparse file of the given size (a stand-in for a large ``.h5``) and hashes it in two fresh
 processes: once as the gallery used to (``sha256(head + path.read_bytes())``) and once with
-``nnviz.gallery._hash``, which reads ``HASH_CHUNK`` bytes at a time. Prints each one's wall time and
+``nnviz.gallery.sources._hash``, which reads ``HASH_CHUNK`` bytes at a time. Prints each one's wall time and
 peak resident memory (``ru_maxrss`` of the child), and checks that both give the same digest.
 """
 
@@ -30,7 +30,7 @@ print(hashlib.sha256(head + b"\\0" + Path(sys.argv[1]).read_bytes()).hexdigest()
 _CHUNKED = """
 import sys
 from pathlib import Path
-from nnviz.gallery import _hash
+from nnviz.gallery.sources import _hash
 print(_hash(Path(sys.argv[1]), "big.h5", None, {}))
 """
 

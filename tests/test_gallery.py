@@ -95,7 +95,7 @@ def src(tmp_path: Path) -> Path:
 @pytest.fixture
 def fake_default(monkeypatch):
     """Make the fake renderer the default, for the command line (in-process, --jobs 1)."""
-    monkeypatch.setattr(gallery, "_default_renderer", lambda: fake_draw)
+    monkeypatch.setattr(gallery.workers, "_default_renderer", lambda: fake_draw)
 
 
 def snapshot(folder: Path) -> dict[str, int]:
@@ -437,7 +437,7 @@ def test_sources_with_the_same_slug_get_their_own_images(tmp_path, first, second
     assert build(src, out, check=True).stale == [f"{second}: changed"]
     (src / first).unlink()  # the other one takes the plain slug: redrawn, its old images removed
     result = build(src, out)
-    assert result.rendered == [second] and result.entries[0].slug == gallery._slug(second)
+    assert result.rendered == [second] and result.entries[0].slug == gallery.sources._slug(second)
     assert set(result.removed) == (set(two.files) | set(one.files)) - set(result.entries[0].files)
     assert build(src, out, check=True).exit_code == 0
 
@@ -450,7 +450,7 @@ def test_the_source_hash_reads_in_chunks(tmp_path):
         fh.truncate(64 << 20)  # sparse: 64 MB of zeros
     tracemalloc.start()
     try:
-        digest = gallery._hash(big, "big.h5", None, {})
+        digest = gallery.sources._hash(big, "big.h5", None, {})
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -464,11 +464,11 @@ def test_the_source_hash_reads_in_chunks(tmp_path):
 def test_the_chunked_hash_is_the_whole_file_hash_of_before(tmp_path, monkeypatch, text):
     import hashlib
 
-    monkeypatch.setattr(gallery, "HASH_CHUNK", 3)  # chunk boundaries fall inside CRLFs
+    monkeypatch.setattr(gallery.sources, "HASH_CHUNK", 3)  # chunk boundaries fall inside CRLFs
     head = b'{"description": "d", "options": {"k": 1}}\0'
     for rel, data in (("a.json", text.replace(b"\r\n", b"\n")), ("a.h5", text)):  # CRLF is LF in a spec only
         (tmp_path / rel).write_bytes(text)
-        assert gallery._hash(tmp_path / rel, rel, "d", {"k": 1}) == hashlib.sha256(head + data).hexdigest()
+        assert gallery.sources._hash(tmp_path / rel, rel, "d", {"k": 1}) == hashlib.sha256(head + data).hexdigest()
 
 
 def test_non_regular_sources_are_refused_on_one_line_and_the_rest_drawn(src, tmp_path):
