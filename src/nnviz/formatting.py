@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Mapping
 
-__all__ = ["jsonable", "short_value", "format_shape", "format_params", "sum_params"]
+__all__ = ["jsonable", "short_value", "short_repr", "format_shape", "format_params", "sum_params"]
 
 
 def jsonable(value: Any) -> Any:
@@ -38,6 +38,19 @@ def short_value(value: Any) -> str:
     else:
         text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def short_repr(value: Any) -> str:
+    """``repr(value)`` for a message, short: a 5,000-digit integer has no repr (Python's int-string limit).
+
+    >>> short_repr(-3), short_repr("x" * 100)[-5:], short_repr(10**5000)
+    ('-3', 'xx...', 'an integer of about 5,000 digits')
+    """
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def sum_params(counts: Iterable[int | None]) -> int | None:

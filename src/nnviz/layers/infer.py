@@ -16,7 +16,8 @@ from ..errors import NnvizError, ReadError, ShapeError
 from ..graph import Call, Layer, LayerGraph, Shape, TensorRef, Weight
 from .dtypes import variable_dtype
 from .names import MODEL_TYPES, major_version
-from .registry import KERAS_MAJOR, LENIENT, MAX_DIM, Inferred, UnknownShape, activation_name, lookup
+from .registry import (KERAS_MAJOR, LENIENT, MAX_DIM, Inferred, UnknownShape, activation_name, check_config_sizes,
+                       lookup)
 
 __all__ = ["infer_graph", "infer_layer", "order_calls", "input_layer_shape", "MODEL_TYPES"]
 
@@ -28,8 +29,6 @@ FAMILY_ERRORS = (LookupError, TypeError, ValueError, ArithmeticError, AttributeE
                  AssertionError, StopIteration)
 
 MAX_PARAMS = 10**12   # the most parameters one layer may have: more is a damaged or hostile file
-# config entries that are sizes: a Keras config with one of them <= 0 or huge is not a model
-_SIZE_KEYS = ("units", "filters", "output_dim", "input_dim", "num_heads", "key_dim", "n", "depth_multiplier")
 # layers inside layers (Bidirectional(LSTM), TimeDistributed(Conv2D), RNN(cell)): real models
 # nest two or three; a wrapper may infer its inner layer more than once, so depth costs time
 MAX_WRAPPER_DEPTH = 8
@@ -387,14 +386,7 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
 
 
 def _check_config_sizes(cfg: Mapping[str, Any]) -> None:
-    for key in _SIZE_KEYS:
-        v = cfg.get(key)
-        if v is None:
-            continue
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= MAX_DIM:
-            raise ShapeError(f"{key} must be a positive integer of at most {MAX_DIM:,}, got {v!r}")
+    check_config_sizes(cfg)
     if _wrapper_depth(cfg, 0) > MAX_WRAPPER_DEPTH:
         raise ShapeError(f"layers are wrapped in layers more than {MAX_WRAPPER_DEPTH} deep")
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from ..errors import ShapeError
+from ..formatting import short_repr
 from ..registry import ClassRegistry
 from ..graph import Shape, Weight
 from .names import activation_name
@@ -29,10 +30,43 @@ from .names import activation_name
 __all__ = ["Inferred", "UnknownShape", "infers", "lookup", "unregister", "registered", "weight",
            "conv_output_length", "deconv_output_length", "normalize_tuple", "channels_axis",
            "activation_name", "one_input", "known_product", "InferFn", "keras_major", "KERAS_MAJOR", "LENIENT",
-           "era_note", "ERA_NOTE", "MAX_DIM"]
+           "era_note", "ERA_NOTE", "MAX_DIM", "SIZE_KEYS", "check_config_sizes"]
 
 
 MAX_DIM = 2**31 - 1   # the largest size of one dimension (inference's and the spec reader's limit)
+# config entries that are sizes: a Keras config with one of them <= 0 or huge is not a model
+SIZE_KEYS = ("units", "filters", "output_dim", "input_dim", "num_heads", "key_dim", "n", "depth_multiplier")
+
+
+def check_config_sizes(cfg: Mapping[str, Any], *, layer: str | None = None, whole_floats: bool = True) -> None:
+    """Refuse a size in a layer's config (``SIZE_KEYS``) that is no integer from 1 to ``MAX_DIM``.
+
+    The one rule of inference and the spec reader, checked before an inference function sees the
+    config: such a config is a damaged or hostile file, never a model.
+
+    Args:
+        cfg: the layer's config.
+        layer: the layer's name, for the message.
+        whole_floats: accept ``3.0`` for ``3`` (as files may hold); a hand-written spec may not.
+
+    Raises:
+        ShapeError: naming the entry and its value.
+
+    >>> check_config_sizes({"units": 3.0, "filters": 8})
+    >>> check_config_sizes({"units": 3.0}, layer="d", whole_floats=False)
+    Traceback (most recent call last):
+    ...
+    nnviz.errors.ShapeError: layer 'd': units must be a positive integer of at most 2,147,483,647, got 3.0
+    """
+    for key in SIZE_KEYS:
+        v = cfg.get(key)
+        if v is None:
+            continue
+        if whole_floats and isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= MAX_DIM:
+            raise ShapeError(f"{key} must be a positive integer of at most {MAX_DIM:,}, got {short_repr(v)}",
+                             layer=layer)
 
 # The major Keras version that wrote the config being inferred (None: a spec, or unknown).
 # A few shape rules changed between eras; the functions for those classes read it.

@@ -33,11 +33,12 @@ import json
 from typing import Any, Mapping, Sequence
 
 from ..errors import ReadError
+from ..formatting import short_repr
 from ..graph import Call, Layer, LayerGraph, TensorRef
 from ..layers.aliases import CLASS_ALIASES, modernize
 from ..layers.infer import infer_graph  # until load() runs inference (issue 11)
 from ..layers.names import MODEL_TYPES, NameCounter
-from ..layers.registry import MAX_DIM, registered
+from ..layers.registry import MAX_DIM, check_config_sizes, registered
 from .keras_config import MAX_DEPTH, check_layer_count
 
 __all__ = ["read_spec", "is_spec", "SPEC_KEYS"]
@@ -56,20 +57,11 @@ def _known_types() -> set[str]:
     return set(registered()) | set(CLASS_ALIASES) | {"InputLayer", "Merge", *MODEL_TYPES}
 
 
-def _shown(value: Any) -> str:
-    """``repr(value)`` for a message, short: a 5,000-digit integer has no repr (Python's int-string limit)."""
-    try:
-        text = repr(value)
-    except ValueError:
-        return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _shape(value: Any, where: str) -> tuple:
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, (list, tuple)):
-        raise ReadError(f"{where} must be a list of sizes, got {_shown(value)}")
+        raise ReadError(f"{where} must be a list of sizes, got {short_repr(value)}")
     out = []
     for d in value:
         if d is None:
@@ -77,17 +69,17 @@ def _shape(value: Any, where: str) -> tuple:
         elif isinstance(d, int) and not isinstance(d, bool) and 0 < d <= MAX_DIM:
             out.append(d)
         else:
-            raise ReadError(f"{where} has an invalid size {_shown(d)} (sizes are positive integers or null)")
+            raise ReadError(f"{where} has an invalid size {short_repr(d)} (sizes are positive integers or null)")
     return (None, *out)
 
 
 def _parse_ref(text: Any, layer: str) -> TensorRef:
     if not isinstance(text, str) or not text:
-        raise ReadError(f"inputs must be layer names, got {_shown(text)}", layer=layer)
+        raise ReadError(f"inputs must be layer names, got {short_repr(text)}", layer=layer)
     name, _, idx = text.partition(":")
     if idx:
         if not (idx.isascii() and idx.isdigit() and len(idx) <= 9):
-            raise ReadError(f"bad input reference {_shown(text)} (use 'name' or 'name:call')", layer=layer)
+            raise ReadError(f"bad input reference {short_repr(text)} (use 'name' or 'name:call')", layer=layer)
         return TensorRef(name, int(idx))
     return TensorRef(name)
 
@@ -176,7 +168,7 @@ def _build(spec: Mapping[str, Any], scope: str, counter: NameCounter, depth: int
             cfg["name"] = lname
             modern, cfg = modernize(ltype, cfg)
             check_keras_names(modern, cfg, lname)
-            _check_sizes(cfg, lname)
+            check_config_sizes(cfg, layer=lname, whole_floats=False)
             layer = Layer(lname, modern, cfg)
         layers.append(layer)
         calls.append(Call(lname, 0, refs))
@@ -249,15 +241,6 @@ def check_keras_names(cls: str, cfg: Mapping[str, Any], lname: str) -> None:
             close = difflib.get_close_matches(value, sorted(names["activations"]), n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else "see keras.activations for the names"
             raise ReadError(f"unknown activation {value!r}", layer=lname, hint=hint)
-
-
-def _check_sizes(cfg: Mapping[str, Any], lname: str) -> None:
-    for key in ("units", "filters", "output_dim", "input_dim", "num_heads", "key_dim", "n"):
-        v = cfg.get(key)
-        if v is None:
-            continue
-        if isinstance(v, bool) or not isinstance(v, int) or v <= 0 or v > MAX_DIM:
-            raise ReadError(f"{key} must be a positive integer of at most {MAX_DIM:,}, got {_shown(v)}", layer=lname)
 
 
 def _is_chain(layers: Sequence[Layer], calls: Sequence[Call]) -> bool:
