@@ -441,9 +441,10 @@ class LayerGraph:
             "unknown_params": self.unknown_params,
             "trainable_params": self.trainable_params,
             "non_trainable_params": self.non_trainable_params,
-            # costs for one sample (nnviz.costs): layers of unknown size are not counted
-            "total_macs": costs.total_macs,
-            "total_flops": costs.total_flops,
+            # costs for one sample (nnviz.costs): layers of unknown size are not counted; a layer
+            # tree has no shapes, so its totals are unknown (null), never 0
+            "total_macs": costs.total_macs if self.has_graph else None,
+            "total_flops": costs.total_flops if self.has_graph else None,
             "inputs": self.input_names,
             "outputs": self.output_names,
             "layers": self._layers_to_list(costs),

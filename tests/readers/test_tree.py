@@ -253,3 +253,22 @@ def test_weights_file_of_a_model_holding_layers_in_attributes(tmp_path):
     assert [(l.name, l.type, l.params) for l in g.layers] == [("dense", "Dense", 144), ("dense_1", "Dense", 68),
                                                                ("projection", "Layer", 8)]
     assert g.total_params == 220
+
+
+@pytest.mark.parametrize("name", ["gemma_backbone.keras", "subclassed_mlp.keras"])
+def test_tree_json_costs_are_null_not_zero(name):
+    """A layer tree has no shapes: its totals are unknown (null), as its layers' costs are."""
+    from click.testing import CliRunner
+
+    from nnviz.cli import cli
+
+    path = ROOT / "examples" / "keras" / name
+    result = CliRunner().invoke(cli, ["summary", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.output)
+    assert d["graph"] is False and d["total_params"] > 0
+    assert d["total_macs"] is None and d["total_flops"] is None
+    assert all(r["macs"] is None for r in d["layers"])
+    text = CliRunner().invoke(cli, ["summary", str(path)]).output
+    assert "Costs (MACs, FLOPs, activation memory): unknown without the model's graph" in text
+    assert "Total MACs" not in text
