@@ -70,3 +70,43 @@ def test_cli_profile_writes_json_that_colours_a_drawing_without_tensorflow(tmp_p
                          text=True, check=True).stdout
     assert out.strip() == ""
     assert "times" in svg.read_text()   # the legend names the scale
+
+
+def test_a_graphless_file_is_screened_before_any_child_is_started(tmp_path, monkeypatch):
+    """`profile --build` of a file that stores no graph passes the same screen as `draw --build`."""
+    from nnviz.errors import ReadError
+    import nnviz.readers.isolate as isolate
+
+    folder = tmp_path / "preset"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"module": "evil_pkg", "class_name": "Backbone",
+                                                    "config": {"name": "x", "num_layers": 2}}))
+    (folder / "metadata.json").write_text("{}")
+    monkeypatch.setattr(isolate, "run_fresh", lambda *a, **k: pytest.fail("the child was started"))
+    with pytest.raises(ReadError, match="--build refuses class 'Backbone' of module 'evil_pkg'"):
+        nnviz.profile(folder, build=True, repeats=1)
+    r = CliRunner().invoke(cli, ["profile", "examples/keras/subclassed_mlp.keras", "--build"])
+    assert r.exit_code == 2 and "refuses class 'ResidualMLP'" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.needs_tf
+def test_profile_builds_a_graphless_keras_file_in_a_child_and_times_its_layers(tmp_path):
+    """A KerasHub .keras file (no graph stored) is built from its config in the bounded child,
+    run once at the given sizes, and each top-level layer and operation is timed there."""
+    pytest.importorskip("keras_hub")
+    source = "examples/keras/gemma_backbone.keras"
+    r = CliRunner().invoke(cli, ["profile", source, "--build", "--repeats", "2"])
+    assert r.exit_code == 2 and "--input-shape token_ids=128" in r.output and "--input-shape padding_mask=128" in r.output
+    times = tmp_path / "times.json"
+    r = CliRunner().invoke(cli, ["profile", source, "--build", "--repeats", "2", "--input-shape", "token_ids=8",
+                                 "--input-shape", "padding_mask=8", "-o", str(times)])
+    assert r.exit_code == 0, r.output
+    result = json.loads(times.read_text())
+    blocks = [f"decoder_block_{i}" for i in range(4)]
+    assert list(result["layers"]) == ["token_embedding", "multiply", *blocks, "final_normalization"]
+    assert result["skipped"] == {} and all(0 < s < 60 for s in result["layers"].values())
+    assert result["repeats"] == 2 and result["device"].startswith(result["backend"] + " ")
+    # the times colour the file's layer tree, drawn without building or TensorFlow
+    out = tmp_path / "g.svg"
+    r = CliRunner().invoke(cli, ["draw", source, "--color-by", str(times), "-o", str(out)])
+    assert r.exit_code == 0, r.output and out.stat().st_size > 0

@@ -16,8 +16,10 @@ imports Keras, and only when it is called: drawing the JSON it wrote needs no Te
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import NnvizError, OptionError
@@ -71,6 +73,11 @@ def profile(source: Any, *, build: bool = False, repeats: int = 20, warmup: int 
     if not _is_live(source) and not build:
         raise OptionError("profiling runs the model, and a file or spec is not one",
                           hint="build it with Keras from its config: build=True (nnviz profile --build)")
+    if isinstance(source, (str, os.PathLike)) and Path(source).exists():
+        built = _profile_graphless(Path(source), repeats=repeats, warmup=warmup, batch_size=batch_size,
+                                   input_shape=input_shape, seed=seed)
+        if built is not None:
+            return built
     keras = require("keras", purpose="profiling")
     graph = load(source, input_shape=input_shape)
     if _is_live(source) and input_shape is None:
@@ -82,19 +89,33 @@ def profile(source: Any, *, build: bool = False, repeats: int = 20, warmup: int 
     import numpy as np
 
     rng = np.random.default_rng(seed)
+
+    def call_of(layer: Any) -> Callable[[], Any]:
+        calls = graph.calls_of(layer.name)
+        shapes = [_shape_of(graph, ref) for ref in calls[0].inputs]
+        inputs = [_random(keras, rng, graph, ref, shape, batch_size) for ref, shape in zip(calls[0].inputs, shapes)]
+        obj = model.get_layer(layer.name)
+        from ..training.build import call_layer
+
+        return lambda: call_layer(obj, layer.type, inputs)
+
+    return _time_model(keras, graph, call_of, repeats=repeats, warmup=warmup, batch_size=batch_size,
+                       path=graph.source)
+
+
+def _time_model(keras: Any, graph: LayerGraph, call_of: Callable[[Any], Callable[[], Any]], *, repeats: int,
+                warmup: int, batch_size: int, path: object) -> dict[str, Any]:
+    """Each layer of ``graph`` timed: ``call_of(layer)`` gives a function that calls it once on its
+    inputs, or raises ``_Skip`` saying why it cannot."""
     sync = _synchronizer(keras)
     times: dict[str, float] = {}
     skipped: dict[str, str] = {}
     device = None
     for layer in graph.layers:
-        calls = graph.calls_of(layer.name)
-        if layer.is_input or not calls:
+        if layer.is_input or not graph.calls_of(layer.name):
             continue
         try:
-            shapes = [_shape_of(graph, ref) for ref in calls[0].inputs]
-            inputs = [_random(keras, rng, graph, ref, shape, batch_size) for ref, shape in zip(calls[0].inputs, shapes)]
-            seconds, where = _time_layer(keras, model.get_layer(layer.name), layer.type, inputs, repeats, warmup,
-                                         sync)
+            seconds, where = _time_layer(keras, call_of(layer), repeats, warmup, sync)
         except _Skip as why:
             skipped[layer.name] = str(why)
             continue
@@ -105,12 +126,96 @@ def profile(source: Any, *, build: bool = False, repeats: int = 20, warmup: int 
         device = device or where
     if not times and skipped:
         name, why = next(iter(skipped.items()))
-        raise NnvizError(f"no layer could be timed; {name}: {why}", path=graph.source)
+        raise NnvizError(f"no layer could be timed; {name}: {why}", path=path)
     costs = layer_costs(graph)
     return {"device": f"{keras.backend.backend()} {device or 'unknown device'}",
             "backend": keras.backend.backend(), "batch_size": batch_size, "repeats": repeats, "unit": "seconds",
             "layers": times, "skipped": skipped,
             "costs": {name: costs[name].to_dict() for name in costs}}
+
+
+def _profile_graphless(path: Path, **options: Any) -> dict[str, Any] | None:
+    """A file that stores no graph (a KerasHub or subclassed ``.keras``, a preset folder), timed as
+    ``--build`` draws it: its config screened here, then built and timed in a fresh, bounded child
+    (:func:`nnviz.readers.build.run_built`), from which only the times come back. ``None``: the file
+    stores its graph."""
+    from ..fileio import check_regular
+    from ..readers.build import graphless_config, run_built
+    from ..readers.sniff import sniff
+
+    check_regular(path, folders=True)
+    found = graphless_config(path, sniff(path))
+    if found is None:
+        return None
+    return run_built("nnviz.costs.timing:_profile_in_child", found[0], path=path, doing="profiling it",
+                     options=options)
+
+
+def _profile_in_child(payload: dict[str, Any]) -> dict[str, Any]:
+    """In the fresh child: build the screened config with values (random: the file's weights are
+    not read), run it once on random inputs of the given sizes recording what each of its top-level
+    layers and operations is called with, then time each on those arguments."""
+    import numpy as np
+
+    from ..readers.build import build_model, import_keras
+    from ..readers.live import read_live
+
+    options, path = payload["options"], payload["path"]
+    keras = import_keras(payload)
+    model = build_model(payload)
+    graph = read_live(model)
+    rng = np.random.default_rng(options["seed"])
+    given = options["input_shape"]
+    shapes = {x.name: _fixed_shape(x, given, len(model.inputs)) for x in model.inputs}
+    free = [name for name, shape in shapes.items() if None in shape]
+    if free:
+        raise OptionError(f"the size of {', '.join(map(repr, free))} is not fixed: profiling runs the model at "
+                          "given sizes", path=path,
+                          hint=" ".join(f"--input-shape {name}=" + ",".join("128" if d is None else str(d)
+                                                                            for d in shapes[name]) for name in free)
+                          + " (input_shape= in Python)")
+    inputs = [_random_input(keras, rng, (options["batch_size"], *shapes[x.name]), str(x.dtype)) for x in model.inputs]
+    recorded: dict[str, tuple[Any, tuple, dict]] = {}
+
+    def recording(op: Any) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            recorded.setdefault(op.name, (op, args, kwargs))
+            return op(*args, **kwargs)
+        return call
+
+    try:
+        model._run_through_graph(inputs, operation_fn=recording)  # Keras 3's Functional runner (private)
+    except Exception as err:  # noqa: BLE001 - Keras's own errors on the inputs
+        raise NnvizError(f"Keras could not run the built model on random inputs ({type(err).__name__}: "
+                         f"{str(err).strip().splitlines()[0][:200] if str(err).strip() else ''})", path=path) from None
+
+    def call_of(layer: Any) -> Callable[[], Any]:
+        if layer.name not in recorded:
+            raise _Skip("the model did not call it")
+        op, args, kwargs = recorded[layer.name]
+        return lambda: op(*args, **kwargs)
+
+    return _time_model(keras, graph, call_of, repeats=options["repeats"], warmup=options["warmup"],
+                       batch_size=options["batch_size"], path=path)
+
+
+def _fixed_shape(x: Any, input_shape: Any, count: int) -> tuple[int | None, ...]:
+    """The model input ``x``'s shape without the batch axis, its free axes fixed by ``input_shape``."""
+    dims = tuple(x.shape[1:])
+    given = input_shape.get(x.name) if isinstance(input_shape, dict) else input_shape if count == 1 else None
+    if given is None:
+        return dims
+    if len(given) != len(dims):
+        raise OptionError(f"input_shape of {x.name!r} has {len(given)} axes; the input has {len(dims)} "
+                          "(without the batch axis)")
+    return tuple(d if d is not None else g for d, g in zip(dims, given))
+
+
+def _random_input(keras: Any, rng: Any, shape: tuple, dtype: str) -> Any:
+    """Random values: integers 0 or 1 (valid indices, a mask that keeps some), else normal floats."""
+    if "int" in dtype or dtype == "bool":
+        return keras.ops.convert_to_tensor(rng.integers(0, 2, size=shape).astype(dtype))
+    return keras.ops.convert_to_tensor(rng.standard_normal(shape).astype("float32"), dtype=dtype)
 
 
 class _Skip(Exception):
@@ -131,12 +236,9 @@ def _random(keras: Any, rng: Any, graph: LayerGraph, ref: Any, shape: Shape, bat
     producer = graph.layer(ref.layer)
     dtype = producer.config.get("dtype")
     dtype = dtype if producer.is_input and isinstance(dtype, str) else compute_dtype(dtype)
-    full = (batch, *[int(d) for d in shape[1:]])
-    if "int" in dtype or dtype == "bool":
-        return keras.ops.convert_to_tensor(rng.integers(0, 2, size=full).astype(dtype))
     if dtype == "string":
         raise _Skip("it takes strings")
-    return keras.ops.convert_to_tensor(rng.standard_normal(full).astype("float32"), dtype=dtype)
+    return _random_input(keras, rng, (batch, *[int(d) for d in shape[1:]]), dtype)
 
 
 def _synchronizer(keras: Any) -> Callable[[Any], None]:
@@ -159,18 +261,16 @@ def _synchronizer(keras: Any) -> Callable[[Any], None]:
     return lambda out: [keras.ops.convert_to_numpy(t) for t in keras.tree.flatten(out)]
 
 
-def _time_layer(keras: Any, obj: Any, type_name: str, inputs: list, repeats: int, warmup: int,
+def _time_layer(keras: Any, call: Callable[[], Any], repeats: int, warmup: int,
                 sync: Callable[[Any], None]) -> tuple[float, str]:
-    from ..training.build import call_layer
-
     out = None
     for _ in range(max(1, warmup)):
-        out = call_layer(obj, type_name, inputs)
+        out = call()
         sync(out)
     samples = []
     for _ in range(repeats):
         start = time.perf_counter()
-        out = call_layer(obj, type_name, inputs)
+        out = call()
         sync(out)
         samples.append(time.perf_counter() - start)
     return statistics.median(samples), _device_of(keras, out)

@@ -35,8 +35,8 @@ from typing import Any, Mapping
 from ..errors import MissingDependencyError, ReadError
 from ..graph import LayerGraph
 
-__all__ = ["screen_config", "build_graph", "read_built", "BUILT_NOTE", "BUILD_TIME_LIMIT_S", "BUILD_MEMORY_BYTES",
-           "MIN_KERAS"]
+__all__ = ["screen_config", "build_graph", "read_built", "graphless_config", "run_built", "import_keras",
+           "build_model", "BUILT_NOTE", "BUILD_TIME_LIMIT_S", "BUILD_MEMORY_BYTES", "MIN_KERAS"]
 
 BUILT_NOTE = "built from its config by --build: the model's graph, without its weights"
 BUILD_TIME_LIMIT_S = 600.0          # importing TensorFlow and KerasHub alone takes 5-30 s
@@ -136,30 +136,39 @@ def build_graph(config: Mapping[str, Any], *, path: str | Path, hyperparameters:
         ReadError: the screen refuses the config, or building fails, runs out of time or memory.
         MissingDependencyError: keras >= 3.14 or keras_hub is not installed.
     """
-    from .isolate import run_fresh
-
-    config = _buildable(config)
-    screen_config(config, path=path)
-    graph = run_fresh("nnviz.readers.build:_build_in_child", {"config": config, "path": str(path)}, path=path,
-                      time_limit=BUILD_TIME_LIMIT_S, memory_limit=BUILD_MEMORY_BYTES, doing="building it")
+    graph = run_built("nnviz.readers.build:_build_in_child", config, path=path, doing="building it")
     return graph.replace(source=str(path),
                          model_class=config.get("class_name") if isinstance(config.get("class_name"), str) else None,
                          hyperparameters=dict(hyperparameters) if hyperparameters else None,
                          metadata=dict(metadata) if metadata else None, warnings=(*graph.warnings, BUILT_NOTE))
 
 
-def read_built(path: Path, kind: str) -> LayerGraph | None:
-    """The graph of the model a file or preset folder configures, built (``--build``); ``kind`` is
-    what :func:`nnviz.readers.sniff.sniff` says the path is.
+def run_built(target: str, config: Mapping[str, Any], *, path: str | Path, doing: str,
+              **payload: Any) -> Any:
+    """``target({"config", "path", **payload})`` in a fresh, bounded child, once the screen passed ``config``.
 
-    A preset folder needs only ``config.json`` (and ``metadata.json``); a ``.keras`` file or a
-    JSON config of a subclassed or KerasHub model is built from its config. Returns ``None`` for a
+    The one way to run what builds a model from a file's config: :func:`screen_config` here,
+    without Keras (a refused config never starts a child), then :func:`nnviz.readers.isolate.run_fresh`
+    with the build's bounds. ``target`` builds the model there with :func:`build_model`.
+    """
+    from .isolate import run_fresh
+
+    config = _buildable(config)
+    screen_config(config, path=path)
+    return run_fresh(target, {**payload, "config": config, "path": str(path)}, path=path,
+                     time_limit=BUILD_TIME_LIMIT_S, memory_limit=BUILD_MEMORY_BYTES, doing=doing)
+
+
+def graphless_config(path: Path, kind: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The model config (and metadata) of a file or preset folder that stores no graph, to build.
+
+    ``kind`` is what :func:`nnviz.readers.sniff.sniff` says the path is. Returns ``None`` for a
     file that stores its graph (nothing needs building: it is read as always).
 
     Raises:
-        ReadError: a file without a model config (a bare weights file), or see :func:`build_graph`.
+        ReadError: a file without a model config (a bare weights file).
     """
-    from .tree import _read_json, hyperparameters_of, is_graphless_config, is_preset
+    from .tree import _read_json, is_graphless_config, is_preset
 
     metadata: dict[str, Any] = {}
     if kind == "preset" and is_preset(path):
@@ -183,6 +192,26 @@ def read_built(path: Path, kind: str) -> LayerGraph | None:
         raise ReadError("--build needs the model's config: this file has none", path=path)
     if not is_graphless_config(config):
         return None
+    return config, metadata
+
+
+def read_built(path: Path, kind: str) -> LayerGraph | None:
+    """The graph of the model a file or preset folder configures, built (``--build``); ``kind`` is
+    what :func:`nnviz.readers.sniff.sniff` says the path is.
+
+    A preset folder needs only ``config.json`` (and ``metadata.json``); a ``.keras`` file or a
+    JSON config of a subclassed or KerasHub model is built from its config. Returns ``None`` for a
+    file that stores its graph (nothing needs building: it is read as always).
+
+    Raises:
+        ReadError: a file without a model config (a bare weights file), or see :func:`build_graph`.
+    """
+    from .tree import hyperparameters_of
+
+    found = graphless_config(path, kind)
+    if found is None:
+        return None
+    config, metadata = found
     return build_graph(config, path=path, hyperparameters=hyperparameters_of(config), metadata=metadata)
 
 
@@ -193,8 +222,12 @@ def _without_loaders(graph: LayerGraph) -> LayerGraph:
     return graph.replace(layers=layers, weights_loader=None)
 
 
-def _build_in_child(payload: Mapping[str, Any]) -> LayerGraph:
-    """In the fresh child: import Keras and KerasHub, build without variable values, walk the model."""
+def import_keras(payload: Mapping[str, Any]) -> Any:
+    """In a child of :func:`run_built`: import Keras (3.14 or later), and KerasHub when the config names it.
+
+    Raises:
+        MissingDependencyError: keras >= 3.14 or keras_hub is not installed.
+    """
     path = payload["path"]
     try:
         import keras
@@ -212,20 +245,50 @@ def _build_in_child(payload: Mapping[str, Any]) -> LayerGraph:
         except ImportError as err:
             raise MissingDependencyError(f"--build of a {config.get('class_name')} needs keras_hub", path=path,
                                          hint=HUB_INSTALL) from err
+    return keras
+
+
+def build_model(payload: Mapping[str, Any]) -> Any:
+    """In a child of :func:`run_built`: the screened config built by Keras (``safe_mode=True``).
+
+    Call it inside ``keras.StatelessScope(initialize_variables=False)`` to give the variables
+    shapes but no values (enough to walk the model, not to run it).
+
+    Raises:
+        MissingDependencyError: see :func:`import_keras`.
+        ReadError: Keras cannot build it, or it made something else than a keras.Model of the
+            keras or keras_hub packages.
+    """
+    keras = import_keras(payload)
+    path = payload["path"]
+    try:
+        model = keras.saving.deserialize_keras_object(payload["config"], safe_mode=True)
+    except Exception as err:  # noqa: BLE001 - Keras's own errors on a config it cannot build
+        raise ReadError(f"Keras cannot build it from its config ({_first_line(err)})", path=path) from None
+    cls = type(model)
+    if not _in_packages(cls.__module__) or not isinstance(model, keras.Model):
+        raise ReadError(f"--build made a {cls.__name__} of {cls.__module__}, not a keras.Model of the keras "
+                        "or keras_hub packages", path=path)
+    return model
+
+
+def _first_line(err: BaseException) -> str:
+    first = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+    return f"{type(err).__name__}: {first}"
+
+
+def _build_in_child(payload: Mapping[str, Any]) -> LayerGraph:
+    """In the fresh child: import Keras and KerasHub, build without variable values, walk the model."""
     from .live import read_live
 
-    try:
-        with keras.StatelessScope(initialize_variables=False):
-            model = keras.saving.deserialize_keras_object(config, safe_mode=True)
-            cls = type(model)
-            if not _in_packages(cls.__module__) or not isinstance(model, keras.Model):
-                raise ReadError(f"--build made a {cls.__name__} of {cls.__module__}, not a keras.Model of the keras "
-                                "or keras_hub packages", path=path)
+    keras = import_keras(payload)
+    with keras.StatelessScope(initialize_variables=False):
+        model = build_model(payload)
+        try:
             graph = read_live(model)
-    except ReadError:
-        raise
-    except Exception as err:  # noqa: BLE001 - Keras's own errors on a config it cannot build
-        first = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
-        raise ReadError(f"Keras cannot build it from its config ({type(err).__name__}: {first})",
-                        path=path) from None
+        except ReadError:
+            raise
+        except Exception as err:  # noqa: BLE001 - Keras's own errors on a model it cannot walk
+            raise ReadError(f"Keras cannot build it from its config ({_first_line(err)})",
+                            path=payload["path"]) from None
     return _without_loaders(graph)
