@@ -1,6 +1,7 @@
 """The data-flow order of a layer graph's calls: the one topological sort that inference, costs,
-diffs and training share. Below the layer graph (it reads only ``graph.calls`` and layer names), so
-every stage can use it.
+diffs and training share, and the one test of whether the calls form a chain (a Sequential model, a
+node-style drawing, an MLP for the gallery). Below the layer graph (it reads only calls, tensor
+references and layer names), so every stage can use it.
 
 >>> from nnviz.graph import Call, Layer, LayerGraph, TensorRef
 >>> g = LayerGraph("m", layers=[Layer("x", "InputLayer"), Layer("d", "Dense")],
@@ -12,14 +13,14 @@ every stage can use it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from .errors import ReadError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .graph import Call, LayerGraph
+    from .graph import Call, LayerGraph, TensorRef
 
-__all__ = ["order_calls"]
+__all__ = ["order_calls", "follow_chain"]
 
 
 def order_calls(graph: LayerGraph) -> list[Call]:
@@ -67,3 +68,58 @@ def order_calls(graph: LayerGraph) -> list[Call]:
         raise ReadError("the layers form a cycle through " + ", ".join(repr(k[0]) for k in stuck[:6])
                         + (" ..." if len(stuck) > 6 else ""))
     return order
+
+
+def follow_chain(calls: Sequence[Call], inputs: Sequence[TensorRef],
+                 outputs: Sequence[TensorRef]) -> tuple[list[str], str | None]:
+    """The layers from the input to the output when the calls form a chain, and why they do not.
+
+    A chain: one input and one output; every layer called once and on one tensor, that of the
+    layer before it; no layer read by two; every call on the path, which ends at the output.
+
+    Args:
+        calls: a graph's calls (in any order); ``inputs`` and ``outputs``: its tensors.
+
+    Returns:
+        ``(names, why)``: the layer names along the path from the input, the input first, and
+        ``None`` for a chain, else one phrase saying what breaks it (``names`` then stops there).
+
+    >>> from nnviz.graph import Call, TensorRef
+    >>> calls = [Call("x", 0, ()), Call("a", 0, (TensorRef("x"),)), Call("b", 0, (TensorRef("x"),))]
+    >>> follow_chain(calls[:2], [TensorRef("x")], [TensorRef("a")])
+    (['x', 'a'], None)
+    >>> follow_chain(calls, [TensorRef("x")], [TensorRef("b")])
+    (['x'], "layer 'x' feeds 2 branches")
+    """
+    if len(inputs) != 1 or len(outputs) != 1:
+        return [], f"it has {_count(len(inputs), 'input')} and {_count(len(outputs), 'output')}"
+    consumers: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for call in calls:
+        if call.layer in seen:
+            return [], f"layer {call.layer!r} is shared (called more than once)"
+        seen.add(call.layer)
+        if len(call.inputs) > 1:
+            return [], f"layer {call.layer!r} merges {len(call.inputs)} tensors"
+        for ref in call.inputs:
+            consumers.setdefault(ref.layer, []).append(call.layer)
+    name = inputs[0].layer
+    names, on_path = [name], {name}
+    while consumers.get(name):
+        if len(consumers[name]) > 1:
+            return names, f"layer {name!r} feeds {len(consumers[name])} branches"
+        name = consumers[name][0]
+        if name in on_path:  # (inference refuses cycles; a reader may ask before it runs)
+            return names, f"the layers form a cycle through {name!r}"
+        names.append(name)
+        on_path.add(name)
+    if name != outputs[0].layer:
+        return names, f"the path from the input ends at {name!r}, not at the output"
+    off = [call.layer for call in calls if call.layer not in on_path]
+    if off:
+        return names, f"layer {off[0]!r} is not on the path from the input to the output"
+    return names, None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
+from ..dataflow import follow_chain
 from ..errors import NnvizError
 from ..fileio import open_regular, write_atomic
 from .entries import DIFF_STYLE, STYLES, Entry, Failure, GalleryOptions, Renderer
@@ -51,17 +52,15 @@ def suits_node(graph: "LayerGraph") -> bool:
     False
     """
     layers = graph.layers
-    if len(graph.inputs) != 1 or len(graph.outputs) != 1 or len(graph.calls) != len(layers):
+    names, broken = follow_chain(graph.calls, graph.inputs, graph.outputs)
+    if broken is not None or len(names) != len(layers):
         return False
     if any(layer.type not in NODE_TYPES or layer.is_model for layer in layers):
         return False
     if not any(layer.type == "Dense" for layer in layers):
         return False
     shape = graph.layer(graph.input_names[0]).output_shape
-    if not isinstance(shape, tuple) or len(shape) != 2:
-        return False
-    calls = graph.calls
-    return all(len(c.inputs) == 1 and c.inputs[0].layer == p.layer for p, c in zip(calls, calls[1:]))
+    return isinstance(shape, tuple) and len(shape) == 2
 
 
 def suits_volume(graph: "LayerGraph") -> bool:

@@ -30,8 +30,9 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
+from ..dataflow import follow_chain
 from ..errors import ReadError
 from ..formatting import short_repr
 from ..graph import Call, Layer, LayerGraph, TensorRef
@@ -196,7 +197,7 @@ def _build(spec: Mapping[str, Any], scope: str, counter: NameCounter, depth: int
         for o in outputs:
             if o.layer not in names:
                 raise ReadError(f"output {o.layer!r} is not a layer of the model")
-    class_name = "Sequential" if _is_chain(layers, calls) else "Functional"
+    class_name = "Sequential" if follow_chain(calls, inputs, outputs)[1] is None else "Functional"
     return LayerGraph(name, layers, calls, inputs, outputs, class_name=class_name)
 
 
@@ -241,12 +242,6 @@ def check_keras_names(cls: str, cfg: Mapping[str, Any], lname: str) -> None:
             close = difflib.get_close_matches(value, sorted(names["activations"]), n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else "see keras.activations for the names"
             raise ReadError(f"unknown activation {value!r}", layer=lname, hint=hint)
-
-
-def _is_chain(layers: Sequence[Layer], calls: Sequence[Call]) -> bool:
-    if len([l for l in layers if l.type == "InputLayer"]) != 1 or len(calls) != len(layers):
-        return False
-    return all(len(c.inputs) == 1 and c.inputs[0].layer == p.layer for p, c in zip(calls, calls[1:]))
 
 
 def read_spec(spec: Any, *, path: object = None) -> LayerGraph:

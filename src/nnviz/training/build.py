@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from ..errors import NnvizError
 from ..graph import Layer, LayerGraph, Shape, TensorRef
 from ..layers.aliases import modernize
-from ..dataflow import order_calls
+from ..dataflow import follow_chain, order_calls
 from ._deps import require
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -157,11 +157,9 @@ def _build(keras: Any, graph: LayerGraph, input_shapes: Mapping[str, Shape | Non
 
 
 def _is_chain(graph: LayerGraph) -> bool:
-    """A Sequential graph: one input, each layer called once on the one before, the last is the output."""
-    layers = graph.layers
-    return (graph.class_name == "Sequential" and len(graph.inputs) == 1 and layers[0].is_input
-            and len(graph.calls) == len(layers) and not any(layer.is_input for layer in layers[1:])
-            and [r.layer for r in graph.outputs] == [layers[-1].name])
+    """A Sequential graph whose layers, in their order, are a chain from its input to its output."""
+    names, broken = follow_chain(graph.calls, graph.inputs, graph.outputs)
+    return graph.class_name == "Sequential" and broken is None and names == [layer.name for layer in graph.layers]
 
 
 def _input(keras: Any, layer: Layer, hint: Shape | None, source: str | None) -> Any:
