@@ -42,8 +42,8 @@ def checking() -> Iterator[None]:
     original = LayerGraph.to_dict
 
     @functools.wraps(original)
-    def to_dict(self: LayerGraph) -> dict:
-        data = original(self)
+    def to_dict(self: LayerGraph, **kwargs: object) -> dict:
+        data = original(self, **kwargs)
         validate(data)
         return data
 

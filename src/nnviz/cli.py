@@ -68,7 +68,8 @@ def summary(source: str, as_json: bool, weights_file: str | None, input_shape: t
 
     graph = load(source, weights_file=weights_file, input_shape=_input_shape(input_shape), build=build)
     if as_json:
-        _echo(json.dumps(graph.to_dict(), indent=2))
+        data = graph.to_dict(batch_size=batch_size, training=True, optimizer=optimizer) if training else graph.to_dict()
+        _echo(json.dumps(data, indent=2))
     else:
         _echo(graph.summary(batch_size=batch_size, training=training, optimizer=optimizer))
 

@@ -427,11 +427,16 @@ class LayerGraph:
         return {name: fn(list(loader(name))) for name, fn in fns.items()}
 
     # -- output -----------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """The graph as plain JSON-ready data: exactly what ``nnviz summary --json`` prints."""
+    def to_dict(self, *, batch_size: int = 1, training: bool = False, optimizer: str = "adam") -> dict[str, Any]:
+        """The graph as plain JSON-ready data: exactly what ``nnviz summary --json`` prints.
+
+        Costs are for one sample; ``training=True`` adds ``training_memory``, the memory training
+        needs for ``batch_size`` samples with ``optimizer`` (``nnviz summary --json --training``).
+        """
         from .costs import layer_costs
 
         costs = layer_costs(self)
+        memory = self._training_memory(batch_size, optimizer) if training else None
         out = {
             "format_version": FORMAT_VERSION,
             "name": self.name,
@@ -445,6 +450,7 @@ class LayerGraph:
             # tree has no shapes, so its totals are unknown (null), never 0
             "total_macs": costs.total_macs if self.has_graph else None,
             "total_flops": costs.total_flops if self.has_graph else None,
+            **({"training_memory": memory} if training else {}),
             "inputs": self.input_names,
             "outputs": self.output_names,
             "layers": self._layers_to_list(costs),
@@ -456,6 +462,21 @@ class LayerGraph:
                 if getattr(self, key):
                     out["class_name" if key == "model_class" else key] = getattr(self, key)
         return out
+
+    def _training_memory(self, batch_size: int, optimizer: str) -> dict[str, Any] | None:
+        """``training_memory`` of :meth:`to_dict`: the parts the summary's line prints; ``None`` for
+        a layer tree (no shapes, so no activations)."""
+        from .costs import layer_costs, training_memory
+        from .costs.engine import optimizer_slots_of
+
+        slots = optimizer_slots_of(optimizer)  # an unknown optimizer fails, for a tree too
+        if not self.has_graph:
+            return None
+        table = layer_costs(self, batch_size=batch_size)
+        m = training_memory(table, optimizer_slots=slots)
+        return {"batch_size": batch_size, "optimizer": optimizer, "optimizer_slots": slots,
+                "weights": m["weights"], "gradients": m["gradients"], "optimizer_bytes": m["optimizer"],
+                "activations": m["activations"], "total": m["total"], "known_layers_only": bool(table.unknown)}
 
     def _layers_to_list(self, costs: Any) -> list[dict[str, Any]]:
         rows = []

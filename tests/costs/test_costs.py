@@ -333,3 +333,56 @@ def test_training_memory_in_the_summary_and_the_cli():
     assert r.exit_code == 0 and f"optimizer {format_bytes(0)} +" in r.output
     r = CliRunner().invoke(cli, ["summary", "examples/mnist_mlp.json", "--training", "--optimizer", "magic"])
     assert r.exit_code == 2 and "unknown optimizer: 'magic'" in r.output
+
+
+_TRAINING_LINE = (r"Training memory \(a batch of (?P<batch>[\d,]+), (?P<opt>\w+)\): weights (?P<weights>.+?) \+ gradients "
+                  r"(?P<gradients>.+?) \+ optimizer (?P<optimizer>.+?) \+ activations (?P<activations>.+?) = (?P<total>.+)")
+
+
+@pytest.mark.parametrize("optimizer, slots", [("adam", 2), ("sgd", 0), ("rmsprop", 1)])
+def test_training_memory_in_the_json_equals_the_text(tmp_path, optimizer, slots):
+    """`summary --json --training` holds the figures the text prints (and the formula's parts)."""
+    import json
+    import re
+
+    from click.testing import CliRunner
+
+    from nnviz.cli import cli
+    from nnviz.summary import format_bytes
+
+    spec = tmp_path / "bn.json"  # BatchNormalization's moving statistics do not train: gradients < weights
+    spec.write_text(json.dumps({"name": "bn", "input_shape": [12, 12, 3], "layers": [
+        {"type": "Conv2D", "filters": 8, "kernel_size": 3, "name": "c"},
+        {"type": "BatchNormalization", "name": "bn"}, {"type": "Flatten"}, {"type": "Dense", "units": 5}]}))
+    args = ["summary", str(spec), "--batch-size", "32", "--training", "--optimizer", optimizer]
+    text = CliRunner().invoke(cli, args).output
+    d = json.loads(CliRunner().invoke(cli, [*args, "--json"]).output)
+    m = d["training_memory"]
+    shown = re.search(_TRAINING_LINE, text).groupdict()
+    assert (shown["batch"], shown["opt"]) == ("32", optimizer) == (str(m["batch_size"]), m["optimizer"])
+    for key in ("weights", "gradients", "activations", "total"):
+        assert shown[key] == format_bytes(m[key]), key
+    assert shown["optimizer"] == format_bytes(m["optimizer_bytes"])
+    # the parts, from the JSON's own counts
+    assert m["weights"] == 4 * d["total_params"] and m["gradients"] == 4 * d["trainable_params"] < m["weights"]
+    assert m["optimizer_slots"] == slots and m["optimizer_bytes"] == slots * m["gradients"]
+    assert m["activations"] == 32 * sum(r["activation_bytes"] for r in d["layers"])
+    assert m["total"] == m["weights"] + m["gradients"] + m["optimizer_bytes"] + m["activations"]
+    assert m["known_layers_only"] is False
+    # per-sample figures stay per sample; without --training there is no such field
+    plain = json.loads(CliRunner().invoke(cli, ["summary", str(spec), "--json"]).output)
+    assert "training_memory" not in plain and plain["total_macs"] == d["total_macs"]
+
+
+def test_training_memory_of_a_layer_tree_is_null_in_the_json():
+    import json
+
+    from click.testing import CliRunner
+
+    from nnviz.cli import cli
+
+    r = CliRunner().invoke(cli, ["summary", "examples/keras/subclassed_mlp.keras", "--json", "--training"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["training_memory"] is None
+    r = CliRunner().invoke(cli, ["summary", "examples/mnist_mlp.json", "--json", "--training", "--optimizer", "magic"])
+    assert r.exit_code == 2 and "unknown optimizer: 'magic'" in r.output

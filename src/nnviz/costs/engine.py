@@ -13,7 +13,8 @@ from .registry import Unknown, lookup, size
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph import Call, Layer, LayerGraph, Shape
 
-__all__ = ["Cost", "CostTable", "layer_costs", "training_memory", "compute_dtype", "weight_itemsize"]
+__all__ = ["Cost", "CostTable", "layer_costs", "training_memory", "optimizer_slots_of", "compute_dtype",
+           "weight_itemsize"]
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,22 @@ OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "rmsprop": 1, "adagrad": 1, "lion": 
                    "adam": 2, "adamw": 2, "adamax": 2, "nadam": 2, "lamb": 2}
 
 
+def optimizer_slots_of(optimizer: str) -> int:
+    """The variables ``optimizer`` keeps per trainable weight (``OPTIMIZER_SLOTS``).
+
+    Raises:
+        OptionError: an optimizer nnviz does not know.
+
+    >>> optimizer_slots_of("Adam"), optimizer_slots_of("sgd")
+    (2, 0)
+    """
+    key = str(optimizer).lower().replace("_", "")
+    if key not in OPTIMIZER_SLOTS:
+        raise OptionError(f"unknown optimizer: {optimizer!r} (must be one of {sorted(OPTIMIZER_SLOTS)})",
+                          hint="or give optimizer_slots, the variables it keeps per weight")
+    return OPTIMIZER_SLOTS[key]
+
+
 def training_memory(table: CostTable, *, optimizer: str = "adam", optimizer_slots: int | None = None
                     ) -> dict[str, int]:
     """What training needs, estimated: weights + gradients + optimizer slots + kept activations.
@@ -287,11 +304,7 @@ def training_memory(table: CostTable, *, optimizer: str = "adam", optimizer_slot
     {'weights': 560, 'gradients': 560, 'optimizer': 1120, 'activations': 736, 'total': 2976}
     """
     if optimizer_slots is None:
-        key = str(optimizer).lower().replace("_", "")
-        if key not in OPTIMIZER_SLOTS:
-            raise OptionError(f"unknown optimizer: {optimizer!r} (must be one of {sorted(OPTIMIZER_SLOTS)})",
-                              hint="or give optimizer_slots, the variables it keeps per weight")
-        optimizer_slots = OPTIMIZER_SLOTS[key]
+        optimizer_slots = optimizer_slots_of(optimizer)
     t = table.trainable_weight_bytes
     parts = {"weights": table.weight_bytes, "gradients": t, "optimizer": optimizer_slots * t,
              "activations": table.total_activation_bytes}
