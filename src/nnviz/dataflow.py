@@ -13,14 +13,14 @@ references and layer names), so every stage can use it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .errors import ReadError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .graph import Call, LayerGraph, TensorRef
 
-__all__ = ["order_calls", "follow_chain"]
+__all__ = ["order_calls", "stable_order", "follow_chain"]
 
 
 def order_calls(graph: LayerGraph) -> list[Call]:
@@ -29,16 +29,13 @@ def order_calls(graph: LayerGraph) -> list[Call]:
     Kahn's algorithm with a heap keyed by the calls' order in the file, so the order is the file's
     wherever the data flow allows (and networkx, slow to import, stays out of reading a file).
     """
-    import heapq
-
     key = {(c.layer, c.index): c for c in graph.calls}
     by_layer: dict[str, list[tuple[str, int]]] = {}  # an index: no scan of every call per input
     for k in key:
         by_layer.setdefault(k[0], []).append(k)
     position = {(c.layer, c.index): i for i, c in enumerate(graph.calls)}
-    succs: dict[tuple[str, int], list[tuple[str, int]]] = {k: [] for k in key}
-    indegree = dict.fromkeys(key, 0)
-    for c in graph.calls:
+    edges: list[tuple[int, int]] = []
+    for i, c in enumerate(graph.calls):
         for ref in c.inputs:
             if ref.layer not in graph:
                 raise ReadError(f"input {ref.layer!r} is not a layer of the model", layer=c.layer)
@@ -50,23 +47,59 @@ def order_calls(graph: LayerGraph) -> list[Call]:
                 src = calls[max(0, min(ref.call, len(calls) - 1))]
             if src == (c.layer, c.index):
                 raise ReadError("the layer reads its own output (a cycle)", layer=c.layer)
-            succs[src].append((c.layer, c.index))
-            indegree[(c.layer, c.index)] += 1
-    ready = [position[k] for k, d in indegree.items() if d == 0]
-    heapq.heapify(ready)
+            edges.append((position[src], i))
     calls = graph.calls
-    order: list[Call] = []
-    while ready:
-        call = calls[heapq.heappop(ready)]
-        order.append(call)
-        for nxt in succs[(call.layer, call.index)]:
-            indegree[nxt] -= 1
-            if indegree[nxt] == 0:
-                heapq.heappush(ready, position[nxt])
+    order = stable_order(len(calls), edges)
     if len(order) < len(calls):
-        stuck = sorted((k for k, d in indegree.items() if d > 0), key=position.__getitem__)
-        raise ReadError("the layers form a cycle through " + ", ".join(repr(k[0]) for k in stuck[:6])
+        done = set(order)
+        stuck = [i for i in range(len(calls)) if i not in done]
+        raise ReadError("the layers form a cycle through " + ", ".join(repr(calls[i].layer) for i in stuck[:6])
                         + (" ..." if len(stuck) > 6 else ""))
+    return [calls[i] for i in order]
+
+
+def stable_order(count: int, edges: Iterable[tuple[int, int]], *, release_cycles: bool = False) -> list[int]:
+    """The nodes ``0 .. count - 1`` in an order that puts every edge's source before its target,
+    the lowest number first wherever the edges allow (Kahn's algorithm with a heap): the one
+    topological sort of the package.
+
+    Args:
+        count: how many nodes.
+        edges: ``(source, target)`` pairs; a node's edge to itself is ignored.
+        release_cycles: when nothing is ready, take the lowest node still waiting (it is on a
+            cycle), so every node is in the order; without it the order stops short, leaving out
+            the nodes on or after a cycle.
+
+    >>> stable_order(3, [(2, 0), (1, 2)])
+    [1, 2, 0]
+    >>> stable_order(3, [(0, 1), (1, 0)]), stable_order(3, [(0, 1), (1, 0)], release_cycles=True)
+    ([2], [2, 0, 1])
+    """
+    import heapq
+
+    succs: list[list[int]] = [[] for _ in range(count)]
+    indegree = [0] * count
+    for u, v in edges:
+        if u != v:
+            succs[u].append(v)
+            indegree[v] += 1
+    ready = [i for i in range(count) if indegree[i] == 0]  # ascending: already a heap
+    done = [False] * count
+    order: list[int] = []
+    while len(order) < count:
+        if not ready:
+            if not release_cycles:
+                break
+            ready = [done.index(False)]
+        i = heapq.heappop(ready)
+        if done[i]:  # released on a cycle earlier, and then its last input came
+            continue
+        done[i] = True
+        order.append(i)
+        for j in succs[i]:
+            indegree[j] -= 1
+            if indegree[j] == 0 and not done[j]:
+                heapq.heappush(ready, j)
     return order
 
 
