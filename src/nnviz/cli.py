@@ -107,7 +107,10 @@ def _size(text: str | None) -> tuple[float, float] | None:
 @click.option("--kernels", is_flag=True, default=None,
               help="Volume style: each convolution's window on the volume it reads, a pyramid to the next.")
 @click.option("--engine", type=click.Choice(["matplotlib", "graphviz", "auto"]), default=None,
-              help="Block style: who lays out and draws (default matplotlib).")
+              help="Block style: who lays out and draws: matplotlib (the default, nnviz's own layout) or graphviz "
+                   "(dot; auto picks it when installed). --width and --color-by need matplotlib. The volume style "
+                   "and a layer tree (a file without a graph) are always drawn by matplotlib (auto draws them, "
+                   "graphviz is an error); the node style takes none.")
 @click.option("--direction", type=click.Choice(["LR", "TB"]), default=None, help="Data flows left-right or top-bottom.")
 @click.option("--show", default=None, help="Block style: fields on blocks, e.g. shapes,params,activations.")
 @click.option("--expand", multiple=True, help="Block style: nested model(s) to draw open ('all' for every one).")
@@ -179,7 +182,8 @@ def draw(source: str, output: str | None, style: str, weights_file: str | None, 
 _FLAGS = {"engine": "--engine", "direction": "--direction", "show": "--show", "expand": "--expand",
           "collapse": "--collapse", "from_layer": "--from", "to_layer": "--to", "page": "--page",
           "max_neurons": "--max-neurons", "weights": "--weights", "description": "--description",
-          "figsize": "--figsize", "dpi": "--dpi", "kernels": "--kernels", "width": "--width"}
+          "figsize": "--figsize", "dpi": "--dpi", "kernels": "--kernels", "width": "--width",
+          "color_by": "--color-by", "font": "--font", "theme": "--theme"}
 _BLOCK_ONLY = frozenset({"engine", "show", "expand", "collapse", "from_layer", "to_layer"})
 _NODE_ONLY = frozenset({"max_neurons", "weights", "description"})
 _VOLUME_ONLY = frozenset({"kernels"})  # the volume style takes the block style's options too
@@ -190,12 +194,19 @@ def _flag_names(message: str) -> str:
 
     >>> _flag_names("max_neurons must be an integer of at least 4, got 0")
     '--max-neurons must be an integer of at least 4, got 0'
+    >>> _flag_names("width 'x' is not a length nor a named width")
+    "--width 'x' is not a length nor a named width"
     """
     import re
 
-    # only the names that read as keywords: "show" and "expand" are words of the messages too
-    names = ("max_neurons", "from_layer", "to_layer", "figsize", "dpi")
-    return re.sub(r"(?<![-\w'])(" + "|".join(names) + r")(?![\w'])", lambda m: _FLAGS[m.group(1)], message)
+    # names that read as keywords wherever they stand ("show" and "expand" are words of the messages too)
+    names = ("max_neurons", "from_layer", "to_layer", "figsize", "dpi", "color_by")
+    message = re.sub(r"(?<![-\w'])(" + "|".join(names) + r")(?![\w'])", lambda m: _FLAGS[m.group(1)], message)
+    # plain words ("the width of layer", "a named width") only where they name the option: the
+    # message's subject ("font sizes must be" is the theme's, no flag), "engine must be ...", "weights=True"
+    words = "|".join(("width", "engine", "weights", "kernels", "font", "theme"))
+    message = re.sub(r"^(" + words + r")(?:=True)?(?= (?!sizes\b))", lambda m: _FLAGS[m.group(1)], message)
+    return re.sub(r"(?<![-\w'])(" + words + r")(?= must be)", lambda m: _FLAGS[m.group(1)], message)
 
 
 def _era_warnings(graph: Any) -> None:
