@@ -30,7 +30,9 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("registry", ("nnviz.layers.registry",)),
     ("read", ("nnviz.readers",)),
     ("infer", ("nnviz.layers",)),  # a wrapped model's config is read with the readers' parser
-    ("layout", ("nnviz.layout", "nnviz.costs.paint")),
+    # what a block diagram shows: flattening, range selection, folding, group names, colouring
+    ("view", ("nnviz.view",)),
+    ("layout", ("nnviz.layout",)),
     ("render", ("nnviz.render",)),
     # costs.timing measures a model by loading it and building it with Keras (the training backend)
     ("pipeline", ("nnviz.api", "nnviz.training", "nnviz.modeldiff", "nnviz.costs.timing")),
@@ -110,6 +112,16 @@ def _stage(mod: str) -> int:
                 best, rank = len(p), i
     assert rank is not None, f"{mod} is in no stage of STAGES"
     return rank
+
+
+def test_the_view_stage_sits_between_inference_and_layout():
+    """The view (selection, folding, colouring) knows neither where blocks go nor how they are drawn."""
+    names = [name for name, _ in STAGES]
+    assert names.index("infer") < names.index("view") < names.index("layout")
+    view = [mod for mod in MODULES if mod == "nnviz.view" or mod.startswith("nnviz.view.")]
+    assert {"nnviz.view.model", "nnviz.view.repeats", "nnviz.view.fold", "nnviz.view.paint"} <= set(view)
+    for mod in view:
+        assert not any(d.startswith(("nnviz.layout", "nnviz.render")) for d in IMPORTS[mod]), (mod, IMPORTS[mod])
 
 
 def test_the_checks_see_the_imports():

@@ -131,7 +131,7 @@ def draw_blocks(graph: "LayerGraph", **options: Any) -> "Diagram":
     engine = resolve_engine(opts.engine)
     annotate = None
     if opts.color_by is not None:  # view: what the blocks are coloured by
-        from .costs.paint import painting
+        from .view.paint import painting
 
         if opts.engine == "auto":
             engine = "matplotlib"
@@ -197,7 +197,7 @@ def draw_nodes(graph: "LayerGraph", **options: Any) -> "Diagram":
     opts = NodeOptions(**options)
     paint = None
     if opts.color_by is not None:
-        from .costs.paint import painting
+        from .view.paint import painting
 
         paint = painting(graph, opts.color_by)
         opts = replace(opts, theme=paint.node_theme(opts.theme))

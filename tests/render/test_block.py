@@ -20,7 +20,7 @@ from nnviz.api import draw_blocks
 from nnviz.cli import cli
 from nnviz.errors import MissingDependencyError, OptionError
 from nnviz.layout.blocks import block_view, line_centers
-from nnviz.layout.groups import collapse_repeats, find_repeats, flatten
+from nnviz.view import collapse_repeats, find_repeats, flatten
 from nnviz.layout.layered import PAGES, BlockOptions
 from nnviz.render.block import BlockDiagram
 from nnviz.render.mermaid import to_mermaid

@@ -10,8 +10,8 @@ import pytest
 
 import nnviz
 from nnviz.layout.blocks import FROZEN_BAND, PAD, block_view
-from nnviz.layout.groups import collapse_repeats, flatten, fold_chains
-from nnviz.layout.labels import cut_name, group_label
+from nnviz.view import collapse_repeats, flatten, fold_chains
+from nnviz.view.labels import cut_name, group_label
 from nnviz.layout.layered import BlockOptions
 from nnviz.api import draw_blocks
 from nnviz.layout.dottext import _connectors, to_dot
@@ -84,7 +84,7 @@ def test_big_chains_are_labelled_alike_at_every_size(n):
 
 def test_modules_follow_the_same_rule():
     spec = _named_blocks(3, "cell_{}")
-    from nnviz.layout.groups import fold_modules
+    from nnviz.view import fold_modules
 
     view = fold_modules(flatten(nnviz.load(spec)))
     assert [n.label for n in view.nodes.values() if n.kind == "module"] == ["cell_1", "cell_2", "cell_3"]

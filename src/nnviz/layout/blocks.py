@@ -1,4 +1,4 @@
-"""The block style's layout: a :class:`~nnviz.layout.groups.View` placed on a page as a Scene.
+"""The block style's layout: a :class:`~nnviz.view.View` placed on a page as a Scene.
 
 Stages, each a plain function:
 
@@ -30,9 +30,9 @@ from typing import Callable, Iterator, Sequence
 from ..graph import LayerGraph, format_params, format_shape, sum_params
 from ..theme import FAMILIES, Theme
 from ..scene import ONE_SIDED_EDGES, Box, Cluster, Edge, Label, Scene
-from .groups import (ClusterInfo, Node, View, collapse_repeats, flatten, fold_chains, fold_modules,
+from ..view import (ClusterInfo, Node, View, collapse_repeats, flatten, fold_chains, fold_modules,
                      select_range)
-from .labels import cut_name
+from ..view.labels import cut_name
 from .layered import BlockOptions, Placement, dedupe_points, layered_layout
 from .metrics import LINE_SPACING, text_size
 from .ushape import UPlan, u_layout, u_plan
@@ -98,7 +98,7 @@ def block_lines(node: Node, options: BlockOptions) -> tuple[str, ...]:
     """The lines of text on a block, first the name (drawn bold).
 
     >>> from nnviz.graph import Layer
-    >>> from nnviz.layout.groups import Node
+    >>> from nnviz.view import Node
     >>> layer = Layer("fc", "Dense", units=10, activation="relu", output_shapes=((None, 10),), params=110)
     >>> block_lines(Node("fc", "layer", "fc", layer, types=("Dense",), shape=(None, 10), params=110),
     ...             BlockOptions())
@@ -1059,7 +1059,7 @@ def choose_view(graph: LayerGraph, options: BlockOptions) -> View:
 
 
 def _module_count(view: View) -> Iterator[list[str]]:
-    from .groups import find_modules
+    from ..view import find_modules
 
     for cid in [None, *view.clusters]:
         yield from find_modules(view, cid)

@@ -17,7 +17,7 @@ from .blocks import block_lines, legend_entries
 from .dottext import dot_name, to_dot
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .groups import View
+    from ..view import View
     from .layered import BlockOptions
 
 __all__ = ["layout_dot"]

@@ -31,7 +31,7 @@ from .layered import BlockOptions
 from .ushape import UPlan, u_plan
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .groups import Node, View
+    from ..view import Node, View
 
 __all__ = ["to_dot", "dot_name"]
 

@@ -122,7 +122,7 @@ class BlockOptions:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        from ..costs.paint import check_color_by
+        from ..view.paint import check_color_by
 
         check_color_by(self.color_by)
         check_choice("engine", self.engine, ENGINES)

@@ -144,7 +144,7 @@ class NodeOptions:
         if self.ax is not None and not hasattr(self.ax, "add_collection"):
             raise OptionError(f"ax must be a matplotlib Axes, got {type(self.ax).__name__}")
         if self.color_by is not None:
-            from ..costs.paint import check_color_by
+            from ..view.paint import check_color_by
 
             check_color_by(self.color_by)
             if self.weights:
@@ -1118,7 +1118,7 @@ def layout_nodes(graph: LayerGraph, options: NodeOptions | None = None, *, paint
     Args:
         graph: the layer graph (a chain of layers; nested models are opened).
         options: the node options (defaults when ``None``).
-        paint: a :class:`nnviz.costs.paint.Painting` (``color_by``): neurons coloured by their
+        paint: a :class:`nnviz.view.paint.Painting` (``color_by``): neurons coloured by their
             layer's bin, whose colours ``options.theme.role_colors`` holds.
 
     Returns:

@@ -10,7 +10,7 @@ crosses another.
 :func:`u_plan` recognises the structure in a view; :func:`u_layout` places it, in
 points, as (breadth, depth) boxes and polylines for the block layout to compose.
 
->>> from nnviz.layout.groups import Node, View
+>>> from nnviz.view import Node, View
 >>> ids = ["in", "e1", "e2", "mid", "d2", "d1", "out"]
 >>> chain = list(zip(ids, ids[1:]))
 >>> view = View("u", {i: Node(i, "layer", i) for i in ids}, chain + [("e1", "d1"), ("e2", "d2")])
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .groups import View
+from ..view import View
 
 __all__ = ["UPlan", "u_plan", "u_layout"]
 

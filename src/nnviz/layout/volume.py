@@ -36,7 +36,7 @@ from ..graph import LayerGraph, format_params
 from ..options import check_choice, strict_options
 from ..scene import Edge, Label, Polygon, Scene
 from .blocks import BOLD, LINE_HEIGHT, _short, block_view
-from .groups import Node, View
+from ..view import Node, View
 from .layered import BlockOptions
 from .metrics import text_size
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ..graph import LayerGraph
-    from ..layout.groups import View
+    from ..view import View
     from ..scene import Scene
     from ..theme import Theme
 

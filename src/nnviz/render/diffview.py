@@ -24,7 +24,7 @@ from ..scene import ONE_SIDED_EDGES
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..modeldiff import ModelDiff
-    from ..layout.groups import View
+    from ..view import View
     from .diagram import Diagram
 
 __all__ = ["draw_diff", "save_diff", "union_graph", "side_links", "Union", "STATUS_COLORS", "EDGE_COLORS"]

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ..graph import LayerGraph
-    from ..layout.groups import View
+    from ..view import View
     from ..scene import Scene
 
 __all__ = ["to_dot", "dot_name", "DotDiagram", "write_dot", "diagram_view"]

@@ -25,7 +25,7 @@ from .svg import scene_to_svg
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph import LayerGraph
-    from ..layout.groups import View
+    from ..view import View
     from .diagram import Diagram
     from ..theme import Theme
 
@@ -390,7 +390,7 @@ def flat_data(graph: "LayerGraph", theme: "Theme", details: dict[str, dict[str, 
     >>> s["n"], s["i"], s["p"]
     (['input', 'd'], [[], [0]], [0, 10])
     """
-    from ..layout.groups import topological_order
+    from ..view import topological_order
     from ..theme import family_of
 
     details = layer_details(graph) if details is None else details
@@ -501,7 +501,7 @@ def diagram_to_html(diagram: "Diagram", *, expanded: "Diagram | None" = None, bu
         table = (f'<button id="show-summary">show the summary table ({len(graph.layers):,} rows)</button>')
     color_by = getattr(diagram.options, "color_by", None)
     if color_by is not None:  # the figure the blocks are coloured by (a profile's times), in the panel too
-        from ..costs.paint import painting
+        from ..view.paint import painting
 
         painter = painting(graph, color_by)
         data["color"] = {"label": painter.label, "values": painter.values}

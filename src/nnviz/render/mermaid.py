@@ -28,7 +28,7 @@ from ..text import CONTROL_CHARS
 from ..layout.blocks import block_lines
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..layout.groups import View
+    from ..view import View
     from ..layout.layered import BlockOptions
 
 __all__ = ["to_mermaid", "write_mermaid"]

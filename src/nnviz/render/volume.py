@@ -51,7 +51,7 @@ def draw_volumes(graph: "LayerGraph", **options: Any) -> VolumeDiagram:
     if opts.color_by is not None:
         from dataclasses import replace
 
-        from ..costs.paint import painting
+        from ..view.paint import painting
 
         painter = painting(graph, opts.color_by)
         opts = replace(opts, theme=painter.theme(opts.theme))

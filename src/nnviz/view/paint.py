@@ -79,7 +79,7 @@ def _read_values(path: str) -> Mapping[str, Any]:
 def layer_values(graph: Any, color_by: Any) -> dict[str, float]:
     """``{layer id: value}`` of a metric (nested layers as ``model/layer`` too), a file or a dict."""
     if isinstance(color_by, str) and color_by in METRICS:
-        from .engine import layer_costs
+        from ..costs.engine import layer_costs
 
         out: dict[str, float] = {}
         _metric_values(graph, layer_costs(graph), color_by, "", out)
@@ -112,7 +112,7 @@ class Painting:
     """Bins of the values (log where they span more than 100x) and the paint function for views."""
 
     def __init__(self, values: Mapping[str, float], label: str, bins: int = len(PALETTE)) -> None:
-        from .units import humanize
+        from ..costs.units import humanize
 
         self.values = dict(values)
         self.label = label
@@ -163,7 +163,7 @@ class Painting:
         """The view with every block's colour key (a folded block: its layers' sum), a share
         badge on the heaviest blocks, and each frame's sum (a repeated group's copies, an
         opened nested model) after its parameters."""
-        from .units import humanize
+        from ..costs.units import humanize
 
         sums = {nid: self.value_of(node.members or (nid,)) for nid, node in view.nodes.items()}
         heavy = sorted((v, nid) for nid, v in sums.items() if v)[::-1][:badges]

@@ -8,7 +8,7 @@ import pytest
 
 import nnviz
 from nnviz.costs import humanize, layer_costs
-from nnviz.costs.paint import OVER_COLOR, painting
+from nnviz.view.paint import OVER_COLOR, painting
 from nnviz.errors import OptionError
 
 

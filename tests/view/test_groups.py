@@ -6,9 +6,9 @@ import pytest
 
 import nnviz
 from nnviz.errors import OptionError
-from nnviz.layout.groups import (collapse_repeats, find_modules, find_repeats, flatten, fold_chains,
-                                 fold_modules, select_range)
-from nnviz.layout.labels import range_label
+from nnviz.view import (collapse_repeats, find_modules, find_repeats, flatten, fold_chains,
+                        fold_modules, select_range)
+from nnviz.view.labels import range_label
 
 
 def residual_stack(blocks: int, widths=None) -> dict:

@@ -1,0 +1,222 @@
+"""The view's data: blocks, the frames they sit in, and the edges between them.
+
+A :class:`View` is what a block diagram shows, before anything is placed: blocks in
+topological order (:class:`Node`), the clusters they are drawn in (:class:`ClusterInfo`)
+and the edges. Every step of the view stage is a plain function ``View -> View``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from ..graph import Layer
+
+__all__ = ["Node", "ClusterInfo", "View", "topological_order", "FOLDABLE_FAMILIES"]
+
+# Layers that fold into the block before them at the "chains" level.
+FOLDABLE_FAMILIES = ("normalization", "activation", "regularization")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One block of a block diagram: a layer, a closed nested model or a group of layers.
+
+    Attributes:
+        id: unique id (``outer/inner`` for layers of an opened nested model).
+        kind: ``layer``, ``model`` (a closed nested model), ``repeat`` (a run of copies
+            drawn as one block), ``chain`` (a layer with its normalisation/activation
+            followers) or ``module`` (a branching region).
+        label: the name shown first.
+        layer: the layer drawn (the head layer of a chain; ``None`` for groups).
+        members: ids of every layer the block stands for.
+        cluster: id of the cluster the block is drawn in (``None`` at the top).
+        params: parameters of all members.
+        repeat: how many copies a ``repeat`` block stands for.
+        types: the layer types folded into the block, in order.
+        shape: the output shape shown.
+        family: the colour family.
+        frozen: every member is frozen (``trainable`` false, with parameters).
+        calls: how many times the layer is called (a shared layer has several).
+        is_output: the block produces one of the model's outputs.
+        size: number of layers in one copy (for groups).
+        note: an extra line of text under the type line (a diff's change), or ``None``.
+        paint: a colour key that overrides the family's colour (a diff's status), or ``None``.
+    """
+
+    id: str
+    kind: str
+    label: str
+    layer: Layer | None = None
+    members: tuple[str, ...] = ()
+    cluster: str | None = None
+    params: int = 0
+    repeat: int = 1
+    types: tuple[str, ...] = ()
+    shape: Any = None
+    family: str = "other"
+    frozen: bool = False
+    calls: int = 1
+    is_output: bool = False
+    size: int = 1
+    note: str | None = None
+    paint: str | None = None
+
+
+_MAX_TITLE = 80  # characters of a frame's title (a name from the file, control characters escaped)
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """A labelled frame: an opened nested model or one drawn copy of a repeated group."""
+
+    id: str
+    title: str
+    parent: str | None = None
+    kind: str = "model"  # model | repeat
+    repeat: int = 1
+    params: int = 0
+    detail: str = ""  # a second line: what the cluster holds
+    members: tuple[str, ...] = ()  # every layer it stands for (a repeat: all copies'; a model: itself)
+
+    @property
+    def caption(self) -> str:
+        """Title and detail on one line."""
+        return f"{self.title} ({self.detail})" if self.detail else self.title
+
+
+@dataclass
+class View:
+    """Blocks in topological order, the edges between them, and the clusters they sit in."""
+
+    name: str
+    nodes: dict[str, Node]
+    edges: list[tuple[str, str]]
+    clusters: dict[str, ClusterInfo] = field(default_factory=dict)
+    total_params: int = 0
+    trainable_params: int = 0
+    last_copy: dict[str, str] = field(default_factory=dict)  # a repeat's drawn block -> its last copy's
+    # edges that stand for several tensors: a merge reading two calls of a shared layer or model
+    calls_on_edge: dict[tuple[str, str], int] = field(default_factory=dict)
+    # edges of another kind than "data" (scene.ONE_SIDED_EDGES: a diff's links in one model only)
+    edge_kinds: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def with_nodes(self, nodes: Iterable[Node], edges: Iterable[tuple[str, str]],
+                   clusters: dict[str, ClusterInfo] | None = None,
+                   edge_kinds: dict[tuple[str, str], str] | None = None) -> "View":
+        """A copy with other nodes and edges, re-sorted topologically and de-duplicated."""
+        node_map = {n.id: n for n in nodes}
+        kept = _dedupe((u, v) for u, v in edges if u in node_map and v in node_map)
+        order = topological_order(list(node_map), kept)
+        kinds = self.edge_kinds if edge_kinds is None else edge_kinds
+        return View(self.name, {i: node_map[i] for i in order}, kept,
+                    self.clusters if clusters is None else clusters, self.total_params,
+                    self.trainable_params, self.last_copy, self.calls_on_edge,
+                    {e: kinds[e] for e in kept if e in kinds} if kinds else {})
+
+    def source_name(self, node_id: str) -> str:
+        """The layer whose output leaves block ``node_id``: the last of a chain or a group,
+        in the last copy of a repeat drawn once (``conv2_block3_out``, not ``conv2_block1_add``).
+
+        A label at the far end of an edge names this layer, not the block's sample.
+        """
+        node = self.nodes[node_id]
+        real = node.members[-1] if node.members and node.kind != "model" else node_id
+        real = self.last_copy.get(real, real)
+        return real.rsplit("/", 1)[-1]
+
+    def target_name(self, node_id: str) -> str:
+        """The layer an edge into block ``node_id`` enters (the first of a group)."""
+        node = self.nodes[node_id]
+        real = node.members[0] if node.members and node.kind in ("repeat", "module") else node_id
+        return real.rsplit("/", 1)[-1]
+
+    def scope(self, cluster: str | None) -> list[str]:
+        """Ids of the blocks drawn directly in ``cluster``, in order."""
+        return [i for i, n in self.nodes.items() if n.cluster == cluster]
+
+    def level(self, cluster: str | None, keep: Callable[[str], bool] | None = None
+              ) -> Iterator[tuple[str, str]]:
+        """What is drawn directly inside ``cluster`` (``None``: the page), in the view's order.
+
+        Yields ``("block", node id)`` and, once each, ``("cluster", child cluster id)``;
+        ``keep(node id)`` limits it to some blocks (and the clusters they are in).
+        """
+        done: set[str] = set()
+        for nid in self.nodes:
+            if keep is not None and not keep(nid):
+                continue
+            chain = list(reversed(self.cluster_chain(nid)))
+            if cluster is not None:
+                if cluster not in chain:
+                    continue
+                chain = chain[chain.index(cluster) + 1:]
+            if not chain:
+                yield "block", nid
+            elif chain[0] not in done:
+                done.add(chain[0])
+                yield "cluster", chain[0]
+
+    def cluster_chain(self, node_id: str) -> list[str]:
+        """The clusters around a block, innermost first."""
+        out = []
+        cid = self.nodes[node_id].cluster
+        while cid is not None:
+            out.append(cid)
+            cid = self.clusters[cid].parent
+        return out
+
+
+def _dedupe(edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(edges))
+
+
+def topological_order(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[str]:
+    """Kahn's order, preferring the given order; nodes on cycles follow in the given order.
+
+    >>> topological_order(["c", "a", "b"], [("a", "c"), ("b", "a")])
+    ['b', 'a', 'c']
+    """
+    index = {n: i for i, n in enumerate(ids)}
+    succ: dict[str, list[str]] = {n: [] for n in ids}
+    indeg = dict.fromkeys(ids, 0)
+    for u, v in edges:
+        if u != v:
+            succ[u].append(v)
+            indeg[v] += 1
+    heap = [index[n] for n in ids if indeg[n] == 0]
+    heapq.heapify(heap)
+    out: list[str] = []
+    seen: set[str] = set()
+    while len(out) < len(ids):
+        if not heap:  # a cycle: release the earliest node still waiting
+            heap = [min(index[n] for n in ids if n not in seen)]
+        n = ids[heapq.heappop(heap)]
+        if n in seen:
+            continue
+        seen.add(n)
+        out.append(n)
+        for v in succ[n]:
+            indeg[v] -= 1
+            if indeg[v] == 0 and v not in seen:
+                heapq.heappush(heap, index[v])
+    return out
+
+
+def _group_types(nodes: Sequence[Node]) -> list[str]:
+    return [n.layer.type if n.kind == "layer" and n.layer is not None else t for n in nodes for t in n.types[:1]]
+
+
+def _remap_edges(edges: Iterable[tuple[str, str]], mapping: dict[str, str]) -> list[tuple[str, str]]:
+    out = []
+    for u, v in edges:
+        mu, mv = mapping.get(u, u), mapping.get(v, v)
+        if mu != mv and mu is not None and mv is not None:
+            out.append((mu, mv))
+    return out
+
+
+def _all_frozen(nodes: Sequence[Node]) -> bool:
+    """A group is frozen when some member is and every member with weights is (a ReLU has none)."""
+    return any(n.frozen for n in nodes) and all(n.frozen or n.params == 0 for n in nodes)

@@ -1,0 +1,277 @@
+"""Repeated structures: the same sequence of layer types and configs (names ignored) drawn once.
+
+ResNet's identity blocks, Inception modules, DenseNet's conv blocks, NASNet cells and
+transformer blocks are found as runs of copies (:func:`find_repeats`) and drawn as one copy
+in a cluster marked ``×n``, or as a single block (:func:`collapse_repeats`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any, Iterable, Sequence
+
+from ..graph import format_params, sum_params
+from ..text import display
+from ..theme import family_of
+from .labels import copy_label, group_label, is_automatic
+from .model import (_MAX_TITLE, FOLDABLE_FAMILIES, ClusterInfo, Node, View, _all_frozen, _group_types,
+                    _remap_edges)
+
+__all__ = ["collapse_repeats", "find_repeats", "signature", "Run"]
+
+_MAX_PERIOD = 400  # longest repeated unit looked for, in blocks
+
+_DROP_KEYS = ("name",)
+# Regularisation settings that change from copy to copy (EfficientNet's growing drop rates)
+# do not change what the block looks like.
+_DROP_REGULARIZATION = ("rate", "seed", "noise_shape", "stddev")
+
+
+def _canonical(config: Any, family: str) -> str:
+    if not isinstance(config, dict):
+        return json.dumps(config, sort_keys=True, default=str)
+    drop = _DROP_KEYS + (_DROP_REGULARIZATION if family == "regularization" else ())
+    clean = {k: v for k, v in config.items() if k not in drop}
+    return json.dumps(clean, sort_keys=True, default=str)
+
+
+def signature(node: Node) -> str:
+    """What two blocks must share to count as copies: kind, types, config, paint and note (not names,
+    not shapes).
+
+    DenseNet's conv blocks grow the channel count from copy to copy, so shapes may differ.
+    """
+    layer = node.layer
+    config = _canonical(layer.config, family_of(layer.type)) if layer is not None else ""
+    sub = layer.subgraph if layer is not None else None
+    inner = (len(sub.layers), sub.total_params) if sub is not None else None
+    return json.dumps([node.kind, node.types, config, node.frozen, node.cluster, inner, node.size, node.paint,
+                       node.note], default=str)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Copies ``copies`` of a unit of ``period`` blocks starting at ``start`` of a scope's order."""
+
+    start: int
+    period: int
+    copies: int
+
+    @property
+    def end(self) -> int:
+        return self.start + self.period * self.copies
+
+
+class _Scope:
+    """One cluster's blocks in order, with the lookups repeat detection needs."""
+
+    def __init__(self, view: View, ids: list[str]) -> None:
+        self.view = view
+        self.ids = ids
+        self.pos = {n: i for i, n in enumerate(ids)}
+        self.preds: dict[str, list[str]] = {n: [] for n in ids}
+        self.succs: dict[str, list[str]] = {n: [] for n in ids}
+        for u, v in view.edges:
+            if v in self.preds:
+                self.preds[v].append(u)
+            if u in self.succs:
+                self.succs[u].append(v)
+        sigs: dict[str, int] = {}
+        self.tokens = [sigs.setdefault(signature(view.nodes[n]), len(sigs)) for n in ids]
+
+    def same_wiring(self, a: int, b: int, period: int) -> bool:
+        """Whether copy ``[b, b+period)`` is wired like ``[a, a+period)`` (names ignored) and reads it.
+
+        Copies must follow one another (the second reads the first): parallel branches
+        that happen to look alike are not a repeated structure.
+        """
+        linked = False
+        for k in range(period):
+            pa, pb = self.preds[self.ids[a + k]], self.preds[self.ids[b + k]]
+            if len(pa) != len(pb):
+                return False
+            for ua, ub in zip(pa, pb):
+                ia, ib = self.pos.get(ua, -1), self.pos.get(ub, -1)
+                inside_a = a <= ia < a + period
+                inside_b = b <= ib < b + period
+                if inside_a != inside_b or (inside_a and ib - b != ia - a):
+                    return False
+                linked = linked or a <= ib < b
+        return linked
+
+    def coherence(self, run: Run) -> int:
+        """How many blocks of the first copy carry the copy's name: alignments that cut
+        between name groups (``conv2_block1_out`` opening ``conv2_block2``) score lower."""
+        nodes = [self.view.nodes[n] for n in self.ids[run.start:run.start + run.period]]
+        label = _copy_label(nodes)
+        return sum(n.label.startswith(label) for n in nodes)
+
+    def crossings(self, run: Run) -> int:
+        """Distinct blocks read across the run's two ends: fewer means a cleaner cut."""
+        lo, hi = run.start, run.end
+        into = {u for n in self.ids[lo:lo + run.period] for u in self.preds[n]
+                if not lo <= self.pos.get(u, -1) < hi}
+        out = {n for n in self.ids[hi - run.period:hi] for v in self.succs[n]
+               if not lo <= self.pos.get(v, -1) < hi}
+        return len(into) + len(out)
+
+
+def _candidates(tokens: Sequence[int]) -> list[tuple[int, int, int]]:
+    """Periodic stretches of the token sequence: (covered length, period, start), best first."""
+    import numpy as np
+
+    tok = np.asarray(tokens, dtype=np.int64)
+    n = len(tok)
+    found = []
+    for period in range(1, min(n // 2, _MAX_PERIOD) + 1):
+        eq = np.concatenate(([False], tok[:-period] == tok[period:], [False]))
+        edges = np.flatnonzero(np.diff(eq.astype(np.int8)))
+        for a, b in zip(edges[::2], edges[1::2]):
+            length = int(b - a) + period
+            if length >= 2 * period:
+                found.append((length, period, int(a)))
+    found.sort(key=lambda c: (-c[0], c[1], c[2]))
+    return found
+
+
+def _best_run(scope: _Scope, length: int, period: int, start: int) -> Run | None:
+    """The alignment of a periodic stretch with the most valid copies and the cleanest cut."""
+    best: tuple | None = None
+    for shift in range(min(period, length - 2 * period + 1)):
+        s = start + shift
+        copies = 1
+        while s + (copies + 1) * period <= start + length and scope.same_wiring(
+                s + (copies - 1) * period, s + copies * period, period):
+            copies += 1
+        if copies < 2 or copies * period < 3:
+            continue
+        run = Run(s, period, copies)
+        light = scope.view.nodes[scope.ids[s]].family in FOLDABLE_FAMILIES  # a copy opening with a BN
+        key = (-copies, scope.crossings(run), -scope.coherence(run), light, shift)
+        if best is None or key < best[0]:
+            best = (key, run)
+    return None if best is None else best[1]
+
+
+def find_repeats(view: View, cluster: str | None) -> list[Run]:
+    """Non-overlapping runs of repeated units among the blocks drawn in ``cluster``."""
+    scope = _Scope(view, view.scope(cluster))
+    used = [False] * len(scope.ids)
+    runs: list[Run] = []
+    for length, period, start in _candidates(scope.tokens):
+        if any(used[start:start + length]):
+            # a run that overlaps an accepted one may still fit beside it: trim it
+            free = [i for i in range(start, start + length) if not used[i]]
+            if len(free) < 2 * period:
+                continue
+            start, length = _longest_free(used, start, length)
+            if length < 2 * period:
+                continue
+        run = _best_run(scope, length, period, start)
+        if run is None:
+            continue
+        runs.append(run)
+        for i in range(run.start, run.end):
+            used[i] = True
+    runs.sort(key=lambda r: r.start)
+    return [_as_ids(scope, r) for r in runs]  # type: ignore[misc]
+
+
+def _longest_free(used: list[bool], start: int, length: int) -> tuple[int, int]:
+    best = (start, 0)
+    i = start
+    while i < start + length:
+        if used[i]:
+            i += 1
+            continue
+        j = i
+        while j < start + length and not used[j]:
+            j += 1
+        if j - i > best[1]:
+            best = (i, j - i)
+        i = j
+    return best
+
+
+@dataclass(frozen=True)
+class _IdRun:
+    copies: tuple[tuple[str, ...], ...]
+
+
+def _as_ids(scope: _Scope, run: Run) -> _IdRun:
+    return _IdRun(tuple(tuple(scope.ids[run.start + c * run.period:run.start + (c + 1) * run.period])
+                        for c in range(run.copies)))
+
+
+def _copy_label(nodes: Sequence[Node]) -> str:
+    """A name for one copy of a group of blocks (see :func:`~nnviz.view.labels.copy_label`);
+    the first block's own name, else the last one's, when the names share nothing."""
+    label = copy_label([i for n in nodes for i in n.members], [t for n in nodes for t in n.types])
+    if label:
+        return label
+    first = nodes[0]
+    if first.family not in FOLDABLE_FAMILIES and not is_automatic(first.id, first.types):
+        return first.label
+    return nodes[-1].label
+
+
+def _group_params(view: View, ids: Iterable[str]) -> int | None:
+    return sum_params(view.nodes[i].params for i in ids)
+
+
+def collapse_repeats(view: View, *, as_block: bool = False) -> View:
+    """Draw each run of repeated units once.
+
+    Args:
+        view: the view to simplify.
+        as_block: fold each run into one block (``×n``); otherwise keep the first copy's
+            blocks inside a cluster titled ``×n``.
+    """
+    scopes = [None, *view.clusters]
+    runs = [run for cid in scopes for run in find_repeats(view, cid)]
+    if not runs:
+        return view
+    nodes = dict(view.nodes)
+    clusters = dict(view.clusters)
+    mapping: dict[str, str] = {}
+    last_copy = dict(view.last_copy)
+    for run in runs:
+        first, last = run.copies[0], run.copies[-1]
+        members = [i for copy in run.copies for i in copy]
+        label = group_label([[m for i in copy for m in view.nodes[i].members] for copy in run.copies],
+                            _group_types([view.nodes[i] for i in first]))
+        params = _group_params(view, members)
+        scope = view.nodes[first[0]].cluster
+        if as_block:
+            gid = "repeat:" + first[0]
+            tail = view.nodes[last[-1]]
+            nodes[gid] = Node(gid, "repeat", label, None, tuple(members), scope, params, len(run.copies),
+                              tuple(t for i in first for t in view.nodes[i].types), tail.shape, "group",
+                              _all_frozen([view.nodes[i] for i in members]), 1, tail.is_output, len(first))
+            for i in members:
+                mapping[i] = gid
+                del nodes[i]
+            continue
+        cid = "cluster:" + first[0]
+        clusters[cid] = ClusterInfo(cid, f"{display(label, _MAX_TITLE)}  ×{len(run.copies)}", scope, "repeat",
+                                    len(run.copies), params, f"{format_params(params)} params",
+                                    tuple(m for i in members for m in view.nodes[i].members))
+        for i in first:
+            nodes[i] = replace(nodes[i], cluster=cid)
+        for copy in run.copies[1:]:
+            for k, i in enumerate(copy):
+                mapping[i] = first[k]
+                del nodes[i]
+        last_copy.update(zip(first, last))
+    edges = _remap_edges(view.edges, mapping)
+    if not as_block:
+        # copies read each other in a chain; drawn once, that is a loop back into the copy
+        group_of = {i: run.copies[0][0] for run in runs for copy in run.copies for i in copy}
+        pos = {n: i for i, n in enumerate(view.nodes)}
+        edges = [(u, v) for u, v in edges
+                 if not (group_of.get(u) is not None and group_of.get(u) == group_of.get(v)
+                         and pos[u] >= pos[v])]
+    out = view.with_nodes(nodes.values(), edges, clusters)
+    out.last_copy = last_copy
+    return out
