@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchkit import ROOT, src_env
+
 sys.path.insert(0, str(ROOT / "tests"))
 
 _CLI = """
@@ -72,7 +72,7 @@ print(json.dumps({"import": t_import, "build": t_build, "walk": t_walk, "params"
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
+    return src_env(TF_CPP_MIN_LOG_LEVEL="3", MPLBACKEND="Agg")
 
 
 def run_cli(*args: str) -> tuple[float, float, float, int]:

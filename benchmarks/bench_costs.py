@@ -10,31 +10,18 @@ a cold `nnviz summary resnet50.h5` (the command, timed in fresh processes) that 
 
 from __future__ import annotations
 
-import argparse
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from benchkit import SRC, median_time, parser, run_quiet, src_env
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=5)
-    args = ap.parse_args()
-    src = str(Path(__file__).resolve().parent.parent / "src")
-    env = {**os.environ, "PYTHONPATH": src}
+    args = parser(__doc__, runs=5, flag="--repeat").parse_args()
+    src = str(SRC)
+    env = src_env()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "resnet50.h5"
         subprocess.run([sys.executable, "-c", "import keras; keras.applications.ResNet50(weights=None)"
@@ -45,8 +32,8 @@ def main() -> None:
         import nnviz.summary as summary_mod
         from nnviz.costs import layer_costs
 
-        cold = statistics.median(
-            _cold([sys.executable, "-m", "nnviz.cli", "summary", str(path)], env) for _ in range(args.repeat))
+        cold = median_time(lambda: run_quiet([sys.executable, "-m", "nnviz.cli", "summary", str(path)], env),
+                           args.repeat)
         graph = nnviz.load(str(path))
         load = median_time(lambda: nnviz.load(str(path)), args.repeat)
         with_costs = median_time(graph.summary, args.repeat)
@@ -67,12 +54,6 @@ def main() -> None:
     print(f"  {'summary text, with costs':<40} {with_costs * 1000:8.1f} ms")
     print(f"  {'layer_costs alone':<40} {count * 1000:8.1f} ms")
     print(f"  counting is {100 * count / cold:.1f} % of the cold command (limit: 10 %)")
-
-
-def _cold(cmd: list[str], env: dict[str, str]) -> float:
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - t
 
 
 if __name__ == "__main__":

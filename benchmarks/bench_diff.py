@@ -18,7 +18,6 @@ Times are medians, in seconds, wall clock.
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import statistics
@@ -27,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchkit import median_time, parser, run_quiet
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", MPLBACKEND="Agg", PYTHONWARNINGS="ignore")
 
@@ -42,12 +43,7 @@ keras.Model(base.input, out, name="resnet50_tuned").save({b!r})
 
 
 def _cold(cmd: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return median_time(lambda: run_quiet(cmd, ENV), runs)
 
 
 def residual_chain(blocks: int, insert_at: int | None = None) -> dict:
@@ -67,9 +63,7 @@ def residual_chain(blocks: int, insert_at: int | None = None) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = parser(__doc__, runs=3).parse_args()
 
     import nnviz
 

@@ -9,26 +9,17 @@ fresh processes each: `nnviz summary resnet50.h5` (base install, no TensorFlow) 
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-
-def timed(cmd: list[str], env: dict[str, str]) -> float:
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - t
+from benchkit import median_time, parser, run_quiet
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
+    args = parser(__doc__, runs=3, flag="--repeat").parse_args()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "resnet50.h5"
@@ -36,11 +27,11 @@ def main() -> None:
                         "import keras; keras.applications.ResNet50(weights=None).save(%r)" % str(path)],
                        check=True, env=env, stderr=subprocess.DEVNULL)
         size = path.stat().st_size / 2**20
-        nn = [timed([sys.executable, "-m", "nnviz.cli", "summary", str(path)], env) for _ in range(args.repeat)]
-        ks = [timed([sys.executable, "-c", "import keras; m = keras.models.load_model(%r, compile=False); "
-                                           "m.summary()" % str(path)], env) for _ in range(args.repeat)]
-        floor = [timed([sys.executable, "-c", "pass"], env) for _ in range(args.repeat)]
-    a, b, c = statistics.median(nn), statistics.median(ks), statistics.median(floor)
+        a = median_time(lambda: run_quiet([sys.executable, "-m", "nnviz.cli", "summary", str(path)], env),
+                        args.repeat)
+        b = median_time(lambda: run_quiet([sys.executable, "-c", "import keras; m = keras.models.load_model("
+                                           "%r, compile=False); m.summary()" % str(path)], env), args.repeat)
+        c = median_time(lambda: run_quiet([sys.executable, "-c", "pass"], env), args.repeat)
     print(f"ResNet50 .h5 ({size:.0f} MB), median of {args.repeat} cold processes")
     print(f"  {'python -c pass (floor)':<42} {c:7.2f} s")
     print(f"  {'nnviz summary resnet50.h5':<42} {a:7.2f} s")

@@ -26,6 +26,8 @@ import sys
 import time
 import tracemalloc
 
+from benchkit import median_time, parser
+
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 STOCK = (27, 128, 128, 1)
@@ -105,20 +107,9 @@ def nnviz_png(widths: tuple[int, ...], name: str, **options) -> bytes:
     return nnviz.draw(spec(widths, name), style="node", description=True, **options).to_bytes("png")
 
 
-def timed(fn, repeat: int) -> float:
-    """Median wall seconds of ``repeat`` calls, after one warm-up call."""
-    fn()
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return sorted(runs)[len(runs) // 2]
-
-
 def mnist_child(repeat: int) -> None:
     """Runs in a fresh process: prints the MNIST figures as JSON."""
-    seconds = timed(lambda: nnviz_png(MNIST, "mnist"), repeat)
+    seconds = median_time(lambda: nnviz_png(MNIST, "mnist"), repeat, warmup=True)
     tracemalloc.start()
     nnviz_png(MNIST, "mnist")
     _, peak = tracemalloc.get_traced_memory()
@@ -128,11 +119,10 @@ def mnist_child(repeat: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per nnviz measurement (median)")
-    parser.add_argument("--skip-recipe", action="store_true", help="do not run the recipe (it takes ~15 s)")
-    parser.add_argument("--mnist-child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    ap = parser(__doc__, runs=3, flag="--repeat", runs_help="timed runs per nnviz measurement (median)")
+    ap.add_argument("--skip-recipe", action="store_true", help="do not run the recipe (it takes ~15 s)")
+    ap.add_argument("--mnist-child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
     if args.mnist_child:
         mnist_child(args.repeat)
         return
@@ -141,8 +131,9 @@ def main() -> None:
                            capture_output=True, text=True, check=True)
     mnist = json.loads(child.stdout.strip().splitlines()[-1])
 
-    collapsed = timed(lambda: nnviz_png(STOCK, "stock_mlp"), args.repeat)
-    full = timed(lambda: nnviz_png(STOCK, "stock_mlp", max_neurons=128, figsize=(10, 8)), args.repeat)
+    collapsed = median_time(lambda: nnviz_png(STOCK, "stock_mlp"), args.repeat, warmup=True)
+    full = median_time(lambda: nnviz_png(STOCK, "stock_mlp", max_neurons=128, figsize=(10, 8)), args.repeat,
+                       warmup=True)
     recipe = None
     if not args.skip_recipe:
         start = time.perf_counter()

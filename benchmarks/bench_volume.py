@@ -14,15 +14,12 @@ Times are medians of the runs, in seconds, wall clock.
 
 from __future__ import annotations
 
-import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchkit import ROOT, median_time, parser
 
 
 def _models() -> dict[str, object]:
@@ -35,33 +32,22 @@ def _models() -> dict[str, object]:
             "InceptionV3": nnviz.load(json.loads(app_json("InceptionV3")))}
 
 
-def _median(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args(argv)
+    args = parser(__doc__, runs=5).parse_args(argv)
     import nnviz
 
     out = Path(tempfile.mkdtemp())
     print(f"{'model':<12} {'step':<8} {'block s':>8} {'volume s':>9} {'ratio':>6}")
     for name, graph in _models().items():
         rows = []
-        layout = {s: _median(lambda s=s: nnviz.draw(graph, style=s), args.runs) for s in ("block", "volume")}
+        layout = {s: median_time(lambda s=s: nnviz.draw(graph, style=s), args.runs) for s in ("block", "volume")}
         rows.append(("layout", layout))
         drawn = {s: nnviz.draw(graph, style=s) for s in ("block", "volume")}
         for fmt in ("png", "pdf", "svg"):
             t = {}
             for s, d in drawn.items():
                 d.figure  # drawn once; each save renders the figure again
-                t[s] = _median(lambda d=d, s=s: d.save(out / f"{name}.{s}.{fmt}"), args.runs)
+                t[s] = median_time(lambda d=d, s=s: d.save(out / f"{name}.{s}.{fmt}"), args.runs)
             rows.append((fmt, t))
         total = {s: sum(r[1][s] for r in rows) for s in ("block", "volume")}
         rows.append(("total", total))
