@@ -7,10 +7,10 @@ and the edges. Every step of the view stage is a plain function ``View -> View``
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from ..dataflow import stable_order
 from ..graph import Layer
 
 __all__ = ["Node", "ClusterInfo", "View", "topological_order", "FOLDABLE_FAMILIES"]
@@ -173,35 +173,15 @@ def _dedupe(edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def topological_order(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[str]:
-    """Kahn's order, preferring the given order; nodes on cycles follow in the given order.
+    """Kahn's order, preferring the given order; nodes on cycles follow in the given order
+    (:func:`nnviz.dataflow.stable_order`, cycles released).
 
     >>> topological_order(["c", "a", "b"], [("a", "c"), ("b", "a")])
     ['b', 'a', 'c']
     """
     index = {n: i for i, n in enumerate(ids)}
-    succ: dict[str, list[str]] = {n: [] for n in ids}
-    indeg = dict.fromkeys(ids, 0)
-    for u, v in edges:
-        if u != v:
-            succ[u].append(v)
-            indeg[v] += 1
-    heap = [index[n] for n in ids if indeg[n] == 0]
-    heapq.heapify(heap)
-    out: list[str] = []
-    seen: set[str] = set()
-    while len(out) < len(ids):
-        if not heap:  # a cycle: release the earliest node still waiting
-            heap = [min(index[n] for n in ids if n not in seen)]
-        n = ids[heapq.heappop(heap)]
-        if n in seen:
-            continue
-        seen.add(n)
-        out.append(n)
-        for v in succ[n]:
-            indeg[v] -= 1
-            if indeg[v] == 0 and v not in seen:
-                heapq.heappush(heap, index[v])
-    return out
+    numbered = [(index[u], index[v]) for u, v in edges]
+    return [ids[i] for i in stable_order(len(ids), numbered, release_cycles=True)]
 
 
 def _group_types(nodes: Sequence[Node]) -> list[str]:
