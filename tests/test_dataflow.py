@@ -59,3 +59,27 @@ def test_layers_off_the_path_or_in_a_cycle_are_no_chain_and_the_walk_ends():
     spec = {"input_shape": [2], "layers": [{**D, "name": "a", "inputs": ["b"]}, {**D, "name": "b", "inputs": ["a"]}]}
     with pytest.raises(ReadError, match="cycle"):
         nnviz.load(spec)
+
+
+def test_the_one_topological_sort_keeps_every_edge_and_otherwise_the_given_order():
+    import random
+
+    from nnviz.dataflow import stable_order
+    from nnviz.view import topological_order
+
+    rng = random.Random(0)
+    for _ in range(300):
+        n = rng.randint(1, 15)
+        dag = [(u, v) for u, v in ((rng.randrange(n), rng.randrange(n)) for _ in range(2 * n)) if u < v]
+        order = stable_order(n, dag)
+        place = {node: i for i, node in enumerate(order)}
+        assert sorted(order) == list(range(n)) and all(place[u] < place[v] for u, v in dag)
+        # no edges: the given order
+        assert stable_order(n, []) == list(range(n))
+        # a cycle: every node still comes once with release_cycles, none of the cycle's without
+        cyclic = dag + [(n - 1, 0)] if n > 1 else dag
+        released = stable_order(n, cyclic, release_cycles=True)
+        assert sorted(released) == list(range(n))
+        ids = [f"b{i}" for i in range(n)]
+        assert topological_order(ids, [(ids[u], ids[v]) for u, v in cyclic]) == [ids[i] for i in released]
+    assert stable_order(2, [(0, 1), (1, 0)]) == []
