@@ -26,9 +26,11 @@ from typing import Any, TypeVar
 
 from .errors import OptionError
 
-__all__ = ["strict_options", "check_choice", "parse_width", "WIDTHS", "check_figsize", "check_dpi", "DIRECTIONS"]
+__all__ = ["strict_options", "check_choice", "parse_width", "WIDTHS", "check_figsize", "check_dpi", "DIRECTIONS",
+           "PAGES", "check_figure"]
 
 DIRECTIONS = ("LR", "TB")  # data flows left to right, or top to bottom
+PAGES = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}  # portrait, in points
 
 T = TypeVar("T", bound=type)
 
@@ -147,3 +149,26 @@ def check_dpi(value: Any) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                               or not 0 < value <= 2400):
         raise OptionError(f"dpi must be a number above 0 and at most 2400, got {value!r}")
+
+
+def check_figure(options: Any) -> None:
+    """The checks every drawing's options share, one rule and one message each: ``direction``,
+    ``page``, ``figsize``, ``width``, ``dpi``, and ``theme`` with ``font``.
+
+    Normalises, on the frozen ``options``: the page's name to lower case, the figsize to floats,
+    the theme (a name or a :class:`~nnviz.theme.Theme`) to a Theme in ``font``.
+
+    Raises:
+        OptionError: naming the option and what it may be.
+    """
+    from .theme import resolve_theme, with_font
+
+    set_ = object.__setattr__
+    check_choice("direction", options.direction, DIRECTIONS)
+    if options.page is not None:
+        set_(options, "page", str(options.page).lower())
+        check_choice("page", options.page, [*PAGES, None])
+    set_(options, "figsize", check_figsize(options.figsize))
+    parse_width(options.width)
+    check_dpi(options.dpi)
+    set_(options, "theme", with_font(resolve_theme(options.theme), options.font))

@@ -32,14 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..errors import OptionError
-from ..options import DIRECTIONS, check_choice, check_dpi, check_figsize, parse_width, strict_options
-from ..theme import Theme, resolve_theme, with_font
+from ..options import PAGES, check_choice, check_figure, parse_width, strict_options
+from ..theme import Theme
 
 __all__ = ["BlockOptions", "Placement", "layered_layout", "SHOW_FIELDS", "ENGINES", "PAGES"]
 
 ENGINES = ("matplotlib", "graphviz", "auto")
 SHOW_FIELDS = ("name", "type", "shapes", "params", "activations", "units")
-PAGES = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}  # portrait, in points
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:
@@ -126,7 +125,6 @@ class BlockOptions:
 
         check_color_by(self.color_by)
         check_choice("engine", self.engine, ENGINES)
-        check_choice("direction", self.direction, DIRECTIONS)
         set_(self, "show", _as_tuple(self.show))
         for name in self.show:
             check_choice("field to show", name, SHOW_FIELDS)
@@ -136,13 +134,7 @@ class BlockOptions:
             raise OptionError(f"unknown collapse: {self.collapse!r} (must be one of ['auto', True, False])")
         if not isinstance(self.collapse_threshold, int) or self.collapse_threshold < 1:
             raise OptionError(f"collapse_threshold must be a positive integer, got {self.collapse_threshold!r}")
-        if self.page is not None:
-            set_(self, "page", str(self.page).lower())
-            check_choice("page", self.page, [*PAGES, None])
-        set_(self, "figsize", check_figsize(self.figsize))
-        parse_width(self.width)
-        check_dpi(self.dpi)
-        set_(self, "theme", with_font(resolve_theme(self.theme), self.font))
+        check_figure(self)  # direction, page, figsize, width, dpi, theme and font: the node style's rules
         if self.min_font_size <= 0:
             raise OptionError(f"min_font_size must be positive, got {self.min_font_size!r}")
 
