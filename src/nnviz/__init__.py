@@ -20,7 +20,7 @@ __all__ = [
 
 # Heavy modules (matplotlib, TensorFlow) load only when a name that needs them is used.
 _LAZY = {
-    "load": ("nnviz.readers.sniff", "load"),
+    "load": ("nnviz.loading", "load"),
     "LayerGraph": ("nnviz.graph", "LayerGraph"),
     "Layer": ("nnviz.graph", "Layer"),
     "draw": ("nnviz.api", "draw"),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import OptionError
 from .external import have_dot, require_dot
-from .readers.sniff import load
+from .loading import load
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

@@ -64,7 +64,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def summary(source: str, as_json: bool, weights_file: str | None, input_shape: tuple[str, ...] = (),
             build: bool = False, batch_size: int = 1, training: bool = False, optimizer: str = "adam") -> None:
     """Print a table of SOURCE's layers, shapes and parameters, like Keras's model.summary()."""
-    from .readers.sniff import load
+    from .loading import load
 
     graph = load(source, weights_file=weights_file, input_shape=_input_shape(input_shape), build=build)
     if as_json:

@@ -183,6 +183,8 @@ class LayerGraph:
         recorded_shapes: shapes a Keras 3 config records for tensors (used where inference cannot know).
         neuron_names: names of the input features and output classes stored beside the model (``nnviz
             train``): the node style labels its first and last columns with them where they fit.
+        inferred: ``False`` for a graph as its file states it (types, configs, wiring), whose shapes
+            and parameter counts the inference stage (:func:`nnviz.loading.infer`) has still to compute.
 
     A graph is frozen once built: every field is set here, and :meth:`replace` (or
     :meth:`with_layers`) makes a changed copy, which shares no mutable state with this one.
@@ -197,7 +199,7 @@ class LayerGraph:
                  model_class: str | None = None, hyperparameters: Mapping[str, Any] | None = None,
                  metadata: Mapping[str, Any] | None = None,
                  recorded_shapes: Mapping[TensorRef, tuple] | None = None,
-                 neuron_names: Mapping[str, tuple[str, ...]] | None = None) -> None:
+                 neuron_names: Mapping[str, tuple[str, ...]] | None = None, inferred: bool = True) -> None:
         self.name = name
         self.description = description
         self.layers: tuple[Layer, ...] = tuple(layers)
@@ -216,11 +218,12 @@ class LayerGraph:
         self.neuron_names: dict[str, tuple[str, ...]] = dict(neuron_names or {})
         self._by_name = {layer.name: layer for layer in self.layers}
         self.recorded_shapes: dict[TensorRef, tuple] = dict(recorded_shapes or {})
+        self.inferred = inferred
         self._frozen = True
 
     _FIELDS = ("name", "layers", "calls", "inputs", "outputs", "class_name", "source", "keras_version",
                "weights_loader", "warnings", "description", "has_graph", "model_class", "hyperparameters",
-               "metadata", "recorded_shapes", "neuron_names")
+               "metadata", "recorded_shapes", "neuron_names", "inferred")
 
     def __setattr__(self, name: str, value: Any) -> None:
         if "_frozen" in self.__dict__:

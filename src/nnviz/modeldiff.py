@@ -266,7 +266,7 @@ def diff(a: Any, b: Any, *, mapping: Mapping[str, str] | None = None, all_config
         ReadError: a source cannot be read.
         OptionError: a mapping names a layer that does not exist.
     """
-    from .readers.sniff import load
+    from .loading import load
 
     ga = load(a, weights_file=weights_file_a)
     gb = load(b, weights_file=weights_file_b)

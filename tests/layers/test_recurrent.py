@@ -83,11 +83,12 @@ def test_keras1_lstm_of_the_real_file():
 
 def test_keras1_gru_has_no_reset_after():
     # the config reader makes the old default explicit; a spec without the key gets Keras 3's True
+    from nnviz.loading import infer
     from nnviz.readers.keras_config import read_model_config
 
     cfg = {"class_name": "Sequential", "config": [{"class_name": "GRU", "config": {
         "name": "gru_1", "output_dim": 4, "input_dim": 3, "activation": "tanh", "batch_input_shape": [None, 5, 3]}}]}
-    layer = read_model_config(cfg, keras_version="1.2.2").layer("gru_1")
+    layer = infer(read_model_config(cfg, keras_version="1.2.2")).layer("gru_1")
     assert layer.params == 3 * (3 * 4 + 4 * 4 + 4)
     assert [w.shape for w in layer.weights] == [(3, 12), (4, 12), (12,)]
     assert infer_layer("GRU", {"units": 4}, [(None, 5, 3)]).weights[2].shape == (2, 12)

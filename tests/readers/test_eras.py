@@ -3,6 +3,7 @@
 import json
 
 import nnviz
+from nnviz.loading import infer
 from nnviz.readers.keras_config import read_model_config
 
 
@@ -11,7 +12,7 @@ def test_keras1_bare_list_sequential_with_old_names():
         {"class_name": "Dense", "config": {"name": "dense_1", "output_dim": 10, "input_dim": 13,
                                            "batch_input_shape": [None, 13], "bias": True, "init": "glorot_uniform"}},
         {"class_name": "Dense", "config": {"name": "dense_2", "output_dim": 1, "bias": False}}]}
-    g = read_model_config(cfg, keras_version="1.2.2")
+    g = infer(read_model_config(cfg, keras_version="1.2.2"))
     assert [l.name for l in g.layers] == ["dense_1_input", "dense_1", "dense_2"]
     assert [l.params for l in g.layers] == [0, 140, 10]
     assert g.layer("dense_1").units == 10
@@ -132,7 +133,7 @@ def test_plain_call_arguments_are_kept_per_call():
     # return_attention_scores is a call argument (not config) that adds an output:
     # both eras record it in the inbound node, and inference gets it with the config
     for keras3 in (True, False):
-        g = read_model_config(_mha_scores_config(keras3), infer=False)
+        g = read_model_config(_mha_scores_config(keras3))  # as the config states it
         (call,) = g.calls_of("mha")
         assert call.arguments == {"return_attention_scores": True}
         assert [r.layer for r in call.inputs] == ["q", "q"]  # the tensor kwarg is an input, not an argument

@@ -6,7 +6,19 @@ import pytest
 
 import nnviz
 from nnviz.errors import ReadError, ShapeError
-from nnviz.readers.spec import read_spec
+from nnviz.loading import infer
+from nnviz.readers.spec import read_spec as read_spec_as_stated
+
+
+def read_spec(spec, **kwargs):
+    """The spec reader's graph after the inference stage (as nnviz.load runs them)."""
+    return infer(read_spec_as_stated(spec, **kwargs))
+
+
+def test_the_reader_returns_the_spec_as_stated():
+    g = read_spec_as_stated({"input_shape": [13], "layers": [{"type": "Dense", "units": 10}]}, path="net.json")
+    assert not g.inferred and g.source == "net.json"
+    assert [l.name for l in g.layers] == ["input", "dense"] and g.layer("dense").output_shapes == ()
 
 
 def test_three_layer_net_first_layer_has_140_params():

@@ -67,7 +67,7 @@ def profile(source: Any, *, build: bool = False, repeats: int = 20, warmup: int 
     repeats = _positive("repeats", repeats, 1)
     warmup = _positive("warmup", warmup, 0)
     batch_size = _positive("batch_size", batch_size, 1)
-    from ..readers.sniff import load
+    from ..loading import load
     from ..training._deps import require
 
     if not _is_live(source) and not build:
@@ -157,13 +157,13 @@ def _profile_in_child(payload: dict[str, Any]) -> dict[str, Any]:
     layers and operations is called with, then time each on those arguments."""
     import numpy as np
 
+    from ..loading import load
     from ..readers.build import build_model, import_keras
-    from ..readers.live import read_live
 
     options, path = payload["options"], payload["path"]
     keras = import_keras(payload)
     model = build_model(payload)
-    graph = read_live(model)
+    graph = load(model)  # read and infer, as nnviz.load reads a live model
     rng = np.random.default_rng(options["seed"])
     given = options["input_shape"]
     shapes = {x.name: _fixed_shape(x, given, len(model.inputs)) for x in model.inputs}

@@ -117,7 +117,7 @@ def render_source(task: Task) -> Entry | Failure:
 
 
 def _render(task: Task, created: list[Path]) -> Entry:
-    from ..readers.sniff import load
+    from ..loading import load
 
     source = task.source
     if source.pair is not None:

@@ -194,7 +194,7 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
         else:
             layers.append(_finish(layer, Inferred([], []), frozen, first_outputs=[]))
     calls = [done.get((c.layer, c.index), c) for c in graph.calls]
-    return graph.replace(layers=layers, calls=calls, warnings=(
+    return graph.replace(layers=layers, calls=calls, inferred=True, warnings=(
         *graph.warnings, *(f"{l.name}: {n}" for l in layers for n in l.notes if n not in _QUIET_NOTES)))
 
 

@@ -9,8 +9,11 @@ string, and custom classes become layers of unknown shape.
 ...     {"class_name": "InputLayer", "config": {"batch_shape": [None, 13], "name": "x"}},
 ...     {"class_name": "Dense", "config": {"name": "d", "units": 10}}]}}
 >>> g = read_model_config(cfg)
->>> [(l.name, l.output_shape, l.params) for l in g.layers]
-[('x', (None, 13), 0), ('d', (None, 10), 140)]
+>>> [(l.name, l.type, l.config["units"] if "units" in l.config else None) for l in g.layers], g.inferred
+([('x', 'InputLayer', None), ('d', 'Dense', 10)], False)
+
+The graph is what the config states: shapes and parameter counts come from the inference stage,
+which :func:`nnviz.load` runs next (:func:`nnviz.loading.infer`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from typing import Any, Callable, Mapping, Sequence
 from ..errors import ReadError
 from ..graph import Call, Layer, LayerGraph, TensorRef, Weight
 from ..layers.aliases import modernize
-from ..layers.infer import infer_graph  # until load() runs inference (issue 11)
 from ..layers.names import MODEL_TYPES, NameCounter, major_version
 
 __all__ = ["read_model_config", "build_graph", "config_from_json_text", "check_layer_count", "MAX_LAYERS",
@@ -107,7 +109,7 @@ def check_layer_count(config: Any, *, path: object = None) -> int:
 def read_model_config(config: Any, *, path: object = None, keras_version: str | None = None,
                       stored: StoredWeights | None = None,
                       weights_loader: Callable[[str], list] | None = None,
-                      infer: bool = True, stored_complete: bool = False) -> LayerGraph:
+                      stored_complete: bool = False) -> LayerGraph:
     """Read a model config (``{"class_name", "config"}``) of any Keras era.
 
     Args:
@@ -116,12 +118,12 @@ def read_model_config(config: Any, *, path: object = None, keras_version: str | 
         keras_version: the version that wrote it, when the file says.
         stored: weight shapes found in the file, keyed by the path of layer names.
         weights_loader: a function that loads a layer's weights on demand.
-        infer: compute shapes and parameters (the default).
         stored_complete: ``stored`` lists every top-level layer that has weights (a legacy
             ``.h5`` file's ``model_weights``), so a layer missing from it has none.
 
     Returns:
-        The layer graph, with shapes and parameter counts when ``infer`` is true.
+        The layer graph as the config states it (``inferred`` false): types, configs and wiring;
+        :func:`nnviz.loading.infer` computes its shapes and parameter counts.
 
     Raises:
         ReadError: when the config is not a model config or is inconsistent.
@@ -146,17 +148,12 @@ def read_model_config(config: Any, *, path: object = None, keras_version: str | 
         raise ReadError(f"malformed model config ({type(err).__name__}: {err})", path=path) from err
     graph = graph.replace(source=None if path is None else str(path), keras_version=keras_version,
                           weights_loader=weights_loader, warnings=(*graph.warnings, *builder.warnings))
-    if infer:
-        try:
-            graph = infer_graph(graph)
-        except ReadError as err:
-            raise err.with_context(path=path)
     return graph
 
 
 def build_graph(config: Any, **kwargs: Any) -> LayerGraph:
-    """The graph of a config without inference (types, configs and wiring only)."""
-    return read_model_config(config, infer=False, **kwargs)
+    """The graph of a config without inference (types, configs and wiring only): ``read_model_config``."""
+    return read_model_config(config, **kwargs)
 
 
 class _Builder:
@@ -289,7 +286,7 @@ class _Builder:
         for prev, layer in zip(layers, layers[1:]):
             calls.append(Call(layer.name, 0, (TensorRef(prev.name),)))
         return LayerGraph(name, layers, calls, [TensorRef(layers[0].name)], [TensorRef(layers[-1].name)],
-                          class_name="Sequential")
+                          class_name="Sequential", inferred=False)
 
     def functional(self, cfg: Mapping[str, Any], scope: tuple[str, ...], depth: int) -> LayerGraph:
         name = cfg.get("name") if isinstance(cfg.get("name"), str) else (scope[-1] if scope else "model")
@@ -343,7 +340,8 @@ class _Builder:
             consumed = {r.layer for c in calls for r in c.inputs}
             outputs = [TensorRef(l.name) for l in layers if l.name not in consumed and l.type != "InputLayer"]
         return LayerGraph(name, layers, calls, [fix(r) for r in inputs], [fix(r) for r in outputs],
-                          class_name="Functional", recorded_shapes={fix(r): s for r, s in recorded.items()})
+                          class_name="Functional", recorded_shapes={fix(r): s for r, s in recorded.items()},
+                          inferred=False)
 
     def _node_offsets(self, refs: list[TensorRef], n_calls: Mapping[str, int],
                       by_name: Mapping[str, Layer]) -> Callable[[TensorRef], TensorRef]:

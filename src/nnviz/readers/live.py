@@ -19,7 +19,7 @@ from ..graph import LayerGraph
 from .keras_config import read_model_config
 from .opgraph import is_functional3, live_loader, shape_list, walk_functional, weights_of
 
-__all__ = ["is_keras_model", "read_live"]
+__all__ = ["is_keras_model", "read_live", "overlay_live"]
 
 
 def is_keras_model(obj: Any) -> bool:
@@ -74,7 +74,9 @@ def _is_keras3(model: Any) -> bool:
 
 
 def read_live(model: Any, *, input_shape: Any = None) -> LayerGraph:
-    """Read a live Keras model: its live graph (Keras 3) or config (tf_keras), Keras's shapes and counts.
+    """Read a live Keras model: its live graph (Keras 3), with Keras's shapes and counts, or its config
+    (tf_keras, and Keras 3 Sequential), as stated: :func:`nnviz.load` infers that one and then lays
+    the live layers' numbers over it (:func:`overlay_live`).
 
     A Keras 3 subclassed model is traced from its ``call`` (:mod:`nnviz.readers.trace`); one that
     was never built or called needs ``input_shape`` (no batch axis; a dict for several inputs).
@@ -115,5 +117,10 @@ def read_live(model: Any, *, input_shape: Any = None) -> LayerGraph:
         version = getattr(keras, "__version__", None)
     except ImportError:  # pragma: no cover - tf_keras only
         pass
-    graph = read_model_config(config, path=f"<{type(model).__name__} {model.name!r}>", keras_version=version)
+    # the config as stated; load() infers it and then lays the live layers' own numbers over it
+    return read_model_config(config, path=f"<{type(model).__name__} {model.name!r}>", keras_version=version)
+
+
+def overlay_live(graph: LayerGraph, model: Any) -> LayerGraph:
+    """The inferred graph of a model read from its config, with the live layers' own shapes and counts."""
     return _overlay(graph, model).replace(source=f"<live {type(model).__name__} {model.name!r}>")

@@ -1,4 +1,5 @@
-"""``nnviz.load``: recognise a source (a path, a dict, a live model, a graph) and read it."""
+"""Recognise a source (a path, a dict, a live model, a graph) and read it, as it states the model
+(:func:`nnviz.load` then infers shapes and counts: :mod:`nnviz.loading`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ..fileio import check_regular
 from ..graph import LayerGraph
 from .h5format import HDF5_SIGNATURE
 
-__all__ = ["load", "MAX_JSON_BYTES", "sniff"]
+__all__ = ["read_source", "MAX_JSON_BYTES", "sniff"]
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
 _ZIP = b"PK\x03\x04"
@@ -39,112 +40,32 @@ def sniff(path: Path) -> str:
     return "json"
 
 
-def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_shape: Any = None,
-         build: bool = False) -> LayerGraph:
-    """Read any source nnviz understands into a layer graph with shapes and parameter counts.
+def read_source(source: Any, *, input_shape: Any = None) -> LayerGraph:
+    """Read any source nnviz understands into a layer graph as the source states it.
+
+    A file's or a dict's graph comes back uninferred (``graph.inferred`` false): types, configs and
+    wiring; :func:`nnviz.load` runs the inference stage next. A live Keras 3 model's graph holds
+    Keras's own shapes and counts; a layer tree (a file that stores no graph) needs no inference.
 
     Args:
-        source: a path (``.h5``/``.hdf5``/``.keras``/``.json``/SavedModel directory), an nnviz
-            spec or Keras config as a dict, a live ``keras.Model``, or a :class:`LayerGraph`.
-        weights_file: for a JSON architecture, an ``.h5``/``.weights.h5`` file with its weights.
-        input_shape: for a live subclassed model never built or called: its input shape without the
-            batch axis (``(20,)``, ``(None, 64)``), or a dict ``{input name: shape}``. It is traced as a
-            copy, so the model you pass stays unbuilt.
-        build: for a file that stores no graph (a subclassed or KerasHub model's ``.keras``, a preset
-            folder, even one without weights): build the model from its config with Keras and
-            KerasHub, in a child process, after screening the config (classes of ``keras`` and
-            ``keras_hub`` only), and walk it as a live model. Opt-in: it imports the classes the
-            config names (:mod:`nnviz.readers.build`). The built model has no weights.
-
-    Returns:
-        The layer graph.
+        source: what :func:`nnviz.load` takes.
+        input_shape: for a live subclassed model never built or called (see :func:`nnviz.load`).
 
     Raises:
         ReadError: the source is missing, corrupt, hostile or not a model.
-
-    >>> load({"input_shape": [3], "layers": [{"type": "Dense", "units": 1}]}).total_params
-    4
     """
-    if input_shape is not None and not (hasattr(source, "layers") and hasattr(source, "count_params")):
-        # a file or spec: its free axes (a None sequence length) fixed, and every shape inferred again
-        return with_input_shape(load(source, weights_file=weights_file, build=build), input_shape)
-    if build is not False and not isinstance(build, bool):
-        from ..errors import OptionError
-
-        raise OptionError(f"build must be True or False, got {build!r}")
-    if build and isinstance(source, (str, os.PathLike)) and Path(source).exists():
-        from .build import read_built
-
-        check_regular(Path(source), folders=True)
-        built = read_built(Path(source), sniff(Path(source)))
-        if built is not None:
-            return built
     if isinstance(source, LayerGraph):
         return source
     if isinstance(source, dict):
         return _from_data(source, path=None)
     if isinstance(source, (str, os.PathLike)):
-        graph = _from_path(Path(source))
-    else:
-        from .live import is_keras_model, read_live
+        return _from_path(Path(source))
+    from .live import is_keras_model, read_live
 
-        if is_keras_model(source):
-            return read_live(source, input_shape=input_shape)
-        raise ReadError(f"nnviz cannot read a {type(source).__name__}: give a path, a dict, "
-                        "a keras.Model or a LayerGraph")
-    if weights_file is not None:
-        from .weights import attach_weights
-
-        if Path(weights_file).exists():
-            check_regular(weights_file)
-        graph = attach_weights(graph, Path(weights_file))
-    return graph
-
-
-def with_input_shape(graph: LayerGraph, input_shape: Any) -> LayerGraph:
-    """``graph`` inferred again with its inputs' shapes (no batch axis, ``None`` allowed) fixed.
-
-    ``input_shape`` is one shape for a model of one input, or ``{input name: shape}``.
-
-    >>> g = load({"input_shape": [None, 3], "layers": [{"type": "LSTM", "units": 2, "return_sequences": True}]})
-    >>> with_input_shape(g, (128, 3)).layers[-1].output_shape
-    (None, 128, 2)
-    """
-    from collections.abc import Mapping
-
-    from ..errors import OptionError
-    from ..layers.infer import infer_graph
-
-    names = graph.input_names
-    if isinstance(input_shape, Mapping):
-        shapes = dict(input_shape)
-        unknown = sorted(str(k) for k in shapes if k not in names)
-        if unknown:
-            raise OptionError(f"input_shape names {unknown}, not inputs of the model (its inputs: {names})")
-    elif len(names) == 1:
-        shapes = {names[0]: input_shape}
-    else:
-        raise OptionError(f"the model has {len(names)} inputs: give input_shape as {{input name: shape}} "
-                          f"(its inputs: {names})")
-    feed: list = []
-    for ref in graph.inputs:
-        value = shapes.get(ref.layer)
-        if value is None:
-            feed.append(None)
-            continue
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-            raise OptionError(f"input_shape of {ref.layer!r} must be a list of sizes, got {value!r}")
-        shape = []
-        for d in value:
-            if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 1):
-                raise OptionError(f"input_shape of {ref.layer!r}: {d!r} is not a positive size or None")
-            shape.append(d)
-        old = graph.layer(ref.layer).output_shape
-        if isinstance(old, tuple) and old and not isinstance(old[0], tuple) and len(old) != len(shape) + 1:
-            raise OptionError(f"input_shape of {ref.layer!r} has {len(shape)} axes; the input has "
-                              f"{len(old) - 1} (without the batch axis)")
-        feed.append((None, *shape))
-    return infer_graph(graph, input_shapes=feed)
+    if is_keras_model(source):
+        return read_live(source, input_shape=input_shape)
+    raise ReadError(f"nnviz cannot read a {type(source).__name__}: give a path, a dict, "
+                    "a keras.Model or a LayerGraph")
 
 
 def _from_data(data: Any, *, path: object) -> LayerGraph:

@@ -21,8 +21,11 @@
 - ``outputs: [names]`` (optional; default: the last layer).
 
 >>> g = read_spec({"input_shape": [13], "layers": [{"type": "Dense", "units": 10}, {"type": "Dense", "units": 1}]})
->>> [(l.name, l.params) for l in g.layers]
-[('input', 0), ('dense', 140), ('dense_1', 11)]
+>>> [l.name for l in g.layers], g.inferred
+(['input', 'dense', 'dense_1'], False)
+
+The graph is what the spec states; :func:`nnviz.load` runs the inference stage next, which
+computes shapes and parameter counts (and refuses cycles and shapes that do not fit).
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ from ..errors import ReadError
 from ..formatting import short_repr
 from ..graph import Call, Layer, LayerGraph, TensorRef
 from ..layers.aliases import CLASS_ALIASES, modernize
-from ..layers.infer import infer_graph  # until load() runs inference (issue 11)
 from ..layers.names import MODEL_TYPES, NameCounter
 from ..layers.registry import MAX_DIM, check_config_sizes, registered
 from .keras_config import MAX_DEPTH, check_layer_count
@@ -198,7 +200,7 @@ def _build(spec: Mapping[str, Any], scope: str, counter: NameCounter, depth: int
             if o.layer not in names:
                 raise ReadError(f"output {o.layer!r} is not a layer of the model")
     class_name = "Sequential" if follow_chain(calls, inputs, outputs)[1] is None else "Functional"
-    return LayerGraph(name, layers, calls, inputs, outputs, class_name=class_name)
+    return LayerGraph(name, layers, calls, inputs, outputs, class_name=class_name, inferred=False)
 
 
 @functools.lru_cache(maxsize=1)
@@ -245,10 +247,10 @@ def check_keras_names(cls: str, cfg: Mapping[str, Any], lname: str) -> None:
 
 
 def read_spec(spec: Any, *, path: object = None) -> LayerGraph:
-    """Read an nnviz spec (a parsed JSON object) into an inferred layer graph.
+    """Read an nnviz spec (a parsed JSON object) into a layer graph as the spec states it.
 
     Raises:
-        ReadError: unknown layer types, dangling inputs, cycles, shapes that do not fit.
+        ReadError: unknown layer types, unknown keys, dangling inputs.
     """
     if not isinstance(spec, Mapping):
         raise ReadError("a spec must be a JSON object", path=path)
@@ -259,9 +261,9 @@ def read_spec(spec: Any, *, path: object = None) -> LayerGraph:
     check_layer_count(spec, path=path)  # before building anything: a million layers is refused at once
     try:
         graph = _build(spec, "model", NameCounter(), 0, nested=False)
-        graph = infer_graph(graph.replace(source=None if path is None else str(path)))
     except RecursionError:
         raise ReadError("the spec is nested too deeply", path=path) from None
     except ReadError as err:
         raise err.with_context(path=path)
-    return graph.replace(description=spec.get("description") if isinstance(spec.get("description"), str) else None)
+    return graph.replace(source=None if path is None else str(path),
+                         description=spec.get("description") if isinstance(spec.get("description"), str) else None)

@@ -55,7 +55,7 @@ def to_keras(source: Any) -> "keras.Model":
     >>> type(model).__name__, model.count_params()
     ('Sequential', 140)
     """
-    from ..readers.sniff import load
+    from ..loading import load
 
     return build_model(load(source))
 

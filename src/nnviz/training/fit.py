@@ -296,7 +296,7 @@ def train(source: Any, data: str | os.PathLike = "synthetic", **options: Any) ->
     >>> sorted(run.metrics)  # doctest: +SKIP
     ['accuracy', 'loss']
     """
-    from ..readers.sniff import load
+    from ..loading import load
     from .build import build_model
 
     opts = TrainOptions(**options)

@@ -1,0 +1,142 @@
+"""``nnviz.load``: the read and infer stages of the pipeline.
+
+read (:func:`nnviz.readers.sniff.read_source`: the graph as the source states it) → infer
+(:func:`infer`: shapes and parameter counts, :mod:`nnviz.layers`) → for a live model read from
+its config, the live layers' own numbers laid over it → weights from a separate file. The readers
+never run inference themselves; this module, above both, puts them in order.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .errors import OptionError, ReadError
+from .fileio import check_regular
+from .graph import LayerGraph
+from .layers.infer import infer_graph
+from .readers.sniff import read_source
+
+__all__ = ["load", "infer", "with_input_shape"]
+
+
+def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_shape: Any = None,
+         build: bool = False) -> LayerGraph:
+    """Read any source nnviz understands into a layer graph with shapes and parameter counts.
+
+    Args:
+        source: a path (``.h5``/``.hdf5``/``.keras``/``.json``/SavedModel directory), an nnviz
+            spec or Keras config as a dict, a live ``keras.Model``, or a :class:`LayerGraph`.
+        weights_file: for a JSON architecture, an ``.h5``/``.weights.h5`` file with its weights.
+        input_shape: for a live subclassed model never built or called: its input shape without the
+            batch axis (``(20,)``, ``(None, 64)``), or a dict ``{input name: shape}``. It is traced as a
+            copy, so the model you pass stays unbuilt.
+        build: for a file that stores no graph (a subclassed or KerasHub model's ``.keras``, a preset
+            folder, even one without weights): build the model from its config with Keras and
+            KerasHub, in a child process, after screening the config (classes of ``keras`` and
+            ``keras_hub`` only), and walk it as a live model. Opt-in: it imports the classes the
+            config names (:mod:`nnviz.readers.build`). The built model has no weights.
+
+    Returns:
+        The layer graph.
+
+    Raises:
+        ReadError: the source is missing, corrupt, hostile or not a model.
+
+    >>> load({"input_shape": [3], "layers": [{"type": "Dense", "units": 1}]}).total_params
+    4
+    """
+    live = hasattr(source, "layers") and hasattr(source, "count_params")
+    if input_shape is not None and not live:
+        # a file or spec: its free axes (a None sequence length) fixed, and every shape inferred again
+        return with_input_shape(load(source, weights_file=weights_file, build=build), input_shape)
+    if build is not False and not isinstance(build, bool):
+        raise OptionError(f"build must be True or False, got {build!r}")
+    is_path = isinstance(source, (str, os.PathLike))
+    graph = None
+    if build and is_path and Path(source).exists():  # read: built by Keras in a child, Keras's numbers
+        from .readers.build import read_built
+        from .readers.sniff import sniff
+
+        check_regular(Path(source), folders=True)
+        graph = read_built(Path(source), sniff(Path(source)))
+    built = graph is not None
+    if graph is None:
+        graph = read_source(source, input_shape=input_shape)  # read: the graph as the source states it
+    # infer (a live Keras 3 model holds Keras's numbers, a layer tree needs none: both come inferred)
+    if not graph.inferred:
+        graph = infer(graph)
+        if live and not isinstance(source, LayerGraph):  # a live model read from its config
+            from .readers.live import overlay_live
+
+            return overlay_live(graph, source)
+    if weights_file is not None and is_path and not built:  # weights from a separate file
+        from .readers.weights import attach_weights
+
+        if Path(weights_file).exists():
+            check_regular(weights_file)
+        graph = attach_weights(graph, Path(weights_file))
+    return graph
+
+
+def infer(graph: LayerGraph) -> LayerGraph:
+    """The inference stage: ``graph`` with every layer's shapes and parameter counts (a graph already
+    inferred comes back as it is); errors name the graph's source.
+
+    >>> from nnviz.readers.spec import read_spec
+    >>> g = read_spec({"input_shape": [3], "layers": [{"type": "Dense", "units": 2}]})
+    >>> g.inferred, infer(g).inferred, infer(g).total_params
+    (False, True, 8)
+    """
+    if graph.inferred:
+        return graph
+    try:
+        return infer_graph(graph)
+    except RecursionError:
+        raise ReadError("the model is nested too deeply", path=graph.source) from None
+    except ReadError as err:
+        raise err.with_context(path=graph.source)
+
+
+def with_input_shape(graph: LayerGraph, input_shape: Any) -> LayerGraph:
+    """``graph`` inferred again with its inputs' shapes (no batch axis, ``None`` allowed) fixed.
+
+    ``input_shape`` is one shape for a model of one input, or ``{input name: shape}``.
+
+    >>> g = load({"input_shape": [None, 3], "layers": [{"type": "LSTM", "units": 2, "return_sequences": True}]})
+    >>> with_input_shape(g, (128, 3)).layers[-1].output_shape
+    (None, 128, 2)
+    """
+    from collections.abc import Mapping
+
+    names = graph.input_names
+    if isinstance(input_shape, Mapping):
+        shapes = dict(input_shape)
+        unknown = sorted(str(k) for k in shapes if k not in names)
+        if unknown:
+            raise OptionError(f"input_shape names {unknown}, not inputs of the model (its inputs: {names})")
+    elif len(names) == 1:
+        shapes = {names[0]: input_shape}
+    else:
+        raise OptionError(f"the model has {len(names)} inputs: give input_shape as {{input name: shape}} "
+                          f"(its inputs: {names})")
+    feed: list = []
+    for ref in graph.inputs:
+        value = shapes.get(ref.layer)
+        if value is None:
+            feed.append(None)
+            continue
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise OptionError(f"input_shape of {ref.layer!r} must be a list of sizes, got {value!r}")
+        shape = []
+        for d in value:
+            if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 1):
+                raise OptionError(f"input_shape of {ref.layer!r}: {d!r} is not a positive size or None")
+            shape.append(d)
+        old = graph.layer(ref.layer).output_shape
+        if isinstance(old, tuple) and old and not isinstance(old[0], tuple) and len(old) != len(shape) + 1:
+            raise OptionError(f"input_shape of {ref.layer!r} has {len(shape)} axes; the input has "
+                              f"{len(old) - 1} (without the batch axis)")
+        feed.append((None, *shape))
+    return infer_graph(graph, input_shapes=feed)
