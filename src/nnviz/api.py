@@ -90,11 +90,14 @@ def resolve_engine(engine: str) -> str:
     return engine
 
 
-def draw_blocks(graph: "LayerGraph", **options: Any) -> "Diagram":
+def draw_blocks(graph: "LayerGraph", *, ax: "Axes | None" = None, **options: Any) -> "Diagram":
     """Draw ``graph`` as a block diagram: a box per layer (or group), arrows for the data flow.
 
     Args:
         graph: the layer graph.
+        ax: a matplotlib Axes to draw into at once (the layout fits the Axes' size, as ``figsize``
+            would; ``figure`` is then the Axes' figure); ``None`` draws on a figure of its own, on
+            first use.
         **options: the fields of :class:`~nnviz.layout.layered.BlockOptions`.
 
     Returns:
@@ -110,11 +113,22 @@ def draw_blocks(graph: "LayerGraph", **options: Any) -> "Diagram":
     >>> d.style, d.engine, len(d.scene.boxes)
     ('block', 'matplotlib', 2)
     """
-    from .layout.blocks import block_view, choose_view, to_width
     from .layout.layered import BlockOptions
-    from .render.block import BlockDiagram, render_scene
 
     opts = BlockOptions(**options)
+    if ax is not None:
+        opts = replace(opts, figsize=_axes_size(_check_axes(ax)))  # the page is the Axes
+    diagram = _block_diagram(graph, opts)
+    if ax is not None:
+        diagram.draw_into(ax)  # render, at once
+    return diagram
+
+
+def _block_diagram(graph: "LayerGraph", opts: Any) -> "Diagram":
+    """view → layout → the diagram that renders it (on first use)."""
+    from .layout.blocks import block_view, choose_view, to_width
+    from .render.block import BlockDiagram, render_scene
+
     if not graph.has_graph:  # a layer tree (a file that stores no graph): nested boxes, matplotlib
         from .layout.tree import tree_scene
 
@@ -209,6 +223,12 @@ def draw_nodes(graph: "LayerGraph", **options: Any) -> "Diagram":
     scene = layout_nodes(graph, opts, paint=paint)
     return Diagram(graph, scene=scene, style="node", render=partial(render_nodes, scene, opts),
                    dpi=opts.dpi, options=opts)
+
+
+def _check_axes(ax: Any) -> "Axes":
+    if not hasattr(ax, "add_collection"):
+        raise OptionError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    return ax
 
 
 def _axes_size(ax: "Axes") -> tuple[float, float]:

@@ -588,3 +588,27 @@ def test_both_styles_check_figsize_and_dpi_alike(bad):
             options(**bad)
         messages.append(str(err.value))
     assert messages[0] == messages[1] and repr(next(iter(bad.values()))) in messages[0]
+
+
+def test_block_style_draws_into_the_users_axes():
+    """ax= works for the block style as for the node style: the layout fits the Axes, drawn at once."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 5))
+    left, right = fig.subplots(1, 2)
+    left.plot([0, 1], [0, 1])
+    d = nnviz.draw(SMALL_CNN, ax=right)
+    assert d.figure is fig
+    assert right.patches or right.collections  # the blocks went into the given Axes
+    assert len(left.lines) == 1 and not left.collections and not left.patches
+    drawn = {t.get_text() for t in right.texts}
+    assert {b.lines[0] for b in d.scene.boxes} <= drawn  # every block's name is there
+    fig_w, fig_h = fig.get_size_inches()
+    box = right.get_position()
+    assert d.scene.width <= box.width * fig_w * 72 + 1 and d.scene.height <= box.height * fig_h * 72 + 1
+    assert right.get_aspect() == 1.0  # points stay square, so text stays inside its blocks
+    assert d.to_bytes("png")[:4] == b"\x89PNG"
+    alone = nnviz.draw(SMALL_CNN)  # without ax: a figure of its own, the scene as before
+    assert alone.figure is not fig and alone.scene.width > 0
+    with pytest.raises(OptionError, match="ax must be a matplotlib Axes"):
+        nnviz.draw(SMALL_CNN, ax="not an axes")

@@ -44,6 +44,13 @@ class BlockDiagram(Diagram):
         super().__init__(graph, style="block", **kwargs)
         self.view = view
 
+    def draw_into(self, ax: "Axes") -> "Figure":
+        """Draw the scene into ``ax`` now; ``figure`` is then the Axes' figure (and SVG is its SVG,
+        as for the node style drawn into an Axes)."""
+        self._figure = render_scene(self.scene, self.options.theme, ax=ax)
+        self._render = None
+        return self._figure
+
     def to_bytes(self, fmt: str, *, dpi: float | None = None) -> bytes:
         if fmt == "svg":  # the scene's own writer: no matplotlib
             return super().to_bytes(fmt, dpi=dpi)
@@ -70,6 +77,8 @@ def render_scene(scene: "Scene", theme: "Theme", ax: "Axes | None" = None, *, bo
         fig = Figure(figsize=(scene.width / 72.0, scene.height / 72.0), facecolor=theme.background)
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0, 0, 1, 1))
+    else:  # someone's Axes: points stay square, so text stays inside its blocks
+        ax.set_aspect("equal", adjustable="box")
     fig = ax.figure
     ax.set_xlim(0, scene.width)
     ax.set_ylim(scene.height, 0)

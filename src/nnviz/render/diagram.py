@@ -172,20 +172,26 @@ class Diagram:
             write_atomic(path, text)
         return text
 
-    def _repr_html_(self) -> str | None:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """What a notebook shows: the picture drawn once, as SVG and as the same SVG inline in HTML.
+
+        IPython asks this first and skips the ``_repr_*_`` methods of the types it returns, so the
+        diagram is drawn once (with ``_repr_html_``, ``_repr_svg_`` and ``_repr_png_`` alone a
+        notebook drew it three times: two SVGs and a PNG).
+        """
+        svg = self._repr_svg_()
+        if svg is None:
+            return {"text/plain": repr(self)}
         # notebooks prefer HTML: keep it to the picture (the interactive page is .to_html())
+        return {"text/html": svg[svg.find("<svg"):], "image/svg+xml": svg, "text/plain": repr(self)}
+
+    def _repr_html_(self) -> str | None:
         svg = self._repr_svg_()
         return None if svg is None else svg[svg.find("<svg"):]
 
     def _repr_svg_(self) -> str | None:
         try:
             return self.to_bytes("svg").decode("utf-8")
-        except OptionError:
-            return None
-
-    def _repr_png_(self) -> bytes | None:
-        try:
-            return self.to_bytes("png")
         except OptionError:
             return None
 
