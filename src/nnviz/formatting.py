@@ -11,7 +11,8 @@ for it.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from collections.abc import Mapping
+from typing import Any, Iterable
 
 __all__ = ["jsonable", "short_value", "short_repr", "format_shape", "format_params", "sum_params"]
 

@@ -18,7 +18,7 @@ nnviz cannot know, and an output shape of ``None`` a tensor it cannot know.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
@@ -145,8 +145,23 @@ class Layer:
         return self.subgraph is not None
 
     def replace(self, **changes: Any) -> "Layer":
-        """A copy with some fields changed (layers are immutable)."""
-        return replace(self, **changes)
+        """A copy with some fields changed (layers are immutable).
+
+        What :func:`dataclasses.replace` does, without calling ``__init__`` again: inference
+        replaces every layer of a 50,000-layer model, and that call was most of its time.
+
+        >>> Layer("d", "Dense").replace(units=3).units
+        3
+        """
+        unknown = changes.keys() - _LAYER_FIELDS
+        if unknown:
+            raise TypeError(f"Layer has no field {sorted(unknown)[0]!r}")
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__, **changes)
+        return new
+
+
+_LAYER_FIELDS = frozenset(f.name for f in fields(Layer))
 
 
 def _shape_to_json(shape: Shape | None) -> list | None:

@@ -163,12 +163,14 @@ def summary_text(graph: LayerGraph, *, width: int | None = None, batch_size: int
     return "\n".join(out)
 
 
-def summary_html(graph: LayerGraph) -> str:
-    """The graph as a compact HTML table, for notebooks."""
+def summary_html(graph: LayerGraph, *, costs: "CostTable | None" = None) -> str:
+    """The graph as a compact HTML table, for notebooks (``costs``: the graph's
+    :func:`~nnviz.costs.layer_costs`, when the caller has them already)."""
     from .costs import layer_costs
 
     esc = html.escape
-    costs = layer_costs(graph)
+    if costs is None:
+        costs = layer_costs(graph)
     head = "".join(f"<th>{h}</th>" for h in _HEADER)
     body = "".join(
         "<tr>" + "".join(f'<td style="text-align:{"right" if i in _NUMERIC else "left"};white-space:pre">{esc(c)}</td>'

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..layers.names import TF_BINARY, TF_UNARY_PREFIXES, activation_name
 from .registry import Count, Unknown, counts, dim, lookup, size

@@ -9,7 +9,8 @@ counts, computed by the registry in :mod:`nnviz.layers.registry`.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..dataflow import order_calls
 from ..errors import NnvizError, ReadError, ShapeError
@@ -171,9 +172,10 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
                 (r.layer, r.call) in partial for r in call.inputs)
             if guessed and any(o is not None and None in o[1:] for o in outputs):
                 partial.add((call.layer, call.index))
-                if first:
+                if first and layer.shape_known:
                     layer = layer.replace(shape_known=False)
-            elif first and outputs and all(o is not None and None not in o[1:] for o in outputs):
+            elif (first and not layer.shape_known and outputs
+                  and all(o is not None and None not in o[1:] for o in outputs)):
                 layer = layer.replace(shape_known=True)
             if any(o is None for o in outputs) and graph.recorded_shapes:
                 outputs, layer = _recorded(graph, call, outputs, layer, first, recorded_counts)
@@ -379,9 +381,9 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
         outputs = list(result.outputs)
     if not first:
         return outputs, layer, known_inputs
-    new = _finish(layer.replace(notes=tuple(notes)), result, frozen, first_outputs=outputs)
-    if partial:  # the shape holds sizes nnviz does not know (shown as ?), not Keras's variable sizes
-        new = new.replace(shape_known=False)
+    # partial: the shape holds sizes nnviz does not know (shown as ?), not Keras's variable sizes
+    new = _finish(layer, result, frozen, first_outputs=outputs, notes=tuple(notes),
+                  shape_known=False if partial else None)
     return outputs, new, known_inputs
 
 
@@ -468,11 +470,14 @@ def _infer_nested(layer: Layer, in_shapes: list[Shape | None], first: bool,
 
 
 def _finish(layer: Layer, result: Inferred | None, frozen: bool, *,
-            first_outputs: list[Shape | None]) -> Layer:
+            first_outputs: list[Shape | None], notes: tuple[str, ...] | None = None,
+            shape_known: bool | None = None) -> Layer:
+    """``layer`` with what inference found (``notes`` and ``shape_known`` in place of the layer's
+    own when given: one copy of the layer, not one per change)."""
     cfg = layer.config
     trainable = bool(cfg.get("trainable", True)) and not frozen
     weights: tuple[Weight, ...]
-    notes = layer.notes
+    notes = layer.notes if notes is None else notes
     stored = layer.stored_weights
     inferred = None if result is None or result.params is None else tuple(result.weights)
     known = True
@@ -495,7 +500,8 @@ def _finish(layer: Layer, result: Inferred | None, frozen: bool, *,
     return layer.replace(
         output_shapes=tuple(first_outputs), params=total, trainable_params=train,
         non_trainable_params=None if total is None or train is None else total - train, weights=weights, trainable=trainable, units=units,
-        activation=act, shape_known=bool(first_outputs) and all(s is not None for s in first_outputs),
+        activation=act, shape_known=(bool(first_outputs) and all(s is not None for s in first_outputs)
+                                     if shape_known is None else shape_known),
         dtype=variable_dtype(cfg.get("dtype")), notes=notes)
 
 

@@ -9,7 +9,8 @@ normalization's moving statistics are weights that do not train.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..errors import ShapeError
 from ..graph import Shape, Weight

@@ -9,7 +9,8 @@ final states with ``return_state``: ``[out, h, c]`` for an LSTM.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..errors import ShapeError
 from ..graph import Shape, Weight

@@ -9,7 +9,8 @@ CenterCrop, which Keras files under preprocessing, in :mod:`.preprocessing`.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..errors import ShapeError
 from ..graph import Shape

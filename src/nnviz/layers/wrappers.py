@@ -8,7 +8,8 @@ function (or, for a wrapped model, from inferring the model's graph).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..errors import ShapeError
 from ..graph import Shape, Weight

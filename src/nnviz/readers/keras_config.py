@@ -19,7 +19,8 @@ which :func:`nnviz.load` runs next (:func:`nnviz.loading.infer`).
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable
 
 from ..errors import ReadError
 from ..graph import Call, Layer, LayerGraph, TensorRef, Weight
@@ -47,15 +48,19 @@ def check_nesting(data: Any, *, path: object = None, what: str = "the JSON") -> 
     >>> check_nesting({"a": [1, {"b": 2}]})
     {'a': [1, {'b': 2}]}
     """
-    stack = [(data, 1)]
-    while stack:
-        item, depth = stack.pop()
+    level = [data]  # the containers at one depth, a level at a time (no tuple per value)
+    depth = 1
+    while level:
         if depth > MAX_NESTING:
             raise ReadError(f"{what} is nested too deeply (over {MAX_NESTING} levels)", path=path)
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+        below: list[Any] = []
+        for item in level:
+            if isinstance(item, dict):
+                below += [v for v in item.values() if isinstance(v, (dict, list))]
+            elif isinstance(item, list):
+                below += [v for v in item if isinstance(v, (dict, list))]
+        level = below
+        depth += 1
     return data
 
 

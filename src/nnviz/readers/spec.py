@@ -33,7 +33,8 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..dataflow import follow_chain
 from ..errors import ReadError

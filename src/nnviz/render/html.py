@@ -467,6 +467,7 @@ def diagram_to_html(diagram: "Diagram", *, expanded: "Diagram | None" = None, bu
         build: instead, the page lays out the expanded view itself from the layer data when it is
             asked for (large models); the summary table is then shown on request.
     """
+    from ..costs import layer_costs
     from ..summary import summary_html
 
     graph = diagram.graph
@@ -480,9 +481,10 @@ def diagram_to_html(diagram: "Diagram", *, expanded: "Diagram | None" = None, bu
     if expanded is not None and expanded.scene is not None:
         views.append(f'<div class="view" id="view-expanded">{scene_to_svg(expanded.scene, theme)}</div>')
         toggle = '<button id="toggle">Expand all</button>'
-    details = layer_details(graph)
+    costs = layer_costs(graph)  # counted once, for the panel and the summary table
+    details = layer_details(graph, costs=costs)
     data: dict[str, Any] = {"name": graph.name, "layers": details}
-    table = summary_html(graph)
+    table = summary_html(graph, costs=costs)
     extra = ""
     if build:
         from ..theme import Theme
