@@ -7,6 +7,7 @@ in a cluster marked ``×n``, or as a single block (:func:`collapse_repeats`).
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
@@ -28,15 +29,19 @@ _DROP_KEYS = ("name",)
 _DROP_REGULARIZATION = ("rate", "seed", "noise_shape", "stddev")
 
 
+# json.dumps(..., sort_keys=True, default=str) builds an encoder per call; one serves them all
+_SORTED_JSON = json.JSONEncoder(sort_keys=True, default=str).encode
+
+
 def _canonical(config: Any, family: str) -> str:
     if not isinstance(config, dict):
-        return json.dumps(config, sort_keys=True, default=str)
+        return _SORTED_JSON(config)
     drop = _DROP_KEYS + (_DROP_REGULARIZATION if family == "regularization" else ())
     clean = {k: v for k, v in config.items() if k not in drop}
-    return json.dumps(clean, sort_keys=True, default=str)
+    return _SORTED_JSON(clean)
 
 
-def signature(node: Node) -> str:
+def signature(node: Node) -> tuple:
     """What two blocks must share to count as copies: kind, types, config, paint and note (not names,
     not shapes).
 
@@ -46,8 +51,8 @@ def signature(node: Node) -> str:
     config = _canonical(layer.config, family_of(layer.type)) if layer is not None else ""
     sub = layer.subgraph if layer is not None else None
     inner = (len(sub.layers), sub.total_params) if sub is not None else None
-    return json.dumps([node.kind, node.types, config, node.frozen, node.cluster, inner, node.size, node.paint,
-                       node.note], default=str)
+    return (node.kind, tuple(node.types), config, node.frozen, node.cluster, inner, node.size,
+            _SORTED_JSON(node.paint), _SORTED_JSON(node.note))
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,11 @@ class _Scope:
                 self.preds[v].append(u)
             if u in self.succs:
                 self.succs[u].append(v)
-        sigs: dict[str, int] = {}
+        sigs: dict[tuple, int] = {}
         self.tokens = [sigs.setdefault(signature(view.nodes[n]), len(sigs)) for n in ids]
+        # per block, how far back each of its inputs is (None: from outside the scope)
+        self.back = [tuple(i - self.pos[u] if u in self.pos else None for u in self.preds[n])
+                     for i, n in enumerate(ids)]
 
     def same_wiring(self, a: int, b: int, period: int) -> bool:
         """Whether copy ``[b, b+period)`` is wired like ``[a, a+period)`` (names ignored) and reads it.
@@ -87,7 +95,12 @@ class _Scope:
         that happen to look alike are not a repeated structure.
         """
         linked = False
+        back = self.back
         for k in range(period):
+            if back[a + k] == back[b + k]:  # the same distances: wired alike (the usual case)
+                if not linked:
+                    linked = any(a <= b + k - d < b for d in back[b + k] if d is not None)
+                continue
             pa, pb = self.preds[self.ids[a + k]], self.preds[self.ids[b + k]]
             if len(pa) != len(pb):
                 return False
@@ -127,10 +140,10 @@ def _candidates(tokens: Sequence[int]) -> list[tuple[int, int, int]]:
     for period in range(1, min(n // 2, _MAX_PERIOD) + 1):
         eq = np.concatenate(([False], tok[:-period] == tok[period:], [False]))
         edges = np.flatnonzero(np.diff(eq.astype(np.int8)))
-        for a, b in zip(edges[::2], edges[1::2]):
-            length = int(b - a) + period
-            if length >= 2 * period:
-                found.append((length, period, int(a)))
+        starts = edges[::2]
+        lengths = edges[1::2] - starts + period
+        keep = lengths >= 2 * period  # filtered here: most stretches are short, and many
+        found.extend(zip(lengths[keep].tolist(), [period] * int(keep.sum()), starts[keep].tolist()))
     found.sort(key=lambda c: (-c[0], c[1], c[2]))
     return found
 
@@ -157,40 +170,50 @@ def _best_run(scope: _Scope, length: int, period: int, start: int) -> Run | None
 def find_repeats(view: View, cluster: str | None) -> list[Run]:
     """Non-overlapping runs of repeated units among the blocks drawn in ``cluster``."""
     scope = _Scope(view, view.scope(cluster))
-    used = [False] * len(scope.ids)
+    taken: list[tuple[int, int]] = []  # the accepted runs' [start, end), sorted and disjoint
     runs: list[Run] = []
     for length, period, start in _candidates(scope.tokens):
-        if any(used[start:start + length]):
+        gaps = _free_stretches(taken, start, start + length)
+        if gaps != [(start, start + length)]:
             # a run that overlaps an accepted one may still fit beside it: trim it
-            free = [i for i in range(start, start + length) if not used[i]]
-            if len(free) < 2 * period:
+            if sum(b - a for a, b in gaps) < 2 * period:
                 continue
-            start, length = _longest_free(used, start, length)
+            start, length = _longest(gaps, start)
             if length < 2 * period:
                 continue
         run = _best_run(scope, length, period, start)
         if run is None:
             continue
         runs.append(run)
-        for i in range(run.start, run.end):
-            used[i] = True
+        bisect.insort(taken, (run.start, run.end))
     runs.sort(key=lambda r: r.start)
     return [_as_ids(scope, r) for r in runs]  # type: ignore[misc]
 
 
-def _longest_free(used: list[bool], start: int, length: int) -> tuple[int, int]:
-    best = (start, 0)
-    i = start
-    while i < start + length:
-        if used[i]:
-            i += 1
+def _free_stretches(taken: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The stretches of ``[lo, hi)`` that no accepted run covers, in order (found by bisection
+    among the runs: a scan of the range per candidate made 50,000 blocks quadratic)."""
+    gaps = []
+    at = lo
+    for a, b in taken[max(0, bisect.bisect_right(taken, (lo, lo)) - 1):]:
+        if a >= hi:
+            break
+        if b <= at:
             continue
-        j = i
-        while j < start + length and not used[j]:
-            j += 1
-        if j - i > best[1]:
-            best = (i, j - i)
-        i = j
+        if a > at:
+            gaps.append((at, a))
+        at = b
+    if at < hi:
+        gaps.append((at, hi))
+    return gaps
+
+
+def _longest(gaps: list[tuple[int, int]], start: int) -> tuple[int, int]:
+    """The first longest free stretch as (start, length); ``(start, 0)`` when there is none."""
+    best = (start, 0)
+    for a, b in gaps:
+        if b - a > best[1]:
+            best = (a, b - a)
     return best
 
 
