@@ -7,6 +7,7 @@ shows the traceback too. Anything else is a bug and shows its traceback.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from typing import Any, Callable
@@ -47,6 +48,15 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Draw Keras neural networks: node-and-link and block diagrams, summaries, training."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if ctx.invoked_subcommand in _ONE_MODEL and gc.isenabled():
+        # reading and drawing one model makes objects that live to the end and hold few cycles
+        # (millions at 50,000 layers): the cyclic collector's passes over them were a quarter of
+        # the CPU time. Paused for the command (not for train, profile or gallery: Keras, many models)
+        gc.disable()
+        ctx.call_on_close(gc.enable)
+
+
+_ONE_MODEL = frozenset({"summary", "draw", "view", "diff"})
 
 
 @cli.command()
@@ -439,17 +449,7 @@ def gallery_cmd(ctx: click.Context, src: str, out: str, styles: str | None, form
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``nnviz`` command."""
-    import gc
-
-    # Reading and drawing a large model makes millions of objects that live to the end, and the
-    # cyclic collector would walk them all again and again (a quarter of the CPU time at 50,000
-    # layers); collect less often, as mypy does. The caller's setting is restored.
-    threshold = gc.get_threshold()
-    gc.set_threshold(200_000, 30, 30)
-    try:
-        cli.main(args=argv, prog_name="nnviz", standalone_mode=True)
-    finally:
-        gc.set_threshold(*threshold)
+    cli.main(args=argv, prog_name="nnviz", standalone_mode=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
