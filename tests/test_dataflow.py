@@ -9,7 +9,7 @@ import nnviz
 from nnviz.dataflow import follow_chain
 from nnviz.errors import OptionError, ReadError
 from nnviz.gallery import suits_node
-from nnviz.layout.neurons import node_chain
+from nnviz.layout.neurons.chain import node_chain
 from nnviz.training.build import _is_chain
 
 D = {"type": "Dense", "units": 2}

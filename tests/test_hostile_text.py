@@ -302,7 +302,7 @@ def test_page_with_clobbering_names_works_in_the_browser(tmp_path):
 # -- item 6: unbounded titles ----------------------------------------------------------------
 
 def test_huge_names_are_cut_like_block_lines():
-    from nnviz.layout.blocks import MAX_TITLE
+    from nnviz.layout.blocktext import MAX_TITLE
 
     long = 300_000
     spec = {"name": "N" * long, "input_shape": [3],

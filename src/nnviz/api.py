@@ -165,7 +165,7 @@ def _block_diagram(graph: "LayerGraph", opts: Any) -> "Diagram":
 
 def _dot_diagram(graph: "LayerGraph", view: Any, opts: Any, columns: dict[str, int] | None) -> "Diagram":
     """The graphviz engine's diagram; its figure shows dot's own layout, asked for on first use."""
-    from .layout.blocks import title_lines
+    from .layout.blockheader import title_lines
     from .layout.dot import layout_dot
     from .render.dot import DotDiagram
 
@@ -190,7 +190,7 @@ def draw_nodes(graph: "LayerGraph", **options: Any) -> "Diagram":
 
     Args:
         graph: the layer graph.
-        **options: the fields of :class:`~nnviz.layout.neurons.NodeOptions`.
+        **options: the fields of :class:`~nnviz.layout.neurons.nodeoptions.NodeOptions`.
 
     Returns:
         A :class:`~nnviz.render.diagram.Diagram` (drawn into ``ax`` at once when one is given,
@@ -203,7 +203,8 @@ def draw_nodes(graph: "LayerGraph", **options: Any) -> "Diagram":
     >>> draw_nodes(load({"input_shape": [2], "layers": [{"type": "Dense", "units": 1}]}), max_neurons=4)
     <Diagram node of 'model' (matplotlib)>
     """
-    from .layout.neurons import NodeOptions, layout_nodes
+    from .layout.neurons import layout_nodes
+    from .layout.neurons.nodeoptions import NodeOptions
     from .render.diagram import Diagram
     from .render.node import render_nodes
 

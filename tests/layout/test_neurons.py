@@ -7,7 +7,10 @@ import pytest
 import nnviz
 from nnviz.errors import OptionError
 from nnviz.layout.metrics import text_size
-from nnviz.layout.neurons import NodeOptions, collapse, layout_nodes, node_chain, plan_columns
+from nnviz.layout.neurons import layout_nodes
+from nnviz.layout.neurons.chain import node_chain
+from nnviz.layout.neurons.columns import collapse, plan_columns
+from nnviz.layout.neurons.nodeoptions import NodeOptions
 
 DEEPNN = {"name": "DeepNN", "input_shape": [10], "layers": [
     {"type": "Dense", "name": "h1", "units": 6, "activation": "relu"},

@@ -14,7 +14,7 @@ import nnviz
 from nnviz.cli import cli
 from nnviz.errors import OptionError
 from nnviz.layout.layered import BlockOptions
-from nnviz.layout.neurons import NodeOptions
+from nnviz.layout.neurons.nodeoptions import NodeOptions
 from nnviz.options import WIDTHS, parse_width
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,8 @@ import nnviz
 from nnviz.api import draw_blocks
 from nnviz.cli import cli
 from nnviz.errors import MissingDependencyError, OptionError
-from nnviz.layout.blocks import block_view, line_centers
+from nnviz.layout.blocks import block_view
+from nnviz.layout.blocktext import line_centers
 from nnviz.view import collapse_repeats, find_repeats, flatten
 from nnviz.layout.layered import PAGES, BlockOptions
 from nnviz.render.block import BlockDiagram
@@ -385,16 +386,16 @@ def _box(scene, nid):
 def test_nasnet_full_gutter_uses_connectors(monkeypatch, tmp_path):
     """NASNetMobile with every layer: a cut that many edges cross gets off-column connectors
     ("▸ target" under the source's column, "source ▸" over the target's) instead of a band of lanes."""
-    import nnviz.layout.blocks as blocks
+    import nnviz.layout.pagecolumns as pagecolumns
 
     g = application("NASNetMobile")
-    monkeypatch.setattr(blocks, "MAX_LANES", 10**6)
+    monkeypatch.setattr(pagecolumns, "MAX_LANES", 10**6)
     before = draw_blocks(g, collapse=False).scene
     monkeypatch.undo()
     d = draw_blocks(g, collapse=False)
     after = d.scene
     assert after.meta["columns"] == before.meta["columns"] >= 2
-    assert _gutter_crossings(before) > blocks.MAX_LANES
+    assert _gutter_crossings(before) > pagecolumns.MAX_LANES
     assert _gutter_crossings(after) == 0
     col = after.meta["column"]
     crossing = {(e.src, e.dst) for e in before.edges if col[e.src] != col[e.dst]}
@@ -580,7 +581,7 @@ def test_line_centers_are_inside_the_box():
                                  {"dpi": 0}, {"dpi": "high"}, {"dpi": 5000}])
 def test_both_styles_check_figsize_and_dpi_alike(bad):
     """One rule and one message for figsize and dpi, whichever style (issue 11)."""
-    from nnviz.layout.neurons import NodeOptions
+    from nnviz.layout.neurons.nodeoptions import NodeOptions
 
     messages = []
     for options in (BlockOptions, NodeOptions):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nnviz
-from nnviz.layout.neurons import DENSE_LINKS
+from nnviz.layout.neurons.emitter import DENSE_LINKS
 from nnviz.render.density import PIXELS_PER_POINT, density_counts, density_image
 from nnviz.scene import LinkSet
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import nnviz
-from nnviz.layout.blocks import FROZEN_BAND, PAD, block_view
+from nnviz.layout.blocks import block_view
+from nnviz.layout.blocktext import FROZEN_BAND, PAD
 from nnviz.view import collapse_repeats, flatten, fold_chains
 from nnviz.view.labels import cut_name, group_label
 from nnviz.layout.layered import BlockOptions

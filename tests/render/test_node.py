@@ -17,7 +17,7 @@ from matplotlib.text import Text
 
 import nnviz
 from nnviz.errors import OptionError, ReadError
-from nnviz.layout.neurons import NodeOptions
+from nnviz.layout.neurons.nodeoptions import NodeOptions
 from nnviz.api import draw_nodes
 from nnviz.render.theme import Theme
 
@@ -489,7 +489,8 @@ def test_weight_scale_fixes_the_colour_bar():
     import numpy as np
 
     from nnviz.graph import LayerGraph
-    from nnviz.layout.neurons import NodeOptions, layout_nodes
+    from nnviz.layout.neurons import layout_nodes
+    from nnviz.layout.neurons.nodeoptions import NodeOptions
     from nnviz.errors import OptionError
 
     g = nnviz.load({"input_shape": [2], "layers": [{"type": "Dense", "units": 2, "name": "d"}]})

@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from nnviz import load
 from nnviz.cli import cli
 from nnviz.errors import OptionError
-from nnviz.layout.blocks import block_view, legend_entries
+from nnviz.layout.blockheader import legend_entries
+from nnviz.layout.blocks import block_view
 from nnviz.layout.layered import BlockOptions
-from nnviz.layout.neurons import NodeOptions
+from nnviz.layout.neurons.nodeoptions import NodeOptions
 from nnviz.render.theme import THEMES, Theme, resolve_theme
 
 colorspacious = pytest.importorskip("colorspacious")  # in the test extra
@@ -165,7 +166,7 @@ def test_patterns_are_drawn_around_the_text_by_every_writer():
     from matplotlib.collections import PatchCollection
 
     from nnviz import draw
-    from nnviz.layout.blocks import text_plates
+    from nnviz.layout.blocktext import text_plates
     from nnviz.layout.metrics import text_size
     from nnviz.render.tikz import scene_tikz
 

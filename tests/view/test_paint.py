@@ -23,7 +23,8 @@ def _repeats():
 
 
 def test_a_folded_repeat_is_coloured_and_labelled_by_its_sum():
-    from nnviz.layout.blocks import candidate_views, legend_entries
+    from nnviz.layout.blockheader import legend_entries
+    from nnviz.layout.blocks import candidate_views
     from nnviz.layout.layered import BlockOptions
 
     g = _repeats()

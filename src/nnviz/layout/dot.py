@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..external import run_dot
 from ..scene import Box, Cluster, Edge, Label, Scene
-from .blocks import block_lines, legend_entries
+from .blockheader import legend_entries
+from .blocktext import block_lines
 from .dottext import dot_name, to_dot
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -26,7 +26,8 @@ import html
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..text import printable
-from .blocks import FROZEN_BAND, LINE_HEIGHT, block_lines, block_size, legend_entries
+from .blockheader import legend_entries
+from .blocktext import FROZEN_BAND, LINE_HEIGHT, block_lines, block_size
 from .layered import BlockOptions
 from .ushape import UPlan, u_plan
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ..graph import Layer, LayerGraph
 from ..theme import family_of
 from ..scene import Box, Cluster, Label, Scene
-from .blocks import MARGIN, block_size
+from .blocktext import MARGIN, block_size
 from .layered import BlockOptions
 from .metrics import text_size
 

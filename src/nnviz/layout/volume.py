@@ -35,7 +35,8 @@ from ..errors import OptionError
 from ..graph import LayerGraph, format_params
 from ..options import check_choice, strict_options
 from ..scene import Edge, Label, Polygon, Scene
-from .blocks import BOLD, LINE_HEIGHT, _short, block_view
+from .blocks import block_view
+from .blocktext import BOLD, LINE_HEIGHT, short_line
 from ..view import Node, View
 from .layered import BlockOptions
 from .metrics import text_size
@@ -199,12 +200,12 @@ def _texts(node: Node, vol: Volume, options: VolumeOptions, frozen: bool) -> tup
     above, below = [], []
     badge = f" ×{node.repeat}" if node.repeat > 1 else ""
     if "name" in show or badge or node.kind in ("repeat", "module"):
-        above.append(_short(node.label) + badge)
+        above.append(short_line(node.label) + badge)
     if "type" in show and node.types:
         kind = {"repeat": f"{node.size} layers each", "module": f"module of {node.size} layers"}.get(node.kind)
-        above.append(_short(kind or " + ".join(node.types)))
+        above.append(short_line(kind or " + ".join(node.types)))
     if "shapes" in show:
-        below.append(_short(vol.text))
+        below.append(short_line(vol.text))
     if "params" in show and node.params:
         below.append(f"{format_params(node.params)} params")
     if frozen and node.frozen:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..layout.blocks import LEGEND_SWATCH, LINE_HEIGHT, frozen_band, line_centers, text_plates
+from ..layout.blocktext import LEGEND_SWATCH, LINE_HEIGHT, frozen_band, line_centers, text_plates
 from ..scene import arrow_path
 from ..text import printable
 from .diagram import Diagram

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..external import run_dot
 from ..fileio import write_atomic
-from ..layout.blocks import block_view, title_lines
+from ..layout.blockheader import title_lines
+from ..layout.blocks import block_view
 from ..layout.dottext import dot_name, to_dot
 from ..layout.layered import BlockOptions
 from .block import BlockDiagram, render_scene

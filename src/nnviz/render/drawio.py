@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import OptionError
 from ..fileio import write_atomic
-from ..layout.blocks import LEGEND_SWATCH
+from ..layout.blocktext import LEGEND_SWATCH
 from ..text import printable
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..fileio import write_atomic
 from ..text import CONTROL_CHARS
-from ..layout.blocks import block_lines
+from ..layout.blocktext import block_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..view import View

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..layout.neurons import NodeOptions
+from ..layout.neurons.nodeoptions import NodeOptions
 from .diagram import Diagram
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -164,7 +164,7 @@ def _draw_tables(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
     from matplotlib.collections import LineCollection
     from matplotlib.patches import Rectangle
 
-    from ..layout.neurons import lookup_grid
+    from ..layout.neurons.emitter import lookup_grid
 
     for box in scene.boxes:
         rect = Rectangle((box.x, box.y), box.w, box.h, facecolor=theme.color(box.family),

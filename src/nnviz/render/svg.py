@@ -38,7 +38,7 @@ def _plain(text: str) -> str:
 
 
 def _box(b: Box, theme: Theme) -> str:
-    from ..layout.blocks import frozen_band, line_centers
+    from ..layout.blocktext import frozen_band, line_centers
 
     fill = theme.color(b.family)
     parts = [f'<g class="nnviz-block" id="{_esc(block_id(b.id))}" data-layer="{_esc(b.id)}" '

@@ -20,7 +20,7 @@ import html
 import re
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..layout.blocks import LEGEND_SWATCH, frozen_band, line_centers, text_plates
+from ..layout.blocktext import LEGEND_SWATCH, frozen_band, line_centers, text_plates
 from ..layout.metrics import SAFETY, text_size
 from ..scene import arrow_path
 from ..text import printable
@@ -363,7 +363,7 @@ def _node_links(scene: "Scene", theme: "Theme", vmax: float | None) -> Iterable[
 
 def _node_tables(scene: "Scene", theme: "Theme") -> Iterable[str]:
     """An Embedding's table, as the matplotlib renderer draws it: a box, its rows ruled."""
-    from ..layout.neurons import lookup_grid
+    from ..layout.neurons.emitter import lookup_grid
 
     for b in scene.boxes:
         yield _rect(b.x, b.y, b.w, b.h, f' class="nnviz-lookup" fill="{theme.color(b.family)}" '

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..errors import OptionError
 from ..fileio import write_atomic
-from ..layout.blocks import LEGEND_SWATCH, frozen_band, line_centers, text_plates
+from ..layout.blocktext import LEGEND_SWATCH, frozen_band, line_centers, text_plates
 from ..scene import arrow_path
 from ..text import printable
 from .svgfile import NEURON_EDGE, backing_box, link_alpha, text_width, weight_rgba

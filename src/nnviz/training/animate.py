@@ -66,7 +66,7 @@ def render_frame(graph: LayerGraph, weights: Snapshot, *, text: str | None = Non
         graph: the layer graph.
         weights: a snapshot: ``{layer name: [(variable path, array), ...]}``.
         text: a caption under the diagram.
-        node_options: further fields of :class:`~nnviz.layout.neurons.NodeOptions` (``dpi``,
+        node_options: further fields of :class:`~nnviz.layout.neurons.nodeoptions.NodeOptions` (``dpi``,
             ``feature_names``, ``output_names``...).
     """
     from PIL import Image
