@@ -578,9 +578,11 @@ def test_line_centers_are_inside_the_box():
 
 
 @pytest.mark.parametrize("bad", [{"figsize": (0, 3)}, {"figsize": (300, 3)}, {"figsize": (True, 3)},
-                                 {"dpi": 0}, {"dpi": "high"}, {"dpi": 5000}])
+                                 {"dpi": 0}, {"dpi": "high"}, {"dpi": 5000}, {"direction": "XY"},
+                                 {"page": "a3"}, {"width": "wide"}, {"theme": "neon"}, {"font": 3}])
 def test_both_styles_check_figsize_and_dpi_alike(bad):
-    """One rule and one message for figsize and dpi, whichever style (issue 11)."""
+    """One rule and one message for figsize, dpi, direction, page, width, theme and font, whichever
+    style (issue 11: options.check_figure)."""
     from nnviz.layout.neurons.nodeoptions import NodeOptions
 
     messages = []

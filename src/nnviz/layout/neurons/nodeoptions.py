@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import OptionError
-from ...options import DIRECTIONS, check_choice, check_dpi, check_figsize, parse_width, strict_options
-from ...theme import Theme, resolve_theme, with_font
-from ..layered import PAGES
+from ...options import check_figure, strict_options
+from ...theme import Theme
 
 __all__ = ["NodeOptions"]
 
@@ -78,18 +77,11 @@ class NodeOptions:
         for name in ("weights", "description"):
             if not isinstance(getattr(self, name), bool):
                 raise OptionError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        check_choice("direction", self.direction, DIRECTIONS)
-        if self.page is not None:
-            object.__setattr__(self, "page", str(self.page).lower())
-            check_choice("page", self.page, [*PAGES, None])
-        object.__setattr__(self, "figsize", check_figsize(self.figsize))
-        parse_width(self.width)
-        check_dpi(self.dpi)
+        check_figure(self)  # direction, page, figsize, width, dpi, theme and font: the block style's rules
         for name in ("feature_names", "output_names"):
             object.__setattr__(self, name, _names(name, getattr(self, name)))
         if self.title is not None and not isinstance(self.title, str):
             raise OptionError(f"title must be a string, got {self.title!r}")
-        object.__setattr__(self, "theme", with_font(resolve_theme(self.theme), self.font))
         if self.weight_scale is not None and (isinstance(self.weight_scale, bool) or not isinstance(
                 self.weight_scale, (int, float)) or not self.weight_scale > 0):
             raise OptionError(f"weight_scale must be a positive number, got {self.weight_scale!r}")

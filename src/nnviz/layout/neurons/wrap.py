@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ...options import PAGES
 from ...scene import LinkSet, Scene
-from ..layered import PAGES
 from ..metrics import text_size
 from .nodeoptions import NodeOptions
 from .columns import Column
