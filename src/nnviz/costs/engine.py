@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator
@@ -112,7 +113,11 @@ def compute_dtype(dtype: Any) -> str:
     >>> compute_dtype("mixed_float16"), compute_dtype({"config": {"name": "int8_from_mixed_bfloat16"}})
     ('float16', 'bfloat16')
     """
-    name = _policy_name(dtype)
+    return _compute_dtype(_policy_name(dtype))
+
+
+@functools.lru_cache(maxsize=256)  # a model uses one or two policies: worked out once each
+def _compute_dtype(name: str) -> str:
     if "_from_" in name:  # Keras 3 quantized policies: int8_from_float32, float8_from_mixed_bfloat16
         name = name.split("_from_", 1)[1]
     if name.startswith("mixed_"):
@@ -128,7 +133,11 @@ def weight_itemsize(dtype: Any, weight_name: str) -> float:
     >>> weight_itemsize("int4_from_float32", "kernel"), weight_itemsize("int8_from_float32", "kernel_scale")
     (0.5, 4)
     """
-    name = _policy_name(dtype)
+    return _itemsize(_policy_name(dtype), weight_name)
+
+
+@functools.lru_cache(maxsize=4096)  # per policy and weight name (kernel, bias...): worked out once each
+def _itemsize(name: str, weight_name: str) -> float:
     base = weight_name.rsplit("/", 1)[-1].split(":")[0]
     if name.startswith(("int8_from_", "int4_from_")) and base in ("kernel", "embeddings"):
         return 1 if name.startswith("int8") else 0.5
@@ -139,8 +148,9 @@ def weight_itemsize(dtype: Any, weight_name: str) -> float:
 
 def _weight_bytes(layer: Layer) -> tuple[int, int]:
     total = train = 0.0
+    policy = _policy_name(layer.config.get("dtype"))
     for w in layer.weights:
-        b = w.size * weight_itemsize(layer.config.get("dtype"), w.name)
+        b = w.size * _itemsize(policy, w.name)
         total += b
         if w.trainable and layer.trainable:
             train += b

@@ -400,6 +400,8 @@ def _wrapper_depth(cfg: Any, depth: int) -> int:
     deepest = depth
     for key in _INNER_KEYS:
         inner = cfg.get(key)
+        if inner is None:
+            continue
         for item in inner if isinstance(inner, list) else [inner]:
             if isinstance(item, Mapping) and isinstance(item.get("config"), Mapping):
                 deepest = max(deepest, _wrapper_depth(item["config"], depth + 1))
@@ -441,6 +443,8 @@ def check_sizes(outputs: Sequence[Shape | None], layer: Layer | None = None) -> 
 
 def _is_size(d: Any) -> bool:
     # numbers.Integral: a family function may compute a size with numpy
+    if type(d) is int:  # the usual case, without the abstract-class check
+        return 0 <= d <= MAX_DIM
     return isinstance(d, numbers.Integral) and not isinstance(d, bool) and 0 <= d <= MAX_DIM
 
 

@@ -370,6 +370,10 @@ def layer_count(graph: "LayerGraph") -> int:
     return sum(1 + (layer_count(layer.subgraph) if layer.subgraph is not None else 0) for layer in graph.layers)
 
 
+# json.dumps(..., sort_keys=True, default=str) makes an encoder per call; one serves every layer
+_SORTED_JSON = json.JSONEncoder(sort_keys=True, default=str).encode
+
+
 def flat_data(graph: "LayerGraph", theme: "Theme", details: dict[str, dict[str, Any]] | None = None
               ) -> dict[str, Any]:
     """What the page needs to lay out the expanded view itself and fill its panel, compactly.
@@ -414,7 +418,7 @@ def flat_data(graph: "LayerGraph", theme: "Theme", details: dict[str, dict[str, 
             d = details[prefix + name]
             config = dict(d["config"])
             cname = config.pop("name", None)
-            kind = json.dumps([d["type"], d["units"], d["activation"], config], sort_keys=True, default=str)
+            kind = _SORTED_JSON([d["type"], d["units"], d["activation"], config])
             scope["k"].append(kinds.setdefault(kind, len(kinds)))
             scope["s"].append(shapes.setdefault(d["output_shape"], len(shapes)))
             scope["p"].append(d["params"])
