@@ -164,3 +164,74 @@ def test_pending_imports_are_still_there():
     """An entry of PENDING that is fixed leaves the list (so it cannot come back unnoticed)."""
     gone = [pair for pair in PENDING if pair[1] not in IMPORTS.get(pair[0], {})]
     assert not gone, f"fixed, remove from PENDING: {gone}"
+
+
+# What a renderer may take from the view and layout stages: option types, constants, and helpers that
+# read a placed Scene or write a View as text (a block's lines, the title, DOT). Never a function that
+# builds a View or a Scene (block_view, compose, candidate_views, layout_nodes, volume_view, diff_scene...):
+# the pipeline lays out and hands the renderers their Scenes (docs/DESIGN.md). Names, not modules, so
+# that splitting a layout module moves nothing here.
+RENDER_MAY_USE = {
+    "BlockOptions", "NodeOptions",  # option types
+    "LEGEND_SWATCH", "LINE_HEIGHT", "SAFETY", "EDGE_COLORS", "STATUS_COLORS",  # constants
+    # a placed box's text and fill geometry; text extents; the font text is measured in
+    "line_centers", "frozen_band", "text_plates", "text_size", "measuring", "lookup_grid",
+    # a view as text: a block's lines, the title, DOT text; the diff's title; data-flow order of a graph
+    "block_lines", "title_lines", "to_dot", "dot_name", "diff_title", "topological_order",
+    "painting",  # the HTML page's panel lists the numbers the blocks are coloured by
+}
+
+
+STAGED = ("nnviz.layout", "nnviz.view")  # the stages that build Views and Scenes
+
+
+def _layout_names(source: str, module: str, package: bool = False) -> list[tuple[str, int]]:
+    """``(name, line)`` of what ``source`` (the module ``module``) imports from nnviz.view and nnviz.layout,
+    not for type checking only; a whole module of theirs imported counts as ``module:<name>``."""
+    found: list[tuple[str, int]] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = module.split(".")
+                base = parts[:len(parts) - node.level + (1 if package else 0)]
+                stem = ".".join(base + ([node.module] if node.module else []))
+            else:
+                stem = node.module or ""
+            if stem in STAGED or stem.startswith(tuple(p + "." for p in STAGED)):
+                found.extend((f"module:{a.name}" if f"{stem}.{a.name}" in MODULES else a.name, node.lineno)
+                             for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.extend((f"module:{a.name}", node.lineno) for a in node.names
+                         if a.name in STAGED or a.name.startswith(tuple(p + "." for p in STAGED)))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(source))
+    return found
+
+
+def test_renderers_lay_nothing_out():
+    """render/ takes Scenes: from the view and layout stages it imports only RENDER_MAY_USE."""
+    wrong = []
+    for mod, path in MODULES.items():
+        if mod == "nnviz.render" or mod.startswith("nnviz.render."):
+            wrong += [f"{path.relative_to(SRC)}:{line}: {name}"
+                      for name, line in _layout_names(path.read_text(encoding="utf-8"), mod,
+                                                      package=path.name == "__init__.py")
+                      if name not in RENDER_MAY_USE]
+    assert not wrong, "renderers importing layout functions (lay out in the pipeline instead):\n  " + "\n  ".join(wrong)
+
+
+def test_the_renderer_check_sees_layout_calls():
+    source = ("from typing import TYPE_CHECKING\nfrom ..layout.blocks import block_view, line_centers\n"
+              "if TYPE_CHECKING:\n    from ..layout.groups import View\n"
+              "def f():\n    from ..layout import neurons\n    import nnviz.layout.volume\n")
+    names = [n for n, _ in _layout_names(source, "nnviz.render.x")]
+    assert names == ["block_view", "line_centers", "module:neurons", "module:nnviz.layout.volume"]
+    assert [n for n in names if n not in RENDER_MAY_USE] == ["block_view", "module:neurons",
+                                                             "module:nnviz.layout.volume"]

@@ -239,7 +239,8 @@ def _finetune_pair():
 
 
 def test_drawing_colours_blocks_by_status_and_keeps_removed_layers_as_ghosts():
-    from nnviz.render.diffview import STATUS_COLORS, diff_scene
+    from nnviz.layout.diff import diff_scene
+    from nnviz.view.diff import STATUS_COLORS
 
     d = diff(*_finetune_pair())
     scene, opts, _ = diff_scene(d)
@@ -259,7 +260,7 @@ def test_drawing_colours_blocks_by_status_and_keeps_removed_layers_as_ghosts():
 
 
 def test_diff_outputs(tmp_path):
-    from nnviz.render.diffview import save_diff
+    from nnviz.modeldiff import save_diff
 
     d = diff(*_finetune_pair())
     for suffix in (".svg", ".png", ".pdf"):
@@ -281,7 +282,7 @@ def test_diff_outputs(tmp_path):
 def test_html_does_not_break_out_of_its_script():
     a = mlp(4, names=["h"])
     b = mlp(4, names=["</script><script>alert(1)</script>"])
-    from nnviz.render.diffview import diff_html
+    from nnviz.modeldiff import diff_html
 
     page = diff_html(diff(a, b))
     assert "<script>alert(1)" not in page
@@ -347,7 +348,8 @@ def test_inserted_auto_named_layer_and_fine_tuned_weights(tmp_path):
     _valid(d.to_dict())
     expected = np.linalg.norm(np.full_like(kernel, 0.5)) / np.linalg.norm(np.concatenate([kernel.ravel(), bias]))
     assert d.weights_changed[0].relative == pytest.approx(expected, rel=1e-5)
-    from nnviz.render.diffview import WEIGHT_BINS, diff_scene
+    from nnviz.layout.diff import diff_scene
+    from nnviz.view.diff import WEIGHT_BINS
 
     scene, opts, _ = diff_scene(d)
     colour = {b.layer: opts.theme.color(b.family) for b in scene.boxes}
@@ -379,7 +381,7 @@ def test_resnet50_against_resnet101(tmp_path):
     assert {int(n.split("_")[1][5:]) for n in d.added if n.startswith("conv4_block")} == set(range(7, 24))
     assert all(n.startswith("conv4_block") for n in d.added)
     assert d.params_delta == params - p50
-    from nnviz.render.diffview import diff_scene
+    from nnviz.layout.diff import diff_scene
 
     scene, _, _ = diff_scene(d)
     assert len(scene.boxes) < 80  # the repeats fold
@@ -394,7 +396,7 @@ def test_public_function_survives_the_module_import():
 @pytest.mark.needs_browser
 def test_html_page_in_the_browser(tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
-    from nnviz.render.diffview import save_diff
+    from nnviz.modeldiff import save_diff
 
     (page_path,) = save_diff(diff(*_finetune_pair()), tmp_path / "d.html")
     args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -513,7 +515,8 @@ def test_nested_model_against_itself_counts_every_inner_layer():
 
 
 def test_drawing_a_nested_change_closed_and_open():
-    from nnviz.render.diffview import STATUS_COLORS, diff_scene
+    from nnviz.layout.diff import diff_scene
+    from nnviz.view.diff import STATUS_COLORS
 
     d = diff(*_nested_pair())
     scene, opts, _ = diff_scene(d)
@@ -557,7 +560,9 @@ def test_nested_sequential_in_keras_files(tmp_path):
 
 # -- links in one model only: dashed, with a legend entry ------------------------------------------
 def test_links_in_one_model_only_are_dashed_with_a_legend_entry(tmp_path):
-    from nnviz.render.diffview import EDGE_COLORS, diff_scene, save_diff, union_graph
+    from nnviz.layout.diff import diff_scene
+    from nnviz.view.diff import EDGE_COLORS, union_graph
+    from nnviz.modeldiff import save_diff
 
     d = diff(*_finetune_pair())
     # A: h1 -> drop -> h2 -> out; B: h1 -> h2 -> extra -> out

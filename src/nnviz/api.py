@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .render.diagram import Diagram
     from .scene import Scene
 
-__all__ = ["draw", "draw_blocks", "draw_nodes", "visualize_nn", "resolve_engine", "STYLES"]
+__all__ = ["draw", "draw_blocks", "draw_nodes", "draw_volumes", "visualize_nn", "resolve_engine", "STYLES"]
 
 STYLES = ("block", "node", "volume")
 
@@ -69,8 +69,6 @@ def _draw(source: Any, style: str, weights_file: Any, input_shape: Any, build: b
     if style == "node":
         return draw_nodes(graph, **options)
     if style == "volume":
-        from .render.volume import draw_volumes
-
         return draw_volumes(graph, **options)
     return draw_blocks(graph, **options)
 
@@ -183,6 +181,51 @@ def _redraw(diagram: "Diagram", **changes: Any) -> "Diagram":
     return draw_blocks(diagram.graph, **opts)
 
 
+# -- the volume style ----------------------------------------------------------------------------
+
+def draw_volumes(graph: "LayerGraph", *, ax: "Axes | None" = None, **options: Any) -> "Diagram":
+    """Draw ``graph`` as a volume figure: each layer's output as a box sized by its shape.
+
+    Args:
+        graph: the layer graph.
+        ax: a matplotlib Axes to draw into at once (as for :func:`draw_blocks`).
+        **options: the fields of :class:`~nnviz.layout.volume.VolumeOptions`.
+
+    Returns:
+        A :class:`~nnviz.render.volume.VolumeDiagram` (PNG, PDF and SVG).
+
+    Raises:
+        OptionError: an unknown option or value.
+        OptionError: the model is stored without its graph.
+
+    >>> import nnviz
+    >>> d = draw_volumes(nnviz.load({"input_shape": [28, 28, 1], "layers": [
+    ...     {"type": "Conv2D", "filters": 4, "kernel_size": 3}, {"type": "Flatten"}]}))
+    >>> d.style, len(d.scene.polygons), d.to_bytes("svg").count(b"<polygon")
+    ('volume', 9, 9)
+    """
+    from .layout.volume import VolumeOptions, volume_view
+    from .render.block import render_scene
+    from .render.volume import VolumeDiagram
+
+    opts = VolumeOptions(**options)
+    if ax is not None:
+        opts = replace(opts, figsize=_axes_size(_check_axes(ax)))  # the page is the Axes
+    paint = None
+    if opts.color_by is not None:  # view: what the volumes are coloured by
+        from .view.paint import painting
+
+        painter = painting(graph, opts.color_by)
+        opts = replace(opts, theme=painter.theme(opts.theme))
+        paint = painter.paint
+    view, scene = volume_view(graph, opts, paint=paint)  # view and layout
+    diagram = VolumeDiagram(graph, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
+                            render=partial(render_scene, scene, opts.theme))  # render, on first use
+    if ax is not None:
+        diagram.draw_into(ax)  # render, at once
+    return diagram
+
+
 # -- the node style ----------------------------------------------------------------------------
 
 def draw_nodes(graph: "LayerGraph", **options: Any) -> "Diagram":
@@ -220,10 +263,21 @@ def draw_nodes(graph: "LayerGraph", **options: Any) -> "Diagram":
         opts = replace(opts, figsize=_axes_size(opts.ax))  # the page is the Axes
         scene = layout_nodes(graph, opts, paint=paint)
         figure = render_nodes(scene, opts, ax=opts.ax)
-        return Diagram(graph, scene=scene, style="node", figure=figure, dpi=opts.dpi, options=opts)
+        return Diagram(graph, scene=scene, style="node", figure=figure, dpi=opts.dpi, options=opts,
+                       block_view=partial(_default_block_view, graph))
     scene = layout_nodes(graph, opts, paint=paint)
     return Diagram(graph, scene=scene, style="node", render=partial(render_nodes, scene, opts),
-                   dpi=opts.dpi, options=opts)
+                   dpi=opts.dpi, options=opts, block_view=partial(_default_block_view, graph))
+
+
+def _default_block_view(graph: "LayerGraph") -> tuple[Any, Any]:
+    """The block view (default options) of a model drawn in another style: what its ``.dot`` and
+    ``.mmd`` files write."""
+    from .layout.blocks import block_view
+    from .layout.layered import BlockOptions
+
+    options = BlockOptions()
+    return block_view(graph, options)[0], options
 
 
 def _check_axes(ax: Any) -> "Axes":

@@ -339,7 +339,7 @@ def diff_cmd(a: str, b: str, output: str | None, as_json: bool, fail_on: str | N
     if output is not None:
         from pathlib import Path
 
-        from .render.diffview import save_diff
+        from .modeldiff import save_diff
 
         save_diff(d, Path(output))
     if as_json:

@@ -236,13 +236,56 @@ class ModelDiff:
 
     def draw(self, **options: Any):
         """The union of both models as one block diagram, coloured by what changed."""
-        from .render.diffview import draw_diff
-
         return draw_diff(self, **options)
 
     def __repr__(self) -> str:
         return (f"<ModelDiff {self.a.name!r} -> {self.b.name!r}: {len(self.added)} added, "
                 f"{len(self.removed)} removed, {len(self.changed)} changed, {self.unchanged} unchanged>")
+
+
+# -- drawing: view (nnviz.view.diff), layout (nnviz.layout.diff), render (nnviz.render.diffview) ----
+
+def draw_diff(d: ModelDiff, **options: Any):
+    """The diff as a block diagram: the union of both models, coloured by status
+    (a :class:`~nnviz.render.block.BlockDiagram`; ``options`` are ``BlockOptions`` fields)."""
+    from .layout.diff import diff_scene
+    from .render.diffview import diff_diagram
+    from .view.diff import union_graph
+
+    scene, opts, view = diff_scene(d, **options)  # view and layout
+    return diff_diagram(union_graph(d).graph, view, scene, opts)  # render (on first use)
+
+
+def diff_html(d: ModelDiff, **options: Any) -> str:
+    """A self-contained page: A and B side by side, in step; a click shows a layer's match."""
+    from .layout.diff import side_scenes
+    from .render.diffview import diff_page
+
+    scene_a, scene_b, theme = side_scenes(d, **options)  # view and layout of each model
+    return diff_page(d, scene_a, scene_b, theme)  # render
+
+
+def save_diff(d: ModelDiff, out: Any, **options: Any) -> list:
+    """Write the diff to ``out`` by its suffix (``.svg``/``.png``/``.pdf``, ``.html``, ``.md`` with
+    its picture beside it); returns the paths written."""
+    from pathlib import Path
+
+    from .fileio import write_atomic
+
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix == ".md":
+        picture = out.with_suffix(".svg")
+        d.draw(**options).save(picture)
+        write_atomic(out, d.to_markdown(picture=picture.name))
+        return [picture, out]
+    if suffix in (".html", ".htm"):
+        write_atomic(out, diff_html(d, **options))
+        return [out]
+    if suffix not in (".svg", ".png", ".pdf"):
+        raise OptionError(f"unknown output type {out.suffix!r} for a diff (one of .svg, .png, .pdf, .html, .md)")
+    d.draw(**options).save(out)
+    return [out]
 
 
 # -- public entry point ---------------------------------------------------------------------------

@@ -311,7 +311,7 @@ def test_a_diffs_scene_draws_its_one_sided_links_dashed(tmp_path):
     from test_diff import _finetune_pair
 
     from nnviz.modeldiff import diff
-    from nnviz.render.diffview import diff_scene
+    from nnviz.layout.diff import diff_scene
     from nnviz.scene import ONE_SIDED_EDGES
 
     scene, opts, _ = diff_scene(diff(*_finetune_pair()))

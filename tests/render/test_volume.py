@@ -351,3 +351,23 @@ def test_frozen_layers_are_written_frozen_and_the_legend_has_no_band():
     assert not [lb for lb in nnviz.draw(spec, style="volume", show_trainable=False).scene.labels
                 if lb.role == "volume-note"]
     assert_volumes_ok(d)
+
+
+def test_volume_style_draws_into_the_users_axes():
+    """ax= works for the volume style as for the block and node styles: the layout fits the Axes, drawn at once."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 5))
+    left, right = fig.subplots(1, 2)
+    left.plot([0, 1], [0, 1])
+    d = nnviz.draw(ROOT / "examples" / "lenet5.json", style="volume", ax=right)
+    assert d.figure is fig and d.style == "volume"
+    assert len(left.lines) == 1 and not left.collections and not left.patches
+    texts = [lb.text for lb in d.scene.labels if lb.text]
+    assert texts and set(texts) <= {t.get_text() for t in right.texts}  # every label went into the given Axes
+    fig_w, fig_h = fig.get_size_inches()
+    box = right.get_position()
+    assert d.scene.width <= box.width * fig_w * 72 + 1 and d.scene.height <= box.height * fig_h * 72 + 1
+    assert right.get_aspect() == 1.0
+    with pytest.raises(OptionError, match="ax must be a matplotlib Axes"):
+        nnviz.draw(ROOT / "examples" / "lenet5.json", style="volume", ax=object())

@@ -50,6 +50,8 @@ class Diagram:
         engine: ``matplotlib`` or ``graphviz``.
         redraw: ``redraw(diagram, **changes)`` draws the same model again with some options changed
             (the interactive page's expanded view); the pipeline (nnviz.api) supplies it.
+        block_view: for a diagram of another style, ``block_view()`` gives the model's block view and
+            its options (what the ``.dot`` and ``.mmd`` writers write); the pipeline supplies it.
 
     Extra output formats register in ``writers`` (suffix -> function(diagram, path, dpi)).
     """
@@ -61,7 +63,8 @@ class Diagram:
     def __init__(self, graph: "LayerGraph", *, scene: "Scene | None" = None, style: str = "block",
                  engine: str = "matplotlib", render: Callable[[], "Figure"] | None = None,
                  figure: "Figure | None" = None, dpi: float | None = None, options: Any = None,
-                 redraw: "Callable[..., Diagram] | None" = None) -> None:
+                 redraw: "Callable[..., Diagram] | None" = None,
+                 block_view: "Callable[[], tuple[Any, Any]] | None" = None) -> None:
         self.graph = graph
         self.scene = scene
         self.style = style
@@ -71,6 +74,7 @@ class Diagram:
         self._render = render
         self._figure = figure
         self._redraw = redraw
+        self._block_view = block_view
 
     def variant(self, **changes: Any) -> "Diagram":
         """The same model drawn again by the matplotlib layout with some options changed (the
@@ -82,6 +86,17 @@ class Diagram:
         if self._redraw is None:
             raise OptionError(f"a {self.style} diagram made without nnviz.api cannot be drawn again with other options")
         return self._redraw(self, **changes)
+
+    def block_view(self) -> tuple[Any, Any]:
+        """The model's block view and its ``BlockOptions``, for the writers of block text (DOT,
+        Mermaid) of a diagram of another style, as the pipeline laid it out.
+
+        Raises:
+            OptionError: this diagram was not drawn by :mod:`nnviz.api`, which supplies it.
+        """
+        if self._block_view is None:
+            raise OptionError(f"a {self.style} diagram made without nnviz.api has no block view (DOT, Mermaid)")
+        return self._block_view()
 
     @property
     def figure(self) -> "Figure":

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..external import run_dot
 from ..fileio import write_atomic
 from ..layout.blockheader import title_lines
-from ..layout.blocks import block_view
 from ..layout.dottext import dot_name, to_dot
 from ..layout.layered import BlockOptions
 from .block import BlockDiagram, render_scene
@@ -30,12 +29,12 @@ __all__ = ["to_dot", "dot_name", "DotDiagram", "write_dot", "diagram_view"]
 
 
 def diagram_view(diagram: Any) -> tuple["View", BlockOptions]:
-    """The view a diagram shows (recomputed for diagrams of another style) and its block options."""
-    options = diagram.options if isinstance(diagram.options, BlockOptions) else BlockOptions()
+    """The block view a diagram shows and its block options: a block diagram's own; for a diagram
+    of another style, the block view the pipeline supplied with it (:meth:`Diagram.block_view`)."""
     view = getattr(diagram, "view", None)
     if view is None:
-        view = block_view(diagram.graph, options)[0]
-    return view, options
+        return diagram.block_view()
+    return view, diagram.options if isinstance(diagram.options, BlockOptions) else BlockOptions()
 
 
 def write_dot(diagram: Any, path: Path, dpi: float | None = None) -> None:
