@@ -178,7 +178,6 @@ RENDER_MAY_USE = {
     "line_centers", "frozen_band", "text_plates", "text_size", "measuring", "lookup_grid",
     # a view as text: a block's lines, the title, DOT text; the diff's title; data-flow order of a graph
     "block_lines", "title_lines", "to_dot", "dot_name", "diff_title", "topological_order",
-    "painting",  # the HTML page's panel lists the numbers the blocks are coloured by
 }
 
 

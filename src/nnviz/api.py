@@ -141,7 +141,7 @@ def _block_diagram(graph: "LayerGraph", opts: Any) -> "Diagram":
                               hint="leave --engine out, or give --engine matplotlib")
         opts = replace(opts, engine="matplotlib")
     engine = resolve_engine(opts.engine)
-    annotate = None
+    annotate = painter = None
     if opts.color_by is not None:  # view: what the blocks are coloured by
         from .view.paint import painting
 
@@ -158,7 +158,7 @@ def _block_diagram(graph: "LayerGraph", opts: Any) -> "Diagram":
     if engine == "graphviz":  # dot draws the same columns, each its own component
         return _dot_diagram(graph, view, opts, scene.meta.get("column"))
     return BlockDiagram(graph, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
-                        render=partial(render_scene, scene, opts.theme), redraw=_redraw)
+                        render=partial(render_scene, scene, opts.theme), redraw=_redraw, painting=painter)
 
 
 def _dot_diagram(graph: "LayerGraph", view: Any, opts: Any, columns: dict[str, int] | None) -> "Diagram":
@@ -211,7 +211,7 @@ def draw_volumes(graph: "LayerGraph", *, ax: "Axes | None" = None, **options: An
     opts = VolumeOptions(**options)
     if ax is not None:
         opts = replace(opts, figsize=_axes_size(_check_axes(ax)))  # the page is the Axes
-    paint = None
+    paint = painter = None
     if opts.color_by is not None:  # view: what the volumes are coloured by
         from .view.paint import painting
 
@@ -220,7 +220,8 @@ def draw_volumes(graph: "LayerGraph", *, ax: "Axes | None" = None, **options: An
         paint = painter.paint
     view, scene = volume_view(graph, opts, paint=paint)  # view and layout
     diagram = VolumeDiagram(graph, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
-                            render=partial(render_scene, scene, opts.theme))  # render, on first use
+                            render=partial(render_scene, scene, opts.theme),  # render, on first use
+                            painting=painter)
     if ax is not None:
         diagram.draw_into(ax)  # render, at once
     return diagram
@@ -264,10 +265,10 @@ def draw_nodes(graph: "LayerGraph", **options: Any) -> "Diagram":
         scene = layout_nodes(graph, opts, paint=paint)
         figure = render_nodes(scene, opts, ax=opts.ax)
         return Diagram(graph, scene=scene, style="node", figure=figure, dpi=opts.dpi, options=opts,
-                       block_view=partial(_default_block_view, graph))
+                       block_view=partial(_default_block_view, graph), painting=paint)
     scene = layout_nodes(graph, opts, paint=paint)
     return Diagram(graph, scene=scene, style="node", render=partial(render_nodes, scene, opts),
-                   dpi=opts.dpi, options=opts, block_view=partial(_default_block_view, graph))
+                   dpi=opts.dpi, options=opts, block_view=partial(_default_block_view, graph), painting=paint)
 
 
 def _default_block_view(graph: "LayerGraph") -> tuple[Any, Any]:

@@ -52,6 +52,9 @@ class Diagram:
             (the interactive page's expanded view); the pipeline (nnviz.api) supplies it.
         block_view: for a diagram of another style, ``block_view()`` gives the model's block view and
             its options (what the ``.dot`` and ``.mmd`` writers write); the pipeline supplies it.
+        painting: what the blocks or neurons are coloured by (``color_by``: a
+            :class:`~nnviz.view.paint.Painting`, its label and values per layer), from the view stage;
+            the HTML page lists the values in its panel.
 
     Extra output formats register in ``writers`` (suffix -> function(diagram, path, dpi)).
     """
@@ -64,7 +67,7 @@ class Diagram:
                  engine: str = "matplotlib", render: Callable[[], "Figure"] | None = None,
                  figure: "Figure | None" = None, dpi: float | None = None, options: Any = None,
                  redraw: "Callable[..., Diagram] | None" = None,
-                 block_view: "Callable[[], tuple[Any, Any]] | None" = None) -> None:
+                 block_view: "Callable[[], tuple[Any, Any]] | None" = None, painting: Any = None) -> None:
         self.graph = graph
         self.scene = scene
         self.style = style
@@ -75,6 +78,7 @@ class Diagram:
         self._figure = figure
         self._redraw = redraw
         self._block_view = block_view
+        self.painting = painting
 
     def variant(self, **changes: Any) -> "Diagram":
         """The same model drawn again by the matplotlib layout with some options changed (the

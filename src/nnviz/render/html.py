@@ -505,11 +505,8 @@ def diagram_to_html(diagram: "Diagram", *, expanded: "Diagram | None" = None, bu
         packed = base64.b64encode(gzip.compress(table.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")
         extra = f'<script type="text/plain" data-encoding="gzip+base64" id="nnviz-summary">{packed}</script>'
         table = (f'<button id="show-summary">show the summary table ({len(graph.layers):,} rows)</button>')
-    color_by = getattr(diagram.options, "color_by", None)
-    if color_by is not None:  # the figure the blocks are coloured by (a profile's times), in the panel too
-        from ..view.paint import painting
-
-        painter = painting(graph, color_by)
+    painter = getattr(diagram, "painting", None)  # what the view stage coloured the blocks by
+    if painter is not None:  # the figure the blocks are coloured by (a profile's times), in the panel too
         data["color"] = {"label": painter.label, "values": painter.values}
     title = esc(display(graph.name, _TITLE))
     return f"""<!DOCTYPE html>
