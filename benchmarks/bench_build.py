@@ -15,7 +15,8 @@ float32) with ``config.json`` and ``metadata.json`` only, and measures, each in 
   11 GB and a minute; off by default).
 
 Figures depend on the machine's load (CPU seconds are printed beside the wall-clock ones):
-importing TensorFlow and KerasHub dominates the time, then nnviz tracing each decoder block.
+importing TensorFlow and KerasHub dominates the time, then nnviz tracing the decoder blocks (identical
+blocks share one trace: readers/trace.py).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from ..errors import NnvizError, ReadError
-from ..graph import Layer, LayerGraph
+from ..graph import Layer, LayerGraph, Weight
 from .opgraph import walk_functional, weights_of
 
 __all__ = ["trace_model", "expand_layers", "parse_input_shape", "MAX_TRACE_DEPTH"]
@@ -177,28 +177,181 @@ def _free_axes(a: LayerGraph, b: LayerGraph | None) -> LayerGraph:
     return out
 
 
-def _symbolic_like(node: Any, sizes: tuple[int, int]) -> tuple[tuple, dict, list]:
-    """The arguments of a recorded call with every tensor replaced by a fresh ``keras.Input``."""
+def _map_arguments(node: Any, fn: Any) -> tuple[tuple, dict]:
+    """A recorded call's arguments with ``fn(tensor, name)`` in place of each distinct tensor, in
+    one order (the trace's inputs are named ``<producer>_in<i>`` in it)."""
     import keras
 
-    inputs: list = []
     seen: dict[int, Any] = {}
 
     def swap(x: Any) -> Any:
         if isinstance(x, keras.KerasTensor):
             if id(x) not in seen:
                 src = getattr(x, "_keras_history", None)
-                base = src[0].name if src else "input"
-                tensor = keras.Input(batch_shape=_concrete(x.shape, sizes), dtype=x.dtype,
-                                     name=f"{base}_in{len(inputs)}")
-                seen[id(x)] = tensor
-                inputs.append(tensor)
+                seen[id(x)] = fn(x, f"{src[0].name if src else 'input'}_in{len(seen)}")
             return seen[id(x)]
         return x
 
     args = tuple(keras.tree.map_structure(swap, a) for a in node.arguments.args)
     kwargs = {k: keras.tree.map_structure(swap, v) for k, v in node.arguments.kwargs.items()}
+    return args, kwargs
+
+
+def _symbolic_like(node: Any, sizes: tuple[int, int]) -> tuple[tuple, dict, list]:
+    """The arguments of a recorded call with every tensor replaced by a fresh ``keras.Input``."""
+    import keras
+
+    inputs: list = []
+
+    def fresh(x: Any, name: str) -> Any:
+        inputs.append(keras.Input(batch_shape=_concrete(x.shape, sizes), dtype=x.dtype, name=name))
+        return inputs[-1]
+
+    args, kwargs = _map_arguments(node, fresh)
     return args, kwargs, inputs
+
+
+def _input_names(node: Any) -> list[str]:
+    """The names :func:`_symbolic_like` gives the trace's inputs (without making them)."""
+    names: list[str] = []
+    _map_arguments(node, lambda x, name: names.append(name))
+    return names
+
+
+# -- one trace for identical siblings ---------------------------------------------------------------
+# A KerasHub backbone calls N decoder blocks of one class and config on inputs of one shape: their
+# traces differ only in names. The first is traced (twice, TRACE_SIZES); the others reuse it,
+# renamed to exactly what their own traces would have given: their sublayers' names and variable
+# paths, their inputs' producers, and the names Keras draws from its global counters for the ops
+# the trace records (``add_4``), whose counters are advanced as the skipped traces would have.
+
+def _name_uids() -> Any:
+    """Keras's global counters of automatic names (``keras.src.utils.naming.uniquify``), or None."""
+    try:
+        import collections
+
+        from keras.src.backend.common import global_state
+    except ImportError:  # pragma: no cover - not Keras 3
+        return None
+    return global_state.get_global_attribute("object_name_uids", default=collections.defaultdict(int),
+                                             set_to_default=True)
+
+
+def _uid_name(prefix: str, count: int) -> str:
+    return prefix if count == 0 else f"{prefix}_{count}"  # as uniquify() names the count-th one
+
+
+def _sublayers(op: Any) -> list:
+    try:
+        return list(op._flatten_layers(include_self=False, recursive=True))
+    except (AttributeError, TypeError):  # pragma: no cover
+        return []
+
+
+def _sibling_key(op: Any, node: Any) -> Any:
+    """What makes two layers' traces the same but for names: class, config without the name,
+    sublayers' classes and configs, variable shapes, and the call's arguments (each tensor's
+    shape, dtype and repeats); None when a part cannot be compared."""
+    import json
+
+    import keras
+
+    try:
+        config = _config_without_name(op)
+        order: dict[int, int] = {}
+
+        def spec(x: Any) -> Any:
+            if isinstance(x, keras.KerasTensor):
+                return ("tensor", order.setdefault(id(x), len(order)), tuple(x.shape), str(x.dtype))
+            return repr(x)
+
+        args = [keras.tree.map_structure(spec, a) for a in node.arguments.args]
+        kwargs = {k: keras.tree.map_structure(spec, v) for k, v in sorted(node.arguments.kwargs.items())}
+        # the sublayers' classes, configs and variable shapes too: a get_config that leaves out
+        # what sizes the sublayers must not make two different layers look alike
+        inner = [(type(s).__qualname__, _config_without_name(s), [tuple(v.shape) for v in s.weights])
+                 for s in _sublayers(op)]
+        return (type(op), json.dumps([config, inner], sort_keys=True, default=repr), repr((args, kwargs)),
+                tuple(tuple(v.shape) for v in op.weights))
+    except Exception:  # noqa: BLE001 - a custom get_config may raise anything: trace it, do not reuse
+        return None
+
+
+def _config_without_name(layer: Any) -> Any:
+    try:
+        return {k: v for k, v in layer.get_config().items() if k != "name"}
+    except Exception:  # noqa: BLE001 - some KerasHub sublayers have no config (their variable shapes still count)
+        return None
+
+
+class _Traced:
+    """One layer's trace and the counters of automatic names it used, for its identical siblings."""
+
+    def __init__(self, graph: LayerGraph, op: Any, node: Any, before: Mapping[str, int],
+                 after: Mapping[str, int]) -> None:
+        self.graph, self.op, self.node = graph, op, node
+        self.used = {p: (before.get(p, 0), n) for p, n in after.items() if n != before.get(p, 0)}
+
+    def for_sibling(self, op: Any, node: Any, name: str, uids: Any) -> LayerGraph:
+        names: dict[str, str] = {}
+        for prefix, (start, end) in self.used.items():
+            now = uids.get(prefix, 0)  # never a 0 entry: uniquify() would then write "add_0"
+            for j in range(start, end):
+                names[_uid_name(prefix, j)] = _uid_name(prefix, now + j - start)
+            uids[prefix] = now + end - start  # as the sibling's own traces would have left them
+        names.update(zip(_input_names(self.node), _input_names(node)))
+        mine, theirs = _sublayers(self.op), _sublayers(op)
+        names.update((a.name, b.name) for a, b in zip(mine, theirs))
+        names[self.graph.name] = name
+        paths = {getattr(v, "path", None) or v.name: w for a, b in zip(mine, theirs)
+                 for v, w in zip(a.weights, b.weights)}
+        owners = {frozenset(getattr(v, "path", None) or v.name for v in b.weights): b for b in theirs if b.weights}
+        return _renamed(self.graph, names, paths, owners)
+
+
+def _renamed(graph: LayerGraph, names: Mapping[str, str], variables: Mapping[str, Any],
+             owners: Mapping[frozenset, Any]) -> LayerGraph:
+    """``graph`` (a sibling's trace) with its names mapped, and the variables of the other sibling."""
+    import re
+
+    def name(x: str) -> str:
+        if x in names:
+            return names[x]
+        m = re.fullmatch(r"(.+)_in(\d+)", x)  # a nested trace's input, named after its producer
+        return f"{names[m.group(1)]}_in{m.group(2)}" if m and m.group(1) in names else x
+
+    def ref(r: Any) -> Any:
+        return replace(r, layer=name(r.layer))
+
+    layers, table = [], {}
+    for layer in graph.layers:
+        config = layer.config
+        if isinstance(config.get("name"), str):
+            config = {**config, "name": name(config["name"])}
+        weights = tuple(Weight(_path(variables[w.name]), w.shape, w.trainable) if w.name in variables else w
+                        for w in layer.weights)
+        owner = owners.get(frozenset(w.name for w in weights))
+        if owner is not None:
+            table[name(layer.name)] = owner
+        sub = None if layer.subgraph is None else _renamed(layer.subgraph, names, variables, owners)
+        layers.append(layer.replace(name=name(layer.name), config=config, weights=weights, subgraph=sub))
+    calls = [replace(c, layer=name(c.layer), inputs=tuple(ref(r) for r in c.inputs)) for c in graph.calls]
+    return graph.replace(name=name(graph.name), layers=layers, calls=calls,
+                         inputs=[ref(r) for r in graph.inputs], outputs=[ref(r) for r in graph.outputs],
+                         weights_loader=_objects_loader(table))
+
+
+def _path(variable: Any) -> str:
+    return getattr(variable, "path", None) or variable.name
+
+
+def _objects_loader(table: Mapping[str, Any]) -> Any:
+    """A weights loader over live layers by name (what ``opgraph.live_loader`` reads from a model)."""
+    def load(name: str) -> list:
+        layer = table.get(name)
+        return [] if layer is None else [(_path(v), w) for v, w in zip(layer.weights, layer.get_weights())]
+
+    return load
 
 
 def _node_key(op: Any, index: int) -> str:
@@ -224,6 +377,8 @@ def expand_layers(graph: LayerGraph, model: Any, *, path: str, depth: int = 0) -
     ops = {op.name: op for op in model._operations}
     layers = []
     changed = False
+    traced: dict[Any, _Traced] = {}  # identical siblings share one trace
+    uids = _name_uids()
     for layer in graph.layers:
         op = ops.get(layer.name)
         if (op is None or layer.subgraph is not None or layer.is_input or not _has_sublayers(op)
@@ -234,11 +389,18 @@ def expand_layers(graph: LayerGraph, model: Any, *, path: str, depth: int = 0) -
         if node is None:
             layers.append(layer)
             continue
-        try:
-            sub = _trace_twice(op, op.call, lambda sizes: _symbolic_like(node, sizes), layer.name, path, depth)
-        except ReadError as err:
-            layers.append(layer.replace(notes=(*layer.notes, err.message)))
-            continue
+        key = _sibling_key(op, node) if uids is not None else None
+        if key in traced:
+            sub = traced[key].for_sibling(op, node, layer.name, uids)
+        else:
+            before = dict(uids) if uids is not None else {}
+            try:
+                sub = _trace_twice(op, op.call, lambda sizes: _symbolic_like(node, sizes), layer.name, path, depth)
+            except ReadError as err:
+                layers.append(layer.replace(notes=(*layer.notes, err.message)))
+                continue
+            if key is not None:
+                traced[key] = _Traced(sub, op, node, before, dict(uids))
         if sub.total_params != layer.params:  # weights of its own besides its sublayers': keep it whole
             layers.append(layer.replace(notes=(*layer.notes, "holds weights of its own beside its sublayers")))
             continue
