@@ -211,14 +211,14 @@ def draw_volumes(graph: "LayerGraph", *, ax: "Axes | None" = None, **options: An
     opts = VolumeOptions(**options)
     if ax is not None:
         opts = replace(opts, figsize=_axes_size(_check_axes(ax)))  # the page is the Axes
-    paint = painter = None
+    annotate = painter = None
     if opts.color_by is not None:  # view: what the volumes are coloured by
         from .view.paint import painting
 
         painter = painting(graph, opts.color_by)
         opts = replace(opts, theme=painter.theme(opts.theme))
-        paint = painter.paint
-    view, scene = volume_view(graph, opts, paint=paint)  # view and layout
+        annotate = painter.paint  # after folding, as the block style: groups coloured by their sums
+    view, scene = volume_view(graph, opts, annotate=annotate)  # view and layout
     diagram = VolumeDiagram(graph, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
                             render=partial(render_scene, scene, opts.theme),  # render, on first use
                             painting=painter)

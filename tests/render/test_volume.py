@@ -371,3 +371,21 @@ def test_volume_style_draws_into_the_users_axes():
     assert right.get_aspect() == 1.0
     with pytest.raises(OptionError, match="ax must be a matplotlib Axes"):
         nnviz.draw(ROOT / "examples" / "lenet5.json", style="volume", ax=object())
+
+
+@pytest.mark.parametrize("name", ["InceptionV3", "ResNet50", "DenseNet121"])
+def test_color_by_colours_folded_volumes_as_the_block_style_does(name):
+    """Costs colour the folded view, as in the block style (groups by their sums, badges on the
+    heaviest blocks drawn): the colours do not change what folds, and where both styles fold
+    alike the volumes carry the block style's colours and notes."""
+    graph = application(name)
+    plain = nnviz.draw(graph, style="volume").view
+    volume = nnviz.draw(graph, style="volume", color_by="macs").view
+    assert list(volume.nodes) == list(plain.nodes)
+    assert sum("%" in (n.note or "") for n in volume.nodes.values()) <= 3
+    block = nnviz.draw(graph, style="block", color_by="macs").view
+    if list(block.nodes) == list(volume.nodes):  # ResNet50 and InceptionV3 fold alike in both styles
+        assert {nid: (n.paint, n.note) for nid, n in volume.nodes.items()} == \
+            {nid: (n.paint, n.note) for nid, n in block.nodes.items()}
+    else:
+        assert name == "DenseNet121"  # drawn with its repeats as frames in the volume style

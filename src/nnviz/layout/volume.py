@@ -432,8 +432,14 @@ def _wrapped_families(view: View) -> View:
     return replace(view, nodes=nodes) if changed else view
 
 
-def volume_view(graph: LayerGraph, options: VolumeOptions, paint: Any = None) -> tuple[View, Scene]:
+def volume_view(graph: LayerGraph, options: VolumeOptions, paint: Any = None,
+                annotate: Any = None) -> tuple[View, Scene]:
     """The view drawn and its volume scene: folded as the block style folds, until the page fits.
+
+    ``paint`` and ``annotate`` are :func:`~nnviz.layout.blocks.block_view`'s: ``paint`` recolours
+    the blocks before they fold (only blocks of one colour fold together), ``annotate`` each
+    folded view (``color_by``: a group coloured and captioned by its layers' sum, the badges on
+    the heaviest blocks drawn).
 
     Raises:
         OptionError: the model is stored without its graph (a layer tree has no data flow to draw).
@@ -450,7 +456,11 @@ def volume_view(graph: LayerGraph, options: VolumeOptions, paint: Any = None) ->
         view = _wrapped_families(view)
         return view if paint is None else paint(view)
 
-    view, scene = block_view(graph, layout_options, paint=painted, measure=sized)
+    def annotated(view: View) -> View:
+        return annotate(painted(view))
+
+    view, scene = block_view(graph, layout_options, paint=painted, measure=sized,
+                             annotate=None if annotate is None else annotated)
     return view, dress(scene, view, options, channels_first=channels_first)
 
 
