@@ -140,6 +140,29 @@ def test_svg_dot_mermaid_and_html_never_import_matplotlib(tmp_path):
         assert text.startswith("<?xml") and text.rstrip().endswith("</svg>")
 
 
+_CLI_DRAW = """
+import runpy, sys
+sys.argv = ["nnviz", "draw", sys.argv[1], "-o", sys.argv[2]]
+try:
+    runpy.run_module("nnviz.cli", run_name="__main__")
+except SystemExit as e:
+    assert not e.code, e.code
+print(",".join(m for m in ("matplotlib", "PIL.Image", "tensorflow", "keras", "tf_keras") if m in sys.modules) or "-")
+"""
+
+
+def test_the_draw_command_writes_svg_of_an_h5_without_matplotlib(real_models, tmp_path):
+    """What benchmarks/bench_cold.py times (a cold `nnviz draw model.h5 -o r.svg`) imports neither matplotlib
+    (the budget is 0.85x a process that only imports matplotlib) nor TensorFlow, nor Pillow's image module."""
+    out = tmp_path / "r.svg"
+    r = subprocess.run([sys.executable, "-c", _CLI_DRAW, str(real_models / "k2_fer2013_mini_XCEPTION.102-0.66.hdf5"),
+                        str(out)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "-"
+    text = out.read_text()
+    assert text.startswith("<?xml") and text.rstrip().endswith("</svg>") and 'id="block-' in text
+
+
 def test_text_stays_text_and_output_is_deterministic():
     a = nnviz.draw(EXAMPLES / "lenet5.json").to_bytes("svg")
     assert a == nnviz.draw(EXAMPLES / "lenet5.json").to_bytes("svg")
