@@ -3,11 +3,13 @@ frames around nested models, Flatten one-to-one with its count, Embedding drawn 
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
 import pytest
 from test_node import assert_labels_clear
+from truth import app_json
 
 import nnviz
 from nnviz.layout.layered import PAGES
@@ -58,14 +60,13 @@ def dcgan():
 
 @pytest.fixture(scope="module")
 def vgg16():
-    import keras
-
-    return nnviz.load(keras.applications.VGG16(weights=None))
+    """Keras's VGG16 graph, from its to_json() recorded in tests/data/truth/app (no TensorFlow)."""
+    return nnviz.load(json.loads(app_json("VGG16")))
 
 
 # -- A4 --------------------------------------------------------------------------------------
 
-@pytest.mark.needs_tf
+@pytest.mark.slow
 @pytest.mark.parametrize("direction", ["LR", "TB"])
 def test_vgg16_wraps_into_rows_on_a4_at_6_pt_or_more(vgg16, direction):
     strip = nnviz.draw(vgg16, style="node", direction=direction, page=None).scene
@@ -78,7 +79,7 @@ def test_vgg16_wraps_into_rows_on_a4_at_6_pt_or_more(vgg16, direction):
     assert assert_labels_clear(d.figure) > 100
 
 
-@pytest.mark.needs_tf
+@pytest.mark.slow
 def test_a_wrapped_row_starts_with_the_column_it_continues(vgg16):
     scene = nnviz.draw(vgg16, style="node").scene
     ghosts = [lb.text for lb in scene.labels if lb.role == "caption-name" and lb.text.startswith("↪ ")]
