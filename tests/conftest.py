@@ -51,6 +51,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_latex)
 
 
+def pytest_itemcollected(item):
+    """Live TensorFlow (seconds to import, then models to build), Chromium and LaTeX are ``slow``: the quick
+    tier (``-m "not slow and not oracle"``, README) runs without them; the full command runs them all."""
+    if any(m in item.keywords for m in ("needs_tf", "needs_browser", "needs_latex")):
+        item.add_marker(pytest.mark.slow)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under ``CI=true`` a skip is a failure: CI installs TensorFlow, dot, Chromium and playwright and has

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 
 PROBE = '''
@@ -24,6 +26,7 @@ def test_plain():
 '''
 
 
+@pytest.mark.slow
 def test_under_ci_a_missing_dependency_fails_instead_of_skipping(tmp_path):
     (tmp_path / "test_probe.py").write_text(PROBE)
     # the suite's own conftest.py, loaded as a plugin (its helpers import from tests/)

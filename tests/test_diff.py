@@ -259,6 +259,7 @@ def test_drawing_colours_blocks_by_status_and_keeps_removed_layers_as_ghosts():
     assert "1 added · 1 removed" in sub and f"({d.params_delta:+,})" in sub
 
 
+@pytest.mark.slow
 def test_diff_outputs(tmp_path):
     from nnviz.modeldiff import save_diff
 

@@ -24,6 +24,8 @@ from hypothesis import strategies as st
 import nnviz
 from nnviz.errors import ReadError
 
+pytestmark = pytest.mark.slow  # hypothesis runs: in the full command, not the quick tier
+
 ROOT = Path(__file__).resolve().parent.parent
 
 FUZZ_SETTINGS = settings(max_examples=200, deadline=None, derandomize=True,

@@ -177,6 +177,7 @@ def test_node_style_suits_mlps_only(rel):
 # -- building ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.slow
 def test_build_from_scratch(src, tmp_path, jobs):
     out = tmp_path / "gallery"
     result = build(src, out, jobs=jobs)
@@ -194,6 +195,7 @@ def test_build_from_scratch(src, tmp_path, jobs):
         assert thumb.width <= 320 and thumb.height <= 320
 
 
+@pytest.mark.slow
 def test_builds_with_one_and_two_jobs_write_the_same_pages(src, tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     build(src, one, jobs=1)
@@ -421,6 +423,7 @@ def spec(name: str, units: int) -> str:
 
 @pytest.mark.parametrize("first,second", [("a-b.json", "a.b.json"), ("keras-cnn.json", "keras/cnn.json"),
                                           ("Net.json", "net.json")])
+@pytest.mark.slow
 def test_sources_with_the_same_slug_get_their_own_images(tmp_path, first, second):
     src, out = tmp_path / "src", tmp_path / "gallery"
     for i, rel in enumerate((first, second)):
@@ -628,6 +631,7 @@ def _pair_src(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_pair_source_is_drawn_as_the_diff_of_its_models_and_checked(tmp_path):
     from PIL import Image
 
@@ -669,6 +673,7 @@ def test_a_pair_source_is_drawn_as_the_diff_of_its_models_and_checked(tmp_path):
     ({"a": "keras/cnn.keras", "b": "keras/cnn.keras", "run": "rm -rf"}, "unknown key 'run'"),
     ({"a": "keras/cnn.keras", "b": "keras/cnn.keras", "weights": "yes"}, "'weights' must be a bool"),
 ])
+@pytest.mark.slow
 def test_a_bad_pair_is_one_line_and_the_rest_are_drawn(tmp_path, pair, message):
     src = _pair_src(tmp_path / "in")
     outside = tmp_path / "outside.keras"
@@ -680,6 +685,7 @@ def test_a_bad_pair_is_one_line_and_the_rest_are_drawn(tmp_path, pair, message):
     assert "\n" not in failure.message and {e.source for e in result.entries} >= {"keras/cnn.keras"}
 
 
+@pytest.mark.slow
 def test_a_spec_s_gallery_options_reach_the_drawing(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
     src.mkdir()

@@ -364,6 +364,7 @@ def _too_many(form: str, tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("form", ["spec", "config", "h5", "keras", "savedmodel"])
+@pytest.mark.slow
 def test_more_layers_than_the_limit_are_refused_before_building(form, tmp_path, monkeypatch):
     from nnviz.readers import keras_config, spec
 
@@ -427,6 +428,7 @@ def test_diff_lines_show_control_characters_escaped(tmp_path):
     assert "dense\\x1b]52" in r.output and not CONTROL.search(r.output), repr(r.output)
 
 
+@pytest.mark.slow
 def test_h5_layer_limit_is_checked_before_the_weight_shapes_are_read(tmp_path, monkeypatch):
     """A .h5 of a million layers with weights took 46 s before refusal: every weight group was walked first."""
     from h5files import write_h5_model

@@ -12,6 +12,8 @@ import pytest
 import nnviz
 from benchmodules import bench_large
 
+pytestmark = pytest.mark.slow  # 10,000-layer models: in the full command, not the quick tier
+
 N = 10_000
 DENSE = 16 * 16 + 16
 

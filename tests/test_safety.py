@@ -392,6 +392,7 @@ def test_hostile_names_are_data(tmp_path):
         assert layers["popen"]["inbound"] == [["os_system"]]
 
 
+@pytest.mark.slow
 def test_hostile_names_through_the_command(tmp_path):
     _write_modules(tmp_path)
     for f in _write_hostile(tmp_path):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import gzip
 import hashlib
 import importlib.metadata
@@ -355,6 +356,8 @@ def app_truth(name: str, build: Callable[[], Any] | None = None) -> dict:
     return recorded("app", {"model": name, "flavor": APPLICATIONS[name], "truth": TRUTH_VERSION}, compute)
 
 
+@functools.lru_cache(maxsize=None)
 def app_json(name: str) -> str:
-    """A keras.applications model's ``to_json()`` text (weights=None), as recorded."""
+    """A keras.applications model's ``to_json()`` text (weights=None), as recorded (read once per session:
+    the block, volume, HTML, cost and profiler tests all start from it)."""
     return app_truth(name)["json"]

@@ -96,6 +96,7 @@ def test_node_figures_are_exactly_that_wide_with_text_of_6pt_or_more(example, di
         assert n.r <= n.x <= scene.width - n.r + 0.01 and n.r <= n.y <= scene.height - n.r + 0.01
 
 
+@pytest.mark.slow
 def test_every_output_is_that_wide(tmp_path):
     from PIL import Image
 

@@ -181,6 +181,7 @@ def test_h5_with_hostile_config(tmp_path):
     _err(p)
 
 
+@pytest.mark.slow
 def test_bit_flipped_h5_never_raises_anything_else(tmp_path, good_h5):
     data = bytearray(good_h5.read_bytes())
     rng = np.random.default_rng(0)

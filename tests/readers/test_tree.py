@@ -93,6 +93,7 @@ def test_cli_summary_and_json_of_a_preset(gemma_2b):
                                         (["-o", "g.mmd"], "Mermaid output (g.mmd)"),
                                         (["--engine", "graphviz", "-o", "g.png"], "the graphviz engine"),
                                         (["--engine", "graphviz", "-o", "g.svg"], "the graphviz engine")])
+@pytest.mark.slow
 def test_styles_that_need_a_graph_say_the_file_stores_none(gemma_2b, tmp_path, args, what):
     from click.testing import CliRunner
 

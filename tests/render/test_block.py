@@ -208,6 +208,7 @@ def test_bad_options_name_the_allowed_values(options, message):
         draw_blocks(nnviz.load(SMALL_CNN), **options)
 
 
+@pytest.mark.slow
 def test_examples_draw_in_the_matplotlib_engine():
     for path in sorted(EXAMPLES.glob("*.json")):
         d = nnviz.draw(str(path))
@@ -338,6 +339,7 @@ def test_resnet50_repeats_found():
 
 
 @pytest.mark.parametrize("name", ["ResNet50", "InceptionV3", "DenseNet121", "NASNetMobile"])
+@pytest.mark.slow
 def test_big_applications_fit_one_a4_page(name):
     d = draw_blocks(application(name))
     scene = d.scene
@@ -349,6 +351,7 @@ def test_big_applications_fit_one_a4_page(name):
 
 
 @pytest.mark.parametrize("name", sorted(APPLICATIONS))
+@pytest.mark.slow
 def test_every_application_family_draws_in_matplotlib(name):
     d = draw_blocks(application(name))
     assert_scene_ok(d.scene)
@@ -358,12 +361,14 @@ def test_every_application_family_draws_in_matplotlib(name):
 
 @pytest.mark.needs_dot
 @pytest.mark.parametrize("name", sorted(APPLICATIONS))
+@pytest.mark.slow
 def test_every_application_family_draws_in_graphviz(name):
     d = draw_blocks(application(name), engine="graphviz")
     svg = html.unescape(d.to_bytes("svg").decode())
     assert "<text" in svg and d.view.name in svg
 
 
+@pytest.mark.slow
 def test_resnet50_full_draws_every_layer():
     g = application("ResNet50")
     d = draw_blocks(g, collapse=False)
@@ -383,6 +388,7 @@ def _box(scene, nid):
     return next(b for b in scene.boxes if b.id == nid)
 
 
+@pytest.mark.slow
 def test_nasnet_full_gutter_uses_connectors(monkeypatch, tmp_path):
     """NASNetMobile with every layer: a cut that many edges cross gets off-column connectors
     ("▸ target" under the source's column, "source ▸" over the target's) instead of a band of lanes."""
@@ -420,6 +426,7 @@ def _real_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".h5", ".hdf5", ".keras", ".json"))
 
 
+@pytest.mark.slow
 def test_real_models_draw_in_matplotlib(real_models):
     for path in _real_files(real_models):
         d = nnviz.draw(str(path))
@@ -430,6 +437,7 @@ def test_real_models_draw_in_matplotlib(real_models):
 
 
 @pytest.mark.needs_dot
+@pytest.mark.slow
 def test_real_models_draw_in_graphviz(real_models, tmp_path):
     for path in _real_files(real_models):
         d = nnviz.draw(str(path), engine="graphviz", expand="all")
@@ -557,6 +565,7 @@ def test_cli_draw_block_options(tmp_path):
     assert bad.exit_code == 2 and "unknown field to show: 'colour'" in bad.output
 
 
+@pytest.mark.slow
 def test_page_fit_scales_to_the_page_and_wraps_into_columns():
     g = nnviz.load(_chain_of_blocks(40, 8))
     d = draw_blocks(g, collapse=False)

@@ -56,6 +56,7 @@ def test_small_nets_keep_their_lines():
     assert not any(lb.role == "note" for lb in d.scene.labels)
 
 
+@pytest.mark.slow
 def test_a_wide_mlp_draws_its_bundles_as_density_and_says_so(tmp_path):
     d = nnviz.draw(WIDE, style="node", max_neurons=1000)
     dense = [s for s in d.scene.links if s.dense]

@@ -45,6 +45,7 @@ def _data(text: str) -> dict:
     return json.loads(re.search(r'id="nnviz-data">(.*?)</script>', text, re.S).group(1))
 
 
+@pytest.mark.slow
 def test_large_page_carries_the_layer_data_not_the_expanded_drawing(chain, chain_page):
     assert layer_count(chain) == N + 1 > page_html.INLINE_LIMIT
     text = chain_page.read_text()

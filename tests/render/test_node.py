@@ -98,6 +98,7 @@ EXAMPLE_SPECS = sorted(EXAMPLES.glob("*.json"))
 @pytest.mark.parametrize("variant", [{}, {"direction": "TB", "description": True}],
                          ids=["LR", "TB-description"])
 @pytest.mark.parametrize("path", EXAMPLE_SPECS, ids=[p.stem for p in EXAMPLE_SPECS])
+@pytest.mark.slow
 def test_every_example_has_clear_labels(path, variant):
     try:
         diagram = nnviz.draw(path, style="node", **variant)
@@ -111,11 +112,13 @@ def test_every_example_has_clear_labels(path, variant):
     {}, {"description": True}, {"direction": "TB"}, {"figsize": (10, 8)}, {"figsize": (6, 4), "description": True},
     {"max_neurons": 40}, {"direction": "TB", "max_neurons": 30},
 ], ids=["default", "description", "TB", "10x8", "6x4", "max40", "TB-max30"])
+@pytest.mark.slow
 def test_mnist_has_clear_labels(variant):
     assert assert_labels_clear(nnviz.draw(MNIST, style="node", **variant).figure) > 10
 
 
 @pytest.mark.parametrize("direction", ["LR", "TB"])
+@pytest.mark.slow
 def test_every_neuron_drawn_keeps_labels_clear(direction):
     """With nothing collapsed, labels thin out rather than overlap (20,096 links drawn)."""
     fig = nnviz.draw(STOCK, style="node", max_neurons=128, direction=direction).figure

@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageFilter
 
 import nnviz
@@ -24,6 +25,7 @@ def _pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB").filter(ImageFilter.GaussianBlur(2))).astype(float)
 
 
+@pytest.mark.slow
 def test_pillow_text_looks_like_matplotlib_text(monkeypatch):
     d = nnviz.draw(EXAMPLES / "residual_block.json", style="block", engine="matplotlib")
     slow = d.to_bytes("png")  # few blocks: matplotlib draws the text

@@ -113,6 +113,7 @@ def size_labels(scene) -> dict[str, str]:
 # -- every model draws ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(APPLICATIONS))
+@pytest.mark.slow
 def test_every_application_draws_on_a4_with_text_of_6pt(name):
     d = nnviz.draw(application(name), style="volume")
     assert_volumes_ok(d)
@@ -122,6 +123,7 @@ def test_every_application_draws_on_a4_with_text_of_6pt(name):
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.slow
 def test_every_example_draws(path):
     graph = nnviz.load(path)
     if not graph.has_graph:  # a file stored without its graph: the one-line error, tested below
@@ -135,6 +137,7 @@ def test_every_example_draws(path):
 
 
 @pytest.mark.parametrize("name, badges", [("ResNet50", ["×2", "×2", "×3", "×5"]), ("InceptionV3", None)])
+@pytest.mark.slow
 def test_resnet50_and_inceptionv3_fit_a4_with_text_of_6pt_or_more(name, badges):
     d = nnviz.draw(application(name), style="volume", page="a4")
     scene = d.scene
@@ -304,6 +307,7 @@ def test_show_adds_type_and_params_lines():
     assert_volumes_ok(d)
 
 
+@pytest.mark.slow
 def test_png_svg_pdf_and_the_legend(tmp_path):
     d = nnviz.draw(ROOT / "examples" / "lenet5.json", style="volume")
     for fmt in ("png", "svg", "pdf"):
