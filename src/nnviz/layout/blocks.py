@@ -29,7 +29,8 @@ from typing import Callable, Iterator
 
 from ..graph import LayerGraph
 from ..scene import Box, Cluster, Edge, Label, Scene
-from ..view import Node, View, collapse_repeats, flatten, fold_chains, fold_modules, select_range
+from ..view import (Node, View, collapse_repeats, flatten, fold_chains, fold_modules, repeat_runs,
+                    select_range)
 from .layered import BlockOptions, dedupe_points
 from .ushape import UPlan, u_layout, u_plan
 from .blocktext import LINE_HEIGHT, MARGIN, block_lines, badge_text, block_size
@@ -83,9 +84,12 @@ def candidate_views(graph: LayerGraph, options: BlockOptions,
         yield "full", view
         return
     folded: dict[str, View] = {}
+    runs = None
     for repeats, chains in _LEVELS:
         if repeats not in folded:
-            folded[repeats] = collapse_repeats(view, as_block=repeats == "block")
+            if runs is None:  # found once, folded as clusters and, if need be, as blocks
+                runs = repeat_runs(view)
+            folded[repeats] = collapse_repeats(view, as_block=repeats == "block", runs=runs)
         level = fold_chains(folded[repeats]) if chains else folded[repeats]
         yield f"repeats-{repeats}" + ("+chains" if chains else ""), level
 

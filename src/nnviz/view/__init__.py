@@ -35,9 +35,9 @@ from __future__ import annotations
 from .flatten import flatten, nested_models
 from .fold import find_modules, fold_chains, fold_modules
 from .model import FOLDABLE_FAMILIES, ClusterInfo, Node, View, topological_order
-from .repeats import collapse_repeats, find_repeats
+from .repeats import collapse_repeats, find_repeats, repeat_runs
 from .select import select_range
 
-__all__ = ["Node", "ClusterInfo", "View", "flatten", "select_range", "collapse_repeats",
+__all__ = ["Node", "ClusterInfo", "View", "flatten", "select_range", "collapse_repeats", "repeat_runs",
            "fold_chains", "fold_modules", "nested_models", "FOLDABLE_FAMILIES", "find_repeats", "find_modules",
            "topological_order"]

@@ -19,7 +19,7 @@ from .labels import copy_label, group_label, is_automatic
 from .model import (_MAX_TITLE, FOLDABLE_FAMILIES, ClusterInfo, Node, View, _all_frozen, _group_types,
                     _remap_edges)
 
-__all__ = ["collapse_repeats", "find_repeats", "signature", "Run"]
+__all__ = ["collapse_repeats", "find_repeats", "repeat_runs", "signature", "Run"]
 
 _MAX_PERIOD = 400  # longest repeated unit looked for, in blocks
 
@@ -243,16 +243,23 @@ def _group_params(view: View, ids: Iterable[str]) -> int | None:
     return sum_params(view.nodes[i].params for i in ids)
 
 
-def collapse_repeats(view: View, *, as_block: bool = False) -> View:
+def repeat_runs(view: View) -> list[_IdRun]:
+    """The runs of repeated units in every scope of ``view`` (what :func:`collapse_repeats` folds)."""
+    return [run for cid in [None, *view.clusters] for run in find_repeats(view, cid)]
+
+
+def collapse_repeats(view: View, *, as_block: bool = False, runs: list[_IdRun] | None = None) -> View:
     """Draw each run of repeated units once.
 
     Args:
         view: the view to simplify.
         as_block: fold each run into one block (``×n``); otherwise keep the first copy's
             blocks inside a cluster titled ``×n``.
+        runs: :func:`repeat_runs` of ``view``, when the caller found them already (to fold the
+            same view both ways without looking for its repeats twice).
     """
-    scopes = [None, *view.clusters]
-    runs = [run for cid in scopes for run in find_repeats(view, cid)]
+    if runs is None:
+        runs = repeat_runs(view)
     if not runs:
         return view
     nodes = dict(view.nodes)
