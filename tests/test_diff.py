@@ -643,3 +643,39 @@ def test_a_keras2_h5_against_its_keras3_resave_reports_nothing(tmp_path):
     assert d.unchanged == 7 and d.params_delta == 0
     weights = diff(tmp_path / "k2.h5", tmp_path / "resaved.keras", weights=True)
     assert weights.weights_changed == []  # the same values, read from both eras' layouts
+
+
+def _nested(keras, extra=False):
+    """A model with a nested Sequential encoder (e1, e2; ``extra`` adds e_extra between them)."""
+    inner = [keras.Input((4,)), keras.layers.Dense(6, name="e1"), keras.layers.Dense(3, name="e2")]
+    if extra:
+        inner.insert(2, keras.layers.Dense(6, name="e_extra"))
+    x = keras.Input((4,), name="x")
+    return keras.Model(x, keras.layers.Dense(2, name="head")(keras.Sequential(inner, name="encoder")(x)), name="m")
+
+
+@pytest.mark.needs_tf
+def test_weights_of_layers_inside_nested_models_are_compared(tmp_path):
+    """--weights reaches into nested models: a tuned inner layer is reported by its path."""
+    import keras
+    import numpy as np
+
+    keras.utils.set_random_seed(0)
+    base = _nested(keras)
+    tuned = _nested(keras)
+    tuned.set_weights(base.get_weights())
+    e1 = tuned.get_layer("encoder").get_layer("e1")
+    kernel, bias = e1.get_weights()
+    e1.set_weights([kernel - 0.25, bias])
+    base.save(tmp_path / "base.keras")
+    tuned.save(tmp_path / "tuned.keras")
+    expected = np.linalg.norm(np.full_like(kernel, 0.25)) / np.linalg.norm(np.concatenate([kernel.ravel(), bias]))
+    for a, b in ((tmp_path / "base.keras", tmp_path / "tuned.keras"), (base, tuned)):  # files and live models
+        d = diff(a, b, weights=True)
+        assert d.changed == [] and [(w.a, w.b) for w in d.weights_changed] == [("encoder/e1", "encoder/e1")]
+        assert d.weights_changed[0].max_abs == pytest.approx(0.25, rel=1e-6)
+        assert d.weights_changed[0].relative == pytest.approx(expected, rel=1e-5)
+        _valid(d.to_dict())
+    assert diff(tmp_path / "base.keras", tmp_path / "base.keras", weights=True).weights_changed == []
+    r = _run(tmp_path / "base.keras", tmp_path / "tuned.keras", "--weights")
+    assert "w encoder/e1: max |Δ| 0.25" in r.output

@@ -32,7 +32,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import OptionError
 from .graph import Layer, LayerGraph, format_shape
@@ -330,7 +330,7 @@ def compare(ga: LayerGraph, gb: LayerGraph, *, mapping: Mapping[str, str] | None
     result = _compare_matched(ga, gb, pairs, all_config=all_config, ignore=ignore)
     if weights:
         result.weights_compared = True
-        result.weights_changed = _weight_changes(ga, gb, pairs)
+        result.weights_changed = _weight_changes(ga, gb, result.pairs)  # nested models' layers too
     return result
 
 
@@ -635,11 +635,11 @@ def _weight_changes(ga: LayerGraph, gb: LayerGraph, pairs: Mapping[str, tuple[st
         src = (ga if side == "A" else gb).source
         raise ReadError(f"model {side} carries no weights to compare (weights=True)", path=src)
     out = []
-    for layer in gb.layers:
-        if layer.name not in pairs:
-            continue
-        an = pairs[layer.name][0]
-        wa, wb = ga.weights(an), gb.weights(layer.name)
+    for bn, (an, _) in pairs.items():  # "encoder/dense": a nested model's layer, by its path
+        la, lb = _layer_at(ga, an), _layer_at(gb, bn)
+        if la is None or lb is None or (la.subgraph is not None and lb.subgraph is not None):
+            continue  # a nested model: its layers are compared one by one
+        wa, wb = ga.weights(an), gb.weights(bn)
         if not wa or len(wa) != len(wb) or any(np.shape(x) != np.shape(y) for (_, x), (_, y) in zip(wa, wb)):
             continue
         max_abs = 0.0
@@ -653,8 +653,28 @@ def _weight_changes(ga: LayerGraph, gb: LayerGraph, pairs: Mapping[str, tuple[st
             den += float(np.sum(x ** 2))
         if max_abs > 0:
             rel = (num ** 0.5) / (den ** 0.5) if den else float("inf")
-            out.append(WeightChange(an, layer.name, max_abs, rel))
-    return out
+            out.append(WeightChange(an, bn, max_abs, rel))
+    order = {name: i for i, name in enumerate(_paths(gb))}
+    return sorted(out, key=lambda w: order.get(w.b, len(order)))
+
+
+def _layer_at(g: LayerGraph, path: str) -> Layer | None:
+    """The layer at ``path`` (``encoder/dense``: inside the nested model ``encoder``), or None."""
+    layer = None
+    for part in path.split("/"):
+        if g is None or part not in g:
+            return None
+        layer = g.layer(part)
+        g = layer.subgraph
+    return layer
+
+
+def _paths(g: LayerGraph, prefix: str = "") -> Iterator[str]:
+    """Every layer's path in drawing order, a nested model's layers after it."""
+    for layer in g.layers:
+        yield prefix + layer.name
+        if layer.subgraph is not None:
+            yield from _paths(layer.subgraph, prefix + layer.name + "/")
 
 
 # -- --fail-on ----------------------------------------------------------------------------------------

@@ -381,15 +381,40 @@ def read_layers(f: Any, graph: LayerGraph, names: list[str] | None, each: Callab
                 path: Path) -> dict[str, Any]:
     """``{name: ("ok", each(name, arrays)) | ("error", message)}`` from an open Keras 3 weights file."""
     out: dict[str, Any] = {}
-    groups = _layer_groups(f, graph)
+    groups = _all_groups(f, graph) if names is None else _layer_groups(f, graph)
     for name in groups if names is None else names:
         try:
-            out[name] = ("ok", each(name, read_vars(groups[name], path) if name in groups else []))
+            group = groups.get(name) if name in groups or "/" not in name else _nested_group(f, graph, name)
+            out[name] = ("ok", each(name, read_vars(group, path) if group is not None else []))
         except NnvizError as err:  # one damaged layer spoils only its own weights
             out[name] = ("error", err.message)
         except _WEIGHTS_ERRORS as err:
             out[name] = ("error", f"the weights of {name!r} cannot be read ({err})")
     return out
+
+
+def _all_groups(group: Any, graph: LayerGraph, prefix: str = "") -> dict[str, Any]:
+    """Every layer's group by its path, a nested model's layers as ``model/layer`` after it."""
+    out: dict[str, Any] = {}
+    for name, grp in _layer_groups(group, graph).items():
+        out[prefix + name] = grp
+        sub = graph.layer(name).subgraph
+        if sub is not None:
+            out.update(_all_groups(grp, sub, f"{prefix}{name}/"))
+    return out
+
+
+def _nested_group(f: Any, graph: LayerGraph, name: str) -> Any:
+    """The group of ``model/layer`` (a layer of a nested model, at any depth), or None."""
+    group: Any = f
+    for part in name.split("/"):
+        if graph is None or part not in graph:
+            return None
+        group = _layer_groups(group, graph).get(part)
+        if group is None:
+            return None
+        graph = graph.layer(part).subgraph
+    return group
 
 
 def _scan_member(path: Path, member: str) -> Any:

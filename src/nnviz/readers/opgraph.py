@@ -28,9 +28,11 @@ def weights_of(vars_: Any, trainable: bool) -> list[Weight]:
 
 def live_loader(model: Any):
     def load(name: str) -> list:
+        layer = model
         try:
-            layer = model.get_layer(name)
-        except ValueError:
+            for part in name.split("/"):  # "encoder/dense": a layer of a nested model
+                layer = layer.get_layer(part)
+        except (ValueError, AttributeError):
             return []
         return [(getattr(v, "path", None) or v.name, w) for v, w in zip(layer.weights, layer.get_weights())]
 
