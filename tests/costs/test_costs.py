@@ -237,7 +237,7 @@ def test_cli_color_by(tmp_path):
     assert r.exit_code == 0, r.output
     assert "FLOPs" in out.read_text()
     r = CliRunner().invoke(cli, ["draw", "examples/deepnn.json", "--color-by", "nope"])
-    assert r.exit_code == 2 and "unknown color_by" in r.output
+    assert r.exit_code == 2 and "unknown --color-by" in r.output
 
 
 def test_input_shape_fixes_free_axes_of_a_spec_so_costs_are_known():
