@@ -156,7 +156,7 @@ def _block_diagram(graph: "LayerGraph", opts: Any) -> "Diagram":
         return _dot_diagram(graph, choose_view(graph, opts), opts, None)  # view; dot lays it out
     view, scene = block_view(graph, opts, annotate=annotate)  # view and layout: the least folded view that fits
     if engine == "graphviz":  # dot draws the same columns, each its own component
-        return _dot_diagram(graph, view, opts, scene.meta.get("column"))
+        return _dot_diagram(graph, view, opts, scene.column_of)
     return BlockDiagram(graph, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
                         render=partial(render_scene, scene, opts.theme), redraw=_redraw, painting=painter)
 

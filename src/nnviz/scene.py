@@ -7,10 +7,10 @@ downwards, so that sizes on the page (and font sizes) are what the scene says.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["Box", "Neuron", "Edge", "LinkSet", "Label", "Cluster", "Polygon", "Scene", "arrow_path", "shade_rgb",
-           "ONE_SIDED_EDGES"]
+__all__ = ["Box", "Neuron", "Edge", "LinkSet", "Label", "Cluster", "Polygon", "Scene", "NodeColumn", "LegendPlace",
+           "ColorBar", "arrow_path", "shade_rgb", "ONE_SIDED_EDGES"]
 
 #: kinds of block edges drawn dashed, in a colour of their own (``Theme.extra_colors["edge:" + kind]``):
 #: a diff's connections present in only one of the two models, with their legend text
@@ -142,9 +142,78 @@ class Polygon:
     role: str = "face"
 
 
+class NodeColumn(NamedTuple):
+    """A column of a node-style scene: the layer it draws, its role and how many neurons it shows."""
+
+    layer: str
+    role: str     # input, hidden, output or passive
+    n: int        # the layer's true width
+    shown: int    # neurons drawn (the rest collapsed behind an ellipsis)
+
+
+@dataclass(frozen=True)
+class LegendPlace:
+    """Where a node-style legend goes: rows of entries centred on ``x``, the first row's top at ``y``.
+
+    Attributes:
+        rows: per row, the indices of its entries in :attr:`Scene.legend`.
+        font: the text size of the entries, in points (rows are ``1.6 * font`` apart).
+    """
+
+    x: float
+    y: float
+    rows: tuple[tuple[int, ...], ...]
+    font: float
+
+
+@dataclass(frozen=True)
+class ColorBar:
+    """The colour bar of a node-style drawing with weights: its rectangle, in points, and its scale.
+
+    Attributes:
+        vmax: the |weight| at either end (the bar runs from ``-vmax`` to ``vmax``).
+        font: the text size of its ticks.
+    """
+
+    x: float
+    y: float
+    w: float
+    h: float
+    vmax: float
+    font: float
+
+
 @dataclass
 class Scene:
-    """Everything a renderer needs, in points."""
+    """Everything a renderer needs, in points.
+
+    Besides what is drawn, a scene says how it was laid out (plain values that renderers and tests
+    read). The block and volume styles set:
+
+    Attributes:
+        scale: the factor every length and font size was multiplied by to fit the page (renderers
+            scale line widths with it); 1 for a scene drawn at its natural size, and for the node style.
+        font_size: the text size of the blocks (block style) or of the labels (node style) after
+            fitting, in points; ``None`` where nothing was fitted (a layer tree, the graphviz layout).
+        level: how folded the drawn view is: ``full``, ``repeats-cluster``, ``repeats-cluster+chains``,
+            ``repeats-block+chains``, any of those with ``+modules``, or ``tree`` (a layer tree).
+        has_graph: ``False`` for a file that stores no graph, drawn as the tree of its layers.
+        page_columns: how many columns (rows for ``LR``) the top level was cut into to fit the page.
+        column_of: each block's id -> the page column it stands in (a U: 0 encoder, 1 decoder).
+        u_pairs: a U-shaped scene's (encoder block, decoder block) pairs joined by a skip.
+        volumes: the volume style: each block's id -> the (x0, y0, x1, y1) of its volume's drawing.
+
+    The node style sets:
+
+    Attributes:
+        node_columns: one :class:`NodeColumn` per drawn layer, in order.
+        rows: how many rows (``LR``; columns for ``TB``) a page too large was wrapped into;
+            ``None`` when it was not wrapped.
+        fits: whether the text fits the requested page at no less than the smallest font.
+        font_scale: the fitted font size over the theme's.
+        legend_place: where the legend's rows go (``None``: the block style places its legend as labels).
+        colorbar: the weights' colour bar, when links are coloured by weight.
+    """
 
     width: float
     height: float
@@ -155,9 +224,22 @@ class Scene:
     labels: list[Label] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
     legend: list[tuple[str, str]] = field(default_factory=list)  # (text, family or role)
-    meta: dict[str, Any] = field(default_factory=dict)
     links: list[LinkSet] = field(default_factory=list)  # node style: links as arrays
     polygons: list[Polygon] = field(default_factory=list)  # volume style: faces, drawn in order
+    scale: float = 1.0
+    font_size: float | None = None
+    level: str = ""
+    has_graph: bool = True
+    page_columns: int = 1
+    column_of: dict[str, int] = field(default_factory=dict)
+    u_pairs: tuple[tuple[str, str], ...] = ()
+    volumes: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    node_columns: tuple[NodeColumn, ...] = ()
+    rows: int | None = None
+    fits: bool = True
+    font_scale: float = 1.0
+    legend_place: LegendPlace | None = None
+    colorbar: ColorBar | None = None
 
 
 def arrow_path(points: Any, head: float) -> tuple[list[tuple[float, float]], list[tuple[float, float]]] | None:

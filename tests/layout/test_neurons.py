@@ -82,12 +82,12 @@ def test_everything_lies_on_the_page(options):
     for links in scene.links:
         assert links.segments.min() >= 0 and links.segments[..., 0].max() <= scene.width
     if "figsize" in options:
-        assert (scene.width, scene.height) == (4 * 72, 3 * 72) and scene.meta["fits"]
+        assert (scene.width, scene.height) == (4 * 72, 3 * 72) and scene.fits
 
 
 def test_small_figsize_shrinks_the_fonts():
     scene = layout_nodes(nnviz.load(DEEPNN), NodeOptions(figsize=(5, 3.5)))
-    assert scene.meta["font_scale"] < 1 and scene.meta["fits"]
+    assert scene.font_scale < 1 and scene.fits
 
 
 def test_layout_is_deterministic():

@@ -51,7 +51,7 @@ def test_gemma_2b_preset_is_read_from_declared_shapes(gemma_2b):
 def test_gemma_2b_preset_draws_nested_boxes_without_arrows(gemma_2b, tmp_path):
     diagram = nnviz.draw(gemma_2b)
     scene = diagram.scene
-    assert scene.edges == [] and scene.meta["graph"] is False
+    assert scene.edges == [] and scene.has_graph is False
     assert any("stores no graph" in label.text for label in scene.labels)
     frames = {c.title: c for c in scene.clusters}
     block = next(c for t, c in frames.items() if t.startswith("decoder_block_0 … decoder_block_17 ×18"))
@@ -125,7 +125,7 @@ def test_graphviz_engine_of_a_layer_tree_is_an_option_error_and_auto_draws(gemma
         nnviz.draw(gemma_2b, engine="graphviz")
     assert info.value.path == str(gemma_2b)
     diagram = nnviz.draw(gemma_2b, engine="auto")  # auto picks what can draw a tree: nested boxes
-    assert diagram.engine == "matplotlib" and diagram.scene.meta["graph"] is False
+    assert diagram.engine == "matplotlib" and diagram.scene.has_graph is False
 
 
 def test_sharded_index_refuses_paths_outside_its_folder(tmp_path):

@@ -379,7 +379,7 @@ def test_resnet50_full_draws_every_layer():
 
 def _gutter_crossings(scene) -> int:
     """Edges drawn from one column into another (each runs through a gutter)."""
-    col = scene.meta["column"]
+    col = scene.column_of
     return sum(1 for e in scene.edges if col[e.src] != col[e.dst] and _on_border(e.points[0], _box(scene, e.src))
                and _on_border(e.points[-1], _box(scene, e.dst)))
 
@@ -400,10 +400,10 @@ def test_nasnet_full_gutter_uses_connectors(monkeypatch, tmp_path):
     monkeypatch.undo()
     d = draw_blocks(g, collapse=False)
     after = d.scene
-    assert after.meta["columns"] == before.meta["columns"] >= 2
+    assert after.page_columns == before.page_columns >= 2
     assert _gutter_crossings(before) > pagecolumns.MAX_LANES
     assert _gutter_crossings(after) == 0
-    col = after.meta["column"]
+    col = after.column_of
     crossing = {(e.src, e.dst) for e in before.edges if col[e.src] != col[e.dst]}
     conn = [lb for lb in after.labels if lb.role == "connector"]
     feet = {lb.text for lb in conn if lb.text.startswith("▸ ")}
@@ -569,12 +569,12 @@ def test_cli_draw_block_options(tmp_path):
 def test_page_fit_scales_to_the_page_and_wraps_into_columns():
     g = nnviz.load(_chain_of_blocks(40, 8))
     d = draw_blocks(g, collapse=False)
-    assert d.scene.meta["columns"] > 1
-    assert d.scene.meta["font_size"] >= MIN_FONT
+    assert d.scene.page_columns > 1
+    assert d.scene.font_size >= MIN_FONT
     assert_scene_ok(d.scene)
     assert_text_ok(d.figure, MIN_FONT)
     natural = draw_blocks(g, collapse=False, page=None)
-    assert natural.scene.meta["columns"] == 1
+    assert natural.scene.page_columns == 1
     sized = draw_blocks(g, figsize=(4, 3))
     assert (sized.scene.width, sized.scene.height) == (4 * 72.0, 3 * 72.0)
 

@@ -159,7 +159,7 @@ def test_shared_nested_model_is_marked_and_has_an_edge_per_call():
     into_merge = [e for e in d.scene.edges if (e.src, e.dst) == ("embedding", "cosine")]
     assert len(into_merge) == 2
     xs = sorted(e.points[-1][0] for e in into_merge)
-    assert xs[1] - xs[0] >= d.scene.meta["font_size"] - 1e-6  # apart by at least the text size
+    assert xs[1] - xs[0] >= d.scene.font_size - 1e-6  # apart by at least the text size
     assert_scene_ok(d.scene)
     opts = BlockOptions(title="")
     assert to_dot(block_view(g, opts)[0], opts).count('"embedding" -> "cosine";') == 2
@@ -227,7 +227,7 @@ def test_unet_is_drawn_as_a_u(tmp_path):
     d = draw_blocks(g)
     scene = d.scene
     boxes = {b.id: b for b in scene.boxes}
-    pairs = scene.meta["u"]
+    pairs = scene.u_pairs
     assert [tuple(p) for p in pairs] == [(f"enc{i}_conv2", f"dec{i}_concat") for i in range(4)]
     tol = 0.51
     for a, b in pairs:  # each level side by side, at the same height
@@ -235,7 +235,7 @@ def test_unet_is_drawn_as_a_u(tmp_path):
         assert abs((ea.y + ea.h / 2) - (eb.y + eb.h / 2)) < tol and ea.x + ea.w < eb.x
     ys = []
     for e in scene.edges:
-        if [e.src, e.dst] in pairs:  # skip edges run straight across, at distinct heights
+        if (e.src, e.dst) in pairs:  # skip edges run straight across, at distinct heights
             assert len(e.points) == 2 and abs(e.points[0][1] - e.points[1][1]) < tol
             ys.append(e.points[0][1])
     assert len(ys) == 4 and ys == sorted(ys) and min(b - a for a, b in zip(ys, ys[1:])) > 10
@@ -244,7 +244,7 @@ def test_unet_is_drawn_as_a_u(tmp_path):
     assert boxes["mask"].y < boxes["dec0_concat"].y and boxes["image"].x < boxes["mask"].x
     assert_scene_ok(scene)
     assert_text_ok(d.figure, 6.0)
-    assert fits_a4(scene) and scene.meta["font_size"] >= 6.0
+    assert fits_a4(scene) and scene.font_size >= 6.0
 
 
 def test_residual_chains_are_not_taken_for_a_u():
@@ -270,8 +270,8 @@ def _long_blocks(blocks: int, inner: int) -> dict:
 def test_column_breaks_fall_between_blocks(blocks, inner):
     """A long residual chain wraps into columns; no column starts inside a residual block."""
     d = draw_blocks(nnviz.load(_long_blocks(blocks, inner)), collapse=False)
-    column = d.scene.meta["column"]
-    assert d.scene.meta["columns"] > 1
+    column = d.scene.column_of
+    assert d.scene.page_columns > 1
     for i in range(1, blocks + 1):
         inside = {c for nid, c in column.items() if nid.startswith(f"res_block_{i}_")}
         assert len(inside) == 1, f"res_block_{i} is cut between columns {sorted(inside)}"
@@ -300,8 +300,8 @@ def _spec_unet(levels: int = 3) -> dict:
 def test_spec_unet_is_a_u_in_matplotlib():
     d = draw_blocks(nnviz.load(_spec_unet()))
     boxes = {b.id: b for b in d.scene.boxes}
-    assert [tuple(p) for p in d.scene.meta["u"]] == [("down0", "cat0"), ("down1", "cat1"), ("down2", "cat2")]
-    for a, b in d.scene.meta["u"]:
+    assert [tuple(p) for p in d.scene.u_pairs] == [("down0", "cat0"), ("down1", "cat1"), ("down2", "cat2")]
+    for a, b in d.scene.u_pairs:
         assert abs((boxes[a].y + boxes[a].h / 2) - (boxes[b].y + boxes[b].h / 2)) < 0.51
     assert_scene_ok(d.scene)
 

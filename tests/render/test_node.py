@@ -181,7 +181,7 @@ def test_wide_layers_collapse():
     assert "Dense(128, relu)\n3,584 params" in texts(fig, "nnviz-caption")  # the caption keeps the true count
     labels = texts(fig, "nnviz-neuron")
     assert "$X_{27}$" in labels and "$H_{128}$" in labels and "$H_{5}$" not in labels
-    assert diagram.scene.meta["columns"][1] == ("dense", "hidden", 128, 8)
+    assert diagram.scene.node_columns[1] == ("dense", "hidden", 128, 8)
 
 
 def test_mnist_collapses_by_default_and_draws_in_full_when_asked():
@@ -213,8 +213,8 @@ def test_convolutions_show_channels_as_neurons():
         {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
         {"type": "MaxPooling2D"}, {"type": "Flatten"}, {"type": "Dense", "units": 2}]}
     diagram = nnviz.draw(spec, style="node")
-    cols = diagram.scene.meta["columns"]
-    assert [(c[1], c[2]) for c in cols] == [("input", 3), ("hidden", 4), ("passive", 4), ("passive", 36),
+    cols = diagram.scene.node_columns
+    assert [(c.role, c.n) for c in cols] == [("input", 3), ("hidden", 4), ("passive", 4), ("passive", 36),
                                             ("output", 2)]
     flatten = [s for s in diagram.scene.links if s.dst == "flatten"][0]
     assert len(flatten) == 8  # unit j of the flattened map comes from channel j mod 4; 8 units shown
@@ -226,8 +226,8 @@ def test_nested_models_are_opened():
     spec = {"name": "outer", "input_shape": [5], "layers": [
         {"type": "Sequential", "name": "encoder", "layers": [{"type": "Dense", "units": 3, "name": "enc"}]},
         {"type": "Dense", "units": 2, "name": "head"}]}
-    cols = nnviz.draw(spec, style="node").scene.meta["columns"]
-    assert [c[0] for c in cols] == ["input", "enc", "head"]
+    cols = nnviz.draw(spec, style="node").scene.node_columns
+    assert [c.layer for c in cols] == ["input", "enc", "head"]
 
 
 @pytest.mark.parametrize("stem", ["residual_block", "siamese", "multi_io"])
@@ -499,7 +499,7 @@ def test_weight_scale_fixes_the_colour_bar():
     g = nnviz.load({"input_shape": [2], "layers": [{"type": "Dense", "units": 2, "name": "d"}]})
     g2 = LayerGraph(g.name, g.layers, g.calls, g.inputs, g.outputs,
                     weights_loader=lambda n: [("kernel", np.full((2, 2), 0.5)), ("bias", np.zeros(2))] if n == "d" else [])
-    assert layout_nodes(g2, NodeOptions(weights=True)).meta["colorbar"]["vmax"] == 0.5
-    assert layout_nodes(g2, NodeOptions(weights=True, weight_scale=3.0)).meta["colorbar"]["vmax"] == 3.0
+    assert layout_nodes(g2, NodeOptions(weights=True)).colorbar.vmax == 0.5
+    assert layout_nodes(g2, NodeOptions(weights=True, weight_scale=3.0)).colorbar.vmax == 3.0
     with pytest.raises(OptionError, match="weight_scale"):
         NodeOptions(weight_scale=-1)

@@ -73,9 +73,9 @@ def test_vgg16_wraps_into_rows_on_a4_at_6_pt_or_more(vgg16, direction):
     assert not _on_a4(strip)                           # the natural drawing is a strip (issue: 3,234 x 496 px)
     d = nnviz.draw(vgg16, style="node", direction=direction)
     scene = d.scene
-    assert _on_a4(scene) and scene.meta["rows"] >= 2
+    assert _on_a4(scene) and scene.rows >= 2
     assert _smallest_text(scene) >= 6.0
-    assert [c[0] for c in scene.meta["columns"]] == [c[0] for c in strip.meta["columns"]]   # every layer
+    assert [c.layer for c in scene.node_columns] == [c.layer for c in strip.node_columns]   # every layer
     assert assert_labels_clear(d.figure) > 100
 
 
@@ -83,8 +83,8 @@ def test_vgg16_wraps_into_rows_on_a4_at_6_pt_or_more(vgg16, direction):
 def test_a_wrapped_row_starts_with_the_column_it_continues(vgg16):
     scene = nnviz.draw(vgg16, style="node").scene
     ghosts = [lb.text for lb in scene.labels if lb.role == "caption-name" and lb.text.startswith("↪ ")]
-    assert len(ghosts) == scene.meta["rows"] - 1
-    names = [c[0] for c in scene.meta["columns"]]
+    assert len(ghosts) == scene.rows - 1
+    names = [c.layer for c in scene.node_columns]
     for ghost in ghosts:   # the row before ends with that column, and its links reach the next row
         name = ghost[2:]
         assert name in names
@@ -94,7 +94,7 @@ def test_a_wrapped_row_starts_with_the_column_it_continues(vgg16):
 def test_small_models_keep_their_natural_size():
     spec = {"input_shape": [4], "layers": [{"type": "Dense", "units": 8}, {"type": "Dense", "units": 3}]}
     assert nnviz.draw(spec, style="node").scene.width == nnviz.draw(spec, style="node", page=None).scene.width
-    assert "rows" not in nnviz.draw(spec, style="node").scene.meta
+    assert nnviz.draw(spec, style="node").scene.rows is None
 
 
 def test_page_option_is_checked():
@@ -202,7 +202,7 @@ def test_embedding_is_drawn_as_a_lookup(direction):
     assert "lookup in 1,000×16" in [lb.text for lb in scene.labels if lb.role == "caption"][1]
     into = [ls for ls in scene.links if ls.dst == "emb"]
     assert all(ls.kind == "dropped" for ls in into)          # not a weighted all-to-all bundle
-    tokens = [n for n in scene.neurons if n.layer == scene.meta["columns"][0][0]]
+    tokens = [n for n in scene.neurons if n.layer == scene.node_columns[0].layer]
     vector = [n for n in scene.neurons if n.layer == "emb"]
     assert sum(len(ls) for ls in into) == len(tokens) + len(vector)   # each token in, each unit out, once
     edge = (lambda p: p[0]) if direction == "LR" else (lambda p: p[1])

@@ -65,7 +65,7 @@ def assert_volumes_ok(diagram) -> None:
     """Volumes apart, on the page, inside their frames or clear of them; arrows from volume to volume,
     crossing no other; no text on text or on a volume, none off the page."""
     scene = diagram.scene
-    vols = scene.meta["volumes"]
+    vols = scene.volumes
     ids = list(vols)
     rects = [vols[i] for i in ids]
     clash = _pairs(rects)
@@ -101,7 +101,7 @@ def fits_a4(scene) -> bool:
 
 def size_labels(scene) -> dict[str, str]:
     """The size written below each volume, by the volume it is nearest to (its block)."""
-    vols = scene.meta["volumes"]
+    vols = scene.volumes
     out = {}
     for lb in scene.labels:
         if lb.role == "volume-size":
@@ -132,7 +132,7 @@ def test_every_example_draws(path):
         return
     d = nnviz.draw(graph, style="volume")
     assert_volumes_ok(d)
-    assert set(d.scene.meta["volumes"]) == set(d.view.nodes)
+    assert set(d.scene.volumes) == set(d.view.nodes)
     assert len(size_labels(d.scene)) == len(d.view.nodes)
 
 
@@ -144,7 +144,7 @@ def test_resnet50_and_inceptionv3_fit_a4_with_text_of_6pt_or_more(name, badges):
     assert fits_a4(scene)
     texts = drawn_texts(d.figure)
     assert min(size for _, size, _ in texts) >= 6.0 - 1e-6
-    assert scene.meta["level"] != "full"  # folded as the block style folds
+    assert scene.level != "full"  # folded as the block style folds
     assert_volumes_ok(d)
     if badges:
         assert sorted(t.split()[-1] for t, _, _ in texts if t.split()[-1].startswith("×")) == badges
@@ -165,7 +165,7 @@ def test_compressed_scales_keep_small_and_large_visible_together():
 
 def test_pooling_and_strides_show_as_the_shrink():
     d = nnviz.draw(ROOT / "examples" / "vgg.json", style="volume")
-    vols = d.scene.meta["volumes"]
+    vols = d.scene.volumes
     heights = {nid: r[3] - r[1] for nid, r in vols.items()}
     assert heights["block1_pool"] < heights["block1_conv2"]
     assert heights["block2_pool"] < heights["block2_conv2"] < heights["block1_conv2"]
@@ -176,7 +176,7 @@ def test_pooling_and_strides_show_as_the_shrink():
 
 def test_dense_and_flatten_are_thin_columns():
     d = nnviz.draw(ROOT / "examples" / "alexnet.json", style="volume")
-    vols = d.scene.meta["volumes"]
+    vols = d.scene.volumes
     w = {nid: r[2] - r[0] for nid, r in vols.items()}
     h = {nid: r[3] - r[1] for nid, r in vols.items()}
     for nid in ("flatten", "fc6", "fc7", "predictions"):
@@ -268,7 +268,7 @@ def test_kernel_pyramids_join_a_window_on_one_volume_to_the_next():
     plain = nnviz.draw(ROOT / "examples" / "vgg.json", style="volume")
     assert not [p for p in plain.scene.polygons if p.role == "kernel"]
     d = nnviz.draw(ROOT / "examples" / "vgg.json", style="volume", kernels=True)
-    vols = d.scene.meta["volumes"]
+    vols = d.scene.volumes
     kernels = [p for p in d.scene.polygons if p.role == "kernel"]
     windows = [p for p in kernels if len(p.points) == 4]
     sides = [p for p in kernels if len(p.points) == 3]
@@ -349,7 +349,7 @@ def test_frozen_layers_are_written_frozen_and_the_legend_has_no_band():
     d = nnviz.draw(spec, style="volume")
     notes = [lb for lb in d.scene.labels if lb.role == "volume-note"]
     assert [lb.text for lb in notes] == ["frozen"]
-    vols = d.scene.meta["volumes"]
+    vols = d.scene.volumes
     assert abs(notes[0].x - (vols["base"][0] + vols["base"][2]) / 2) < abs(notes[0].x - (vols["tuned"][0] + vols["tuned"][2]) / 2)
     assert "frozen" not in {f for _, f in d.scene.legend}
     assert not [lb for lb in nnviz.draw(spec, style="volume", show_trainable=False).scene.labels

@@ -24,7 +24,7 @@ Scene is scaled at the end.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 from ..graph import LayerGraph
@@ -229,8 +229,7 @@ def compose(graph: LayerGraph, view: View, level: str, options: BlockOptions,
         foot, head = texts(e)
         out.labels += [(a[0] + 0.3 * fs, a[1], foot, "left"), (z[0] - 0.3 * fs, z[1], head, "right")]
     scene = _scene(graph, view, options, out, header, cols, lines, legend)
-    scene.meta["column"] = {nid: cols.column_of(top.place.rank[top.index[ctx.item_at(nid, None)]])
-                            for nid in view.nodes}
+    scene.column_of = {nid: cols.column_of(top.place.rank[top.index[ctx.item_at(nid, None)]]) for nid in view.nodes}
     fits = scale * fs >= options.min_font_size - 1e-9
     final = _final_scale(options, scale, scene)
     return Composed(_scaled(scene, final, options), final, fits, level, view)
@@ -272,8 +271,8 @@ def _compose_u(graph: LayerGraph, view: View, level: str, options: BlockOptions,
     cols = Columns([0, len(plan.left)], [], [], 0.0, [], [], 0.0, size)
     scene = _scene(graph, view, options, out, header, cols, lines, legend)
     right = set(plan.right)
-    scene.meta["column"] = {nid: int(nid in right) for nid in view.nodes}
-    scene.meta["u"] = [list(pair) for pair in plan.pairs]
+    scene.column_of = {nid: int(nid in right) for nid in view.nodes}
+    scene.u_pairs = tuple((a, b) for a, b in plan.pairs)
     margin = MARGIN * fs
     scale = _page_scale(options, max(size[0], header.width) + 2 * margin, size[1] + header.height + 2 * margin)
     fits = scale * fs >= options.min_font_size - 1e-9
@@ -313,8 +312,8 @@ def _scene(graph: LayerGraph, view: View, options: BlockOptions, out: _Out, head
     width = max(bw, header.width) + 2 * margin
     height = bh + header.height + 2 * margin
     title = header.labels[0].text if header.labels and header.labels[0].role == "title" else ""
-    meta = {"columns": len(cols.starts), "blocks": len(view.nodes)}
-    return Scene(width, height, title, boxes, [], edges, labels, clusters, legend, meta)
+    return Scene(width, height, title, boxes, edges=edges, labels=labels, clusters=clusters, legend=legend,
+                 page_columns=len(cols.starts))
 
 
 def _scaled(scene: Scene, s: float, options: BlockOptions) -> Scene:
@@ -337,8 +336,8 @@ def _scaled(scene: Scene, s: float, options: BlockOptions) -> Scene:
     labels = [Label(*p(lb.x, lb.y), lb.text, lb.size * s, lb.ha, lb.va, lb.role, lb.rotation)
               for lb in scene.labels]
     edges = [Edge(tuple(p(x, y) for x, y in e.points), e.src, e.dst, e.kind, e.weight) for e in scene.edges]
-    meta = dict(scene.meta, scale=s, font_size=options.theme.font_size * s)
-    return Scene(width, height, scene.title, boxes, [], edges, labels, clusters, scene.legend, meta)
+    return replace(scene, width=width, height=height, boxes=boxes, neurons=[], edges=edges, labels=labels,
+                   clusters=clusters, links=[], polygons=[], scale=s, font_size=options.theme.font_size * s)
 
 
 def to_width(scene: Scene, options: BlockOptions) -> Scene:
@@ -369,8 +368,6 @@ def block_view(graph: LayerGraph, options: BlockOptions,
     small = _smallest_text(scene)
     if options.fixed_width is None or options.direction == "LR" or small >= options.min_font_size - 1e-9:
         return view, scene
-    from dataclasses import replace
-
     turned = _block_view(graph, replace(options, direction="LR"), paint, measure, annotate)
     return turned if _smallest_text(turned[1]) > small else (view, scene)
 
@@ -429,7 +426,7 @@ def _module_count(view: View) -> Iterator[list[str]]:
 
 
 def _done(composed: Composed) -> tuple[View, Scene]:
-    composed.scene.meta["level"] = composed.level
+    composed.scene.level = composed.level
     return composed.view, composed.scene
 
 

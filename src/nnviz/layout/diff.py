@@ -43,7 +43,7 @@ def diff_scene(d: "ModelDiff", **options: Any) -> tuple["Scene", "BlockOptions",
             break
     assert composed is not None
     scene = composed.scene
-    scene.meta["level"] = composed.level
+    scene.level = composed.level
     return scene, opts, composed.view
 
 

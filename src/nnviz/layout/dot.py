@@ -92,5 +92,5 @@ def layout_dot(view: "View", options: "BlockOptions", *, title: list[str] | None
     for i, line in enumerate(title or []):
         labels.append(Label(4.0, 4.0 + (i + 0.5) * 1.3 * fs, line, fs, ha="left",
                             role="title" if i == 0 else "subtitle"))
-    return Scene(width, height, (title or [""])[0], boxes, [], edges, labels, clusters,
-                 legend_entries(view, options), {"engine": "graphviz"})
+    return Scene(width, height, (title or [""])[0], boxes, edges=edges, labels=labels, clusters=clusters,
+                 legend=legend_entries(view, options))

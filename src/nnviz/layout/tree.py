@@ -135,6 +135,6 @@ def tree_scene(graph: LayerGraph, options: BlockOptions) -> Scene:
     for lb, dx, dy in body.labels:
         scene.labels.append(Label(lb.x + dx + margin, lb.y + dy + top, lb.text, size=lb.size, ha=lb.ha,
                                   va=lb.va, role=lb.role))
-    scene.meta["graph"] = False
-    scene.meta["level"] = "tree"
+    scene.has_graph = False
+    scene.level = "tree"
     return scene

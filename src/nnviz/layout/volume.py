@@ -355,7 +355,7 @@ def _pyramid(src: _Placed, dst: _Placed, window: tuple[int, int], family: str, s
 
 def dress(scene: Scene, view: View, options: VolumeOptions, *, channels_first: bool = False) -> Scene:
     """The block scene (one box per block, at the size :func:`measure` gave) as volumes and text."""
-    s = float(scene.meta.get("scale", 1.0))
+    s = scene.scale
     fs = options.theme.font_size
     placed: dict[str, _Placed] = {}
     polygons: list[Polygon] = []
@@ -377,8 +377,8 @@ def dress(scene: Scene, view: View, options: VolumeOptions, *, channels_first: b
             if (window and len(e.points) == 2 and e.src in placed and e.dst in placed
                     and placed[e.src].vol.rows is not None):
                 polygons += _pyramid(placed[e.src], placed[e.dst], window, node.paint or node.family, s)
-    meta = dict(scene.meta, volumes={nid: _bounds(p) for nid, p in placed.items()})
-    return replace(scene, boxes=[], edges=edges, labels=[*scene.labels, *labels], polygons=polygons, meta=meta)
+    return replace(scene, boxes=[], edges=edges, labels=[*scene.labels, *labels], polygons=polygons,
+                   volumes={nid: _bounds(p) for nid, p in placed.items()})
 
 
 def _onto_faces(pts: list[tuple[float, float]], src: _Placed | None,

@@ -148,7 +148,7 @@ def png_with_pil_text(scene: "Scene", theme: "Theme", dpi: float) -> bytes:
 
 def _unit(scene: "Scene") -> float:
     """Line widths and corner radii follow the scale the scene was fitted at."""
-    return float(scene.meta.get("scale", 1.0))
+    return float(scene.scale)
 
 
 def _draw_clusters(ax: "Axes", scene: "Scene", theme: "Theme") -> None:

@@ -94,7 +94,7 @@ def scene_drawio(scene: "Scene", theme: "Theme") -> str:
                           hint="draw with style='block', or write .svg to edit in a vector editor")
     font = theme.font.replace(";", " ")
     cells = _Cells(theme, font)
-    s = float(scene.meta.get("scale", 1.0))
+    s = float(scene.scale)
     for i, c in enumerate(scene.clusters):
         repeat = c.repeat > 1
         fill = theme.color("group") if repeat else "none"

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.colors import Colormap, Normalize
     from matplotlib.figure import Figure
 
-    from ..scene import Scene
+    from ..scene import ColorBar, Scene
     from ..theme import Theme
 
 __all__ = ["render_nodes", "pyplot_figure", "weight_colormap"]
@@ -68,8 +68,8 @@ def render_nodes(scene: "Scene", options: NodeOptions, *, ax: "Axes | None" = No
         ax = _page_axes(scene, options, figure)
     _prepare(ax, scene)
     _draw_frames(ax, scene, theme)
-    bar = scene.meta.get("colorbar")
-    norm = Normalize(-bar["vmax"], bar["vmax"]) if bar else None
+    bar = scene.colorbar
+    norm = Normalize(-bar.vmax, bar.vmax) if bar else None
     cmap = weight_colormap(theme)
     _draw_links(ax, scene, theme, norm, cmap)
     _draw_tables(ax, scene, theme)
@@ -228,16 +228,16 @@ def _draw_labels(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
 def _draw_legend(ax: "Axes", scene: "Scene", theme: "Theme") -> None:
     from matplotlib.legend import Legend
 
-    place = scene.meta.get("legend")
+    place = scene.legend_place
     if not scene.legend or not place:
         return
-    f = place["font"]
-    rings = scene.meta.get("colorbar") is not None  # with weights, biases fill the neurons: roles are rings
-    for row, indices in enumerate(place["rows"]):  # one legend per row: the layout packed them
+    f = place.font
+    rings = scene.colorbar is not None  # with weights, biases fill the neurons: roles are rings
+    for row, indices in enumerate(place.rows):  # one legend per row: the layout packed them
         entries = [scene.legend[i] for i in indices]
         handles = [_legend_handle(theme.role_color(role), f, rings) for _, role in entries]
         legend = Legend(ax, handles, [t for t, _ in entries], loc="upper center", ncol=len(entries),
-                        bbox_to_anchor=(place["x"], place["y"] + row * 1.6 * f), bbox_transform=ax.transData,
+                        bbox_to_anchor=(place.x, place.y + row * 1.6 * f), bbox_transform=ax.transData,
                         frameon=False, borderpad=0, borderaxespad=0, handlelength=1.0, handletextpad=0.5,
                         columnspacing=1.5, prop={"family": theme.font, "size": f}, labelcolor=theme.text_color)
         legend.set_gid("nnviz-legend")
@@ -254,18 +254,18 @@ def _legend_handle(color: str, size: float, ring: bool) -> Any:
                   markeredgecolor=_NEURON_EDGE, markeredgewidth=0.8)
 
 
-def _draw_colorbar(ax: "Axes", bar: dict, theme: "Theme", norm: "Normalize", cmap: "Colormap") -> None:
+def _draw_colorbar(ax: "Axes", bar: "ColorBar", theme: "Theme", norm: "Normalize", cmap: "Colormap") -> None:
     from matplotlib.cm import ScalarMappable
 
     fig = ax.figure
     to_fig = ax.transData + fig.transFigure.inverted()
-    (x0, y0), (x1, y1) = to_fig.transform([(bar["x"], bar["y"] + bar["h"]), (bar["x"] + bar["w"], bar["y"])])
+    (x0, y0), (x1, y1) = to_fig.transform([(bar.x, bar.y + bar.h), (bar.x + bar.w, bar.y)])
     cax = fig.add_axes((x0, y0, x1 - x0, y1 - y0))
-    vmax = bar["vmax"]
+    vmax = bar.vmax
     cb = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax, orientation="horizontal",
                       ticks=[-vmax, 0, vmax])
     cb.ax.set_xticklabels([f"{-vmax:.2g}", "0", f"{vmax:.2g}"])
-    cb.ax.tick_params(labelsize=bar["font"], length=2, pad=1.5, labelcolor=theme.text_color,
+    cb.ax.tick_params(labelsize=bar.font, length=2, pad=1.5, labelcolor=theme.text_color,
                       labelfontfamily=theme.font)
     cb.outline.set_linewidth(0.5)
     cax.set_gid("nnviz-colorbar")

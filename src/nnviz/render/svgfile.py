@@ -27,7 +27,7 @@ from ..text import printable
 from ..theme import PATTERN_LINE
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..scene import Box, Label, Scene
+    from ..scene import Box, ColorBar, Label, Scene
     from ..theme import Theme
 
 __all__ = ["scene_svg", "weight_rgba", "LINK_ALPHA", "link_alpha"]
@@ -293,7 +293,7 @@ def _block_patterns(scene: "Scene", theme: "Theme", patterns: _Patterns) -> Iter
 
 
 def _block_scene(scene: "Scene", theme: "Theme") -> list[str]:
-    s = float(scene.meta.get("scale", 1.0))
+    s = float(scene.scale)
     patterns = _Patterns(theme)
     out = _doc(scene, theme, [])
     out.extend(_block_clusters(scene, theme, s))
@@ -417,18 +417,18 @@ def _node_labels(scene: "Scene", theme: "Theme") -> Iterable[str]:
 
 def _node_legend(scene: "Scene", theme: "Theme") -> Iterable[str]:
     """One centred row of entries per legend row: a marker, then the text (as matplotlib's Legend)."""
-    place = scene.meta.get("legend")
+    place = scene.legend_place
     if not scene.legend or not place:
         return
-    f = place["font"]
-    rings = scene.meta.get("colorbar") is not None
+    f = place.font
+    rings = scene.colorbar is not None
     yield f'<g class="nnviz-legend" fill="{theme.text_color}">'
-    for row, indices in enumerate(place["rows"]):
+    for row, indices in enumerate(place.rows):
         entries = [scene.legend[i] for i in indices]
         widths = [1.0 * f + 0.5 * f + text_width(text, f) for text, _ in entries]
         total = sum(widths) + 1.5 * f * (len(entries) - 1)
-        x = place["x"] - total / 2
-        y = place["y"] + row * 1.6 * f + 0.55 * f  # the row's centre below its top
+        x = place.x - total / 2
+        y = place.y + row * 1.6 * f + 0.55 * f  # the row's centre below its top
         for (text, role), w in zip(entries, widths):
             color = theme.role_color(role)
             face, edge, lw = ("#ffffff", color, 1.8) if rings else (color, NEURON_EDGE, 0.8)
@@ -439,8 +439,8 @@ def _node_legend(scene: "Scene", theme: "Theme") -> Iterable[str]:
     yield "</g>"
 
 
-def _node_colorbar(bar: dict, theme: "Theme") -> Iterable[str]:
-    x, y, w, h, vmax, f = bar["x"], bar["y"], bar["w"], bar["h"], bar["vmax"], bar["font"]
+def _node_colorbar(bar: "ColorBar", theme: "Theme") -> Iterable[str]:
+    x, y, w, h, vmax, f = bar.x, bar.y, bar.w, bar.h, bar.vmax, bar.font
     yield ('<linearGradient id="nnviz-weights" x1="0" x2="1" y1="0" y2="0">'
            f'<stop offset="0" stop-color="{theme.negative}"/><stop offset="0.5" stop-color="#f2f2f2"/>'
            f'<stop offset="1" stop-color="{theme.positive}"/></linearGradient>')
@@ -455,8 +455,8 @@ def _node_colorbar(bar: dict, theme: "Theme") -> Iterable[str]:
 
 
 def _node_scene(scene: "Scene", theme: "Theme") -> list[str]:
-    bar = scene.meta.get("colorbar")
-    vmax = bar["vmax"] if bar else None
+    bar = scene.colorbar
+    vmax = bar.vmax if bar else None
     out = _doc(scene, theme, [])
     out.extend(_rect(c.x, c.y, c.w, c.h, f' class="nnviz-frame" fill="none" stroke="{theme.edge_color}" '
                      'stroke-width="0.8" stroke-dasharray="3.2 1.6"') for c in scene.clusters)

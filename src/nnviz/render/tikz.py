@@ -41,7 +41,7 @@ from ..text import printable
 from .svgfile import NEURON_EDGE, backing_box, link_alpha, text_width, weight_rgba
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..scene import Box, Label, Scene
+    from ..scene import Box, ColorBar, Label, Scene
     from .diagram import Diagram
     from ..theme import Theme
 
@@ -147,7 +147,7 @@ class _Writer:
         self.scene, self.theme, self.image = scene, theme, image
         self.colors = _Colors()
         self.out: list[str] = []
-        self.s = float(scene.meta.get("scale", 1.0))
+        self.s = float(scene.scale)
         self.patterned = False
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -388,16 +388,16 @@ class _Writer:
                             f"circle[radius={_f(n.r)}bp];")
 
     def node_legend(self) -> None:
-        place = self.scene.meta.get("legend")
+        place = self.scene.legend_place
         if not self.scene.legend or not place:
             return
-        f = place["font"]
-        rings = self.scene.meta.get("colorbar") is not None
-        for row, indices in enumerate(place["rows"]):
+        f = place.font
+        rings = self.scene.colorbar is not None
+        for row, indices in enumerate(place.rows):
             entries = [self.scene.legend[i] for i in indices]
             widths = [1.5 * f + text_width(text, f) for text, _ in entries]
-            x = place["x"] - (sum(widths) + 1.5 * f * (len(entries) - 1)) / 2
-            y = place["y"] + row * 1.6 * f + 0.55 * f
+            x = place.x - (sum(widths) + 1.5 * f * (len(entries) - 1)) / 2
+            y = place.y + row * 1.6 * f + 0.55 * f
             for (text, role), w in zip(entries, widths):
                 color = self.c(role, self.theme.role_color(role))
                 face, edge, lw = ((self.c("white", "#ffffff"), color, 1.8) if rings
@@ -407,8 +407,8 @@ class _Writer:
                 self.text(x + 1.5 * f, y, text, f, ha="left")
                 x += w + 1.5 * f
 
-    def colorbar(self, bar: dict) -> None:
-        x, y, w, h, vmax, f = bar["x"], bar["y"], bar["w"], bar["h"], bar["vmax"], bar["font"]
+    def colorbar(self, bar: "ColorBar") -> None:
+        x, y, w, h, vmax, f = bar.x, bar.y, bar.w, bar.h, bar.vmax, bar.font
         neg, pos = self.c("negative", self.theme.negative), self.c("positive", self.theme.positive)
         mid = self.c("zero", "#f2f2f2")
         self.out.append(f"\\shade[left color={neg}, middle color={mid}, right color={pos}, shading angle=90] "
@@ -423,8 +423,8 @@ class _Writer:
     def picture(self, style: str) -> str:
         self.background()
         if style == "node":
-            bar = self.scene.meta.get("colorbar")
-            vmax = bar["vmax"] if bar else None
+            bar = self.scene.colorbar
+            vmax = bar.vmax if bar else None
             self.links(vmax)
             self.neurons(vmax)
             self.labels(style)

@@ -56,7 +56,7 @@ def layout_nodes(graph: LayerGraph, options: NodeOptions | None = None, *, paint
     Returns:
         The positioned :class:`~nnviz.scene.Scene`: neurons, links as :class:`~nnviz.scene.LinkSet`
         arrays, labels (title, captions, neuron labels, ellipses, counts), the legend, and in
-        ``meta`` the legend's and colour bar's places.
+        its node-style fields how the page was fitted (see :class:`~nnviz.scene.Scene`).
 
     Raises:
         OptionError: a model that is not a chain, or options that do not fit the model.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...graph import Layer, format_params
-from ...scene import Box, Cluster, Label, LinkSet, Neuron, Scene
+from ...scene import Box, Cluster, ColorBar, Label, LegendPlace, LinkSet, Neuron, NodeColumn, Scene
 from ...text import display
 from ..metrics import text_size
 from .nodeoptions import NodeOptions
@@ -255,17 +255,17 @@ def emit(page: Page, options: NodeOptions, columns: list[Column], index: list[in
 
 def finish(scene: Scene, page: Page, columns: list[Column], title: str, legend: list[tuple[str, str]],
             weights: dict[int, tuple[Any, Any]], options: NodeOptions) -> Scene:
-    """Title, legend and colour bar, and what the renderer needs to know in ``meta``."""
+    """Title, legend and colour bar, and how the page was fitted (the scene's node-style fields)."""
     f = page.sizes.font
     scene.title = title
     if title:
         scene.labels.append(Label(page.width / 2, MARGIN, title, page.sizes.title, "center", "top", "title"))
     scene.legend = legend
     top = page.height - MARGIN - page.bottom_h + 10
-    scene.meta.update(style="node", direction=options.direction, pitch=page.pitch, font=f,
-                      font_scale=page.sizes.font / options.theme.font_size, fits=page.fits, dpi=options.dpi,
-                      legend={"x": page.width / 2, "y": top, "rows": page.legend_rows, "font": f},
-                      colorbar=None, columns=[(c.layer.name, c.role, c.n, len(c.shown)) for c in columns])
+    scene.font_size, scene.font_scale, scene.fits = f, page.sizes.font / options.theme.font_size, page.fits
+    scene.legend_place = LegendPlace(page.width / 2, top, tuple(tuple(row) for row in page.legend_rows), f)
+    scene.colorbar = None
+    scene.node_columns = tuple(NodeColumn(c.layer.name, c.role, c.n, len(c.shown)) for c in columns)
     dense = [s for s in scene.links if s.dense]
     if dense:  # say what the density images stand for, on a line of its own at the foot
         n = sum(len(s) for s in dense)
@@ -279,6 +279,5 @@ def finish(scene: Scene, page: Page, columns: list[Column], title: str, legend: 
         y = top + len(page.legend_rows) * 1.6 * f + 12
         x = (page.width - (text_w + 8 + COLORBAR_W)) / 2 + text_w + 8
         scene.labels.append(Label(x - 8, y + 4, text, f, "right", "center", "colorbar"))
-        scene.meta["colorbar"] = {"x": x, "y": y, "w": COLORBAR_W, "h": 8.0, "vmax": options.weight_scale or _weight_scale(weights),
-                                  "font": 0.9 * f}
+        scene.colorbar = ColorBar(x, y, COLORBAR_W, 8.0, options.weight_scale or _weight_scale(weights), 0.9 * f)
     return scene

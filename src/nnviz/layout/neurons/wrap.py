@@ -77,7 +77,7 @@ class _Wrapped:
             else:
                 _shift_into(scene, part, cursor - MARGIN, _top_height(self.title, self.page.sizes))
                 cursor += core_w + ROW_GAP * f
-        scene.meta["rows"] = len(self.rows)
+        scene.rows = len(self.rows)
         return finish(scene, self.page, self.columns, self.title, self.legend, weights, self.options)
 
 
