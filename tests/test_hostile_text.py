@@ -208,7 +208,7 @@ def test_graphviz_engine_draws_control_characters_and_backslashes(tmp_path):
     assert "dense\\x1b]52;c;aGk=\\x07" in svg
     assert d.to_bytes("png").startswith(b"\x89PNG")
     # dot's layout read back: every block found again, names with backslashes and escapes too
-    assert {b.id for b in d.scene.boxes} == set(d.view.nodes)
+    assert {b.id for b in d.scene.boxes} == set(d.view.blocks)
     assert len(d.scene.clusters) == len(d.view.clusters)
 
 

@@ -1,4 +1,4 @@
-"""The node layout without drawing: chains, columns, collapse, captions, geometry, text estimates."""
+"""The node layout without drawing: chains, columns, elided neurons, captions, geometry, text estimates."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from nnviz.errors import OptionError
 from nnviz.layout.metrics import text_size
 from nnviz.layout.neurons import layout_nodes
 from nnviz.layout.neurons.chain import node_chain
-from nnviz.layout.neurons.columns import collapse, plan_columns
+from nnviz.layout.neurons.columns import plan_columns, shown_neurons
 from nnviz.layout.neurons.nodeoptions import NodeOptions
 
 DEEPNN = {"name": "DeepNN", "input_shape": [10], "layers": [
@@ -27,8 +27,8 @@ DEEPNN = {"name": "DeepNN", "input_shape": [10], "layers": [
     (784, 4, [0, 783], 1),
     (100, 11, [0, 1, 2, 3, 96, 97, 98, 99], 4),
 ])
-def test_collapse(n, max_neurons, shown, head):
-    assert collapse(n, max_neurons) == (shown, head)
+def test_shown_neurons(n, max_neurons, shown, head):
+    assert shown_neurons(n, max_neurons) == (shown, head)
 
 
 def test_columns_roles_and_captions():

@@ -21,7 +21,7 @@ from nnviz.cli import cli
 from nnviz.errors import MissingDependencyError, OptionError
 from nnviz.layout.blocks import block_view
 from nnviz.layout.blocktext import line_centers
-from nnviz.view import collapse_repeats, find_repeats, flatten
+from nnviz.view import fold_repeats, find_repeats, flatten
 from nnviz.layout.layered import PAGES, BlockOptions
 from nnviz.render.block import BlockDiagram
 from nnviz.render.mermaid import to_mermaid
@@ -260,11 +260,11 @@ def _chain_of_blocks(n: int, width: int = 16) -> dict:
 
 def test_repeats_collapse_into_a_group_marked_with_its_count():
     g = nnviz.load(_chain_of_blocks(5))
-    view = collapse_repeats(flatten(g), as_block=True)
-    groups = [n for n in view.nodes.values() if n.kind == "repeat"]
+    view = fold_repeats(flatten(g), as_block=True)
+    groups = [n for n in view.blocks.values() if n.kind == "repeat"]
     assert len(groups) == 1 and groups[0].repeat == 5 and groups[0].size == 3
     assert groups[0].params == g.total_params
-    clustered = collapse_repeats(flatten(g))
+    clustered = fold_repeats(flatten(g))
     (info,) = clustered.clusters.values()
     assert info.kind == "repeat" and "×5" in info.title
 
@@ -328,8 +328,8 @@ def test_resnet50_repeats_found():
     found = {(len(r.copies), r.copies[0][0]) for r in runs}
     assert {(2, "conv2_block2_1_conv"), (3, "conv3_block2_1_conv"), (5, "conv4_block2_1_conv"),
             (2, "conv5_block2_1_conv")} <= found
-    view = collapse_repeats(flatten(g), as_block=True)
-    labels = {n.label: n.repeat for n in view.nodes.values() if n.kind == "repeat"}
+    view = fold_repeats(flatten(g), as_block=True)
+    labels = {n.label: n.repeat for n in view.blocks.values() if n.kind == "repeat"}
     assert labels == {"conv2_block2..3": 2, "conv3_block2..4": 3, "conv4_block2..6": 5, "conv5_block2..3": 2}
     d = draw_blocks(g)
     badges = [b.repeat for b in d.scene.boxes if b.repeat > 1] + [c.repeat for c in d.scene.clusters]

@@ -37,7 +37,7 @@ def test_the_block_writers_of_a_node_diagram_take_the_pipelines_block_view(tmp_p
     """A node diagram's .dot/.mmd write the block view the pipeline supplied; the writers lay nothing out."""
     d = nnviz.draw(DEEPNN, style="node")
     view, options = d.block_view()
-    assert {n.layer.name for n in view.nodes.values() if n.layer is not None} >= {"h1", "output"}
+    assert {n.layer.name for n in view.blocks.values() if n.layer is not None} >= {"h1", "output"}
     blocks = nnviz.draw(DEEPNN, style="block", engine="matplotlib")
     for suffix in ("dot", "mmd"):
         assert d.save(tmp_path / f"n.{suffix}").read_bytes() == blocks.save(tmp_path / f"b.{suffix}").read_bytes()

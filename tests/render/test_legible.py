@@ -11,7 +11,7 @@ import pytest
 import nnviz
 from nnviz.layout.blocks import block_view
 from nnviz.layout.blocktext import FROZEN_BAND, PAD
-from nnviz.view import collapse_repeats, flatten, fold_chains
+from nnviz.view import fold_repeats, flatten, fold_chains
 from nnviz.view.labels import cut_name, group_label
 from nnviz.layout.layered import BlockOptions
 from nnviz.api import draw_blocks
@@ -53,9 +53,9 @@ def _auto_conv_blocks(n: int) -> dict:
 
 
 def _group_labels(spec: dict, as_block: bool = True) -> dict[str, int]:
-    view = collapse_repeats(flatten(nnviz.load(spec)), as_block=as_block)
+    view = fold_repeats(flatten(nnviz.load(spec)), as_block=as_block)
     if as_block:
-        return {n.label: n.repeat for n in view.nodes.values() if n.kind == "repeat"}
+        return {n.label: n.repeat for n in view.blocks.values() if n.kind == "repeat"}
     return {c.title: c.repeat for c in view.clusters.values()}
 
 
@@ -88,7 +88,7 @@ def test_modules_follow_the_same_rule():
     from nnviz.view import fold_modules
 
     view = fold_modules(flatten(nnviz.load(spec)))
-    assert [n.label for n in view.nodes.values() if n.kind == "module"] == ["cell_1", "cell_2", "cell_3"]
+    assert [n.label for n in view.blocks.values() if n.kind == "module"] == ["cell_1", "cell_2", "cell_3"]
 
 
 # -- item 14: long names cut between words ---------------------------------------------------
@@ -184,10 +184,10 @@ def test_dot_boxes_are_square_and_lines_spaced_as_matplotlib_does():
 def test_wrap_stubs_name_the_real_source_layer():
     spec = _named_blocks(4, "conv2_block{}")
     spec["layers"].append({"type": "Dense", "name": "head", "units": 2})
-    view = fold_chains(collapse_repeats(flatten(nnviz.load(spec))))
+    view = fold_chains(fold_repeats(flatten(nnviz.load(spec))))
     sample = next(u for u, v in view.edges if v == "head")
     assert sample == "conv2_block1_add" and view.source_name(sample) == "conv2_block4_add"
-    columns = {nid: (1 if nid == "head" else 0) for nid in view.nodes}
+    columns = {nid: (1 if nid == "head" else 0) for nid in view.blocks}
     nodes, _, _ = _connectors(view, columns, BlockOptions())
     assert any('"conv2_block4_add ▸"' in stmt for stmt in nodes[1])
     assert not any("conv2_block1_add ▸" in stmt for stmt in nodes[1])

@@ -132,8 +132,8 @@ def test_every_example_draws(path):
         return
     d = nnviz.draw(graph, style="volume")
     assert_volumes_ok(d)
-    assert set(d.scene.volumes) == set(d.view.nodes)
-    assert len(size_labels(d.scene)) == len(d.view.nodes)
+    assert set(d.scene.volumes) == set(d.view.blocks)
+    assert len(size_labels(d.scene)) == len(d.view.blocks)
 
 
 @pytest.mark.parametrize("name, badges", [("ResNet50", ["×2", "×2", "×3", "×5"]), ("InceptionV3", None)])
@@ -272,7 +272,7 @@ def test_kernel_pyramids_join_a_window_on_one_volume_to_the_next():
     kernels = [p for p in d.scene.polygons if p.role == "kernel"]
     windows = [p for p in kernels if len(p.points) == 4]
     sides = [p for p in kernels if len(p.points) == 3]
-    straight = [e for e in d.scene.edges if len(e.points) == 2 and d.view.nodes[e.dst].layer.type
+    straight = [e for e in d.scene.edges if len(e.points) == 2 and d.view.blocks[e.dst].layer.type
                 in ("Conv2D", "MaxPooling2D")]
     assert len(windows) == len(straight) and len(sides) == 4 * len(straight) and straight
     wrapped = [e for e in d.scene.edges if len(e.points) > 2]
@@ -385,11 +385,11 @@ def test_color_by_colours_folded_volumes_as_the_block_style_does(name):
     graph = application(name)
     plain = nnviz.draw(graph, style="volume").view
     volume = nnviz.draw(graph, style="volume", color_by="macs").view
-    assert list(volume.nodes) == list(plain.nodes)
-    assert sum("%" in (n.note or "") for n in volume.nodes.values()) <= 3
+    assert list(volume.blocks) == list(plain.blocks)
+    assert sum("%" in (n.note or "") for n in volume.blocks.values()) <= 3
     block = nnviz.draw(graph, style="block", color_by="macs").view
-    if list(block.nodes) == list(volume.nodes):  # ResNet50 and InceptionV3 fold alike in both styles
-        assert {nid: (n.paint, n.note) for nid, n in volume.nodes.items()} == \
-            {nid: (n.paint, n.note) for nid, n in block.nodes.items()}
+    if list(block.blocks) == list(volume.blocks):  # ResNet50 and InceptionV3 fold alike in both styles
+        assert {nid: (n.paint, n.note) for nid, n in volume.blocks.items()} == \
+            {nid: (n.paint, n.note) for nid, n in block.blocks.items()}
     else:
         assert name == "DenseNet121"  # drawn with its repeats as frames in the volume style

@@ -6,7 +6,7 @@ import pytest
 
 import nnviz
 from nnviz.errors import OptionError
-from nnviz.view import (collapse_repeats, find_modules, find_repeats, flatten, fold_chains,
+from nnviz.view import (fold_repeats, find_modules, find_repeats, flatten, fold_chains,
                         fold_modules, select_range)
 from nnviz.view.labels import range_label
 
@@ -52,17 +52,17 @@ def test_parallel_look_alikes_are_not_a_repeat():
 
 def test_repeat_as_block_keeps_the_edges_in_and_out():
     g = nnviz.load(residual_stack(4))
-    view = collapse_repeats(flatten(g), as_block=True)
-    (group,) = [n for n in view.nodes.values() if n.kind == "repeat"]
+    view = fold_repeats(flatten(g), as_block=True)
+    (group,) = [n for n in view.blocks.values() if n.kind == "repeat"]
     assert group.label == "b0..3" and group.repeat == 4 and group.size == 6
     assert ("input", group.id) in view.edges and (group.id, "head") in view.edges
     assert group.params == sum(g.layer(f"b{i}_{k}").params for i in range(4) for k in ("d1", "bn", "d2"))
 
 
 def test_repeat_as_cluster_shows_one_copy():
-    view = collapse_repeats(flatten(nnviz.load(residual_stack(3))))
+    view = fold_repeats(flatten(nnviz.load(residual_stack(3))))
     (cid,) = view.clusters
-    inside = [n.id for n in view.nodes.values() if n.cluster == cid]
+    inside = [n.id for n in view.blocks.values() if n.cluster == cid]
     assert inside == ["b0_d1", "b0_bn", "b0_relu", "b0_d2", "b0_add", "b0_out"]
     assert view.clusters[cid].title == "b0..2  ×3"
     assert ("b0_out", "head") in view.edges and ("input", "b0_add") in view.edges
@@ -70,10 +70,10 @@ def test_repeat_as_cluster_shows_one_copy():
 
 def test_chains_fold_normalization_and_activation():
     view = fold_chains(flatten(nnviz.load(residual_stack(1))))
-    node = view.nodes["b0_d1"]
+    node = view.blocks["b0_d1"]
     assert node.kind == "chain" and node.types == ("Dense", "BN", "relu")
-    assert "b0_bn" not in view.nodes and ("b0_d1", "b0_d2") in view.edges
-    assert view.nodes["b0_add"].types == ("Add", "relu")
+    assert "b0_bn" not in view.blocks and ("b0_d1", "b0_d2") in view.edges
+    assert view.blocks["b0_add"].types == ("Add", "relu")
 
 
 def test_modules_fold_branching_regions_biggest_first():
@@ -81,15 +81,15 @@ def test_modules_fold_branching_regions_biggest_first():
     modules = find_modules(view)
     assert [len(m) for m in modules] == [5, 5, 5]  # the relu after each add is a chain of its own
     one = fold_modules(view, limit=1)
-    assert sum(n.kind == "module" for n in one.nodes.values()) == 1
+    assert sum(n.kind == "module" for n in one.blocks.values()) == 1
     folded = fold_modules(view)
-    assert [n.label for n in folded.nodes.values() if n.kind == "module"] == ["b0", "b1", "b2"]
+    assert [n.label for n in folded.blocks.values() if n.kind == "module"] == ["b0", "b1", "b2"]
 
 
 def test_select_range_and_bad_names():
     view = flatten(nnviz.load(residual_stack(2)))
     part = select_range(view, "b0_add", "b1_bn")
-    assert list(part.nodes) == ["b0_add", "b0_out", "b1_d1", "b1_bn"]
+    assert list(part.blocks) == ["b0_add", "b0_out", "b1_d1", "b1_bn"]
     with pytest.raises(OptionError, match="did you mean 'b0_add'"):
         select_range(view, "b0_ad", None)
 

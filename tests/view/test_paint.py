@@ -32,7 +32,7 @@ def test_a_folded_repeat_is_coloured_and_labelled_by_its_sum():
     p = painting(g, "macs")
     views = dict(candidate_views(g, BlockOptions(collapse=True)))
     view = p.paint(views["repeats-block+chains"])   # the run folded into one block, x3
-    (node,) = [n for n in view.nodes.values() if n.kind == "repeat"]
+    (node,) = [n for n in view.blocks.values() if n.kind == "repeat"]
     total = sum(t[f"b{i}_fc"].macs for i in range(3))   # 3 x 64 x 64: more than any single layer
     assert node.repeat == 3 and total == 3 * 64 * 64 > max(c.macs for c in t.costs.values())
     share = round(100 * total / t.total_macs)
@@ -42,7 +42,7 @@ def test_a_folded_repeat_is_coloured_and_labelled_by_its_sum():
     opts = BlockOptions(collapse=True, theme=p.theme(BlockOptions().theme))
     assert node.paint in [text for text, _ in legend_entries(view, opts)]
     # single layers keep their own bins
-    assert p.colors[view.nodes["stem"].paint] != OVER_COLOR
+    assert p.colors[view.blocks["stem"].paint] != OVER_COLOR
 
 
 def test_a_repeat_drawn_as_a_frame_shows_the_sum_of_all_its_copies():

@@ -18,12 +18,12 @@ __all__ = ["legend_entries", "title_lines", "Header", "place_header"]
 
 def legend_entries(view: View, options: BlockOptions) -> list[tuple[str, str]]:
     """The legend: (text, family) for each colour in use, then frozen and repeated groups."""
-    present = {n.paint or n.family for n in view.nodes.values()}
+    present = {n.paint or n.family for n in view.blocks.values()}
     if view.clusters and any(c.kind == "repeat" for c in view.clusters.values()):
         present.add("group")
     entries = [(f, f) for f in FAMILIES if f in present]
     entries += [(k, k) for k in options.theme.extra_colors if k in present]  # a colouring's keys
-    if options.show_trainable and any(n.frozen for n in view.nodes.values()):
+    if options.show_trainable and any(n.frozen for n in view.blocks.values()):
         entries.append(("frozen", "frozen"))
     entries = [("repeated group" if f == "group" else text, f) for text, f in entries]
     kinds = set(view.edge_kinds.values())  # a dashed line each, after the colours
@@ -55,14 +55,14 @@ def title_lines(graph: LayerGraph, view: View, options: BlockOptions) -> list[st
         return [title, printable(options.subtitle)]
     count = sum(1 for _, layer in graph.walk() if layer.subgraph is None)
     sub = f"{graph.params_text()} ({graph.trainable_params:,} trainable) · {count} layers"
-    members = sum(len(n.members) for n in view.nodes.values())
+    members = sum(len(n.members) for n in view.blocks.values())
     if options.from_layer is not None or options.to_layer is not None:
         # a range: its own totals first, then the whole model's
-        part = sum_params(n.params for n in view.nodes.values())
+        part = sum_params(n.params for n in view.blocks.values())
         return [title, f"{format_params(part)} params in the {members} layers drawn · "
                        f"whole model: {graph.params_text()}, {count} layers"]
-    if len(view.nodes) < members or len(view.nodes) < len(graph.layers):
-        sub += f" · {len(view.nodes)} blocks shown"
+    if len(view.blocks) < members or len(view.blocks) < len(graph.layers):
+        sub += f" · {len(view.blocks)} blocks shown"
     return [title, sub]
 
 

@@ -29,7 +29,7 @@ from typing import Callable, Iterator
 
 from ..graph import LayerGraph
 from ..scene import Box, Cluster, Edge, Label, Scene
-from ..view import (Node, View, collapse_repeats, flatten, fold_chains, fold_modules, repeat_runs,
+from ..view import (Block, View, fold_repeats, flatten, fold_chains, fold_modules, repeat_runs,
                     select_range)
 from .layered import BlockOptions, dedupe_points
 from .ushape import UPlan, u_layout, u_plan
@@ -80,7 +80,7 @@ def candidate_views(graph: LayerGraph, options: BlockOptions,
     if paint is not None:
         view = paint(view)
     collapse = options.collapse
-    if collapse is False or (collapse == "auto" and len(view.nodes) <= options.collapse_threshold):
+    if collapse is False or (collapse == "auto" and len(view.blocks) <= options.collapse_threshold):
         yield "full", view
         return
     folded: dict[str, View] = {}
@@ -89,7 +89,7 @@ def candidate_views(graph: LayerGraph, options: BlockOptions,
         if repeats not in folded:
             if runs is None:  # found once, folded as clusters and, if need be, as blocks
                 runs = repeat_runs(view)
-            folded[repeats] = collapse_repeats(view, as_block=repeats == "block", runs=runs)
+            folded[repeats] = fold_repeats(view, as_block=repeats == "block", runs=runs)
         level = fold_chains(folded[repeats]) if chains else folded[repeats]
         yield f"repeats-{repeats}" + ("+chains" if chains else ""), level
 
@@ -100,7 +100,7 @@ def candidate_views(graph: LayerGraph, options: BlockOptions,
 class _Out:
     """The scene being composed, in abstract units."""
 
-    boxes: list[tuple[Node, float, float, float, float]] = field(default_factory=list)
+    boxes: list[tuple[Block, float, float, float, float]] = field(default_factory=list)
     clusters: list[tuple[str, float, float, float, float, tuple[float, float]]] = field(default_factory=list)
     edges: list[tuple[str, str, list[tuple[float, float]]]] = field(default_factory=list)
     labels: list[tuple[float, float, str, str]] = field(default_factory=list)  # (b, d, text, ha): connectors
@@ -125,7 +125,7 @@ def _place_frame(ctx: FrameContext, frame: Frame, origin: tuple[float, float], o
             out.clusters.append((key, b0, d0, w, h, (b0 + child.title_at[0], d0 + child.title_at[1])))
             _place_frame(ctx, child, (b0 + child.origin[0], d0 + child.origin[1]), out, offsets, None)
         else:
-            out.boxes.append((ctx.view.nodes[key], b0, d0, w, h))
+            out.boxes.append((ctx.view.blocks[key], b0, d0, w, h))
 
 
 def _parallel(u: str, v: str, route: list[tuple[float, float]], count: int,
@@ -201,8 +201,8 @@ def compose(graph: LayerGraph, view: View, level: str, options: BlockOptions,
     if measure is not None:
         lines, extents = measure(view, options)
     else:
-        lines = {nid: block_lines(n, options) for nid, n in view.nodes.items()}
-        extents = {nid: block_size(lines[nid], badge_text(n), fs) for nid, n in view.nodes.items()}
+        lines = {nid: block_lines(n, options) for nid, n in view.blocks.items()}
+        extents = {nid: block_size(lines[nid], badge_text(n), fs) for nid, n in view.blocks.items()}
     sizes = {nid: (h, w) if lr else (w, h) for nid, (w, h) in extents.items()}
     legend = legend_entries(view, options)
     title = title_lines(graph, view, options)
@@ -229,7 +229,7 @@ def compose(graph: LayerGraph, view: View, level: str, options: BlockOptions,
         foot, head = texts(e)
         out.labels += [(a[0] + 0.3 * fs, a[1], foot, "left"), (z[0] - 0.3 * fs, z[1], head, "right")]
     scene = _scene(graph, view, options, out, header, cols, lines, legend)
-    scene.column_of = {nid: cols.column_of(top.place.rank[top.index[ctx.item_at(nid, None)]]) for nid in view.nodes}
+    scene.column_of = {nid: cols.column_of(top.place.rank[top.index[ctx.item_at(nid, None)]]) for nid in view.blocks}
     fits = scale * fs >= options.min_font_size - 1e-9
     final = _final_scale(options, scale, scene)
     return Composed(_scaled(scene, final, options), final, fits, level, view)
@@ -264,14 +264,14 @@ def _compose_u(graph: LayerGraph, view: View, level: str, options: BlockOptions,
     place, edges, size = u_layout(plan, sizes, gap=5.0 * fs, rank_sep=1.25 * fs)
     out = _Out()
     for nid, (x, y) in place.items():
-        out.boxes.append((view.nodes[nid], x, y, *sizes[nid]))
+        out.boxes.append((view.blocks[nid], x, y, *sizes[nid]))
     for u, v, pts in edges:
         out.edges += _parallel(u, v, pts, view.calls_on_edge.get((u, v), 1), fs)
     header = header_for(size[0])
     cols = Columns([0, len(plan.left)], [], [], 0.0, [], [], 0.0, size)
     scene = _scene(graph, view, options, out, header, cols, lines, legend)
     right = set(plan.right)
-    scene.column_of = {nid: int(nid in right) for nid in view.nodes}
+    scene.column_of = {nid: int(nid in right) for nid in view.blocks}
     scene.u_pairs = tuple((a, b) for a, b in plan.pairs)
     margin = MARGIN * fs
     scale = _page_scale(options, max(size[0], header.width) + 2 * margin, size[1] + header.height + 2 * margin)

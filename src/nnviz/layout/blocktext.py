@@ -10,7 +10,7 @@ from typing import Sequence
 
 from ..graph import format_params, format_shape
 from ..scene import Box
-from ..view import Node
+from ..view import Block
 from ..view.labels import cut_name
 from .layered import BlockOptions
 from .metrics import text_size
@@ -36,11 +36,11 @@ def short_line(text: str) -> str:
     return cut_name(display(text, _MAX_CUT), MAX_LINE)
 
 
-def _units_word(node: Node) -> str:
+def _units_word(node: Block) -> str:
     return {"convolution": "filters", "embedding": "dims"}.get(node.family, "units")
 
 
-def _type_line(node: Node, show: Sequence[str]) -> str | None:
+def _type_line(node: Block, show: Sequence[str]) -> str | None:
     layer = node.layer
     kind = node.kind
     parts = []
@@ -67,13 +67,13 @@ def _type_line(node: Node, show: Sequence[str]) -> str | None:
     return " · ".join(parts) if parts else None
 
 
-def block_lines(node: Node, options: BlockOptions) -> tuple[str, ...]:
+def block_lines(node: Block, options: BlockOptions) -> tuple[str, ...]:
     """The lines of text on a block, first the name (drawn bold).
 
     >>> from nnviz.graph import Layer
-    >>> from nnviz.view import Node
+    >>> from nnviz.view import Block
     >>> layer = Layer("fc", "Dense", units=10, activation="relu", output_shapes=((None, 10),), params=110)
-    >>> block_lines(Node("fc", "layer", "fc", layer, types=("Dense",), shape=(None, 10), params=110),
+    >>> block_lines(Block("fc", "layer", "fc", layer, types=("Dense",), shape=(None, 10), params=110),
     ...             BlockOptions())
     ('fc', 'Dense · relu', '(None, 10)', '110 params')
     """
@@ -96,7 +96,7 @@ def block_lines(node: Node, options: BlockOptions) -> tuple[str, ...]:
     return tuple(short_line(line) for line in lines) or (short_line(node.label),)
 
 
-def badge_text(node: Node) -> str:
+def badge_text(node: Block) -> str:
     return f"×{node.repeat}" if node.repeat > 1 else ""
 
 

@@ -55,7 +55,7 @@ def layout_dot(view: "View", options: "BlockOptions", *, title: list[str] | None
     """
     data: dict[str, Any] = json.loads(run_dot(to_dot(view, options, title=title, columns=columns)))
     # dot reports an ID as written in the DOT text (backslashes doubled, control characters escaped)
-    node_of = {dot_name(nid): nid for nid in view.nodes}
+    node_of = {dot_name(nid): nid for nid in view.blocks}
     cluster_of = {dot_name("cluster_" + cid): cid for cid in view.clusters}
     x0, y0, x1, y1 = _floats(data["bb"])
     width, height = x1 - x0, y1 - y0
@@ -72,7 +72,7 @@ def layout_dot(view: "View", options: "BlockOptions", *, title: list[str] | None
                                         info.repeat))
             continue
         name = node_of.get(name, "")
-        node = view.nodes.get(name)
+        node = view.blocks.get(name)
         if node is None or "pos" not in obj:
             continue
         gvid[obj["_gvid"]] = name

@@ -32,7 +32,7 @@ from .layered import BlockOptions
 from .ushape import UPlan, u_plan
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..view import Node, View
+    from ..view import Block, View
 
 __all__ = ["to_dot", "dot_name"]
 
@@ -64,7 +64,7 @@ def _attrs(pairs: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v if str(v).startswith('<') else _q(v)}" for k, v in pairs.items())
 
 
-def _node_label(node: "Node", options: BlockOptions) -> str:
+def _node_label(node: "Block", options: BlockOptions) -> str:
     """The block's lines as rows of a table, each a line high, as the matplotlib engine spaces them."""
     lines = [_h(line) for line in block_lines(node, options)]
     lines[0] = f"<B>{lines[0]}</B>"
@@ -75,7 +75,7 @@ def _node_label(node: "Node", options: BlockOptions) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{rows}</TABLE>>'
 
 
-def _node_stmt(node: "Node", options: BlockOptions) -> str:
+def _node_stmt(node: "Block", options: BlockOptions) -> str:
     theme = options.theme
     fill = theme.color(node.family)
     attrs: dict[str, Any] = {"label": _node_label(node, options), "fillcolor": fill}
@@ -121,7 +121,7 @@ def _cluster_lines(view: "View", cid: str | None, options: BlockOptions, depth: 
     pad = "  " * depth
     for kind, item in view.level(cid, keep):
         if kind == "block":
-            yield pad + _node_stmt(view.nodes[item], options)
+            yield pad + _node_stmt(view.blocks[item], options)
             continue
         child = item
         info = view.clusters[child]
@@ -215,8 +215,8 @@ def to_dot(view: "View", options: BlockOptions, *, title: list[str] | None = Non
     if count > 1:
         graph["pack"] = "true"
         graph["packmode"] = f"array_u{count}"  # side by side (dot turns them round for LR)
-    if len(view.nodes) > _BIG * count:  # dot's placement costs O(n) per iteration; a few hundred do
-        graph["nslimit"] = f"{_BIG * count / len(view.nodes):.3g}"
+    if len(view.blocks) > _BIG * count:  # dot's placement costs O(n) per iteration; a few hundred do
+        graph["nslimit"] = f"{_BIG * count / len(view.blocks):.3g}"
     if dpi:
         graph["dpi"] = f"{dpi:g}"
     node = {"shape": "box", "style": "filled", "fontname": theme.font,

@@ -47,10 +47,10 @@ class FrameContext:
         self.lr = options.direction == "LR"
         self.fs = options.theme.font_size
         self.sizes = sizes  # node id -> (breadth, depth)
-        self.paths = {nid: [*reversed(view.cluster_chain(nid)), nid] for nid in view.nodes}
+        self.paths = {nid: [*reversed(view.cluster_chain(nid)), nid] for nid in view.blocks}
         # per level (cluster id, None for the top): the nodes inside it and the edges touching it,
         # in view order, so that laying out every level costs what its own items cost
-        self.members: dict[str | None, list[str]] = {None: list(view.nodes)}
+        self.members: dict[str | None, list[str]] = {None: list(view.blocks)}
         for nid, path in self.paths.items():
             for cid in path[:-1]:
                 self.members.setdefault(cid, []).append(nid)

@@ -288,8 +288,8 @@ def stub_texts(ctx: FrameContext, top: Frame) -> Callable[[int], tuple[str, str]
 
     def texts(e: int) -> tuple[str, str]:
         a, b, via = keys[e]
-        src = view.source_name(via if via is not None else a) if (via or a) in view.nodes else a
-        dst = view.target_name(b) if b in view.nodes else view.clusters[b].title if b in view.clusters else b
+        src = view.source_name(via if via is not None else a) if (via or a) in view.blocks else a
+        dst = view.target_name(b) if b in view.blocks else view.clusters[b].title if b in view.clusters else b
         return ("▸ " + display(dst, MAX_LINE), display(src, MAX_LINE) + " ▸")
     return texts
 

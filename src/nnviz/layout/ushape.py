@@ -10,10 +10,10 @@ crosses another.
 :func:`u_plan` recognises the structure in a view; :func:`u_layout` places it, in
 points, as (breadth, depth) boxes and polylines for the block layout to compose.
 
->>> from nnviz.view import Node, View
+>>> from nnviz.view import Block, View
 >>> ids = ["in", "e1", "e2", "mid", "d2", "d1", "out"]
 >>> chain = list(zip(ids, ids[1:]))
->>> view = View("u", {i: Node(i, "layer", i) for i in ids}, chain + [("e1", "d1"), ("e2", "d2")])
+>>> view = View("u", {i: Block(i, "layer", i) for i in ids}, chain + [("e1", "d1"), ("e2", "d2")])
 >>> plan = u_plan(view)
 >>> plan.left, plan.right, plan.pairs
 (['in', 'e1', 'e2', 'mid'], ['d2', 'd1', 'out'], [('e1', 'd1'), ('e2', 'd2')])
@@ -41,9 +41,9 @@ class UPlan:
 def u_plan(view: View, min_levels: int = 2) -> UPlan | None:
     """The U in a view, or ``None``: a chain of blocks at the top level whose other edges
     are at least ``min_levels`` properly nested skips (and nothing else)."""
-    if view.clusters or len(view.nodes) < 2 * min_levels + 1:
+    if view.clusters or len(view.blocks) < 2 * min_levels + 1:
         return None
-    ids = list(view.nodes)
+    ids = list(view.blocks)
     pos = {n: i for i, n in enumerate(ids)}
     chain, skips = set(), []
     for u, v in view.edges:

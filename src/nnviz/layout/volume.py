@@ -37,7 +37,7 @@ from ..options import check_choice, strict_options
 from ..scene import Edge, Label, Polygon, Scene
 from .blocks import block_view
 from .blocktext import BOLD, LINE_HEIGHT, short_line
-from ..view import Node, View
+from ..view import Block, View
 from .layered import BlockOptions
 from .metrics import text_size
 
@@ -194,7 +194,7 @@ def _channels_first(graph: LayerGraph) -> bool:
 
 # -- text beside a volume --------------------------------------------------------------------
 
-def _texts(node: Node, vol: Volume, options: VolumeOptions, frozen: bool) -> tuple[list[str], list[str]]:
+def _texts(node: Block, vol: Volume, options: VolumeOptions, frozen: bool) -> tuple[list[str], list[str]]:
     """The lines above a volume (its name, first and bold; its type) and below (its size, params)."""
     show = options.show
     above, below = [], []
@@ -225,7 +225,7 @@ def measure(view: View, options: VolumeOptions, *, channels_first: bool = False,
     fs = options.theme.font_size
     lines: dict[str, tuple[str, ...]] = {}
     sizes: dict[str, tuple[float, float]] = {}
-    for nid, node in view.nodes.items():
+    for nid, node in view.blocks.items():
         vol = volume_of(node.shape, fs, channels_first=channels_first, repeat=node.repeat)
         above, below = _texts(node, vol, options, frozen)
         w, h = vol.extent(fs)
@@ -361,7 +361,7 @@ def dress(scene: Scene, view: View, options: VolumeOptions, *, channels_first: b
     polygons: list[Polygon] = []
     labels: list[Label] = []
     for box in scene.boxes:
-        node = view.nodes[box.id]
+        node = view.blocks[box.id]
         vol = volume_of(node.shape, fs, channels_first=channels_first, repeat=node.repeat)
         above, _ = _texts(node, vol, options, options.show_trainable)
         p = _place(box, vol, s, fs)
@@ -372,7 +372,7 @@ def dress(scene: Scene, view: View, options: VolumeOptions, *, channels_first: b
                   e.weight) for e in scene.edges]
     if options.kernels:  # on straight arrows only: from one volume to the next in its row
         for e in edges:
-            node = view.nodes.get(e.dst)
+            node = view.blocks.get(e.dst)
             window = _kernel(node.layer) if node is not None and node.kind in ("layer", "chain") else None
             if (window and len(e.points) == 2 and e.src in placed and e.dst in placed
                     and placed[e.src].vol.rows is not None):
@@ -422,14 +422,14 @@ def _wrapped_families(view: View) -> View:
     from ..theme import family_of
 
     nodes = {}
-    for nid, node in view.nodes.items():
+    for nid, node in view.blocks.items():
         layer = node.layer
         inner = layer.config.get("layer") if layer is not None and isinstance(layer.config, dict) else None
         if node.kind == "layer" and isinstance(inner, dict) and isinstance(inner.get("class_name"), str):
             node = replace(node, family=family_of(inner["class_name"]))
         nodes[nid] = node
-    changed = any(nodes[nid] is not node for nid, node in view.nodes.items())
-    return replace(view, nodes=nodes) if changed else view
+    changed = any(nodes[nid] is not node for nid, node in view.blocks.items())
+    return replace(view, blocks=nodes) if changed else view
 
 
 def volume_view(graph: LayerGraph, options: VolumeOptions, paint: Any = None,

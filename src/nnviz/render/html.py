@@ -450,13 +450,13 @@ def group_ends(view: "View | None") -> dict[str, list[str]]:
     if view is None:
         return {}
     out: dict[str, list[str]] = {}
-    for node in view.nodes.values():
+    for node in view.blocks.values():
         if node.kind in ("repeat", "module", "chain") and node.members:
             out[printable(node.id)] = [printable(node.members[0]), printable(node.members[-1])]
     for cid in view.clusters:
         ids = view.scope(cid)
         if ids and view.clusters[cid].kind == "repeat":
-            first, last = view.nodes[ids[0]], view.nodes[ids[-1]]
+            first, last = view.blocks[ids[0]], view.blocks[ids[-1]]
             tail = view.last_copy.get(last.members[-1] if last.members else last.id, last.id)
             out[printable(cid)] = [printable(first.members[0] if first.members else first.id), printable(tail)]
     return out

@@ -54,7 +54,7 @@ def _lines(view: "View", cid: str | None, ids: dict[str, str], options: "BlockOp
     clusters = 0
     for kind, item in view.level(cid):
         if kind == "block":
-            node = view.nodes[item]
+            node = view.blocks[item]
             lines = [_text(line) for line in block_lines(node, options)]
             lines[0] = f"<b>{lines[0]}</b>" + (f" ×{node.repeat}" if node.repeat > 1 else "")
             yield f'{pad}{ids[item]}["{"<br/>".join(lines)}"]:::{node.family}'
@@ -69,12 +69,12 @@ def _lines(view: "View", cid: str | None, ids: dict[str, str], options: "BlockOp
 
 def to_mermaid(view: "View", options: "BlockOptions") -> str:
     """The view as a Mermaid ``flowchart`` (``TB`` or ``LR``)."""
-    ids = {nid: f"n{i}" for i, nid in enumerate(view.nodes)}
+    ids = {nid: f"n{i}" for i, nid in enumerate(view.blocks)}
     out = [f"flowchart {options.direction}"]
     out += list(_lines(view, None, ids, options, 1))
     out += [f"  {ids[u]} --> {ids[v]}" for u, v in view.edges]
     theme = options.theme
-    families = dict.fromkeys(n.family for n in view.nodes.values())  # in order of first use
+    families = dict.fromkeys(n.family for n in view.blocks.values())  # in order of first use
     out += [f"  classDef {f} fill:{theme.color(f)},stroke:{theme.edge_color},color:{theme.text_color}"
             for f in families]
     return "\n".join(out)

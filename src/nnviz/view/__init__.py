@@ -5,7 +5,7 @@ closed or opened into clusters, and is then simplified in named steps, each a
 plain function ``View -> View``:
 
 * :func:`select_range` keeps the layers between two names (``--from``/``--to``);
-* :func:`collapse_repeats` finds repeated structures (the same sequence of layer
+* :func:`fold_repeats` finds repeated structures (the same sequence of layer
   types and configs, names ignored: ResNet's identity blocks, Inception modules,
   DenseNet's conv blocks, NASNet cells, transformer blocks) and draws each run as
   one copy in a cluster marked ``×n``, or as a single block;
@@ -25,8 +25,8 @@ Nothing here knows how the view will be drawn. The steps live in their own modul
 >>> calls = [Call("x", 0, ())] + [Call(f"d{i}", 0, (TensorRef("x" if i == 0 else f"d{i - 1}"),))
 ...                                for i in range(3)]
 >>> g = LayerGraph("chain", layers, calls, [TensorRef("x")], [TensorRef("d2")])
->>> view = collapse_repeats(flatten(g), as_block=True)
->>> [(n.label, n.repeat, n.params) for n in view.nodes.values()]
+>>> view = fold_repeats(flatten(g), as_block=True)
+>>> [(n.label, n.repeat, n.params) for n in view.blocks.values()]
 [('x', 1, 0), ('d0..2', 3, 60)]
 """
 
@@ -34,10 +34,10 @@ from __future__ import annotations
 
 from .flatten import flatten, nested_models
 from .fold import find_modules, fold_chains, fold_modules
-from .model import FOLDABLE_FAMILIES, ClusterInfo, Node, View, topological_order
-from .repeats import collapse_repeats, find_repeats, repeat_runs
+from .model import FOLDABLE_FAMILIES, ClusterInfo, Block, View, topological_order
+from .repeats import fold_repeats, find_repeats, repeat_runs
 from .select import select_range
 
-__all__ = ["Node", "ClusterInfo", "View", "flatten", "select_range", "collapse_repeats", "repeat_runs",
+__all__ = ["Block", "ClusterInfo", "View", "flatten", "select_range", "fold_repeats", "repeat_runs",
            "fold_chains", "fold_modules", "nested_models", "FOLDABLE_FAMILIES", "find_repeats", "find_modules",
            "topological_order"]

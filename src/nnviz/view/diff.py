@@ -176,7 +176,7 @@ def recolor(view: "View", status: dict[str, str], links: dict[tuple[str, str], s
     """The view's blocks painted by status (a group of mixed statuses is "changed"), and its edges
     standing only for links of one side marked ``only_a`` / ``only_b`` (drawn dashed)."""
     nodes = []
-    for node in view.nodes.values():
+    for node in view.blocks.values():
         members = [status.get(m, status.get(m.split("/")[0], "unchanged")) for m in node.members] or ["unchanged"]
         kinds = set(members)
         st = members[0] if len(kinds) == 1 else "changed"
@@ -184,7 +184,7 @@ def recolor(view: "View", status: dict[str, str], links: dict[tuple[str, str], s
         if node.kind in ("layer", "chain", "model") and node.layer is not None:
             note = next((n[6:] for n in node.layer.notes if n.startswith("diff: ")), None)
         nodes.append(replace(node, paint=st, note=note))  # mixed groups: "changed"
-    return view.with_nodes(nodes, view.edges, edge_kinds=_edge_kinds(view, links or {}))
+    return view.with_blocks(nodes, view.edges, edge_kinds=_edge_kinds(view, links or {}))
 
 
 def _edge_kinds(view: "View", links: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
@@ -197,8 +197,8 @@ def _edge_kinds(view: "View", links: dict[tuple[str, str], str]) -> dict[tuple[s
         return {}
     kinds = {}
     for u, v in view.edges:
-        dst = {m.split("/")[0] for m in view.nodes[v].members}
-        sides = {side for m in {m.split("/")[0] for m in view.nodes[u].members}
+        dst = {m.split("/")[0] for m in view.blocks[v].members}
+        sides = {side for m in {m.split("/")[0] for m in view.blocks[u].members}
                  for w, side in by_src.get(m, ()) if w in dst}
         if sides == {"a"} or sides == {"b"}:
             kinds[(u, v)] = "only_" + sides.pop()

@@ -9,7 +9,7 @@ from ..errors import OptionError
 from ..graph import Layer, LayerGraph, TensorRef, format_params
 from ..text import display
 from ..theme import family_of
-from .model import _MAX_TITLE, ClusterInfo, Node, View
+from .model import _MAX_TITLE, ClusterInfo, Block, View
 
 __all__ = ["flatten", "nested_models"]
 
@@ -24,14 +24,14 @@ def nested_models(graph: LayerGraph, prefix: str = "") -> list[str]:
     return out
 
 
-def _wants_open(node_id: str, name: str, expand: Sequence[str]) -> bool:
-    return "all" in expand or node_id in expand or name in expand
+def _wants_open(block_id: str, name: str, expand: Sequence[str]) -> bool:
+    return "all" in expand or block_id in expand or name in expand
 
 
-def _layer_node(node_id: str, layer: Layer, cluster: str | None, calls: int) -> Node:
+def _layer_block(block_id: str, layer: Layer, cluster: str | None, calls: int) -> Block:
     frozen = not layer.trainable and (layer.params or 0) > 0
     kind = "model" if layer.subgraph is not None else "layer"
-    return Node(node_id, kind, layer.name, layer, (node_id,), cluster, layer.params, 1, (layer.type,),
+    return Block(block_id, kind, layer.name, layer, (block_id,), cluster, layer.params, 1, (layer.type,),
                 layer.output_shape, family_of(layer.type), frozen, calls)
 
 
@@ -40,7 +40,7 @@ class _Flattener:
 
     def __init__(self, expand: Sequence[str]) -> None:
         self.expand = tuple(expand)
-        self.nodes: list[Node] = []
+        self.blocks: list[Block] = []
         self.edges: list[tuple[str, str]] = []
         self.clusters: dict[str, ClusterInfo] = {}
         self.opened: dict[str, LayerGraph] = {}
@@ -48,15 +48,15 @@ class _Flattener:
 
     def add_graph(self, graph: LayerGraph, prefix: str, cluster: str | None) -> None:
         for layer in graph.layers:
-            node_id = prefix + layer.name
-            if layer.subgraph is not None and _wants_open(node_id, layer.name, self.expand):
-                self.opened[node_id] = layer.subgraph
-                self.clusters[node_id] = ClusterInfo(node_id, display(layer.name, _MAX_TITLE), cluster, "model", 1,
+            block_id = prefix + layer.name
+            if layer.subgraph is not None and _wants_open(block_id, layer.name, self.expand):
+                self.opened[block_id] = layer.subgraph
+                self.clusters[block_id] = ClusterInfo(block_id, display(layer.name, _MAX_TITLE), cluster, "model", 1,
                                                      layer.params,
-                                                     _model_detail(layer), (node_id,))
-                self.add_graph(layer.subgraph, node_id + "/", node_id)
+                                                     _model_detail(layer), (block_id,))
+                self.add_graph(layer.subgraph, block_id + "/", block_id)
             else:
-                self.nodes.append(_layer_node(node_id, layer, cluster, len(graph.calls_of(layer.name))))
+                self.blocks.append(_layer_block(block_id, layer, cluster, len(graph.calls_of(layer.name))))
         for k, call in enumerate(graph.calls):
             for port, ref in enumerate(call.inputs):
                 edge = (self.source(prefix, ref), self.target(prefix + call.layer, port))
@@ -65,21 +65,21 @@ class _Flattener:
 
     def source(self, prefix: str, ref: TensorRef) -> str:
         """The block that produces tensor ``ref`` (inside an opened model: its output layer)."""
-        node_id = prefix + ref.layer
-        sub = self.opened.get(node_id)
+        block_id = prefix + ref.layer
+        sub = self.opened.get(block_id)
         if sub is None or not sub.outputs:
-            return node_id
+            return block_id
         inner = sub.outputs[min(ref.tensor, len(sub.outputs) - 1)]
-        return self.source(node_id + "/", inner)
+        return self.source(block_id + "/", inner)
 
-    def target(self, node_id: str, port: int) -> str:
-        """The block that reads input ``port`` of ``node_id`` (inside an opened model: its input)."""
-        sub = self.opened.get(node_id)
+    def target(self, block_id: str, port: int) -> str:
+        """The block that reads input ``port`` of ``block_id`` (inside an opened model: its input)."""
+        sub = self.opened.get(block_id)
         if sub is None:
-            return node_id
+            return block_id
         if sub.inputs:
-            return self.target(node_id + "/" + sub.inputs[min(port, len(sub.inputs) - 1)].layer, 0)
-        return self.target(node_id + "/" + sub.layers[0].name, 0)
+            return self.target(block_id + "/" + sub.inputs[min(port, len(sub.inputs) - 1)].layer, 0)
+        return self.target(block_id + "/" + sub.layers[0].name, 0)
 
 
 def _model_detail(layer: Layer) -> str:
@@ -103,13 +103,13 @@ def flatten(graph: LayerGraph, expand: Sequence[str] = ()) -> View:
     flat = _Flattener(expand)
     flat.add_graph(graph, "", None)
     outputs = {flat.source("", ref) for ref in graph.outputs}
-    nodes = []
-    for node in flat.nodes:
-        if node.id in outputs:
-            node = replace(node, is_output=True, family="output")
-        elif node.layer is not None and node.layer.is_input:
-            node = replace(node, family="input")
-        nodes.append(node)
+    blocks = []
+    for block in flat.blocks:
+        if block.id in outputs:
+            block = replace(block, is_output=True, family="output")
+        elif block.layer is not None and block.layer.is_input:
+            block = replace(block, family="input")
+        blocks.append(block)
     base = View(graph.name, {}, [], flat.clusters, graph.total_params, graph.trainable_params)
     base.calls_on_edge = {e: len(t) for e, t in flat.tensors.items() if len(t) > 1}
-    return base.with_nodes(nodes, flat.edges)
+    return base.with_blocks(blocks, flat.edges)

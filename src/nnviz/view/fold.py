@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ..graph import sum_params
 from .labels import group_label
-from .model import FOLDABLE_FAMILIES, Node, View, _all_frozen, _group_types, _remap_edges
+from .model import FOLDABLE_FAMILIES, Block, View, _all_frozen, _group_types, _remap_edges
 
 __all__ = ["fold_chains", "fold_modules", "find_modules"]
 
@@ -17,15 +17,15 @@ _SHORT = {"BatchNormalization": "BN", "LayerNormalization": "LN", "Activation": 
 
 # -- chains ------------------------------------------------------------------------------
 
-def _foldable(node: Node) -> bool:
-    return node.kind == "layer" and node.family in FOLDABLE_FAMILIES and node.calls == 1
+def _foldable(block: Block) -> bool:
+    return block.kind == "layer" and block.family in FOLDABLE_FAMILIES and block.calls == 1
 
 
-def _short_type(node: Node) -> str:
-    layer = node.layer
+def _short_type(block: Block) -> str:
+    layer = block.layer
     if layer is not None and layer.type == "Activation" and layer.activation:
         return layer.activation
-    return _SHORT.get(node.types[0], node.types[0]) if node.types else node.kind
+    return _SHORT.get(block.types[0], block.types[0]) if block.types else block.kind
 
 
 def fold_chains(view: View) -> View:
@@ -34,35 +34,35 @@ def fold_chains(view: View) -> View:
     Only where the block before feeds nothing else and the layer reads nothing else,
     so no edge is lost: ``conv -> bn -> relu`` becomes one ``Conv2D + BN + relu`` block.
     """
-    preds: dict[str, list[str]] = {n: [] for n in view.nodes}
-    succs: dict[str, list[str]] = {n: [] for n in view.nodes}
+    preds: dict[str, list[str]] = {n: [] for n in view.blocks}
+    succs: dict[str, list[str]] = {n: [] for n in view.blocks}
     for u, v in view.edges:
         preds[v].append(u)
         succs[u].append(v)
     head_of: dict[str, str] = {}
     folded: dict[str, list[str]] = {}
-    for nid, node in view.nodes.items():
+    for nid, block in view.blocks.items():
         ps = preds[nid]
-        if (_foldable(node) and len(ps) == 1 and len(succs[ps[0]]) == 1
-                and view.nodes[ps[0]].cluster == node.cluster
-                and view.nodes[ps[0]].kind in ("layer", "chain")
-                and view.nodes[ps[0]].family != "input"):
+        if (_foldable(block) and len(ps) == 1 and len(succs[ps[0]]) == 1
+                and view.blocks[ps[0]].cluster == block.cluster
+                and view.blocks[ps[0]].kind in ("layer", "chain")
+                and view.blocks[ps[0]].family != "input"):
             head = head_of.get(ps[0], ps[0])
             head_of[nid] = head
             folded.setdefault(head, []).append(nid)
     if not folded:
         return view
-    nodes = []
-    for nid, node in view.nodes.items():
+    blocks = []
+    for nid, block in view.blocks.items():
         if nid in head_of:
             continue
         if nid in folded:
-            node = _chain_node(view, node, [view.nodes[t] for t in folded[nid]])
-        nodes.append(node)
-    return view.with_nodes(nodes, _remap_edges(view.edges, head_of))
+            block = _chain_block(view, block, [view.blocks[t] for t in folded[nid]])
+        blocks.append(block)
+    return view.with_blocks(blocks, _remap_edges(view.edges, head_of))
 
 
-def _chain_node(view: View, head: Node, tail: list[Node]) -> Node:
+def _chain_block(view: View, head: Block, tail: list[Block]) -> Block:
     parts = [head.types[0] if head.kind == "layer" else "+".join(head.types)] + [_short_type(t) for t in tail]
     last = tail[-1]
     family = "output" if last.is_output else head.family
@@ -178,21 +178,21 @@ def fold_modules(view: View, limit: int | None = None) -> View:
         found = found[:limit]
     if not found:
         return view
-    nodes: list[Node] = []
+    blocks: list[Block] = []
     mapping: dict[str, str] = {}
     for piece in found:
-        node = _module_node([view.nodes[i] for i in piece])
-        nodes.append(node)
-        mapping.update(dict.fromkeys(piece, node.id))
-    kept = [n for n in view.nodes.values() if n.id not in mapping]
-    return view.with_nodes(kept + nodes, _remap_edges(view.edges, mapping))
+        block = _module_block([view.blocks[i] for i in piece])
+        blocks.append(block)
+        mapping.update(dict.fromkeys(piece, block.id))
+    kept = [n for n in view.blocks.values() if n.id not in mapping]
+    return view.with_blocks(kept + blocks, _remap_edges(view.edges, mapping))
 
 
-def _module_node(members: list[Node]) -> Node:
+def _module_block(members: list[Block]) -> Block:
     last = members[-1]
     label = group_label([[x for m in members for x in m.members]], _group_types(members))
     layers = sum(m.size * m.repeat for m in members)
     types = tuple(dict.fromkeys(t for m in members for t in m.types))
-    return Node("module:" + members[0].id, "module", label, None, tuple(x for m in members for x in m.members),
+    return Block("module:" + members[0].id, "module", label, None, tuple(x for m in members for x in m.members),
                 last.cluster, sum_params(m.params for m in members), 1, types, last.shape, "group",
                 _all_frozen(members), 1, any(m.is_output for m in members), layers)

@@ -1,7 +1,7 @@
 """The view's data: blocks, the frames they sit in, and the edges between them.
 
 A :class:`View` is what a block diagram shows, before anything is placed: blocks in
-topological order (:class:`Node`), the clusters they are drawn in (:class:`ClusterInfo`)
+topological order (:class:`Block`), the clusters they are drawn in (:class:`ClusterInfo`)
 and the edges. Every step of the view stage is a plain function ``View -> View``.
 """
 
@@ -13,15 +13,16 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from ..dataflow import stable_order
 from ..graph import Layer
 
-__all__ = ["Node", "ClusterInfo", "View", "topological_order", "FOLDABLE_FAMILIES"]
+__all__ = ["Block", "ClusterInfo", "View", "topological_order", "FOLDABLE_FAMILIES"]
 
 # Layers that fold into the block before them at the "chains" level.
 FOLDABLE_FAMILIES = ("normalization", "activation", "regularization")
 
 
 @dataclass(frozen=True)
-class Node:
-    """One block of a block diagram: a layer, a closed nested model or a group of layers.
+class Block:
+    """One block of a block diagram (placed as a :class:`~nnviz.scene.Box`): a layer, a closed nested
+    model or a group of layers.
 
     Attributes:
         id: unique id (``outer/inner`` for layers of an opened nested model).
@@ -91,7 +92,7 @@ class View:
     """Blocks in topological order, the edges between them, and the clusters they sit in."""
 
     name: str
-    nodes: dict[str, Node]
+    blocks: dict[str, Block]
     edges: list[tuple[str, str]]
     clusters: dict[str, ClusterInfo] = field(default_factory=dict)
     total_params: int = 0
@@ -102,49 +103,49 @@ class View:
     # edges of another kind than "data" (scene.ONE_SIDED_EDGES: a diff's links in one model only)
     edge_kinds: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def with_nodes(self, nodes: Iterable[Node], edges: Iterable[tuple[str, str]],
+    def with_blocks(self, blocks: Iterable[Block], edges: Iterable[tuple[str, str]],
                    clusters: dict[str, ClusterInfo] | None = None,
                    edge_kinds: dict[tuple[str, str], str] | None = None) -> "View":
-        """A copy with other nodes and edges, re-sorted topologically and de-duplicated."""
-        node_map = {n.id: n for n in nodes}
-        kept = _dedupe((u, v) for u, v in edges if u in node_map and v in node_map)
-        order = topological_order(list(node_map), kept)
+        """A copy with other blocks and edges, re-sorted topologically and de-duplicated."""
+        block_map = {n.id: n for n in blocks}
+        kept = _dedupe((u, v) for u, v in edges if u in block_map and v in block_map)
+        order = topological_order(list(block_map), kept)
         kinds = self.edge_kinds if edge_kinds is None else edge_kinds
-        return View(self.name, {i: node_map[i] for i in order}, kept,
+        return View(self.name, {i: block_map[i] for i in order}, kept,
                     self.clusters if clusters is None else clusters, self.total_params,
                     self.trainable_params, self.last_copy, self.calls_on_edge,
                     {e: kinds[e] for e in kept if e in kinds} if kinds else {})
 
-    def source_name(self, node_id: str) -> str:
-        """The layer whose output leaves block ``node_id``: the last of a chain or a group,
+    def source_name(self, block_id: str) -> str:
+        """The layer whose output leaves block ``block_id``: the last of a chain or a group,
         in the last copy of a repeat drawn once (``conv2_block3_out``, not ``conv2_block1_add``).
 
         A label at the far end of an edge names this layer, not the block's sample.
         """
-        node = self.nodes[node_id]
-        real = node.members[-1] if node.members and node.kind != "model" else node_id
+        block = self.blocks[block_id]
+        real = block.members[-1] if block.members and block.kind != "model" else block_id
         real = self.last_copy.get(real, real)
         return real.rsplit("/", 1)[-1]
 
-    def target_name(self, node_id: str) -> str:
-        """The layer an edge into block ``node_id`` enters (the first of a group)."""
-        node = self.nodes[node_id]
-        real = node.members[0] if node.members and node.kind in ("repeat", "module") else node_id
+    def target_name(self, block_id: str) -> str:
+        """The layer an edge into block ``block_id`` enters (the first of a group)."""
+        block = self.blocks[block_id]
+        real = block.members[0] if block.members and block.kind in ("repeat", "module") else block_id
         return real.rsplit("/", 1)[-1]
 
     def scope(self, cluster: str | None) -> list[str]:
         """Ids of the blocks drawn directly in ``cluster``, in order."""
-        return [i for i, n in self.nodes.items() if n.cluster == cluster]
+        return [i for i, n in self.blocks.items() if n.cluster == cluster]
 
     def level(self, cluster: str | None, keep: Callable[[str], bool] | None = None
               ) -> Iterator[tuple[str, str]]:
         """What is drawn directly inside ``cluster`` (``None``: the page), in the view's order.
 
-        Yields ``("block", node id)`` and, once each, ``("cluster", child cluster id)``;
-        ``keep(node id)`` limits it to some blocks (and the clusters they are in).
+        Yields ``("block", block id)`` and, once each, ``("cluster", child cluster id)``;
+        ``keep(block id)`` limits it to some blocks (and the clusters they are in).
         """
         done: set[str] = set()
-        for nid in self.nodes:
+        for nid in self.blocks:
             if keep is not None and not keep(nid):
                 continue
             chain = list(reversed(self.cluster_chain(nid)))
@@ -158,10 +159,10 @@ class View:
                 done.add(chain[0])
                 yield "cluster", chain[0]
 
-    def cluster_chain(self, node_id: str) -> list[str]:
+    def cluster_chain(self, block_id: str) -> list[str]:
         """The clusters around a block, innermost first."""
         out = []
-        cid = self.nodes[node_id].cluster
+        cid = self.blocks[block_id].cluster
         while cid is not None:
             out.append(cid)
             cid = self.clusters[cid].parent
@@ -173,7 +174,7 @@ def _dedupe(edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def topological_order(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[str]:
-    """Kahn's order, preferring the given order; nodes on cycles follow in the given order
+    """Kahn's order, preferring the given order; blocks on cycles follow in the given order
     (:func:`nnviz.dataflow.stable_order`, cycles released).
 
     >>> topological_order(["c", "a", "b"], [("a", "c"), ("b", "a")])
@@ -184,8 +185,8 @@ def topological_order(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> l
     return [ids[i] for i in stable_order(len(ids), numbered, release_cycles=True)]
 
 
-def _group_types(nodes: Sequence[Node]) -> list[str]:
-    return [n.layer.type if n.kind == "layer" and n.layer is not None else t for n in nodes for t in n.types[:1]]
+def _group_types(blocks: Sequence[Block]) -> list[str]:
+    return [n.layer.type if n.kind == "layer" and n.layer is not None else t for n in blocks for t in n.types[:1]]
 
 
 def _remap_edges(edges: Iterable[tuple[str, str]], mapping: dict[str, str]) -> list[tuple[str, str]]:
@@ -197,6 +198,6 @@ def _remap_edges(edges: Iterable[tuple[str, str]], mapping: dict[str, str]) -> l
     return out
 
 
-def _all_frozen(nodes: Sequence[Node]) -> bool:
+def _all_frozen(blocks: Sequence[Block]) -> bool:
     """A group is frozen when some member is and every member with weights is (a ReLU has none)."""
-    return any(n.frozen for n in nodes) and all(n.frozen or n.params == 0 for n in nodes)
+    return any(n.frozen for n in blocks) and all(n.frozen or n.params == 0 for n in blocks)

@@ -1,7 +1,7 @@
 """Blocks coloured by a cost: values per layer, bins on a readable scale, badges with shares.
 
 No drawing library here: this module makes a ``paint`` function for
-:func:`nnviz.layout.blocks.candidate_views` (it sets each block's colour key, ``Node.paint``)
+:func:`nnviz.layout.blocks.candidate_views` (it sets each block's colour key, ``Block.paint``)
 and the colours of those keys for ``Theme.extra_colors``. A folded block (a group of repeats, a
 nested model) is coloured by the sum of its layers.
 
@@ -165,16 +165,16 @@ class Painting:
         opened nested model) after its parameters."""
         from ..costs.units import humanize
 
-        sums = {nid: self.value_of(node.members or (nid,)) for nid, node in view.nodes.items()}
+        sums = {nid: self.value_of(block.members or (nid,)) for nid, block in view.blocks.items()}
         heavy = sorted((v, nid) for nid, v in sums.items() if v)[::-1][:badges]
         shares = {nid: v / self.total for v, nid in heavy if self.total and v / self.total >= 0.01}
-        nodes = []
-        for nid, node in view.nodes.items():
-            note = f"{100 * shares[nid]:.0f} % {self.label}" if nid in shares else node.note
-            if node.kind in ("repeat", "model", "module") and sums[nid] is not None:  # a group: its sum
+        blocks = []
+        for nid, block in view.blocks.items():
+            note = f"{100 * shares[nid]:.0f} % {self.label}" if nid in shares else block.note
+            if block.kind in ("repeat", "model", "module") and sums[nid] is not None:  # a group: its sum
                 share = f" ({100 * shares[nid]:.0f} %)" if nid in shares else ""
                 note = f"{humanize(sums[nid])} {self.label}{share}"
-            nodes.append(replace(node, paint=self.key(sums[nid]), note=note))
+            blocks.append(replace(block, paint=self.key(sums[nid]), note=note))
         clusters = {}
         for cid, info in view.clusters.items():
             v = self.value_of(info.members) if info.members else None
@@ -183,14 +183,14 @@ class Painting:
                 extra = f"{humanize(v)} {self.label}{share}"
                 info = replace(info, detail=f"{info.detail} · {extra}" if info.detail else extra)
             clusters[cid] = info
-        return view.with_nodes(nodes, view.edges, clusters)
+        return view.with_blocks(blocks, view.edges, clusters)
 
     def theme(self, base: Any) -> Any:
         """``base`` with the scale's colours for blocks (the block style, the HTML view)."""
         return replace(base, extra_colors={**base.extra_colors, **self.colors})
 
     def node_theme(self, base: Any) -> Any:
-        """``base`` with the scale's colours for neurons (the node style), lightest first."""
+        """``base`` with the scale's colours for neurons (the block style), lightest first."""
         return replace(base, role_colors={**base.role_colors, **self.colors})
 
 

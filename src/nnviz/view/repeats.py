@@ -2,7 +2,7 @@
 
 ResNet's identity blocks, Inception modules, DenseNet's conv blocks, NASNet cells and
 transformer blocks are found as runs of copies (:func:`find_repeats`) and drawn as one copy
-in a cluster marked ``×n``, or as a single block (:func:`collapse_repeats`).
+in a cluster marked ``×n``, or as a single block (:func:`fold_repeats`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from ..graph import format_params, sum_params
 from ..text import display
 from ..theme import family_of
 from .labels import copy_label, group_label, is_automatic
-from .model import (_MAX_TITLE, FOLDABLE_FAMILIES, ClusterInfo, Node, View, _all_frozen, _group_types,
+from .model import (_MAX_TITLE, FOLDABLE_FAMILIES, ClusterInfo, Block, View, _all_frozen, _group_types,
                     _remap_edges)
 
-__all__ = ["collapse_repeats", "find_repeats", "repeat_runs", "signature", "Run"]
+__all__ = ["fold_repeats", "find_repeats", "repeat_runs", "signature", "Run"]
 
 _MAX_PERIOD = 400  # longest repeated unit looked for, in blocks
 
@@ -41,18 +41,18 @@ def _canonical(config: Any, family: str) -> str:
     return _SORTED_JSON(clean)
 
 
-def signature(node: Node) -> tuple:
+def signature(block: Block) -> tuple:
     """What two blocks must share to count as copies: kind, types, config, paint and note (not names,
     not shapes).
 
     DenseNet's conv blocks grow the channel count from copy to copy, so shapes may differ.
     """
-    layer = node.layer
+    layer = block.layer
     config = _canonical(layer.config, family_of(layer.type)) if layer is not None else ""
     sub = layer.subgraph if layer is not None else None
     inner = (len(sub.layers), sub.total_params) if sub is not None else None
-    return (node.kind, tuple(node.types), config, node.frozen, node.cluster, inner, node.size,
-            _SORTED_JSON(node.paint), _SORTED_JSON(node.note))
+    return (block.kind, tuple(block.types), config, block.frozen, block.cluster, inner, block.size,
+            _SORTED_JSON(block.paint), _SORTED_JSON(block.note))
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class _Scope:
             if u in self.succs:
                 self.succs[u].append(v)
         sigs: dict[tuple, int] = {}
-        self.tokens = [sigs.setdefault(signature(view.nodes[n]), len(sigs)) for n in ids]
+        self.tokens = [sigs.setdefault(signature(view.blocks[n]), len(sigs)) for n in ids]
         # per block, how far back each of its inputs is (None: from outside the scope)
         self.back = [tuple(i - self.pos[u] if u in self.pos else None for u in self.preds[n])
                      for i, n in enumerate(ids)]
@@ -116,9 +116,9 @@ class _Scope:
     def coherence(self, run: Run) -> int:
         """How many blocks of the first copy carry the copy's name: alignments that cut
         between name groups (``conv2_block1_out`` opening ``conv2_block2``) score lower."""
-        nodes = [self.view.nodes[n] for n in self.ids[run.start:run.start + run.period]]
-        label = _copy_label(nodes)
-        return sum(n.label.startswith(label) for n in nodes)
+        blocks = [self.view.blocks[n] for n in self.ids[run.start:run.start + run.period]]
+        label = _copy_label(blocks)
+        return sum(n.label.startswith(label) for n in blocks)
 
     def crossings(self, run: Run) -> int:
         """Distinct blocks read across the run's two ends: fewer means a cleaner cut."""
@@ -160,7 +160,7 @@ def _best_run(scope: _Scope, length: int, period: int, start: int) -> Run | None
         if copies < 2 or copies * period < 3:
             continue
         run = Run(s, period, copies)
-        light = scope.view.nodes[scope.ids[s]].family in FOLDABLE_FAMILIES  # a copy opening with a BN
+        light = scope.view.blocks[scope.ids[s]].family in FOLDABLE_FAMILIES  # a copy opening with a BN
         key = (-copies, scope.crossings(run), -scope.coherence(run), light, shift)
         if best is None or key < best[0]:
             best = (key, run)
@@ -227,28 +227,28 @@ def _as_ids(scope: _Scope, run: Run) -> _IdRun:
                         for c in range(run.copies)))
 
 
-def _copy_label(nodes: Sequence[Node]) -> str:
+def _copy_label(blocks: Sequence[Block]) -> str:
     """A name for one copy of a group of blocks (see :func:`~nnviz.view.labels.copy_label`);
     the first block's own name, else the last one's, when the names share nothing."""
-    label = copy_label([i for n in nodes for i in n.members], [t for n in nodes for t in n.types])
+    label = copy_label([i for n in blocks for i in n.members], [t for n in blocks for t in n.types])
     if label:
         return label
-    first = nodes[0]
+    first = blocks[0]
     if first.family not in FOLDABLE_FAMILIES and not is_automatic(first.id, first.types):
         return first.label
-    return nodes[-1].label
+    return blocks[-1].label
 
 
 def _group_params(view: View, ids: Iterable[str]) -> int | None:
-    return sum_params(view.nodes[i].params for i in ids)
+    return sum_params(view.blocks[i].params for i in ids)
 
 
 def repeat_runs(view: View) -> list[_IdRun]:
-    """The runs of repeated units in every scope of ``view`` (what :func:`collapse_repeats` folds)."""
+    """The runs of repeated units in every scope of ``view`` (what :func:`fold_repeats` folds)."""
     return [run for cid in [None, *view.clusters] for run in find_repeats(view, cid)]
 
 
-def collapse_repeats(view: View, *, as_block: bool = False, runs: list[_IdRun] | None = None) -> View:
+def fold_repeats(view: View, *, as_block: bool = False, runs: list[_IdRun] | None = None) -> View:
     """Draw each run of repeated units once.
 
     Args:
@@ -262,46 +262,46 @@ def collapse_repeats(view: View, *, as_block: bool = False, runs: list[_IdRun] |
         runs = repeat_runs(view)
     if not runs:
         return view
-    nodes = dict(view.nodes)
+    blocks = dict(view.blocks)
     clusters = dict(view.clusters)
     mapping: dict[str, str] = {}
     last_copy = dict(view.last_copy)
     for run in runs:
         first, last = run.copies[0], run.copies[-1]
         members = [i for copy in run.copies for i in copy]
-        label = group_label([[m for i in copy for m in view.nodes[i].members] for copy in run.copies],
-                            _group_types([view.nodes[i] for i in first]))
+        label = group_label([[m for i in copy for m in view.blocks[i].members] for copy in run.copies],
+                            _group_types([view.blocks[i] for i in first]))
         params = _group_params(view, members)
-        scope = view.nodes[first[0]].cluster
+        scope = view.blocks[first[0]].cluster
         if as_block:
             gid = "repeat:" + first[0]
-            tail = view.nodes[last[-1]]
-            nodes[gid] = Node(gid, "repeat", label, None, tuple(members), scope, params, len(run.copies),
-                              tuple(t for i in first for t in view.nodes[i].types), tail.shape, "group",
-                              _all_frozen([view.nodes[i] for i in members]), 1, tail.is_output, len(first))
+            tail = view.blocks[last[-1]]
+            blocks[gid] = Block(gid, "repeat", label, None, tuple(members), scope, params, len(run.copies),
+                              tuple(t for i in first for t in view.blocks[i].types), tail.shape, "group",
+                              _all_frozen([view.blocks[i] for i in members]), 1, tail.is_output, len(first))
             for i in members:
                 mapping[i] = gid
-                del nodes[i]
+                del blocks[i]
             continue
         cid = "cluster:" + first[0]
         clusters[cid] = ClusterInfo(cid, f"{display(label, _MAX_TITLE)}  ×{len(run.copies)}", scope, "repeat",
                                     len(run.copies), params, f"{format_params(params)} params",
-                                    tuple(m for i in members for m in view.nodes[i].members))
+                                    tuple(m for i in members for m in view.blocks[i].members))
         for i in first:
-            nodes[i] = replace(nodes[i], cluster=cid)
+            blocks[i] = replace(blocks[i], cluster=cid)
         for copy in run.copies[1:]:
             for k, i in enumerate(copy):
                 mapping[i] = first[k]
-                del nodes[i]
+                del blocks[i]
         last_copy.update(zip(first, last))
     edges = _remap_edges(view.edges, mapping)
     if not as_block:
         # copies read each other in a chain; drawn once, that is a loop back into the copy
         group_of = {i: run.copies[0][0] for run in runs for copy in run.copies for i in copy}
-        pos = {n: i for i, n in enumerate(view.nodes)}
+        pos = {n: i for i, n in enumerate(view.blocks)}
         edges = [(u, v) for u, v in edges
                  if not (group_of.get(u) is not None and group_of.get(u) == group_of.get(v)
                          and pos[u] >= pos[v])]
-    out = view.with_nodes(nodes.values(), edges, clusters)
+    out = view.with_blocks(blocks.values(), edges, clusters)
     out.last_copy = last_copy
     return out

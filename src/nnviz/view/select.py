@@ -9,8 +9,8 @@ __all__ = ["select_range"]
 
 
 def _find(view: View, name: str, what: str) -> int:
-    ids = list(view.nodes)
-    if name in view.nodes:
+    ids = list(view.blocks)
+    if name in view.blocks:
         return ids.index(name)
     hits = [i for i, n in enumerate(ids) if n.rsplit("/", 1)[-1] == name]
     if len(hits) == 1:
@@ -30,11 +30,11 @@ def select_range(view: View, from_layer: str | None, to_layer: str | None) -> Vi
     """
     if from_layer is None and to_layer is None:
         return view
-    ids = list(view.nodes)
+    ids = list(view.blocks)
     lo = 0 if from_layer is None else _find(view, from_layer, "--from")
     hi = len(ids) - 1 if to_layer is None else _find(view, to_layer, "--to")
     if hi < lo:
         raise OptionError(f"--to layer {to_layer!r} comes before --from layer {from_layer!r}")
     keep = set(ids[lo:hi + 1])
-    return view.with_nodes([view.nodes[i] for i in ids[lo:hi + 1]],
+    return view.with_blocks([view.blocks[i] for i in ids[lo:hi + 1]],
                            [(u, v) for u, v in view.edges if u in keep and v in keep])

@@ -1,8 +1,8 @@
-"""Node-and-link layout: a column of neurons per layer, wide layers collapsed, every label placed so none overlap.
+"""Node-and-link layout: a column of neurons per layer, wide layers elided, every label placed so none overlap.
 
 The stages, each a small function in a module of its own: :func:`~.chain.node_chain` finds the
 chain of layers (nested models opened), :func:`~.columns.plan_columns` decides what each column
-shows (roles, collapsed neurons, labels, captions), :mod:`~.linkweights` cuts the kernels down to
+shows (roles, elided neurons, labels, captions), :mod:`~.linkweights` cuts the kernels down to
 the drawn neurons, :func:`~.pagefit.fit_columns` sizes the page (shrinking fonts when a fixed
 ``figsize`` is too small), :mod:`~.wrap` wraps a page too large into rows, and
 :func:`~.emitter.emit` writes the positioned :class:`~nnviz.scene.Scene`. The options are

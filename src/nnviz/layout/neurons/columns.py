@@ -13,7 +13,7 @@ from ...text import display, printable
 from .nodeoptions import NodeOptions
 from .chain import BLOCK_HINT, node_chain
 
-__all__ = ["Column", "collapse", "plan_columns", "channel_axes", "ROLES", "FORMULA_CHARS", "PASSIVE_FAMILIES",
+__all__ = ["Column", "shown_neurons", "plan_columns", "channel_axes", "ROLES", "FORMULA_CHARS", "PASSIVE_FAMILIES",
            "MAX_NAME"]
 
 ROLES = ("input", "hidden", "output", "passive")
@@ -25,12 +25,12 @@ MAX_NAME = 60   # characters of a caption line (names and types come from the fi
 _MAX_NEURON_NAME = 40  # characters of a feature or class name stored in a file
 
 
-def collapse(n: int, max_neurons: int) -> tuple[list[int], int | None]:
+def shown_neurons(n: int, max_neurons: int) -> tuple[list[int], int | None]:
     """The neurons a column of ``n`` shows, and how many come before the ellipsis (``None``: all shown).
 
-    >>> collapse(6, 10)
+    >>> shown_neurons(6, 10)
     ([0, 1, 2, 3, 4, 5], None)
-    >>> collapse(128, 10)
+    >>> shown_neurons(128, 10)
     ([0, 1, 2, 3, 124, 125, 126, 127], 4)
     """
     if n <= max_neurons:
@@ -48,11 +48,11 @@ class Column:
         role: input, hidden, output or passive.
         n: the layer's true width.
         shown: indices of the neurons drawn.
-        head: neurons before the ellipsis, ``None`` when nothing is collapsed.
+        head: neurons before the ellipsis, ``None`` when nothing is elided.
         slots: the column's height in neuron pitches.
         labels: one label per shown neuron ("" for none).
         caption: the caption's first line (the name) and the lines below it.
-        more: the "+N more" count of a collapsed column ("" for none).
+        more: the "+N more" count of an elided column ("" for none).
         lift: labels sit beside the links that leave each neuron, not on them (hidden columns).
         stride: a column without neurons takes unit ``j`` from unit ``(j // stride) % n`` of the
             previous column (a Flatten of a channels-first tensor: the channels vary slowest).
@@ -276,7 +276,7 @@ def plan_columns(graph: LayerGraph, options: NodeOptions) -> list[Column]:
     frames = _frame_paths(graph)
     columns = []
     for i, ((layer, owner), role, n) in enumerate(zip(chain, roles, widths)):
-        shown, head = collapse(n, options.max_neurons)
+        shown, head = shown_neurons(n, options.max_neurons)
         last = i == len(chain) - 1
         n_prev = widths[i - 1] if i else n
         caption = _caption(layer, n, n_prev, last, options.description)
