@@ -273,3 +273,20 @@ def test_tree_json_costs_are_null_not_zero(name):
     text = CliRunner().invoke(cli, ["summary", str(path)]).output
     assert "Costs (MACs, FLOPs, activation memory): unknown without the model's graph" in text
     assert "Total MACs" not in text
+
+
+def test_differently_named_siblings_do_not_fold_as_copies():
+    """The gallery's Gemma stores its two inputs as input_layer and input_layer_1, but they are
+    token_ids and padding_mask: two layers, not "token_ids … padding_mask ×2"."""
+    from nnviz.layout.tree import tree_scene
+    from nnviz.layout.layered import BlockOptions
+
+    graph = nnviz.load(ROOT / "examples" / "keras" / "gemma_backbone.keras")
+    stored = {layer.name: layer.config.get("storage_path") for layer in graph.layers}
+    assert stored["token_ids"] == "layers/input_layer" and stored["padding_mask"] == "layers/input_layer_1"
+    boxes = {b.layer: b for b in tree_scene(graph, BlockOptions()).boxes}
+    assert boxes["token_ids"].repeat == 1 and boxes["padding_mask"].repeat == 1
+    assert boxes["token_ids"].lines[0] == "token_ids"
+    text = graph.summary(width=200)
+    assert "padding_mask ×2" not in text and "| padding_mask (InputLayer)" in text
+    assert "decoder_block_0 … decoder_block_3 (GemmaDecoderBlock) ×4" in text  # real copies still fold
