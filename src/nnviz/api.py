@@ -141,20 +141,21 @@ def _block_diagram(graph: "LayerGraph", opts: Any) -> "Diagram":
                               hint="leave --engine out, or give --engine matplotlib")
         opts = replace(opts, engine="matplotlib")
     engine = resolve_engine(opts.engine)
-    annotate = painter = None
-    if opts.color_by is not None:  # view: what the blocks are coloured by
-        from .view.paint import painting
+    from .view.coloring import resolve_coloring
 
+    coloring = resolve_coloring(graph, opts.color_by, opts.theme)  # view: what the blocks are coloured by
+    painter = None
+    if opts.color_by is not None:
         if opts.engine == "auto":
             engine = "matplotlib"
         if engine != "matplotlib":
             raise OptionError("color_by draws with the matplotlib engine (graphviz keeps the family colours)")
-        painter = painting(graph, opts.color_by)
-        opts = replace(opts, theme=painter.theme(opts.theme))
-        annotate = painter.paint  # after folding: groups and frames coloured by their sums
+        opts = replace(opts, theme=coloring.theme(opts.theme))
+        painter = coloring
     if engine == "graphviz" and opts.target is None:
         return _dot_diagram(graph, choose_view(graph, opts), opts, None)  # view; dot lays it out
-    view, scene = block_view(graph, opts, annotate=annotate)  # view and layout: the least folded view that fits
+    # view and layout: the least folded view that fits (a cost paints folded groups by their sums)
+    view, scene = block_view(graph, opts, paint=coloring.before_folding, annotate=coloring.after_folding)
     if engine == "graphviz":  # dot draws the same columns, each its own component
         return _dot_diagram(graph, view, opts, scene.column_of)
     return BlockDiagram(graph, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
@@ -211,14 +212,14 @@ def draw_volumes(graph: "LayerGraph", *, ax: "Axes | None" = None, **options: An
     opts = VolumeOptions(**options)
     if ax is not None:
         opts = replace(opts, figsize=_axes_size(_check_axes(ax)))  # the page is the Axes
-    annotate = painter = None
+    paint = annotate = painter = None
     if opts.color_by is not None:  # view: what the volumes are coloured by
-        from .view.paint import painting
+        from .view.coloring import resolve_coloring
 
-        painter = painting(graph, opts.color_by)
+        painter = resolve_coloring(graph, opts.color_by, opts.theme)
         opts = replace(opts, theme=painter.theme(opts.theme))
-        annotate = painter.paint  # after folding, as the block style: groups coloured by their sums
-    view, scene = volume_view(graph, opts, annotate=annotate)  # view and layout
+        paint, annotate = painter.before_folding, painter.after_folding  # a cost: after folding, by sums
+    view, scene = volume_view(graph, opts, paint=paint, annotate=annotate)  # view and layout
     diagram = VolumeDiagram(graph, view=view, scene=scene, engine="matplotlib", dpi=opts.dpi, options=opts,
                             render=partial(render_scene, scene, opts.theme),  # render, on first use
                             painting=painter)
@@ -255,10 +256,10 @@ def draw_nodes(graph: "LayerGraph", **options: Any) -> "Diagram":
     graph.require_graph("the node style")
     opts = NodeOptions(**options)
     paint = None
-    if opts.color_by is not None:
-        from .view.paint import painting
+    if opts.color_by is not None:  # view: what the neurons are coloured by
+        from .view.coloring import resolve_coloring
 
-        paint = painting(graph, opts.color_by)
+        paint = resolve_coloring(graph, opts.color_by, opts.theme)
         opts = replace(opts, theme=paint.node_theme(opts.theme))
     if opts.ax is not None:
         opts = replace(opts, figsize=_axes_size(opts.ax))  # the page is the Axes

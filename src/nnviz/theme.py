@@ -26,6 +26,22 @@ _ROLE_COLORS = MappingProxyType({
     "input": "#7fc97f", "hidden": "#6baed6", "output": "#7fc97f", "passive": "#ef6f6c",
 })
 
+# The colourings' palettes (nnviz.view.coloring: what blocks and neurons are coloured by besides their
+# family), each a few named roles; a colouring names its keys and takes their colours from here.
+_PALETTES = MappingProxyType({
+    # numbers (a cost, a profile's times): six bins light to dark on which black text stays readable
+    # (ColorBrewer YlOrRd), then zero, unknown, and past every single layer (a folded group's sum;
+    # black text still 5.3:1)
+    "scale": MappingProxyType({"1": "#ffffcc", "2": "#ffeda0", "3": "#fed976", "4": "#feb24c", "5": "#fd8d3c",
+                               "6": "#fc6c4e", "zero": "#f2f2f2", "unknown": "#ffffff", "over": "#f03b20"}),
+    # a diff: each layer's status, and the links present in one model only (darker than the blocks)
+    "status": MappingProxyType({"added": "#7fc97f", "removed": "#f4a6a6", "changed": "#fdb863",
+                                "unchanged": "#e8e8e8", "edge:only_a": "#c0392b", "edge:only_b": "#238b45"}),
+    # a diff's weights that moved (relative change, four bins), light to dark purple: the blocks'
+    # dark text stays legible on the darkest
+    "weights": MappingProxyType({"1": "#f2f0f7", "2": "#dadaeb", "3": "#bcbddc", "4": "#9e9ac8"}),
+})
+
 _FAMILY_OF = {
     "InputLayer": "input",
     "Dense": "dense", "EinsumDense": "dense",
@@ -84,7 +100,11 @@ class Theme:
         background: the page colour.
         positive, negative: link colours for positive and negative weights.
         extra_colors: fill colours of keys beyond the layer families, for colourings that are not
-            by family (a diff's ``added``/``removed``/``changed``/``unchanged``), in legend order.
+            by family (a diff's ``added``/``removed``/``changed``/``unchanged``), in legend order;
+            a colouring (:mod:`nnviz.view.coloring`) puts its keys' colours here.
+        palettes: the colourings' palettes, by name (``scale``: a number's bins light to dark, then
+            ``zero``, ``unknown``, ``over``; ``status``: a diff's statuses and one-sided links;
+            ``weights``: a diff's weight changes); roles given here replace the defaults'.
         frozen_color: the band along the left side of a frozen block (no fill pattern:
             fills are the theme's to choose).
         patterns: a fill pattern per layer family, drawn over its colour (one of ``PATTERNS``), so
@@ -105,6 +125,7 @@ class Theme:
     extra_colors: Mapping[str, str] = field(default_factory=dict)
     frozen_color: str = "#3b6ea5"
     patterns: Mapping[str, str] = field(default_factory=dict)
+    palettes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.font_size <= 0 or self.title_size <= 0:
@@ -117,9 +138,24 @@ class Theme:
                 raise OptionError(f"unknown layer family {family!r} in patterns (must be one of {list(FAMILIES)})")
             if pattern not in PATTERNS:
                 raise OptionError(f"unknown fill pattern {pattern!r} for {family} (must be one of {list(PATTERNS)})")
+        for name, roles in sorted(self.palettes.items()):
+            if name not in _PALETTES:
+                raise OptionError(f"unknown palette {name!r} (must be one of {list(_PALETTES)})")
+            unknown = sorted(set(roles) - set(_PALETTES[name]))
+            if unknown:
+                raise OptionError(f"unknown colour {unknown[0]!r} in palette {name!r} "
+                                  f"(must be one of {list(_PALETTES[name])})")
         clash = sorted(set(self.extra_colors) & set(FAMILIES))
         if clash:
             raise OptionError(f"extra colour key {clash[0]!r} is a layer family; set it in family_colors")
+
+    def palette(self, name: str) -> dict[str, str]:
+        """The colours of palette ``name``, role -> colour, in order (the defaults, with this theme's own).
+
+        >>> Theme().palette("scale")["1"], Theme(palettes={"scale": {"1": "#eeeeee"}}).palette("scale")["1"]
+        ('#ffffcc', '#eeeeee')
+        """
+        return {**_PALETTES[name], **self.palettes.get(name, {})}
 
     def edge_style(self, kind: str) -> tuple[str, bool]:
         """The colour of a block edge of ``kind`` and whether it is dashed.

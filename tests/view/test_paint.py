@@ -8,8 +8,8 @@ import pytest
 
 import nnviz
 from nnviz.costs import humanize, layer_costs
-from nnviz.view.paint import OVER_COLOR, painting
 from nnviz.errors import OptionError
+from nnviz.view.paint import OVER_COLOR, painting
 
 
 def _repeats():

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OptionError
-from ..view.diff import diff_theme, diff_title, recolor, side_status, union_graph
+from ..view.diff import StatusColoring, diff_title, side_status, union_graph
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph import LayerGraph
@@ -35,10 +35,11 @@ def diff_scene(d: "ModelDiff", **options: Any) -> tuple["Scene", "BlockOptions",
     union, status, links = union_graph(d)
     title, sub = diff_title(d)
     opts = BlockOptions(**{**options, "title": title, "subtitle": sub})
-    opts = replace(opts, theme=diff_theme(opts.theme))
+    coloring = StatusColoring(status, links, opts.theme)  # blocks by status, painted before folding too
+    opts = replace(opts, theme=coloring.theme(opts.theme))
     composed = None
-    for level, view in candidate_views(union, opts, paint=lambda v: recolor(v, status, links)):
-        composed = compose(union, recolor(view, status, links), level, opts)
+    for level, view in candidate_views(union, opts, paint=coloring.before_folding):
+        composed = compose(union, coloring.paint(view), level, opts)
         if composed.fits or opts.target is None:
             break
     assert composed is not None
@@ -53,9 +54,10 @@ def _side_scene(g: LayerGraph, status: dict[str, str], links: dict[tuple[str, st
     from .layered import BlockOptions
 
     opts = BlockOptions(**{**options, "page": None, "collapse": False})
-    opts = replace(opts, theme=diff_theme(opts.theme))
-    level, view = next(candidate_views(g, opts, paint=lambda v: recolor(v, status, links)))
-    scene = compose(g, recolor(view, status, links), level, opts).scene
+    coloring = StatusColoring(status, links, opts.theme)
+    opts = replace(opts, theme=coloring.theme(opts.theme))
+    level, view = next(candidate_views(g, opts, paint=coloring.before_folding))
+    scene = compose(g, coloring.paint(view), level, opts).scene
     scene.labels[:] = [lb for lb in scene.labels if not lb.role.startswith("legend:")]
     return scene, opts.theme
 

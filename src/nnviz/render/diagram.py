@@ -53,7 +53,8 @@ class Diagram:
         block_view: for a diagram of another style, ``block_view()`` gives the model's block view and
             its options (what the ``.dot`` and ``.mmd`` writers write); the pipeline supplies it.
         painting: what the blocks or neurons are coloured by (``color_by``: a
-            :class:`~nnviz.view.paint.Painting`, its label and values per layer), from the view stage;
+            :class:`~nnviz.view.coloring.Coloring`; ``panel()`` its label and values per layer), from
+            the view stage;
             the HTML page lists the values in its panel.
 
     Extra output formats register in ``writers`` (suffix -> function(diagram, path, dpi)).

@@ -506,8 +506,9 @@ def diagram_to_html(diagram: "Diagram", *, expanded: "Diagram | None" = None, bu
         extra = f'<script type="text/plain" data-encoding="gzip+base64" id="nnviz-summary">{packed}</script>'
         table = (f'<button id="show-summary">show the summary table ({len(graph.layers):,} rows)</button>')
     painter = getattr(diagram, "painting", None)  # what the view stage coloured the blocks by
-    if painter is not None:  # the figure the blocks are coloured by (a profile's times), in the panel too
-        data["color"] = {"label": painter.label, "values": painter.values}
+    panel = painter.panel() if painter is not None else None
+    if panel is not None:  # the figure the blocks are coloured by (a profile's times), in the panel too
+        data["color"] = panel
     title = esc(display(graph.name, _TITLE))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

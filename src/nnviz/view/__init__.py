@@ -16,7 +16,8 @@ plain function ``View -> View``:
 
 Nothing here knows how the view will be drawn. The steps live in their own modules:
 :mod:`.model` (the data), :mod:`.flatten`, :mod:`.select`, :mod:`.repeats`, :mod:`.fold`;
-:mod:`.labels` names folded groups and :mod:`.paint` colours blocks by a cost.
+:mod:`.labels` names folded groups; :mod:`.coloring` resolves what blocks are coloured by
+(``color_by``), :mod:`.paint` colours them by a cost.
 
 >>> from nnviz.graph import Call, Layer, LayerGraph, TensorRef
 >>> layers = [Layer("x", "InputLayer", output_shapes=((None, 4),))]
@@ -32,12 +33,14 @@ Nothing here knows how the view will be drawn. The steps live in their own modul
 
 from __future__ import annotations
 
+from .coloring import resolve_coloring
+from .diff import StatusColoring
 from .flatten import flatten, nested_models
 from .fold import find_modules, fold_chains, fold_modules
-from .model import FOLDABLE_FAMILIES, ClusterInfo, Block, View, topological_order
-from .repeats import fold_repeats, find_repeats, repeat_runs
+from .model import FOLDABLE_FAMILIES, Block, ClusterInfo, Coloring, View, topological_order
+from .repeats import find_repeats, fold_repeats, repeat_runs
 from .select import select_range
 
 __all__ = ["Block", "ClusterInfo", "View", "flatten", "select_range", "fold_repeats", "repeat_runs",
            "fold_chains", "fold_modules", "nested_models", "FOLDABLE_FAMILIES", "find_repeats", "find_modules",
-           "topological_order"]
+           "topological_order", "Coloring", "StatusColoring", "resolve_coloring"]

@@ -16,23 +16,40 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..graph import Call, Layer, LayerGraph, TensorRef
+from ..theme import Theme
+from .model import Coloring
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..modeldiff import ModelDiff
-    from ..theme import Theme
     from .model import View
 
-__all__ = ["union_graph", "side_links", "side_status", "recolor", "diff_theme", "diff_title", "Union",
-           "STATUS_COLORS", "EDGE_COLORS", "WEIGHT_BINS"]
+__all__ = ["union_graph", "side_links", "side_status", "StatusColoring", "diff_title", "Union", "weight_bin",
+           "STATUSES", "WEIGHT_LIMITS", "STATUS_COLORS", "EDGE_COLORS", "WEIGHT_BINS"]
 
-STATUS_COLORS = {"added": "#7fc97f", "removed": "#f4a6a6", "changed": "#fdb863", "unchanged": "#e8e8e8"}
-# links present in one model only are dashed (scene.ONE_SIDED_EDGES), darker than the blocks' colours
-EDGE_COLORS = {"edge:only_a": "#c0392b", "edge:only_b": "#238b45"}
-# with weights compared, unchanged layers whose weights moved are coloured by how far (relative
-# change ‖B − A‖ / ‖A‖), a discrete colour bar from light to dark purple
-# (light enough that the blocks' dark text stays legible on the darkest)
-WEIGHT_BINS = ((0.001, "weights Δ < 0.1%", "#f2f0f7"), (0.01, "weights Δ < 1%", "#dadaeb"),
-               (0.1, "weights Δ < 10%", "#bcbddc"), (float("inf"), "weights Δ ≥ 10%", "#9e9ac8"))
+#: a diff's statuses, in legend order
+STATUSES = ("added", "removed", "changed", "unchanged")
+#: a diff's weight changes (relative, ‖B − A‖ / ‖A‖): upper limits and legend keys, one per colour of
+#: the theme's ``weights`` palette
+WEIGHT_LIMITS = ((0.001, "weights Δ < 0.1%"), (0.01, "weights Δ < 1%"), (0.1, "weights Δ < 10%"),
+                 (float("inf"), "weights Δ ≥ 10%"))
+
+
+def weight_bin(relative: float) -> str:
+    """The legend key of a relative weight change.
+
+    >>> weight_bin(0.0005), weight_bin(0.5)
+    ('weights Δ < 0.1%', 'weights Δ ≥ 10%')
+    """
+    return next(label for limit, label in WEIGHT_LIMITS if relative < limit)
+
+
+# The default theme's colours of a diff (its "status" and "weights" palettes): statuses, links present
+# in one model only (dashed, scene.ONE_SIDED_EDGES), and unchanged layers whose weights moved, by how
+# far (relative change ‖B − A‖ / ‖A‖), a discrete colour bar from light to dark purple
+_WEIGHTS = Theme().palette("weights")
+STATUS_COLORS = {s: Theme().palette("status")[s] for s in STATUSES}
+EDGE_COLORS = {k: c for k, c in Theme().palette("status").items() if k.startswith("edge:")}
+WEIGHT_BINS = tuple((limit, label, color) for (limit, label), color in zip(WEIGHT_LIMITS, _WEIGHTS.values()))
 _QUIET_FIELDS = ("params", "non_trainable_params", "output_shape", "inbound", "name")
 
 
@@ -79,7 +96,7 @@ def union_graph(d: "ModelDiff") -> Union:
     status = {"/".join((*path, layer.name)): d.status("/".join((*path, layer.name))) for path, layer in b.walk()}
     for w in d.weights_changed:
         if status.get(w.b) == "unchanged":
-            status[w.b] = next(label for limit, label, _ in WEIGHT_BINS if w.relative < limit)
+            status[w.b] = weight_bin(w.relative)
 
     def ref_in_union(ref: TensorRef) -> TensorRef | None:
         if ref.layer in b_of:
@@ -172,43 +189,61 @@ def _with_change_text(layer: Layer, d: "ModelDiff", prefix: str = "") -> Layer:
     return layer.replace(notes=layer.notes + ("diff: " + note,))
 
 
-def recolor(view: "View", status: dict[str, str], links: dict[tuple[str, str], str] | None = None) -> "View":
-    """The view's blocks painted by status (a group of mixed statuses is "changed"), and its edges
-    standing only for links of one side marked ``only_a`` / ``only_b`` (drawn dashed)."""
-    nodes = []
-    for node in view.blocks.values():
-        members = [status.get(m, status.get(m.split("/")[0], "unchanged")) for m in node.members] or ["unchanged"]
-        kinds = set(members)
-        st = members[0] if len(kinds) == 1 else "changed"
-        note = None
-        if node.kind in ("layer", "chain", "model") and node.layer is not None:
-            note = next((n[6:] for n in node.layer.notes if n.startswith("diff: ")), None)
-        nodes.append(replace(node, paint=st, note=note))  # mixed groups: "changed"
-    return view.with_blocks(nodes, view.edges, edge_kinds=_edge_kinds(view, links or {}))
+class StatusColoring(Coloring):
+    """A diff: each block by its layers' status (a group of mixed statuses is ``changed``), with the
+    change noted under its type line, and edges standing only for links of one model marked
+    ``only_a`` / ``only_b`` (drawn dashed).
 
+    Args:
+        status: every layer of the union (nested ones by path) -> a status or a weight-change key.
+        links: every connection ``(u, v)`` -> ``"a"`` or ``"b"`` (in one model only) or ``"both"``.
+        theme: the palettes' theme (``None``: the default).
+    """
 
-def _edge_kinds(view: "View", links: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
-    """``only_a`` / ``only_b`` for each edge of the view whose links (between the layers of its two
-    blocks, nested ones by their model) are all of one side."""
-    by_src: dict[str, list[tuple[str, str]]] = {}
-    for (u, v), side in links.items():
-        by_src.setdefault(u, []).append((v, side))
-    if not any(side != "both" for side in links.values()):
-        return {}
-    kinds = {}
-    for u, v in view.edges:
-        dst = {m.split("/")[0] for m in view.blocks[v].members}
-        sides = {side for m in {m.split("/")[0] for m in view.blocks[u].members}
-                 for w, side in by_src.get(m, ()) if w in dst}
-        if sides == {"a"} or sides == {"b"}:
-            kinds[(u, v)] = "only_" + sides.pop()
-    return kinds
+    name = "status"
 
+    def __init__(self, status: Mapping[str, str], links: Mapping[tuple[str, str], str],
+                 theme: Theme | None = None) -> None:
+        from ..theme import Theme
 
-def diff_theme(base: "Theme") -> "Theme":
-    """``base`` with the colours of the statuses, the weight bins and the one-sided links."""
-    bins = {label: color for _, label, color in WEIGHT_BINS}
-    return replace(base, extra_colors={**STATUS_COLORS, **bins, **EDGE_COLORS, **base.extra_colors})
+        theme = theme or Theme()
+        statuses, weights = theme.palette("status"), theme.palette("weights")
+        super().__init__({**{s: statuses[s] for s in STATUSES},
+                          **{label: color for (_, label), color in zip(WEIGHT_LIMITS, weights.values())},
+                          **{k: c for k, c in statuses.items() if k.startswith("edge:")}})
+        self.status = dict(status)
+        self.links = dict(links)
+        self.before_folding = self.after_folding = self.paint
+
+    def paint(self, view: View) -> View:
+        """The view's blocks painted by status and its one-sided edges marked."""
+        status = self.status
+        blocks = []
+        for block in view.blocks.values():
+            members = [status.get(m, status.get(m.split("/")[0], "unchanged")) for m in block.members] or ["unchanged"]
+            st = members[0] if len(set(members)) == 1 else "changed"
+            note = None
+            if block.kind in ("layer", "chain", "model") and block.layer is not None:
+                note = next((n[6:] for n in block.layer.notes if n.startswith("diff: ")), None)
+            blocks.append(replace(block, paint=st, note=note))  # mixed groups: "changed"
+        return view.with_blocks(blocks, view.edges, edge_kinds=self._edge_kinds(view))
+
+    def _edge_kinds(self, view: View) -> dict[tuple[str, str], str]:
+        """``only_a`` / ``only_b`` for each edge of the view whose links (between the layers of its
+        two blocks, nested ones by their model) are all of one side."""
+        by_src: dict[str, list[tuple[str, str]]] = {}
+        for (u, v), side in self.links.items():
+            by_src.setdefault(u, []).append((v, side))
+        if not any(side != "both" for side in self.links.values()):
+            return {}
+        kinds = {}
+        for u, v in view.edges:
+            dst = {m.split("/")[0] for m in view.blocks[v].members}
+            sides = {side for m in {m.split("/")[0] for m in view.blocks[u].members}
+                     for w, side in by_src.get(m, ()) if w in dst}
+            if sides == {"a"} or sides == {"b"}:
+                kinds[(u, v)] = "only_" + sides.pop()
+        return kinds
 
 
 def diff_title(d: "ModelDiff") -> tuple[str, str]:

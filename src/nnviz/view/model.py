@@ -7,13 +7,16 @@ and the edges. Every step of the view stage is a plain function ``View -> View``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..dataflow import stable_order
 from ..graph import Layer
 
-__all__ = ["Block", "ClusterInfo", "View", "topological_order", "FOLDABLE_FAMILIES"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..theme import Theme
+
+__all__ = ["Block", "ClusterInfo", "View", "Coloring", "topological_order", "FOLDABLE_FAMILIES"]
 
 # Layers that fold into the block before them at the "chains" level.
 FOLDABLE_FAMILIES = ("normalization", "activation", "regularization")
@@ -43,7 +46,8 @@ class Block:
         is_output: the block produces one of the model's outputs.
         size: number of layers in one copy (for groups).
         note: an extra line of text under the type line (a diff's change), or ``None``.
-        paint: a colour key that overrides the family's colour (a diff's status), or ``None``.
+        paint: a colour key that overrides the family's colour (set by a :class:`Coloring`: a cost's
+            bin, a diff's status), or ``None``.
     """
 
     id: str
@@ -201,3 +205,43 @@ def _remap_edges(edges: Iterable[tuple[str, str]], mapping: dict[str, str]) -> l
 def _all_frozen(blocks: Sequence[Block]) -> bool:
     """A group is frozen when some member is and every member with weights is (a ReLU has none)."""
     return any(n.frozen for n in blocks) and all(n.frozen or n.params == 0 for n in blocks)
+
+
+class Coloring:
+    """What blocks are coloured by: the layer families, unless a subclass paints them.
+
+    Attributes:
+        name: ``family``, ``cost``, ``status``...
+        colors: colour key -> fill colour, in legend order (empty: the families').
+        before_folding: paints a view before repeats fold (so only blocks of one key fold
+            together), or ``None``.
+        after_folding: paints each folded view (a folded block by what its layers add up to),
+            or ``None``.
+    """
+
+    name = "family"
+
+    def __init__(self, colors: Mapping[str, str] | None = None) -> None:
+        self.colors: dict[str, str] = dict(colors or {})
+        self.before_folding: Callable[[View], View] | None = None
+        self.after_folding: Callable[[View], View] | None = None
+
+    def theme(self, base: Theme) -> Theme:
+        """``base`` with this colouring's keys among its block colours (``extra_colors``)."""
+        if not self.colors:
+            return base
+        return replace(base, extra_colors={**base.extra_colors, **self.colors})
+
+    def node_theme(self, base: Theme) -> Theme:
+        """``base`` with this colouring's keys among its neuron colours (``role_colors``)."""
+        if not self.colors:
+            return base
+        return replace(base, role_colors={**base.role_colors, **self.colors})
+
+    def neuron_key(self, layer: str) -> str | None:
+        """The colour key of a layer's neurons (``None``: their role's colour)."""
+        return None
+
+    def panel(self) -> dict[str, Any] | None:
+        """What the interactive page's panel shows of each layer (``label``, ``values`` by layer), or ``None``."""
+        return None

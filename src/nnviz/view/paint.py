@@ -1,9 +1,9 @@
 """Blocks coloured by a cost: values per layer, bins on a readable scale, badges with shares.
 
-No drawing library here: this module makes a ``paint`` function for
-:func:`nnviz.layout.blocks.candidate_views` (it sets each block's colour key, ``Block.paint``)
-and the colours of those keys for ``Theme.extra_colors``. A folded block (a group of repeats, a
-nested model) is coloured by the sum of its layers.
+The ``cost`` colouring of :mod:`nnviz.view.coloring`: it sets each block's colour key
+(``Block.paint``) after folding, so a folded block (a group of repeats, a nested model) is
+coloured by the sum of its layers, and takes the keys' colours from the theme's ``scale``
+palette. No drawing library here.
 
 >>> import nnviz
 >>> g = nnviz.load({"input_shape": [8], "layers": [{"type": "Dense", "units": 64, "name": "a"},
@@ -19,18 +19,19 @@ import json
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from ..errors import OptionError, ReadError
+from ..theme import Theme
+from .model import Coloring
 
 __all__ = ["METRICS", "check_color_by", "layer_values", "Painting", "painting"]
 
 METRICS = ("params", "macs", "flops", "memory")
 _UNIT = {"params": "params", "macs": "MACs", "flops": "FLOPs", "memory": "bytes"}
-# a sequential palette, light to dark, on which black text stays readable (ColorBrewer YlOrRd)
-PALETTE = ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc6c4e")
-ZERO_COLOR, UNKNOWN_COLOR = "#f2f2f2", "#ffffff"
-OVER_COLOR = "#f03b20"  # past every single layer: a folded group's sum (black text stays readable: 5.3:1)
+_SCALE = Theme().palette("scale")  # the default theme's: the bins light to dark, zero, unknown, over
+PALETTE = tuple(_SCALE[str(i)] for i in range(1, 7))
+ZERO_COLOR, UNKNOWN_COLOR, OVER_COLOR = _SCALE["zero"], _SCALE["unknown"], _SCALE["over"]
 MAX_JSON_BYTES = 50_000_000
 
 
@@ -44,7 +45,7 @@ def check_color_by(value: Any) -> Any:
     ...
     nnviz.errors.OptionError: unknown color_by: 'speed' (must be one of ['params', 'macs', 'flops', 'memory'], a .json file of {layer: number} or a dict)
     """
-    if value is None or isinstance(value, Mapping):
+    if value is None or isinstance(value, (Mapping, Coloring)):  # a Coloring: one made by nnviz (a diff's)
         return value
     if isinstance(value, (str, Path)):
         if str(value) in METRICS:
@@ -108,12 +109,20 @@ def _metric_values(graph: Any, table: Any, metric: str, prefix: str, out: dict[s
             _metric_values(layer.subgraph, table.nested[layer.name], metric, prefix + layer.name + "/", out)
 
 
-class Painting:
-    """Bins of the values (log where they span more than 100x) and the paint function for views."""
+class Painting(Coloring):
+    """Bins of the values (log where they span more than 100x) and the paint function for views
+    (the ``cost`` colouring), in the colours of ``theme``'s ``scale`` palette."""
 
-    def __init__(self, values: Mapping[str, float], label: str, bins: int = len(PALETTE)) -> None:
+    name = "cost"
+
+    def __init__(self, values: Mapping[str, float], label: str, bins: int = len(PALETTE),
+                 theme: Theme | None = None) -> None:
         from ..costs.units import humanize
 
+        super().__init__()
+        scale = (theme or Theme()).palette("scale")
+        colors = tuple(scale[str(i)] for i in range(1, len(PALETTE) + 1))
+        self.after_folding = self.paint
         self.values = dict(values)
         self.label = label
         positive = [v for v in self.values.values() if v > 0]
@@ -134,15 +143,15 @@ class Painting:
         if n == 1:
             self.keys = [f"{humanize(self.edges[0])} {label}"]
         self.zero_key, self.unknown_key = f"0 {label}", f"? {label}"
-        palette = PALETTE[-n:] if n < len(PALETTE) else PALETTE
-        self.colors = {self.unknown_key: UNKNOWN_COLOR, self.zero_key: ZERO_COLOR,
+        palette = colors[-n:] if n < len(colors) else colors
+        self.colors = {self.unknown_key: scale["unknown"], self.zero_key: scale["zero"],
                        **{k: palette[i] for i, k in enumerate(self.keys)}}
         # a folded block (x N copies, a closed group) may sum past every single layer: one more,
         # darker bin up to the total, so it is never drawn in a bin its value is not in
         self.over_key = None
         if self.edges and self.total > self.edges[-1] * (1 + 1e-9):
             self.over_key = f"{humanize(self.edges[-1])}–{humanize(self.total)} {label} (groups)"
-            self.colors[self.over_key] = OVER_COLOR
+            self.colors[self.over_key] = scale["over"]
 
     def key(self, value: float | None) -> str:
         if value is None:
@@ -185,21 +194,24 @@ class Painting:
             clusters[cid] = info
         return view.with_blocks(blocks, view.edges, clusters)
 
-    def theme(self, base: Any) -> Any:
-        """``base`` with the scale's colours for blocks (the block style, the HTML view)."""
-        return replace(base, extra_colors={**base.extra_colors, **self.colors})
+    def neuron_key(self, layer: str) -> str | None:
+        """A layer's neurons take its bin's key."""
+        return self.key(self.values.get(layer))
 
-    def node_theme(self, base: Any) -> Any:
-        """``base`` with the scale's colours for neurons (the block style), lightest first."""
-        return replace(base, role_colors={**base.role_colors, **self.colors})
+    def panel(self) -> dict[str, Any]:
+        """The figure each layer is coloured by, for the interactive page's panel."""
+        return {"label": self.label, "values": self.values}
 
 
-def painting(graph: Any, color_by: Any) -> Painting | None:
-    """The :class:`Painting` of ``color_by`` for ``graph`` (``None``: the family colours)."""
+def painting(graph: Any, color_by: Any, theme: Theme | None = None) -> Painting | None:
+    """The :class:`Painting` of ``color_by`` for ``graph`` (``None``: the family colours), in the
+    colours of ``theme``'s ``scale`` palette (``None``: the default theme's)."""
     color_by = check_color_by(color_by)
     if color_by is None:
         return None
+    if isinstance(color_by, Coloring):
+        raise OptionError(f"color_by: a {color_by.name} colouring is not a cost (resolve_coloring takes it)")
     label = _UNIT.get(color_by, "") if isinstance(color_by, str) else ""
     if isinstance(color_by, str) and color_by not in METRICS:
         label = Path(color_by).stem
-    return Painting(layer_values(graph, color_by), label or "value")
+    return Painting(layer_values(graph, color_by), label or "value", theme=theme)

@@ -50,7 +50,7 @@ def layout_nodes(graph: LayerGraph, options: NodeOptions | None = None, *, paint
     Args:
         graph: the layer graph (a chain of layers; nested models are opened).
         options: the node options (defaults when ``None``).
-        paint: a :class:`nnviz.view.paint.Painting` (``color_by``): neurons coloured by their
+        paint: a :class:`nnviz.view.coloring.Coloring` (``color_by``): neurons coloured by their
             layer's bin, whose colours ``options.theme.role_colors`` holds.
 
     Returns:
@@ -72,7 +72,7 @@ def layout_nodes(graph: LayerGraph, options: NodeOptions | None = None, *, paint
     weights = link_weights(columns, graph) if options.weights else {}
     title = _title(graph, options)
     if paint is not None:  # neurons take their layer's colour key; links keep their roles
-        columns = [replace(c, paint=paint.key(paint.values.get(c.layer.name))) for c in columns]
+        columns = [replace(c, paint=paint.neuron_key(c.layer.name)) for c in columns]
     legend = legend_entries(columns, options.theme)
     width = parse_width(options.width) if options.figsize is None else None
     if width is not None:
