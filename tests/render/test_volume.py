@@ -393,3 +393,24 @@ def test_color_by_colours_folded_volumes_as_the_block_style_does(name):
             {nid: (n.paint, n.note) for nid, n in block.blocks.items()}
     else:
         assert name == "DenseNet121"  # drawn with its repeats as frames in the volume style
+
+
+def test_a_volume_scene_scaled_keeps_its_faces():
+    """``to_width`` (``blocks._scaled``) rebuilt a scene without its polygons: a volume scene shrunk
+    to a width lost every face. Now the faces, their outlines and the volumes' bounds scale with it."""
+    from nnviz.layout.blocks import to_width
+    from nnviz.layout.layered import BlockOptions
+
+    scene = nnviz.draw(ROOT / "examples" / "cost_cnn.json", style="volume").scene
+    assert scene.polygons
+    small = to_width(scene, BlockOptions(width=scene.width / 2 / 72))  # inches: half as wide
+    assert small.width == pytest.approx(scene.width / 2)
+    assert len(small.polygons) == len(scene.polygons)
+    for a, b in zip(scene.polygons, small.polygons):
+        assert [v for pt in b.points for v in pt] == pytest.approx([v / 2 for pt in a.points for v in pt])
+        assert b.line_width == pytest.approx(a.line_width / 2)
+        assert (b.family, b.shade, b.alpha, b.id, b.role) == (a.family, a.shade, a.alpha, a.id, a.role)
+    assert small.scale == pytest.approx(scene.scale / 2)
+    assert set(small.volumes) == set(scene.volumes)
+    for nid, bounds in scene.volumes.items():
+        assert small.volumes[nid] == pytest.approx(tuple(v / 2 for v in bounds))

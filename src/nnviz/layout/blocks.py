@@ -317,7 +317,8 @@ def _scene(graph: LayerGraph, view: View, options: BlockOptions, out: _Out, head
 
 
 def _scaled(scene: Scene, s: float, options: BlockOptions) -> Scene:
-    """The scene with every length and font size multiplied by ``s`` (and centred in a figsize or width)."""
+    """The scene with every length and font size multiplied by ``s`` (and centred in a figsize or width);
+    a scene scaled before (a volume scene drawn to a width) keeps its overall scale in ``scale``."""
     dx = dy = 0.0
     width, height = scene.width * s, scene.height * s
     if options.figsize is not None:
@@ -336,8 +337,12 @@ def _scaled(scene: Scene, s: float, options: BlockOptions) -> Scene:
     labels = [Label(*p(lb.x, lb.y), lb.text, lb.size * s, lb.ha, lb.va, lb.role, lb.rotation)
               for lb in scene.labels]
     edges = [Edge(tuple(p(x, y) for x, y in e.points), e.src, e.dst, e.kind, e.weight) for e in scene.edges]
+    polygons = [replace(pg, points=tuple(p(x, y) for x, y in pg.points), line_width=pg.line_width * s)
+                for pg in scene.polygons]  # a volume scene's faces (drawn to a width afterwards)
+    volumes = {nid: (*p(x0, y0), *p(x1, y1)) for nid, (x0, y0, x1, y1) in scene.volumes.items()}
     return replace(scene, width=width, height=height, boxes=boxes, neurons=[], edges=edges, labels=labels,
-                   clusters=clusters, links=[], polygons=[], scale=s, font_size=options.theme.font_size * s)
+                   clusters=clusters, links=[], polygons=polygons, volumes=volumes, scale=scene.scale * s,
+                   font_size=(scene.font_size or options.theme.font_size) * s)
 
 
 def to_width(scene: Scene, options: BlockOptions) -> Scene:
