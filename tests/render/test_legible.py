@@ -318,3 +318,44 @@ def test_graphviz_draws_the_u_too():
     flow = {(e.src, e.dst) for e in d.scene.edges}
     assert ("cat0", "conv0") in flow and ("conv0", "cat0") not in flow
     assert_scene_ok(d.scene)
+
+
+def _crosses(box: tuple[float, float, float, float], a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether the segment a-b runs through the rectangle (x0, y0, x1, y1), sampled finely."""
+    x0, y0, x1, y1 = box
+    return any(x0 < a[0] + (b[0] - a[0]) * t / 200 < x1 and y0 < a[1] + (b[1] - a[1]) * t / 200 < y1
+               for t in range(201))
+
+
+def test_a_frame_is_as_wide_as_its_content_or_its_caption():
+    """cost_cnn's ×3 frame (coloured by MACs) was twice as wide as its blocks: its caption, wider than
+    half of them, was put right of the edge entering at their middle. The caption now starts at the
+    left, and the edge enters right of it and runs along under it to its block."""
+    from nnviz.layout.blocktext import BOLD
+    from nnviz.layout.metrics import text_size
+
+    scene = nnviz.draw(Path(__file__).parents[2] / "examples" / "cost_cnn.json", color_by="macs",
+                       collapse=True).scene
+    (frame,) = [c for c in scene.clusters if c.repeat > 1]
+
+    def inside(x: float, y: float) -> bool:
+        return frame.x <= x <= frame.x + frame.w and frame.y <= y <= frame.y + frame.h
+
+    boxes = [b for b in scene.boxes if inside(b.x, b.y)]
+    caption = [lb for lb in scene.labels if lb.role in ("cluster", "cluster-detail") and inside(lb.x, lb.y)]
+    assert len(boxes) == 3 and [lb.role for lb in caption] == ["cluster", "cluster-detail"]
+    assert "MACs" in caption[1].text
+    content = max(b.x + b.w for b in boxes) - min(b.x for b in boxes)
+    bold = {"cluster": BOLD, "cluster-detail": 1.0}  # the title is bold
+    words = max(text_size(lb.text, lb.size)[0] * bold[lb.role] for lb in caption)
+    fs = caption[0].size
+    assert words > content / 2  # the case: beside an edge at the middle the caption would not fit
+    assert frame.w <= max(content, words) + 4 * fs  # padding, and the entering edge right of the caption
+    first = min(boxes, key=lambda b: b.y)
+    (into,) = [e for e in scene.edges if e.dst == first.id]  # from outside the frame down to its first block
+    assert not inside(*into.points[0]) and into.points[-1][1] == pytest.approx(first.y)
+    for lb in caption:  # no edge runs through the caption's lines
+        w, h = text_size(lb.text, lb.size)
+        box = (lb.x, lb.y - h / 2, lb.x + w * bold[lb.role], lb.y + h / 2)
+        for e in scene.edges:
+            assert not any(_crosses(box, a, b) for a, b in zip(e.points, e.points[1:])), (lb.text, e.src, e.dst)

@@ -170,7 +170,12 @@ def _deep_route(ctx: FrameContext, frames: dict[str | None, Frame], offsets: dic
     key = edge_key(a, b, u, frame.children)
     pts += _piece(frame, key, offsets[lca], cols if lca is None else None)
     for cid in pv[common:]:  # down into v's clusters
-        pts += _piece(frames[cid], ("in:" + u, ctx.item_at(v, cid), u), offsets[cid], None)
+        frame = frames[cid]
+        port = frame.index["in:" + u]
+        if port in frame.entry_at:  # it enters right of the title, then runs along under it to the port
+            (b0, d0), (b, d) = offsets[cid], frame.entry_at[port]
+            pts += [(b0 + b, d0 + d), (b0 + frame.place.x[port], d0 + d)]
+        pts += _piece(frame, ("in:" + u, ctx.item_at(v, cid), u), offsets[cid], None)
     return dedupe_points(pts)
 
 

@@ -32,10 +32,14 @@ class Frame:
     title_at: tuple[float, float] = (0.0, 0.0)
     entry: dict[str, int] = field(default_factory=dict)  # deep source -> port node
     exit: dict[str, int] = field(default_factory=dict)
+    # entering port -> (breadth, depth) in the content where its edge crosses the frame's side, when not
+    # above the port: right of a title that would otherwise make the frame wider than its content; the
+    # edge then runs along under the title, at that depth (< 0: inside the title band), to its port
+    entry_at: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     def port_offset(self, port: int) -> float:
-        """Breadth of a port from the frame's centre."""
-        return self.origin[0] + self.place.x[port] - self.size[0] / 2
+        """Breadth, from the frame's centre, where the edge of a port crosses the frame."""
+        return self.origin[0] + self.entry_at.get(port, (self.place.x[port],))[0] - self.size[0] / 2
 
 
 class FrameContext:
@@ -156,7 +160,20 @@ def _frame_box(ctx: FrameContext, frame: Frame, info: ClusterInfo) -> None:
         frame.size = (cb + 2 * pad + band, max(cd, tw) + 2 * pad)
         frame.title_at = (pad, pad)  # (breadth start, depth start)
         return
-    start = _title_spot([frame.place.x[p] for p in frame.entry.values()], cb, tw, 0.5 * fs)
+    gap = 0.5 * fs
+    start = _title_spot([frame.place.x[p] for p in frame.entry.values()], cb, tw, gap)
+    if start + tw > cb and start > 0:
+        # beside the entering edges the title would widen the frame (to twice its content, for a
+        # wide caption): it starts at the left, and the edges it covers enter right of it instead,
+        # the leftmost nearest and highest, so that their runs under the title cross nothing
+        x = frame.place.x
+        covered = sorted((p for p in frame.entry.values() if x[p] < tw + gap), key=x.__getitem__)
+        n = len(covered)
+        moved = {p: (tw + 2 * gap + i * fs, -(n - i) * gap) for i, p in enumerate(covered)}
+        if max(cb, tw + 2 * gap + (n - 1) * fs + gap) < start + tw:
+            start, frame.entry_at = 0.0, moved
+            cb = max(cb, tw + 2 * gap + (n - 1) * fs + gap)
+            band += n * gap  # room for the runs below the title's lines
     cb = max(cb, start + tw)
     frame.origin = (pad, pad + band)
     frame.size = (cb + 2 * pad, cd + 2 * pad + band)
