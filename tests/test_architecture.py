@@ -174,8 +174,8 @@ def test_pending_imports_are_still_there():
 RENDER_MAY_USE = {
     "BlockOptions", "NodeOptions",  # option types
     "LEGEND_SWATCH", "LINE_HEIGHT", "SAFETY", "EDGE_COLORS", "STATUS_COLORS",  # constants
-    # a placed box's text and fill geometry; text extents; the font text is measured in
-    "line_centers", "frozen_band", "text_plates", "text_size", "measuring", "lookup_grid",
+    # a placed box's text and fill geometry; text extents; the font text is measured and drawn in
+    "line_centers", "frozen_band", "text_plates", "text_size", "measuring", "register_font", "lookup_grid",
     # a view as text: a block's lines, the title, DOT text; the diff's title; data-flow order of a graph
     "block_lines", "title_lines", "to_dot", "dot_name", "diff_title", "topological_order",
 }

@@ -84,3 +84,34 @@ def test_cli_font_flag(tmp_path):
     result = _cli("draw", SPEC, "-o", str(out), "--font", SERIF)
     assert result.returncode == 0, result.stderr
     assert 'font-family="DejaVu Serif' in out.read_text()
+
+
+def test_a_font_on_the_svg_path_imports_no_matplotlib(tmp_path):
+    """--font measures text from the font file found by fontconfig (or matplotlib's bundled
+    fonts, found without importing it): writing SVG with a font still loads no matplotlib."""
+    out = tmp_path / "serif.svg"
+    code = ("import sys; from nnviz.cli import main\n"
+            f"sys.argv = ['nnviz', 'draw', {SPEC!r}, '--font', {SERIF!r}, '-o', {str(out)!r}]\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert 'font-family="DejaVu Serif, sans-serif"' in out.read_text()
+
+
+def test_bundled_fonts_are_found_without_fontconfig(monkeypatch):
+    """Without fc-list, matplotlib's own DejaVu files are found in its mpl-data folder."""
+    import shutil
+
+    from nnviz.layout import metrics
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    metrics.find_font.cache_clear()
+    try:
+        family, path = find_font("DejaVu Sans Mono")
+    finally:
+        metrics.find_font.cache_clear()
+    assert family == "DejaVu Sans Mono"
+    assert "mpl-data" in path and path.endswith("DejaVuSansMono.ttf")

@@ -19,7 +19,7 @@ import functools
 import re
 from collections.abc import Iterator
 
-__all__ = ["text_size", "SAFETY", "LINE_SPACING", "find_font", "measuring"]
+__all__ = ["text_size", "SAFETY", "LINE_SPACING", "find_font", "measuring", "register_font"]
 
 _ADVANCE = {
     " ": 0.318, "!": 0.401, '"': 0.46, "#": 0.838, "$": 0.636, "%": 0.95, "&": 0.78, "'": 0.275,
@@ -50,35 +50,77 @@ _EM = 1000.0  # the size, in pixels, fonts are measured at (widths are kept in e
 
 @functools.lru_cache(maxsize=32)
 def find_font(family: str) -> tuple[str, str]:
-    """The (family name, font file) of an installed font family, as matplotlib draws it.
+    """The (family name, font file) of an installed font family, without importing matplotlib.
 
-    Looked up with matplotlib's font manager, then fontconfig (``fc-list``), whose file is then
-    registered with matplotlib so the figure draws in it too.
+    Looked up with fontconfig (``fc-list``), then among matplotlib's bundled fonts (its
+    ``mpl-data/fonts`` folder, found without importing it), and only then with matplotlib's font
+    manager (fonts it knows that fontconfig does not). The file is read with Pillow; matplotlib
+    is told of it when it draws (:func:`register_font`).
 
     Raises:
         OptionError: no installed font has that family.
     """
-    from matplotlib import font_manager as fm
-
     from ..errors import OptionError
+
+    files = _fontconfig_files(family) or _bundled_files(family)
+    if files:
+        return _family_name(files[0]), files[0]
+    from matplotlib import font_manager as fm
 
     try:
         return family, fm.findfont(fm.FontProperties(family=family), fallback_to_default=False)
     except ValueError:
         pass
+    raise OptionError(f"font {family!r} is not installed (see `fc-list : family`)")
+
+
+def _fontconfig_files(family: str) -> list[str]:
+    """The TrueType/OpenType files fontconfig has for ``family``, upright regular first."""
     import shutil
     import subprocess
 
-    if shutil.which("fc-list"):
-        out = subprocess.run(["fc-list", f":family={family}", "file"], capture_output=True, text=True,
-                             timeout=30).stdout
-        files = sorted((f.strip().rstrip(":") for f in out.splitlines() if f.strip().lower().rstrip(":")
-                        .endswith((".ttf", ".otf"))), key=_regular_first)
-        if files:
-            for file in files:  # every style, so bold text draws bold
-                fm.fontManager.addfont(file)
-            return fm.FontProperties(fname=files[0]).get_name(), files[0]
-    raise OptionError(f"font {family!r} is not installed (see `fc-list : family`)")
+    if not shutil.which("fc-list"):
+        return []
+    out = subprocess.run(["fc-list", f":family={family}", "file"], capture_output=True, text=True,
+                         timeout=30).stdout
+    return sorted((f.strip().rstrip(":") for f in out.splitlines()
+                   if f.strip().lower().rstrip(":").endswith((".ttf", ".otf"))), key=_regular_first)
+
+
+def _bundled_files(family: str) -> list[str]:
+    """matplotlib's own font files of ``family`` (it ships DejaVu and STIX), found without importing it."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    folder = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
+    wanted = family.casefold()
+    return sorted((str(f) for f in folder.glob("*.ttf") if _family_name(str(f)).casefold() == wanted),
+                  key=_regular_first)
+
+
+def _family_name(path: str) -> str:
+    """The family a font file declares (what matplotlib and browsers know it by)."""
+    return _font(path).getname()[0] or path
+
+
+def register_font(family: str) -> None:
+    """Tell matplotlib of ``family``'s files when fontconfig found them and matplotlib does not know them.
+
+    Called by the matplotlib writers before they draw text in a theme's font; a family matplotlib
+    already finds (its bundled DejaVu, or anything in its font cache) is left as it is.
+    """
+    from matplotlib import font_manager as fm
+
+    try:
+        fm.findfont(fm.FontProperties(family=family), fallback_to_default=False)
+        return
+    except ValueError:
+        pass
+    for file in _fontconfig_files(family):  # every style, so bold text draws bold
+        fm.fontManager.addfont(file)
 
 
 def _regular_first(path: str) -> tuple[bool, str]:

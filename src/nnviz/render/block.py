@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..layout.metrics import register_font
 from ..layout.blocktext import LEGEND_SWATCH, LINE_HEIGHT, frozen_band, line_centers, text_plates
 from ..scene import arrow_path
 from ..text import printable
@@ -73,6 +74,7 @@ def render_scene(scene: "Scene", theme: "Theme", ax: "Axes | None" = None, *, bo
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    register_font(theme.font)
     if ax is None:  # no pyplot: no GUI, no global state, faster
         fig = Figure(figsize=(scene.width / 72.0, scene.height / 72.0), facecolor=theme.background)
         FigureCanvasAgg(fig)

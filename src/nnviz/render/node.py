@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..layout.metrics import register_font
 from ..layout.neurons.nodeoptions import NodeOptions
 from .diagram import Diagram
 
@@ -64,6 +65,7 @@ def render_nodes(scene: "Scene", options: NodeOptions, *, ax: "Axes | None" = No
     from matplotlib.colors import Normalize
 
     theme = options.theme
+    register_font(theme.font)
     if ax is None:
         ax = _page_axes(scene, options, figure)
     _prepare(ax, scene)
