@@ -65,12 +65,9 @@ def find_font(family: str) -> tuple[str, str]:
     files = _fontconfig_files(family) or _bundled_files(family)
     if files:
         return _family_name(files[0]), files[0]
-    from matplotlib import font_manager as fm
-
-    try:
-        return family, fm.findfont(fm.FontProperties(family=family), fallback_to_default=False)
-    except ValueError:
-        pass
+    known = _matplotlib_file(family)
+    if known is not None:
+        return family, known
     raise OptionError(f"font {family!r} is not installed (see `fc-list : family`)")
 
 
@@ -106,19 +103,26 @@ def _family_name(path: str) -> str:
     return _font(path).getname()[0] or path
 
 
+def _matplotlib_file(family: str) -> str | None:
+    """The file matplotlib's font manager draws ``family`` with, or ``None`` if it knows no such family."""
+    from matplotlib import font_manager as fm
+
+    try:
+        return fm.findfont(fm.FontProperties(family=family), fallback_to_default=False)
+    except ValueError:
+        return None
+
+
 def register_font(family: str) -> None:
     """Tell matplotlib of ``family``'s files when fontconfig found them and matplotlib does not know them.
 
     Called by the matplotlib writers before they draw text in a theme's font; a family matplotlib
     already finds (its bundled DejaVu, or anything in its font cache) is left as it is.
     """
+    if _matplotlib_file(family) is not None:
+        return
     from matplotlib import font_manager as fm
 
-    try:
-        fm.findfont(fm.FontProperties(family=family), fallback_to_default=False)
-        return
-    except ValueError:
-        pass
     for file in _fontconfig_files(family):  # every style, so bold text draws bold
         fm.fontManager.addfont(file)
 
