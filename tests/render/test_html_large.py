@@ -209,3 +209,37 @@ def test_a_collapsed_drawing_too_big_to_inline_opens_the_built_view(browser, tmp
     page.mouse.click(at["x"], at["y"])
     assert page.text_content("#panel .v-inputs") == ", ".join(c for call in g.inbound("res2_add") for c in call)
     assert errors == []
+
+
+_PIXEL = """key => { const F = document.querySelector('.view.active canvas'), r = F.getBoundingClientRect();
+  const at = nnviz.where(key), dpr = window.devicePixelRatio || 1;
+  const d = F.getContext('2d').getImageData(Math.floor((at.x - r.left) * dpr), Math.floor((at.y - r.top) * dpr), 1, 1).data;
+  return '#' + Array.from(d.slice(0, 3), v => v.toString(16).padStart(2, '0')).join(''); }"""
+
+
+@pytest.mark.needs_browser
+def test_far_out_every_box_is_drawn_in_its_colour(browser, chain, chain_page):
+    """Zoomed far out the built view writes the boxes as pixels: each still lies where the view says, in
+    its family's colour, with the background between them."""
+    from nnviz.theme import Theme, family_of
+
+    page, _, errors = _open(browser, chain_page)
+    page.click("#toggle")
+    canvas = page.locator("#canvas").bounding_box()
+    page.mouse.move(canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2)
+    for _ in range(4):  # a few steps further out than the whole
+        page.mouse.wheel(0, 120)
+        page.evaluate(AFTER_PAINT)
+    state = _state(page)
+    assert state["drawn"] == N + 1 and state["k"] * 52 < 4  # boxes under 4 pixels tall
+    theme = Theme()
+    for name in ("l0", "l2", "l9", f"l{N - 1}", f"l{N // 2}"):
+        assert page.evaluate(_PIXEL, name) == theme.color(family_of(chain.layer(name).type)), name
+    # the middle of a gap between two columns: the background
+    gap = page.evaluate("""() => { const a = nnviz.where('l0'), s = nnviz.state();
+      return {x: a.x + (s.width / s.columns) * s.k / 2, y: a.y}; }""")
+    got = page.evaluate("""at => { const F = document.querySelector('.view.active canvas'), r = F.getBoundingClientRect();
+      const d = F.getContext('2d').getImageData(Math.floor(at.x - r.left), Math.floor(at.y - r.top), 1, 1).data;
+      return Array.from(d.slice(0, 3)); }""", gap)
+    assert got == [255, 255, 255]
+    assert errors == []

@@ -162,22 +162,36 @@ function boxes(ctx, F, list, stroke, px){ const X=F.L.X, Y=F.L.Y, fam=new Map();
   for(const i of list){ const f=F.S.f[i]; if(!fam.has(f)) fam.set(f,[]); fam.get(f).push(i); }
   for(const [f,some] of fam){ ctx.beginPath(); for(const i of some) ctx.rect(X[i],Y[i],W,H);
     ctx.fillStyle=flat.colors[f]; ctx.fill(); if(stroke){ ctx.strokeStyle=flat.edge; ctx.lineWidth=px; ctx.stroke(); } } }
-// far out, every box is drawn once into a picture of the whole, which later frames scale
-function overview(F){ if(F.over) return F.over; const L=F.L, k=Math.min(3/H, 4096/L.width, 4096/L.height);
-  const c=document.createElement('canvas'); c.width=Math.max(1,Math.ceil(L.width*k)); c.height=Math.max(1,Math.ceil(L.height*k));
-  const ctx=c.getContext('2d'); ctx.setTransform(k,0,0,k,0,0); boxes(ctx, F, L.byRank, false, 1/k);
-  return F.over={c:c, w:c.width/k, h:c.height/k}; }
+// far out, boxes a few pixels tall are written straight into the screen's pixels: a frame costs
+// what the screen holds, not a path of thousands of boxes for the rasterizer
+function rgba32(c){ const t=rgba32.t||(rgba32.t=document.createElement('canvas').getContext('2d',{willReadFrequently:true}));
+  t.clearRect(0,0,1,1); t.fillStyle=c; t.fillRect(0,0,1,1); const d=t.getImageData(0,0,1,1).data;
+  return ((d[3]<<24)|(d[2]<<16)|(d[1]<<8)|d[0])>>>0; }
+function pixels(F, ctx, vis, m, dpr, outline){ const w=F.cv.width, h=F.cv.height;
+  if(!F.img || F.img.width!==w || F.img.height!==h){ F.img=ctx.createImageData(w,h); F.px=new Uint32Array(F.img.data.buffer); }
+  if(!F.pal){ F.pal=flat.colors.map(rgba32); F.pal.bg=rgba32(flat.bg); F.pal.edge=rgba32(flat.edge); }
+  const P=F.px, pal=F.pal, X=F.L.X, Y=F.L.Y, fam=F.S.f, k=m.k*dpr, tx=m.tx*dpr, ty=m.ty*dpr;
+  P.fill(pal.bg);
+  for(const i of vis){ const x0=Math.round(X[i]*k+tx), x1=Math.max(x0+1,Math.round((X[i]+W)*k+tx));
+    const y0=Math.round(Y[i]*k+ty), y1=Math.max(y0+1,Math.round((Y[i]+H)*k+ty));
+    const a=Math.max(x0,0), b=Math.min(x1,w), c=pal[fam[i]], e=outline ? pal.edge : c;
+    if(a>=b) continue;
+    for(let y=Math.max(y0,0), ye=Math.min(y1,h); y<ye; y++){ const row=y*w;
+      if(y===y0 || y===y1-1) P.fill(e,row+a,row+b);
+      else { P.fill(c,row+a,row+b); if(outline){ if(x0===a) P[row+a]=e; if(x1===b) P[row+b-1]=e; } } } }
+  ctx.putImageData(F.img,0,0); }
 function drawFlat(F){
   const cv=F.cv, L=F.L, X=L.X, Y=L.Y, S=F.S, dpr=window.devicePixelRatio||1, m=mapping(F);
   if(cv.width!==Math.round(m.cw*dpr) || cv.height!==Math.round(m.ch*dpr)){ cv.width=Math.round(m.cw*dpr); cv.height=Math.round(m.ch*dpr); }
-  const ctx=cv.getContext('2d'); ctx.setTransform(1,0,0,1,0,0); ctx.fillStyle=flat.bg; ctx.fillRect(0,0,cv.width,cv.height);
-  ctx.setTransform(m.k*dpr,0,0,m.k*dpr,m.tx*dpr,m.ty*dpr);
   const x0=-m.tx/m.k, y0=-m.ty/m.k, x1=x0+m.cw/m.k, y1=y0+m.ch/m.k, vis=[];
   const c0=Math.max(0,Math.floor(x0/L.colW)), c1=Math.min(L.cols-1,Math.floor(x1/L.colW));
   const r0=Math.max(0,Math.floor(y0/L.rowH)-1), r1=Math.min(L.per-1,Math.floor(y1/L.rowH)+1);
   for(let c=c0;c<=c1;c++) for(let row=r0;row<=r1;row++){ const r=c*L.per+row; if(r>=L.R) break;
     for(let j=L.start[r];j<L.start[r+1];j++){ const i=L.byRank[j]; if(X[i]+W>=x0 && X[i]<=x1) vis.push(i); } }
-  const px=1/m.k, big=m.k*H;
+  const px=1/m.k, big=m.k*H, ctx=cv.getContext('2d');
+  if(big<6) pixels(F, ctx, vis, m, dpr, big>=4);
+  else { ctx.setTransform(1,0,0,1,0,0); ctx.fillStyle=flat.bg; ctx.fillRect(0,0,cv.width,cv.height); }
+  ctx.setTransform(m.k*dpr,0,0,m.k*dpr,m.tx*dpr,m.ty*dpr);
   if(big>=6){ ctx.beginPath();  // edges into what is on screen
     for(const v of vis) for(const u of S.i[v]){ const cu=Math.floor(L.rank[u]/L.per), cv2=Math.floor(L.rank[v]/L.per);
       if(cu===cv2 && L.rank[v]-L.rank[u]<=1){ ctx.moveTo(X[u]+W/2,Y[u]+H); ctx.lineTo(X[v]+W/2,Y[v]); }
@@ -192,8 +206,7 @@ function drawFlat(F){
         for(const u of S.i[v]) if(L.rank[v]-L.rank[u]>1 && Math.floor(L.rank[u]/L.per)===Math.floor(L.rank[v]/L.per)){
           const ax=X[v]+W, ay=Y[v]+H/2; ctx.moveTo(ax,ay); ctx.lineTo(ax+7,ay-3.5); ctx.lineTo(ax+7,ay+3.5); ctx.closePath(); } }
       ctx.fillStyle=flat.edge; ctx.fill(); } }
-  if(big<3){ const o=overview(F); ctx.drawImage(o.c, 0, 0, o.w, o.h); }  // boxes a few pixels tall
-  else boxes(ctx, F, vis, big>=4, px);
+  if(big>=6) boxes(ctx, F, vis, true, px);
   F.text=m.k*FS>=5;
   if(F.text){ ctx.fillStyle='#222'; ctx.textAlign='center'; ctx.textBaseline='middle';
     for(const i of vis){ const ls=lines(F.prefix+S.n[i], S.n[i]), top=Y[i]+H/2-(ls.length-1)*LH/2;
