@@ -243,3 +243,27 @@ def test_far_out_every_box_is_drawn_in_its_colour(browser, chain, chain_page):
       return Array.from(d.slice(0, 3)); }""", gap)
     assert got == [255, 255, 255]
     assert errors == []
+
+
+@pytest.mark.needs_browser
+def test_layer_data_waits_for_first_use_or_an_idle_moment(browser, chain, chain_page):
+    """The page paints before it parses its layer data; what needs the data gets it on demand, and an idle
+    page prepares the data, the expanded layout and the search index beforehand."""
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.add_init_script("window.requestIdleCallback = () => 0;")  # a page that is never idle
+    page.goto(chain_page.resolve().as_uri())
+    assert _state(page)["ready"] == {"data": False, "layout": False, "index": False}
+    page.fill("#search", f"l{N - 7}")  # on demand: parsed, laid out, indexed, shown
+    page.press("#search", "Enter")
+    state = _state(page)
+    assert state["ready"] == {"data": True, "layout": True, "index": True}
+    assert state["selected"] == f"l{N - 7}" and page.text_content("#panel .v-inputs") == f"l{N - 8}"
+    page.close()
+    page, _, errors2 = _open(browser, chain_page)  # an idle page gets everything ready by itself
+    page.wait_for_function("nnviz.state().ready.index", timeout=30_000)
+    assert _state(page)["ready"] == {"data": True, "layout": True, "index": True}
+    page.click("#toggle")
+    assert _state(page)["drawn"] == N + 1
+    assert errors == [] and errors2 == []

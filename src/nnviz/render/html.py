@@ -50,10 +50,12 @@ main{display:flex;height:calc(100vh - 3.2em)}#canvas{flex:1;overflow:hidden;curs
 
 _JS = r"""
 (function(){
-const data = JSON.parse(document.getElementById('nnviz-data').textContent);
+// the layer data is parsed when first needed (or once the page is idle), not before the first paint
+let data = null, flat = null;  // flat: large models, whose expanded view is built here from the layer data
+function need(){ if(!data){ data=JSON.parse(document.getElementById('nnviz-data').textContent); flat=data.flat||null; } }
+const large = !!document.getElementById('nnviz-summary');
 const canvas = document.getElementById('canvas');
 const panel = document.getElementById('panel-body');
-const flat = data.flat || null;  // large models: the expanded view is built here, from the layer data
 let view = document.querySelector('.view.active');
 function box(s){ const v=s.viewBox.baseVal; return {x:v.x,y:v.y,w:v.width,h:v.height}; }
 function setBox(s,b){ s.setAttribute('viewBox', [b.x,b.y,b.w,b.h].join(' ')); }
@@ -80,7 +82,7 @@ function unselect(){ document.querySelectorAll('.nnviz-block.selected').forEach(
 function show(el){
   unselect(); el.classList.add('selected');
   describe(el.dataset.layer, Array.from(el.querySelectorAll('text')).map(t => t.textContent), el.dataset.repeat); }
-function group(name){ return data.groups && Object.prototype.hasOwnProperty.call(data.groups, name) ? data.groups[name] : null; }
+function group(name){ need(); return data.groups && Object.prototype.hasOwnProperty.call(data.groups, name) ? data.groups[name] : null; }
 function opener(label){ return '<p><button id="open-nested">expand '+esc(label)+'</button></p>'; }
 function describe(name, lines, repeat){
   const d = info(name);
@@ -108,7 +110,7 @@ function bind(root){ root.querySelectorAll('.nnviz-block').forEach(el => {
 document.querySelectorAll('.view').forEach(bind);
 const t=document.getElementById('toggle');
 function switchTo(el){ document.querySelectorAll('.view').forEach(v => v.classList.toggle('active', v===el));
-  view = el; fit(); if(t) t.textContent = el.id==='view-default' ? 'Expand all' : 'Collapse'; if(!flat) search(); }
+  view = el; fit(); if(t) t.textContent = el.id==='view-default' ? 'Expand all' : 'Collapse'; if(!large) search(); }
 // a block brought to the middle of the view, zoomed in when it is small there
 function reveal(el){ const c=cam(), b=c.get(), bb=el.getBBox(); let w=b.w, h=b.h;
   if(w > bb.width*8){ h *= bb.width*8/w; w = bb.width*8; }
@@ -119,12 +121,12 @@ function reveal(el){ const c=cam(), b=c.get(), bb=el.getBBox(); let w=b.w, h=b.h
 const W=170, H=52, GX=16, GY=30, CG=90, FS=9, LH=11;
 const built = new Map();
 let where = null;
-function locate(key){ if(!where){ where = new Map();
+function locate(key){ need(); if(!where){ where = new Map();
     for(const p in flat.scopes) flat.scopes[p].n.forEach((n,i) => where.set(p+n, [p,i])); }
   return where.get(key); }
 // a layer's details, as the panel shows them, from the compact tables of a large page
 const infos = new Map();
-function info(key){ if(!flat) return data.layers[key]; if(infos.has(key)) return infos.get(key);
+function info(key){ need(); if(!flat) return data.layers[key]; if(infos.has(key)) return infos.get(key);
   const w=locate(key); if(!w) return undefined; const S=flat.scopes[w[0]], i=w[1], x=S.x[i]||{};
   const kd=flat.kinds[S.k[i]], all=Object.assign({}, kd[3]), config={};
   if(!('name' in x)) all.name=S.n[i]; else if(x.name!==null) all.name=x.name;
@@ -176,9 +178,9 @@ function pixels(F, ctx, vis, m, dpr, outline){ const w=F.cv.width, h=F.cv.height
     const y0=Math.round(Y[i]*k+ty), y1=Math.max(y0+1,Math.round((Y[i]+H)*k+ty));
     const a=Math.max(x0,0), b=Math.min(x1,w), c=pal[fam[i]], e=outline ? pal.edge : c;
     if(a>=b) continue;
-    for(let y=Math.max(y0,0), ye=Math.min(y1,h); y<ye; y++){ const row=y*w;
-      if(y===y0 || y===y1-1) P.fill(e,row+a,row+b);
-      else { P.fill(c,row+a,row+b); if(outline){ if(x0===a) P[row+a]=e; if(x1===b) P[row+b-1]=e; } } } }
+    for(let y=Math.max(y0,0), ye=Math.min(y1,h); y<ye; y++){ const row=y*w, v=(y===y0 || y===y1-1) ? e : c;
+      for(let o=row+a, end=row+b; o<end; o++) P[o]=v;
+      if(outline){ if(x0===a) P[row+a]=e; if(x1===b) P[row+b-1]=e; } } }
   ctx.putImageData(F.img,0,0); }
 function drawFlat(F){
   const cv=F.cv, L=F.L, X=L.X, Y=L.Y, S=F.S, dpr=window.devicePixelRatio||1, m=mapping(F);
@@ -224,12 +226,14 @@ function at(F, e){ const r=F.cv.getBoundingClientRect(), m=mapping(F), L=F.L;
   for(let j=L.start[rk];j<L.start[rk+1];j++){ const i=L.byRank[j];
     if(x>=L.X[i] && x<=L.X[i]+W && y>=L.Y[i] && y<=L.Y[i]+H) return i; } return -1; }
 function pick(F, i){ unselect(); F.sel=i; redraw(F); const key=F.prefix+F.S.n[i]; describe(key, lines(key), 1); }
-function openScope(prefix){
+const layouts = new Map();
+function laid(prefix){ need(); if(!layouts.has(prefix)) layouts.set(prefix, layout(flat.scopes[prefix])); return layouts.get(prefix); }
+function openScope(prefix){ need();
   let el=built.get(prefix);
   if(!el){ el=document.createElement('div'); el.className='view flat'; const cv=document.createElement('canvas');
     el.appendChild(cv); canvas.appendChild(el); built.set(prefix, el);
     const F={prefix:prefix, S:flat.scopes[prefix], cv:cv, sel:-1, b:null, hitGen:-1};
-    F.L=layout(F.S); F.cam={el:cv, get:()=>F.b, set:b => { F.b=b; redraw(F); },
+    F.L=laid(prefix); F.cam={el:cv, get:()=>F.b, set:b => { F.b=b; redraw(F); },
       world:() => { const w=Math.max(F.L.width, cv.clientWidth), h=Math.max(F.L.height, cv.clientHeight);
         return {x:(F.L.width-w)/2, y:0, w:w, h:h}; }};  // the whole, but never larger than life
     el.flat=F;
@@ -250,7 +254,7 @@ function goTo(key, built){
     if(el){ show(el); reveal(el); return; } }
   const w=locate(key); if(!w) return; const F=openScope(w[0]); focus(F,[w[1]],0.8); pick(F,w[1]); }
 function expand(name){
-  if(flat){ const g=group(name), d=info(name);
+  if(large){ const g=group(name), d=info(name);
     if(d && d.nested){ const F=openScope(name+'/'); F.sel=-1; fit(); return; }
     if(g){ const a=locate(g[0]), b=locate(g[1]); if(!a) return; const F=openScope(a[0]);
       focus(F, b && b[0]===a[0] ? [a[1], b[1]] : [a[1]], 0.8); pick(F, a[1]); return; }
@@ -260,7 +264,7 @@ function expand(name){
   const inner = Array.from(view.querySelectorAll('.nnviz-block')).find(b => (b.dataset.layer||'').startsWith(name+'/'))
     || Array.from(view.querySelectorAll('.nnviz-block')).find(b => b.dataset.layer===name);
   if(inner){ show(inner); } }
-if(t) t.onclick = () => { if(view.id==='view-default'){ if(flat){ openScope(''); } else switchTo(document.getElementById('view-expanded')); }
+if(t) t.onclick = () => { if(view.id==='view-default'){ if(large){ openScope(''); } else switchTo(document.getElementById('view-expanded')); }
   else switchTo(document.getElementById('view-default') || view); };
 document.getElementById('fit').onclick = fit;
 const q=document.getElementById('search');
@@ -271,10 +275,11 @@ function mark(v, term){ let n=0, first=null;
     if(hit){ n++; if(!first) first=el; } });
   return [n, first]; }
 let keys=null;
+function index(){ need(); if(!keys){ keys=[]; for(const p in flat.scopes){ const S=flat.scopes[p];
+      S.n.forEach((n,i) => keys.push([p+n, (p+n+' '+flat.kinds[S.k[i]][0]).toLowerCase()])); } } }
 function search(){ const term=q.value.trim().toLowerCase();
-  if(flat){ const dv=document.getElementById('view-default'); const first = dv ? mark(dv, term)[1] : null;
-    if(!keys){ keys=[]; for(const p in flat.scopes){ const S=flat.scopes[p];
-      S.n.forEach((n,i) => keys.push([p+n, (p+n+' '+flat.kinds[S.k[i]][0]).toLowerCase()])); } }
+  if(large){ const dv=document.getElementById('view-default'); const first = dv ? mark(dv, term)[1] : null;
+    index();
     hits = term ? keys.filter(k => k[1].includes(term)).map(k => k[0]) : []; hitAt=-1; hitGen++;
     if(view.flat) redraw(view.flat);
     document.getElementById('hits').textContent = term ? hits.length+' match'+(hits.length===1?'':'es') : '';
@@ -287,7 +292,7 @@ function search(){ const term=q.value.trim().toLowerCase();
 function first_hit(){ return view.querySelector('.nnviz-block.hit'); }
 q.addEventListener('input', search);
 q.addEventListener('keydown', e => { if(e.key!=='Enter') return;
-  if(flat){ if(!hits.length) search(); if(hits.length){ hitAt=(hitAt+1)%hits.length; goTo(hits[hitAt]); } return; }
+  if(large){ if(!hits.length) search(); if(hits.length){ hitAt=(hitAt+1)%hits.length; goTo(hits[hitAt]); } return; }
   const f=search(); if(f){ show(f); reveal(f); } });
 const more=document.getElementById('show-summary');
 if(more) more.onclick = async () => {  // the table, gzipped in the page: unpacked by the browser itself
@@ -304,9 +309,14 @@ window.nnviz = {
   info: info,
   state(){ const F=view.flat; return {view: F ? 'built:'+F.prefix : view.id, drawn: F ? F.drawn : null,
     k: F ? mapping(F).k : null, text: F ? !!F.text : null, selected: panel.dataset.layer || null,
-    columns: F ? F.L.cols : null, width: F ? F.L.width : null, height: F ? F.L.height : null}; },
+    columns: F ? F.L.cols : null, width: F ? F.L.width : null, height: F ? F.L.height : null,
+    ready: {data: data!==null, layout: layouts.has(''), index: keys!==null}}; },
 };
-if(view) fit(); else if(flat) openScope('');
+if(view) fit(); else if(large) openScope('');
+// once the first frame is painted: the data, the top scope's layout and the search index, one idle
+// slot each, so that Expand and search find them ready
+const later = window.requestIdleCallback || (f => setTimeout(f, 1));
+if(large) requestAnimationFrame(() => setTimeout(() => later(() => { need(); later(() => { laid(''); later(index); }); })));
 })();
 """
 
