@@ -173,7 +173,7 @@ def test_pending_imports_are_still_there():
 # that splitting a layout module moves nothing here.
 RENDER_MAY_USE = {
     "BlockOptions", "NodeOptions",  # option types
-    "LEGEND_SWATCH", "LINE_HEIGHT", "SAFETY", "EDGE_COLORS", "STATUS_COLORS",  # constants
+    "LEGEND_SWATCH", "LINE_HEIGHT", "SAFETY", "STATUSES", "WEIGHT_LIMITS",  # constants
     # a placed box's text and fill geometry; text extents; the font text is measured and drawn in
     "line_centers", "frozen_band", "text_plates", "text_size", "measuring", "register_font", "lookup_grid",
     # a view as text: a block's lines, the title, DOT text; the diff's title; data-flow order of a graph

@@ -322,8 +322,11 @@ def view(source: str, no_browser: bool, weights_file: str | None, build: bool = 
 @click.option("--all-config", is_flag=True, help="Compare every config key, not only the architecture's.")
 @click.option("--ignore", multiple=True, help="A field not to compare (params, activation, a config key...).")
 @click.option("--weights", is_flag=True, help="Also compare weight values (both files must carry weights).")
+@click.option("--expand", multiple=True, help="With -o: nested model(s) to draw open ('all' for every one).")
+@click.option("--theme", default=None, help="With -o: colours, default, paper, colorblind or dark.")
 def diff_cmd(a: str, b: str, output: str | None, as_json: bool, fail_on: str | None, maps: tuple[str, ...],
-             all_config: bool, ignore: tuple[str, ...], weights: bool) -> None:
+             all_config: bool, ignore: tuple[str, ...], weights: bool, expand: tuple[str, ...] = (),
+             theme: str | None = None) -> None:
     """Show what changed between models A and B: layers added, removed and changed."""
     from .modeldiff import diff, failing, parse_fail_on
     from .errors import OptionError
@@ -341,7 +344,8 @@ def diff_cmd(a: str, b: str, output: str | None, as_json: bool, fail_on: str | N
 
         from .modeldiff import save_diff
 
-        save_diff(d, Path(output))
+        drawing = {k: v for k, v in (("expand", tuple(expand)), ("theme", theme)) if v}
+        save_diff(d, Path(output), **drawing)
     if as_json:
         _echo(d.to_json())
     else:

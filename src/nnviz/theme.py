@@ -264,7 +264,15 @@ def _named(name: str) -> Theme:
     return Theme(family_colors={f: _darken(c) for f, c in _FAMILY_COLORS.items()},
                  role_colors={r: _darken(c, 0.7) for r, c in _ROLE_COLORS.items()},
                  edge_color="#c8c8c8", text_color="#f2f2f2", background="#1b1e23", frozen_color="#9ecae1",
-                 positive="#6baed6", negative="#fb6a4a")
+                 positive="#6baed6", negative="#fb6a4a", palettes=_DARK_PALETTES)
+
+
+# A diff on the dark background: dark fills under the light text (at least 5:1), links bright
+_DARK_PALETTES = {
+    "status": {"added": "#2e6b36", "removed": "#7a2f35", "changed": "#8a5a12", "unchanged": "#3b3f46",
+               "edge:only_a": "#ef6f6c", "edge:only_b": "#74c476"},
+    "weights": {"1": "#33304a", "2": "#433c63", "3": "#554a85", "4": "#6a5aa6"},
+}
 
 
 THEMES = ("default", "paper", "colorblind", "dark")

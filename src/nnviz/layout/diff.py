@@ -32,10 +32,10 @@ def diff_scene(d: "ModelDiff", **options: Any) -> tuple["Scene", "BlockOptions",
 
     if options.get("engine", "matplotlib") != "matplotlib":
         raise OptionError("a diff is drawn with the matplotlib engine")
-    union, status, links = union_graph(d)
+    union, status, links, ghosts = union_graph(d)
     title, sub = diff_title(d)
     opts = BlockOptions(**{**options, "title": title, "subtitle": sub})
-    coloring = StatusColoring(status, links, opts.theme)  # blocks by status, painted before folding too
+    coloring = StatusColoring(status, links, opts.theme, ghosts)  # blocks by status, painted before folding too
     opts = replace(opts, theme=coloring.theme(opts.theme))
     composed = None
     for level, view in candidate_views(union, opts, paint=coloring.before_folding):
@@ -53,6 +53,10 @@ def _side_scene(g: LayerGraph, status: dict[str, str], links: dict[tuple[str, st
     from .blocks import candidate_views, compose
     from .layered import BlockOptions
 
+    expand = tuple(options.get("expand", ()))
+    if expand:  # each side opens the nested models it has (one named may be in the other model only)
+        known = _nested_names(g)
+        options = {**options, "expand": tuple(e for e in expand if e == "all" or e in known)}
     opts = BlockOptions(**{**options, "page": None, "collapse": False})
     coloring = StatusColoring(status, links, opts.theme)
     opts = replace(opts, theme=coloring.theme(opts.theme))
@@ -62,9 +66,26 @@ def _side_scene(g: LayerGraph, status: dict[str, str], links: dict[tuple[str, st
     return scene, opts.theme
 
 
+def _nested_names(g: LayerGraph) -> set[str]:
+    """What ``expand`` may name in ``g``: its nested models' paths and names."""
+    from ..view.flatten import nested_models
+
+    paths = nested_models(g)
+    return {*paths, *(p.rsplit("/", 1)[-1] for p in paths)}
+
+
 def side_scenes(d: "ModelDiff", **options: Any) -> tuple["Scene", "Scene", "Theme"]:
     """A's and B's block Scenes, each coloured by its status, its one-sided links dashed (the HTML
-    page shows them side by side), and their theme."""
+    page shows them side by side), and their theme.
+
+    Raises:
+        OptionError: ``expand`` names a model neither side nests.
+    """
+    known = _nested_names(d.a) | _nested_names(d.b)
+    unknown = [e for e in options.get("expand", ()) if e != "all" and e not in known]
+    if unknown:
+        raise OptionError(f"cannot expand {unknown[0]!r}: no nested model of that name in either model "
+                          f"(must be one of {sorted(known) + ['all']})")
     (status_a, links_a), (status_b, links_b) = side_status(d)
     scene_a, theme = _side_scene(d.a, status_a, links_a, options)
     scene_b, _ = _side_scene(d.b, status_b, links_b, options)

@@ -13,7 +13,7 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..view.diff import EDGE_COLORS, STATUS_COLORS, diff_title
+from ..view.diff import STATUSES, WEIGHT_LIMITS, diff_title
 from ..scene import ONE_SIDED_EDGES
 from .block import BlockDiagram, render_scene
 from .svg import scene_to_svg
@@ -45,9 +45,7 @@ def diff_page(d: "ModelDiff", scene_a: "Scene", scene_b: "Scene", theme: "Theme"
     data["pairs"] = {bn: an for bn, (an, _) in d.pairs.items()}
     payload = json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     title, sub = diff_title(d)
-    legend = "".join(f'<span class="sw" style="background:{c}"></span>{s} ' for s, c in STATUS_COLORS.items())
-    legend += "".join(f'<span class="ln" style="border-color:{EDGE_COLORS["edge:" + k]}"></span>{text} '
-                      for k, text in ONE_SIDED_EDGES.items())
+    legend = _legend(theme, (scene_a, scene_b))
     items = [("added", n, n) for n in d.added] + [("removed", n, n) for n in d.removed] + \
             [("changed", c.b, f"{c.b}: " + "; ".join(f"{k} {v[0]} → {v[1]}" for k, v in c.fields.items()))
              for c in d.changed]
@@ -56,6 +54,17 @@ def diff_page(d: "ModelDiff", scene_a: "Scene", scene_b: "Scene", theme: "Theme"
     return _PAGE.format(title=html.escape(title), sub=html.escape(sub), legend=legend, changes=changes,
                         svg_a=svg_a, svg_b=svg_b, data=payload,
                         name_a=html.escape(d.a.name), name_b=html.escape(d.b.name))
+
+
+def _legend(theme: "Theme", scenes: "tuple[Scene, ...]") -> str:
+    """The page's legend, in the colours the blocks and links are drawn in (the theme's palettes):
+    every status, the weight changes the drawings show, the two kinds of one-sided link."""
+    shown = {box.family for scene in scenes for box in scene.boxes}
+    keys = [*STATUSES, *(label for _, label in WEIGHT_LIMITS if label in shown)]
+    out = "".join(f'<span class="sw" style="background:{html.escape(theme.color(k), quote=True)}"></span>'
+                  f'{html.escape(k)} ' for k in keys)
+    return out + "".join(f'<span class="ln" style="border-color:{html.escape(theme.edge_style(k)[0], quote=True)}">'
+                         f'</span>{html.escape(text)} ' for k, text in ONE_SIDED_EDGES.items())
 
 
 _PAGE = """<!DOCTYPE html>
