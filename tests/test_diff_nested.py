@@ -78,6 +78,7 @@ def test_a_layer_removed_inside_a_nested_model_is_a_ghost_in_its_place():
     scene, opts, _ = diff_scene(d)  # closed: the model's block says so
     enc = next(b for b in scene.boxes if b.id == "encoder")
     assert "inside: 1 removed" in enc.lines and not any(b.id.startswith("encoder/") for b in scene.boxes)
+    assert "Sequential, 2 layers" in enc.lines  # B's own, as the frame counts them
     # the lists name the inner layer by its path
     assert _valid(d.to_dict())["removed"] == [{"name": "encoder/drop", "type": "Dropout", "params": 0}]
     assert "- encoder/drop (Dropout, 0 params)" in d.summary_lines()

@@ -251,8 +251,21 @@ class StatusColoring(Coloring):
             note = None
             if block.kind in ("layer", "chain", "model") and block.layer is not None:
                 note = next((n[6:] for n in block.layer.notes if n.startswith("diff: ")), None)
-            blocks.append(replace(block, paint=st, note=note))  # mixed groups: "changed"
+            layer = self._own_layers(block.id, block.layer) if block.kind == "model" else block.layer
+            blocks.append(replace(block, paint=st, note=note, layer=layer))  # mixed groups: "changed"
         return view.with_blocks(blocks, view.edges, clusters=self._frames(view), edge_kinds=self._edge_kinds(view))
+
+    def _own_layers(self, path: str, layer: Layer | None) -> Layer | None:
+        """A closed nested model of the union as B has it (its block counts B's layers; the
+        ghosts inside are in its note), or ``layer`` itself."""
+        sub = None if layer is None else layer.subgraph
+        if sub is None or not self.ghosts:
+            return layer
+        kept = [x for x in sub.layers if f"{path}/{x.name}" not in self.ghosts]
+        if len(kept) == len(sub.layers):
+            return layer
+        names = {x.name for x in kept}
+        return layer.replace(subgraph=sub.with_layers(kept, [c for c in sub.calls if c.layer in names]))
 
     def _frames(self, view: View) -> dict[str, ClusterInfo]:
         """The view's clusters, an opened nested model's saying how many of its layers are ghosts."""
