@@ -242,6 +242,16 @@ def test_far_out_every_box_is_drawn_in_its_colour(browser, chain, chain_page):
       const d = F.getContext('2d').getImageData(Math.floor(at.x - r.left), Math.floor(at.y - r.top), 1, 1).data;
       return Array.from(d.slice(0, 3)); }""", gap)
     assert got == [255, 255, 255]
+    # closer, boxes 6-10 px tall: still pixels, with the links between neighbouring rows
+    while _state(page)["k"] * 52 < 6:
+        page.mouse.wheel(0, -120)
+        page.evaluate(AFTER_PAINT)
+    assert 6 <= _state(page)["k"] * 52 < 10
+    link = page.evaluate("""() => { const a = nnviz.where('l1'), b = nnviz.where('l2'), F = document.querySelector('.view.active canvas');
+      const r = F.getBoundingClientRect(), x = Math.floor(a.x - r.left), y = Math.floor((a.y + b.y) / 2 - r.top);
+      return Array.from(F.getContext('2d').getImageData(x - 1, y, 3, 1).data.filter((v, i) => i % 4 < 3)); }""")
+    edge = [int(theme.edge_color[i:i + 2], 16) for i in (1, 3, 5)]
+    assert edge in (link[0:3], link[3:6], link[6:9]), link
     assert errors == []
 
 

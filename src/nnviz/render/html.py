@@ -74,7 +74,8 @@ window.addEventListener('mousemove', e => { if(!drag) return; const c=cam(), r=c
   const sx=drag.b.w/r.width, sy=drag.b.h/r.height; moved=Math.max(moved, Math.abs(e.clientX-drag.x)+Math.abs(e.clientY-drag.y));
   c.set({x:drag.b.x-(e.clientX-drag.x)*sx, y:drag.b.y-(e.clientY-drag.y)*sy, w:drag.b.w, h:drag.b.h}); });
 // undefined: a figure this page does not carry (its row is left out); null: unknown ('?')
-function num(n){ return n === undefined ? '' : n === null ? '?' : n.toLocaleString('en-US'); }
+const NF = new Intl.NumberFormat('en-US');  // what toLocaleString('en-US') makes anew on every call
+function num(n){ return n === undefined ? '' : n === null ? '?' : NF.format(n); }
 function bytes(n){ if(n === undefined) return ''; if(n === null) return '?'; const u=['B','kB','MB','GB','TB']; let i=0, v=n;
   while(v >= 999.5 && i < u.length-1){ v/=1000; i++; } return (i ? v.toPrecision(3) : String(v))+' '+u[i]; }
 function esc(t){ return String(t).replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c])); }
@@ -118,7 +119,7 @@ function reveal(el){ const c=cam(), b=c.get(), bb=el.getBBox(); let w=b.w, h=b.h
 
 // -- the expanded view of a large model: laid out here, on demand; only what is on screen is drawn,
 // text only once it is large enough to read (level of detail)
-const W=170, H=52, GX=16, GY=30, CG=90, FS=9, LH=11;
+const W=170, H=52, GX=16, GY=30, CG=90, FS=9, LH=11, PIX=10;  // PIX: boxes drawn as paths from this height on
 const built = new Map();
 let where = null;
 function locate(key){ need(); if(!where){ where = new Map();
@@ -169,7 +170,8 @@ function boxes(ctx, F, list, stroke, px){ const X=F.L.X, Y=F.L.Y, fam=new Map();
 function rgba32(c){ const t=rgba32.t||(rgba32.t=document.createElement('canvas').getContext('2d',{willReadFrequently:true}));
   t.clearRect(0,0,1,1); t.fillStyle=c; t.fillRect(0,0,1,1); const d=t.getImageData(0,0,1,1).data;
   return ((d[3]<<24)|(d[2]<<16)|(d[1]<<8)|d[0])>>>0; }
-function pixels(F, ctx, vis, m, dpr, outline){ const w=F.cv.width, h=F.cv.height;
+// (from 6 px on with the links between neighbouring rows, as 1-px lines)
+function pixels(F, ctx, vis, m, dpr, outline, links){ const w=F.cv.width, h=F.cv.height;
   if(!F.img || F.img.width!==w || F.img.height!==h){ F.img=ctx.createImageData(w,h); F.px=new Uint32Array(F.img.data.buffer); }
   if(!F.pal){ F.pal=flat.colors.map(rgba32); F.pal.bg=rgba32(flat.bg); F.pal.edge=rgba32(flat.edge); }
   const P=F.px, pal=F.pal, X=F.L.X, Y=F.L.Y, fam=F.S.f, k=m.k*dpr, tx=m.tx*dpr, ty=m.ty*dpr;
@@ -181,6 +183,11 @@ function pixels(F, ctx, vis, m, dpr, outline){ const w=F.cv.width, h=F.cv.height
     for(let y=Math.max(y0,0), ye=Math.min(y1,h); y<ye; y++){ const row=y*w, v=(y===y0 || y===y1-1) ? e : c;
       for(let o=row+a, end=row+b; o<end; o++) P[o]=v;
       if(outline){ if(x0===a) P[row+a]=e; if(x1===b) P[row+b-1]=e; } } }
+  if(links){ const L=F.L, S=F.S, e=pal.edge;
+    for(const v of vis) for(const u of S.i[v]) if(L.rank[v]-L.rank[u]===1 && Math.floor(L.rank[u]/L.per)===Math.floor(L.rank[v]/L.per)){
+      const xa=(X[u]+W/2)*k+tx, xb=(X[v]+W/2)*k+tx, ya=Math.round((Y[u]+H)*k+ty), yb=Math.round(Y[v]*k+ty);
+      for(let y=Math.max(ya,0), ye=Math.min(yb,h); y<ye; y++){ const x=Math.round(xa+(xb-xa)*(y-ya)/Math.max(1,yb-ya));
+        if(x>=0 && x<w) P[y*w+x]=e; } } }
   ctx.putImageData(F.img,0,0); }
 function drawFlat(F){
   const cv=F.cv, L=F.L, X=L.X, Y=L.Y, S=F.S, dpr=window.devicePixelRatio||1, m=mapping(F);
@@ -191,10 +198,10 @@ function drawFlat(F){
   for(let c=c0;c<=c1;c++) for(let row=r0;row<=r1;row++){ const r=c*L.per+row; if(r>=L.R) break;
     for(let j=L.start[r];j<L.start[r+1];j++){ const i=L.byRank[j]; if(X[i]+W>=x0 && X[i]<=x1) vis.push(i); } }
   const px=1/m.k, big=m.k*H, ctx=cv.getContext('2d');
-  if(big<6) pixels(F, ctx, vis, m, dpr, big>=4);
+  if(big<PIX) pixels(F, ctx, vis, m, dpr, big>=4, big>=6);
   else { ctx.setTransform(1,0,0,1,0,0); ctx.fillStyle=flat.bg; ctx.fillRect(0,0,cv.width,cv.height); }
   ctx.setTransform(m.k*dpr,0,0,m.k*dpr,m.tx*dpr,m.ty*dpr);
-  if(big>=6){ ctx.beginPath();  // edges into what is on screen
+  if(big>=PIX){ ctx.beginPath();  // edges into what is on screen
     for(const v of vis) for(const u of S.i[v]){ const cu=Math.floor(L.rank[u]/L.per), cv2=Math.floor(L.rank[v]/L.per);
       if(cu===cv2 && L.rank[v]-L.rank[u]<=1){ ctx.moveTo(X[u]+W/2,Y[u]+H); ctx.lineTo(X[v]+W/2,Y[v]); }
       else if(cu===cv2){ const o=24+8*Math.min(L.rank[v]-L.rank[u],6);
@@ -208,11 +215,14 @@ function drawFlat(F){
         for(const u of S.i[v]) if(L.rank[v]-L.rank[u]>1 && Math.floor(L.rank[u]/L.per)===Math.floor(L.rank[v]/L.per)){
           const ax=X[v]+W, ay=Y[v]+H/2; ctx.moveTo(ax,ay); ctx.lineTo(ax+7,ay-3.5); ctx.lineTo(ax+7,ay+3.5); ctx.closePath(); } }
       ctx.fillStyle=flat.edge; ctx.fill(); } }
-  if(big>=6) boxes(ctx, F, vis, true, px);
+  if(big>=PIX) boxes(ctx, F, vis, true, px);
   F.text=m.k*FS>=5;
   if(F.text){ ctx.fillStyle='#222'; ctx.textAlign='center'; ctx.textBaseline='middle';
-    for(const i of vis){ const ls=lines(F.prefix+S.n[i], S.n[i]), top=Y[i]+H/2-(ls.length-1)*LH/2;
-      ls.forEach((s,k) => { ctx.font=(k===0?'bold ':'')+FS+'px '+flat.font; ctx.fillText(cut(s),X[i]+W/2,top+k*LH); }); } }
+    if(!F.tl) F.tl=new Map();  // each box's lines, cut to its width, made once
+    const ls=vis.map(i => { let l=F.tl.get(i); if(!l){ l=lines(F.prefix+S.n[i], S.n[i]).map(cut); F.tl.set(i,l); } return l; });
+    for(const bold of [true,false]){ ctx.font=(bold?'bold ':'')+FS+'px '+flat.font;  // the names, then the rest
+      vis.forEach((i,j) => { const l=ls[j], top=Y[i]+H/2-(l.length-1)*LH/2;
+        for(let k=bold?0:1; k<(bold?1:l.length); k++) ctx.fillText(l[k],X[i]+W/2,top+k*LH); }); } }
   const hit=marks(F), pad=Math.max(2*px,(8*px-H)/2);  // hits stay visible however far out
   ctx.beginPath(); for(const i of vis) if(hit[i]) ctx.rect(X[i]-pad,Y[i]-pad,W+2*pad,H+2*pad);
   ctx.strokeStyle='#e6550d'; ctx.lineWidth=3*px; ctx.stroke();
@@ -313,10 +323,11 @@ window.nnviz = {
     ready: {data: data!==null, layout: layouts.has(''), index: keys!==null}}; },
 };
 if(view) fit(); else if(large) openScope('');
-// once the first frame is painted: the data, the top scope's layout and the search index, one idle
+// once the first frame is painted: the data, the top scope's layout, the search index and where each
+// layer is, one idle
 // slot each, so that Expand and search find them ready
 const later = window.requestIdleCallback || (f => setTimeout(f, 1));
-if(large) requestAnimationFrame(() => setTimeout(() => later(() => { need(); later(() => { laid(''); later(index); }); })));
+if(large) requestAnimationFrame(() => setTimeout(() => later(() => { need(); later(() => { laid(''); later(() => { index(); later(() => locate('')); }); }); })));
 })();
 """
 
