@@ -139,26 +139,36 @@ def _drop(g, path):
                           for layer in g.layers])
 
 
-def test_a_layer_removed_inside_a_block_of_a_file_without_a_graph():
-    """A KerasHub-style model stored without a graph: its blocks nest layers matched by storage path."""
+def test_a_layer_removed_inside_a_block_of_a_file_without_a_graph(tmp_path):
+    """A KerasHub-style model stored without a graph: its blocks nest layers matched by storage
+    path; the diff is drawn as its layer tree, the ghost in its block, copies folded only when
+    they agree."""
     import nnviz
-    from nnviz.layout.diff import diff_scene
+    from nnviz.layout.diff import diff_scene, side_scenes
 
     a = nnviz.load(EXAMPLES / "keras" / "gemma_backbone.keras")
     b = _drop(a, "decoder_block_1/ffw_gating_2")
     d = compare(a, b)
     assert d.removed == ["decoder_block_1/ffw_gating_2"] and d.added == [] and d.changed == []
-    scene, opts, _ = diff_scene(d, expand=("decoder_block_1",))
-    colour = _colours(scene, opts.theme)
+    scene, opts, _ = diff_scene(d)
     status = opts.theme.palette("status")
-    assert colour["decoder_block_1/ffw_gating_2"] == status["removed"]
-    assert colour["decoder_block_1/ffw_gating"] == status["unchanged"]
-    order = [b.id for b in scene.boxes if b.id.startswith("decoder_block_1/ffw")]
-    assert order == ["decoder_block_1/ffw_linear", "decoder_block_1/ffw_gating", "decoder_block_1/ffw_gating_2"]
-    frame = next(c for c in scene.clusters if c.id == "decoder_block_1")
-    assert _inside(next(b for b in scene.boxes if b.id == "decoder_block_1/ffw_gating_2"), frame)
+    frames = {c.title.split(" · ")[0]: c for c in scene.clusters if c.title.startswith("decoder_block")}
+    # block 1 (with the ghost) is drawn apart; 2 and 3, alike, still fold
+    assert set(frames) == {"decoder_block_0", "decoder_block_1", "decoder_block_2 … decoder_block_3 ×2"}
+    assert frames["decoder_block_1"].title.endswith("· inside: 1 removed")
+    in_one = [x for x in scene.boxes if _inside(x, frames["decoder_block_1"])]
+    ghost = next(x for x in in_one if x.lines[0] == "ffw_gating_2")
+    gating = next(x for x in in_one if x.lines[0] == "ffw_gating")
+    assert opts.theme.color(ghost.family) == status["removed"] and opts.theme.color(gating.family) == status["unchanged"]
+    assert gating.y == ghost.y and gating.x < ghost.x  # beside the layer A had before it
+    assert [lb.text for lb in scene.labels if lb.role.startswith("legend:")] == ["removed", "unchanged"]
     _no_overlaps(scene)
-    assert "inside: 1 removed" in next(b for b in diff_scene(d)[0].boxes if b.id == "decoder_block_1").lines
+    assert not [x for x in scene.boxes if x.family == "removed" and x is not ghost]
+    scene_a, scene_b, theme = side_scenes(d)  # the page: each model's tree
+    assert [x.lines[0] for x in scene_a.boxes if theme.color(x.family) == status["removed"]] == ["ffw_gating_2"]
+    assert {x.family for x in scene_b.boxes} == {"unchanged"}
+    (png,) = save_diff(d, tmp_path / "d.png")
+    assert png.stat().st_size > 1000
 
 
 def test_the_page_shows_an_inner_removal_on_a_s_side():

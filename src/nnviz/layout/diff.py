@@ -37,6 +37,11 @@ def diff_scene(d: "ModelDiff", **options: Any) -> tuple["Scene", "BlockOptions",
     opts = BlockOptions(**{**options, "title": title, "subtitle": sub})
     coloring = StatusColoring(status, links, opts.theme, ghosts)  # blocks by status, painted before folding too
     opts = replace(opts, theme=coloring.theme(opts.theme))
+    if not union.has_graph:  # files that store no graph: the tree of their layers, coloured the same way
+        from .blocks import to_width
+        from .tree import tree_scene
+
+        return to_width(tree_scene(union, opts, key=coloring.tree_keys(union), note=_notes(union)), opts), opts, None
     composed = None
     for level, view in candidate_views(union, opts, paint=coloring.before_folding):
         composed = compose(union, coloring.paint(view), level, opts)
@@ -60,10 +65,21 @@ def _side_scene(g: LayerGraph, status: dict[str, str], links: dict[tuple[str, st
     opts = BlockOptions(**{**options, "page": None, "collapse": False})
     coloring = StatusColoring(status, links, opts.theme)
     opts = replace(opts, theme=coloring.theme(opts.theme))
-    level, view = next(candidate_views(g, opts, paint=coloring.before_folding))
-    scene = compose(g, coloring.paint(view), level, opts).scene
+    if not g.has_graph:
+        from .tree import tree_scene
+
+        scene = tree_scene(g, opts, key=coloring.tree_keys(g))
+    else:
+        level, view = next(candidate_views(g, opts, paint=coloring.before_folding))
+        scene = compose(g, coloring.paint(view), level, opts).scene
     scene.labels[:] = [lb for lb in scene.labels if not lb.role.startswith("legend:")]
     return scene, opts.theme
+
+
+def _notes(g: LayerGraph) -> dict[str, str]:
+    """What changed, by layer path, from the union's notes (``diff: units 8 → 10``)."""
+    return {"/".join((*path, layer.name)): n[len("diff: "):] for path, layer in g.walk()
+            for n in layer.notes if n.startswith("diff: ")}
 
 
 def _nested_names(g: LayerGraph) -> set[str]:

@@ -77,8 +77,8 @@ def union_graph(d: "ModelDiff") -> Union:
         if status.get(w.b) == "unchanged":
             status[w.b] = weight_bin(w.relative)
     b = d.b
-    union = LayerGraph(b.name, level.layers, level.calls, b.inputs, b.outputs,
-                       class_name="Functional", source=b.source, keras_version=b.keras_version)
+    union = LayerGraph(b.name, level.layers, level.calls, b.inputs, b.outputs, class_name="Functional",
+                       source=b.source, keras_version=b.keras_version, has_graph=b.has_graph)
     return Union(union, status, links, ghosts)
 
 
@@ -254,6 +254,11 @@ class StatusColoring(Coloring):
             layer = self._own_layers(block.id, block.layer) if block.kind == "model" else block.layer
             blocks.append(replace(block, paint=st, note=note, layer=layer))  # mixed groups: "changed"
         return view.with_blocks(blocks, view.edges, clusters=self._frames(view), edge_kinds=self._edge_kinds(view))
+
+    def tree_keys(self, graph: LayerGraph) -> dict[str, str]:
+        """Each layer's colour key by path, for a layer tree (a file without a graph has no View
+        to paint: :func:`nnviz.layout.tree.tree_scene` draws it)."""
+        return {p: self.status.get(p, "unchanged") for p in ("/".join((*path, x.name)) for path, x in graph.walk())}
 
     def _own_layers(self, path: str, layer: Layer | None) -> Layer | None:
         """A closed nested model of the union as B has it (its block counts B's layers; the
