@@ -422,6 +422,13 @@ def test_html_page_in_the_browser(tmp_path):
         page.click("#zoom-in")
         assert float(page.locator("#pane-a svg").get_attribute("width")) == pytest.approx(w_a * 1.25)
         assert float(page.locator("#pane-b svg").get_attribute("width")) == pytest.approx(w_b * 1.25)
+        # a layer removed inside a closed nested model: the list jumps to the model's block in A
+        a, b = _nested_pair()
+        (nested,) = save_diff(diff(b, a), tmp_path / "nested.html")
+        page.goto(nested.resolve().as_uri())
+        page.locator('#changes li.removed[data-layer="encoder/drop"]').click()
+        assert page.locator("#pane-a .nnviz-block.hit").get_attribute("data-layer") == "encoder"
+        assert page.text_content("#detail").startswith("encoder/drop ↔ (none in B)")
         assert errors == []
         browser.close()
 

@@ -117,8 +117,12 @@ main {{ display: flex; height: calc(100vh - 160px); }}
   panes.forEach(p => p.addEventListener('wheel', e => {{
     if (!e.ctrlKey) return; e.preventDefault(); setZoom(zoom * (e.deltaY < 0 ? 1.1 : 1 / 1.1));
   }}, {{passive: false}}));
-  function block(pane, name) {{
-    return Array.from(pane.querySelectorAll('.nnviz-block')).find(g => g.dataset.layer === name);
+  function block(pane, name) {{  // a layer inside a closed nested model: the model's block
+    const all = Array.from(pane.querySelectorAll('.nnviz-block'));
+    for (let n = name; n; n = n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : '') {{
+      const g = all.find(g => g.dataset.layer === n);
+      if (g) return g;
+    }}
   }}
   function show(side, name) {{
     document.querySelectorAll('.nnviz-block.hit').forEach(g => g.classList.remove('hit'));
