@@ -73,7 +73,8 @@ def test_a_layer_removed_inside_a_nested_model_is_a_ghost_in_its_place():
     assert all(_inside(box[f"encoder/{n}"], frame) for n in ("encoder_input", "e1", "drop", "e2"))
     _no_overlaps(scene)
     # the frame counts B's layers, and the ghost apart
-    assert any("Sequential, 2 layers + 1 removed" in lb.text for lb in scene.labels)
+    caption = " ".join(lb.text for lb in scene.labels if lb.role == "cluster-detail")  # wrapped beside the edge
+    assert "Sequential, 2 layers + 1 removed" in caption
 
     scene, opts, _ = diff_scene(d)  # closed: the model's block says so
     enc = next(b for b in scene.boxes if b.id == "encoder")

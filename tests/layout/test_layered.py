@@ -124,3 +124,33 @@ def test_random_dags_have_no_overlaps(seed):
     _no_overlap(p)
     for (e, (u, v)) in zip(itertools.count(), edges):
         assert p.rank[v] > p.rank[u]
+
+
+def test_a_node_lines_up_with_the_port_it_enters_not_with_the_centre():
+    """A frame (node 1, wide) whose entry port is off its centre: the block above lines up with the
+    port, so the edge runs straight down (cost_cnn's x3 frame was entered by a diagonal), and the
+    block below with the exit port; in both directions of the flow, for a long edge too."""
+    sizes = [(40, 20), (200, 60), (40, 20)]
+    p = layered_layout(sizes, [(0, 1, None, -60.0), (1, 2, 30.0, None)])
+    assert p.x[0] == pytest.approx(p.x[1] - 60.0) and p.x[2] == pytest.approx(p.x[1] + 30.0)
+    for e in range(2):
+        pts = p.route(e)
+        assert len({round(b, 6) for b, _ in pts}) == 1, pts  # one straight segment
+    # a long edge (through dummies beside a chain) runs straight down to its port as well
+    q = layered_layout([(40, 20), (40, 20), (40, 20), (200, 60)],
+                       [(0, 1, None, None), (1, 2, None, None), (0, 3, None, 80.0)], last=[3])
+    assert q.rank[3] == 3 and len({round(b, 6) for b, _ in q.route(2)[1:]}) == 1, q.route(2)  # below the fork
+    assert q.route(2)[-1][0] == pytest.approx(q.x[3] + 80.0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_dags_with_ports_have_no_overlaps(seed):
+    import random
+
+    rng = random.Random(seed)
+    n = 40
+    edges = sorted({(a, b) for a, b in ((rng.randrange(n), rng.randrange(n)) for _ in range(70)) if a < b})
+    sizes = [(rng.uniform(20, 90), rng.uniform(10, 40)) for _ in range(n)]
+    specs = [(u, v, rng.choice([None, rng.uniform(-9, 9)]), rng.choice([None, rng.uniform(-9, 9)]))
+             for u, v in edges]
+    _no_overlap(layered_layout(sizes, specs))

@@ -327,10 +327,12 @@ def _crosses(box: tuple[float, float, float, float], a: tuple[float, float], b: 
                for t in range(201))
 
 
-def test_a_frame_is_as_wide_as_its_content_or_its_caption():
-    """cost_cnn's ×3 frame (coloured by MACs) was twice as wide as its blocks: its caption, wider than
-    half of them, was put right of the edge entering at their middle. The caption now starts at the
-    left, and the edge enters right of it and runs along under it to its block."""
+def test_a_frame_is_entered_straight_down_beside_its_caption():
+    """cost_cnn's ×3 frame (coloured by MACs): its caption is wider than half its blocks. It was twice as
+    wide as its blocks (the caption right of the edge entering at their middle); then the edge ran
+    diagonally to the frame's top right corner and back left under the caption. Now the block above
+    lines up with the frame's port, the edge runs straight down into the first block, and the caption
+    sits right of it, its detail line wrapped so that the frame stays no wider than before."""
     from nnviz.layout.blocktext import BOLD
     from nnviz.layout.metrics import text_size
 
@@ -343,19 +345,59 @@ def test_a_frame_is_as_wide_as_its_content_or_its_caption():
 
     boxes = [b for b in scene.boxes if inside(b.x, b.y)]
     caption = [lb for lb in scene.labels if lb.role in ("cluster", "cluster-detail") and inside(lb.x, lb.y)]
-    assert len(boxes) == 3 and [lb.role for lb in caption] == ["cluster", "cluster-detail"]
-    assert "MACs" in caption[1].text
+    assert len(boxes) == 3 and caption[0].role == "cluster" and len(caption) == 3
+    assert [lb.text for lb in caption[1:]] == ["111,360 params", "113 M MACs (80 %)"]  # the detail, wrapped
     content = max(b.x + b.w for b in boxes) - min(b.x for b in boxes)
     bold = {"cluster": BOLD, "cluster-detail": 1.0}  # the title is bold
-    words = max(text_size(lb.text, lb.size)[0] * bold[lb.role] for lb in caption)
+    words = text_size("111,360 params · 113 M MACs (80 %)", caption[0].size)[0]  # on one line
     fs = caption[0].size
     assert words > content / 2  # the case: beside an edge at the middle the caption would not fit
-    assert frame.w <= max(content, words) + 4 * fs  # padding, and the entering edge right of the caption
+    assert frame.w <= max(content, words) + 4 * fs  # padding, and the entering edge left of the caption
     first = min(boxes, key=lambda b: b.y)
     (into,) = [e for e in scene.edges if e.dst == first.id]  # from outside the frame down to its first block
     assert not inside(*into.points[0]) and into.points[-1][1] == pytest.approx(first.y)
+    assert {round(x, 6) for x, _ in into.points} == {round(first.x + first.w / 2, 6)}  # straight down
+    source = next(b for b in scene.boxes if b.id == into.src)
+    assert source.x + source.w / 2 == pytest.approx(first.x + first.w / 2)  # pool1 above conv2a
+    assert all(lb.x > into.points[0][0] for lb in caption)  # the caption right of the edge
     for lb in caption:  # no edge runs through the caption's lines
         w, h = text_size(lb.text, lb.size)
         box = (lb.x, lb.y - h / 2, lb.x + w * bold[lb.role], lb.y + h / 2)
         for e in scene.edges:
             assert not any(_crosses(box, a, b) for a, b in zip(e.points, e.points[1:])), (lb.text, e.src, e.dst)
+
+
+@pytest.mark.parametrize("source, options", [
+    ("keras/resnet50.json", {}),
+    ("conv_autoencoder.json", {"expand": ("all",)}),
+    ("cost_cnn.json", {"color_by": "macs", "collapse": True}),
+])
+def test_edges_cross_a_frame_top_straight_down_and_never_its_caption(source, options):
+    """Where an edge crosses the top side of a frame (a repeat, an opened nested model) it runs straight
+    down (it met it at a slant, then ran along under the caption), and no edge crosses a caption."""
+    from nnviz.layout.blocktext import BOLD
+    from nnviz.layout.metrics import text_size
+
+    scene = nnviz.draw(Path(__file__).parents[2] / "examples" / source, engine="matplotlib", **options).scene
+    assert scene.clusters
+    crossings = 0
+    def at(points, y):  # where a polyline crosses depth y, and whether it runs straight down there
+        return [(x0 + (x1 - x0) * (y - y0) / (y1 - y0), abs(x1 - x0) < 1e-6)
+                for (x0, y0), (x1, y1) in zip(points, points[1:]) if min(y0, y1) < y < max(y0, y1)]
+
+    for c in scene.clusters:
+        for e in scene.edges:
+            inner, outer = ([(x, down) for x, down in at(e.points, y) if c.x < x < c.x + c.w]
+                            for y in (c.y + 0.5, c.y - 0.5))
+            if not inner:
+                continue
+            crossings += 1  # just inside the frame and just outside it: one vertical line
+            assert len(inner) == 1 and inner[0][1] and (pytest.approx(inner[0][0]), True) in outer, \
+                (c.id, e.src, e.dst, e.points)
+    assert crossings
+    for lb in scene.labels:
+        if lb.role in ("cluster", "cluster-detail"):
+            w, h = text_size(lb.text, lb.size)
+            box = (lb.x, lb.y - h / 2, lb.x + w * (BOLD if lb.role == "cluster" else 1.0), lb.y + h / 2)
+            for e in scene.edges:
+                assert not any(_crosses(box, a, b) for a, b in zip(e.points, e.points[1:])), (lb.text, e.src)

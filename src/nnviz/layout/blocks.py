@@ -101,7 +101,9 @@ class _Out:
     """The scene being composed, in abstract units."""
 
     boxes: list[tuple[Block, float, float, float, float]] = field(default_factory=list)
-    clusters: list[tuple[str, float, float, float, float, tuple[float, float]]] = field(default_factory=list)
+    # (cluster id, breadth, depth, their extents, where its title starts, its detail lines)
+    clusters: list[tuple[str, float, float, float, float, tuple[float, float], tuple[str, ...]]] = \
+        field(default_factory=list)
     edges: list[tuple[str, str, list[tuple[float, float]]]] = field(default_factory=list)
     labels: list[tuple[float, float, str, str]] = field(default_factory=list)  # (b, d, text, ha): connectors
 
@@ -122,7 +124,7 @@ def _place_frame(ctx: FrameContext, frame: Frame, origin: tuple[float, float], o
         b0, d0 = b0 + origin[0], d0 + origin[1]
         if key in frame.children:
             child = frame.children[key]
-            out.clusters.append((key, b0, d0, w, h, (b0 + child.title_at[0], d0 + child.title_at[1])))
+            out.clusters.append((key, b0, d0, w, h, (b0 + child.title_at[0], d0 + child.title_at[1]), child.detail))
             _place_frame(ctx, child, (b0 + child.origin[0], d0 + child.origin[1]), out, offsets, None)
         else:
             out.boxes.append((ctx.view.blocks[key], b0, d0, w, h))
@@ -170,12 +172,7 @@ def _deep_route(ctx: FrameContext, frames: dict[str | None, Frame], offsets: dic
     key = edge_key(a, b, u, frame.children)
     pts += _piece(frame, key, offsets[lca], cols if lca is None else None)
     for cid in pv[common:]:  # down into v's clusters
-        frame = frames[cid]
-        port = frame.index["in:" + u]
-        if port in frame.entry_at:  # it enters right of the title, then runs along under it to the port
-            (b0, d0), (b, d) = offsets[cid], frame.entry_at[port]
-            pts += [(b0 + b, d0 + d), (b0 + frame.place.x[port], d0 + d)]
-        pts += _piece(frame, ("in:" + u, ctx.item_at(v, cid), u), offsets[cid], None)
+        pts += _piece(frames[cid], ("in:" + u, ctx.item_at(v, cid), u), offsets[cid], None)
     return dedupe_points(pts)
 
 
@@ -300,15 +297,15 @@ def _scene(graph: LayerGraph, view: View, options: BlockOptions, out: _Out, head
                          node.repeat, fs))
     clusters = []
     labels = [Label(lb.x + margin, lb.y + margin, lb.text, lb.size, lb.ha, lb.va, lb.role) for lb in header.labels]
-    for cid, b, d, wb, wd, (tb, td) in out.clusters:
+    for cid, b, d, wb, wd, (tb, td), detail in out.clusters:
         x, y, w, h = box_xy(lr, b, d, wb, wd)
         info = view.clusters[cid]
         clusters.append(Cluster(cid, x + ox, y + oy, w, h, info.caption, info.repeat))
         tx, ty = xy(lr, tb, td)
         lh = LINE_HEIGHT * fs
         labels.append(Label(tx + ox, ty + oy + lh / 2, info.title, fs, ha="left", role="cluster"))
-        if info.detail:
-            labels.append(Label(tx + ox, ty + oy + 1.5 * lh, info.detail, fs, ha="left", role="cluster-detail"))
+        for i, text in enumerate(detail):
+            labels.append(Label(tx + ox, ty + oy + (1.5 + i) * lh, text, fs, ha="left", role="cluster-detail"))
     edges = [Edge(tuple((x + ox, y + oy) for x, y in (xy(lr, b, d) for b, d in pts)), u, v,
                   view.edge_kinds.get((u, v), "data")) for u, v, pts in out.edges]
     for b, d, text, ha in out.labels:

@@ -10,7 +10,9 @@ the graph (nodes plus the dummy nodes that long edges pass through):
    barycenter sweeps down and up, keeping the order with the fewest crossings;
 4. **coordinates**: Brandes and Köpf's method: each node is aligned with a
    median neighbour (long edges' inner segments first, so skip connections run
-   straight in lanes beside the blocks), aligned blocks are compacted, and four
+   straight in lanes beside the blocks; where an edge has a port off a node's
+   centre, a frame's entry, the port lines up, not the centres, so the edge runs
+   straight), aligned blocks are compacted, and four
    such layouts are balanced; an isotonic regression (pool adjacent violators)
    then guarantees the gaps between neighbours.
 
@@ -459,8 +461,12 @@ class _Coordinates:
     """
 
     def __init__(self, layers: _Layers, sizes: list[tuple[float, float]], n_real: int,
-                 node_sep: float, dummy_sep: float) -> None:
+                 node_sep: float, dummy_sep: float,
+                 ports: dict[tuple[int, int], tuple[float, float]] | None = None) -> None:
         self.layers = layers
+        # segment (upper, lower) -> where it leaves the upper node and enters the lower one, from their
+        # centres: a node aligned with a neighbour through a port lines the port up, not the centres
+        self.ports = ports or {}
         self.width = [sizes[v][0] if v < n_real else 0.0 for v in range(layers.n)]
         self.real = [v < n_real for v in range(layers.n)]
         self.node_sep, self.dummy_sep = node_sep, dummy_sep
@@ -505,8 +511,8 @@ class _Coordinates:
             for i, v in enumerate(layer):
                 pos[v] = i
         conflicts = self._conflicts(layers, upper, pos)
-        root, align = self._align(layers, upper, pos, conflicts)
-        x = self._compact(layers, pos, root, align)
+        root, align, rel = self._align(layers, upper, pos, conflicts, down, 1.0 if left else -1.0)
+        x = self._compact(layers, pos, root, align, rel)
         return x if left else [-v for v in x]
 
     def _conflicts(self, layers: list[list[int]], upper: list[list[int]], pos: list[int]) -> set:
@@ -528,10 +534,14 @@ class _Coordinates:
                     k0 = k1
         return marked
 
-    def _align(self, layers: list[list[int]], upper: list[list[int]], pos: list[int],
-               conflicts: set) -> tuple[list[int], list[int]]:
+    def _align(self, layers: list[list[int]], upper: list[list[int]], pos: list[int], conflicts: set,
+               down: bool, sign: float) -> tuple[list[int], list[int], list[float]]:
+        """Each node aligned with a median upper neighbour; ``rel`` is a node's breadth from its
+        block's root (not 0 where the two meet at a port off a node's centre)."""
         n = self.layers.n
         root, align = list(range(n)), list(range(n))
+        rel = [0.0] * n
+        ports = self.ports
         for layer in layers[1:]:
             r = -1
             for v in layer:
@@ -548,10 +558,14 @@ class _Coordinates:
                         root[v] = root[u]
                         align[v] = root[v]
                         r = pos[u]
-        return root, align
+                        if ports:
+                            at_u, at_v = ports.get((u, v), (0.0, 0.0)) if down else \
+                                ports.get((v, u), (0.0, 0.0))[::-1]
+                            rel[v] = rel[u] + sign * (at_u - at_v)
+        return root, align, rel
 
     def _compact(self, layers: list[list[int]], pos: list[int], root: list[int],
-                 align: list[int]) -> list[float]:
+                 align: list[int], rel: list[float]) -> list[float]:
         n = self.layers.n
         layer_of = {}
         for layer in layers:
@@ -573,9 +587,9 @@ class _Coordinates:
                     if sink[v] == v:
                         sink[v] = sink[u]
                     if sink[v] != sink[u]:
-                        shift[sink[u]] = min(shift[sink[u]], x[v] - x[u] - self.sep(p, w))
+                        shift[sink[u]] = min(shift[sink[u]], x[v] + rel[w] - x[u] - rel[p] - self.sep(p, w))
                     else:
-                        x[v] = max(x[v], x[u] + self.sep(p, w))
+                        x[v] = max(x[v], x[u] + rel[p] - rel[w] + self.sep(p, w))
                 w = align[w]
                 if w == v:
                     break
@@ -595,8 +609,29 @@ class _Coordinates:
         for v in range(n):
             xv = x[root[v]] or 0.0
             s = shift[sink[root[v]]]
-            out.append(xv + (s if s < float("inf") else 0.0))
+            out.append(xv + rel[v] + (s if s < float("inf") else 0.0))
         return out
+
+
+def _port_segments(layers: _Layers, graph: _Graph,
+                   edges: Sequence[EdgeSpec]) -> dict[tuple[int, int], tuple[float, float]]:
+    """The segments (upper, lower) at the ends of edges given an exit or entry offset, with where
+    they leave the upper node and enter the lower one (breadth from the node's centre)."""
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for e, spec in enumerate(edges):
+        chain = layers.chains[e]
+        if chain is None or not (spec[2] or spec[3]):
+            continue
+        leave, enter = spec[2] or 0.0, spec[3] or 0.0
+        if graph.flipped[e]:  # the layers hold it downwards: from its target to its source
+            chain, leave, enter = chain[::-1], enter, leave
+        first, last = (chain[0], chain[1]), (chain[-2], chain[-1])
+        if first == last:
+            out.setdefault(first, (leave, enter))
+        else:
+            out.setdefault(first, (leave, 0.0))
+            out.setdefault(last, (0.0, enter))
+    return out
 
 
 def _spread_entries(place: Placement, edges: Sequence[EdgeSpec]) -> None:
@@ -638,7 +673,7 @@ def layered_layout(sizes: Sequence[tuple[float, float]], edges: Sequence[EdgeSpe
     graph = _Graph(n, edges, set(first), set(last))
     layers = _Layers(graph, graph.ranks())
     layers.minimize_crossings(sweeps)
-    x = _Coordinates(layers, list(sizes), n, node_sep, dummy_sep).run()
+    x = _Coordinates(layers, list(sizes), n, node_sep, dummy_sep, _port_segments(layers, graph, edges)).run()
     row_size = [0.0] * len(layers.layers)
     for v in range(n):
         r = layers.rank[v]
