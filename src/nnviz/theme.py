@@ -253,12 +253,12 @@ def _named(name: str) -> Theme:
         return Theme()
     if name == "paper":
         return Theme(family_colors=_PAPER, edge_color="#000000", text_color="#000000", frozen_color="#000000",
-                     patterns=_PAPER_PATTERNS,
+                     patterns=_PAPER_PATTERNS, palettes=_PAPER_PALETTES,
                      role_colors={"input": "#ffffff", "hidden": "#b5cfe6", "output": "#ffffff",
                                   "passive": "#687988"})
     if name == "colorblind":
         return Theme(family_colors=_COLORBLIND, frozen_color="#000000", positive="#0072B2", negative="#D55E00",
-                     patterns=_COLORBLIND_PATTERNS,
+                     patterns=_COLORBLIND_PATTERNS, palettes=_COLORBLIND_PALETTES,
                      role_colors={"input": "#009E73", "hidden": "#56B4E9", "output": "#E69F00",
                                   "passive": "#D55E00"})
     return Theme(family_colors={f: _darken(c) for f, c in _FAMILY_COLORS.items()},
@@ -267,6 +267,13 @@ def _named(name: str) -> Theme:
                  positive="#6baed6", negative="#fb6a4a", palettes=_DARK_PALETTES)
 
 
+# A diff in the paper theme: its four tones, a status each, apart in a greyscale print; the links of
+# one model only black and grey
+_PAPER_PALETTES = {"status": {"added": "#B5CFE6", "removed": "#687988", "changed": "#C3968F", "unchanged": "#FFFFFF",
+                              "edge:only_a": "#000000", "edge:only_b": "#8c8c8c"}}
+# A diff in the colorblind theme: Okabe-Ito hues that stay apart under deuteranopia and protanopia
+_COLORBLIND_PALETTES = {"status": {"added": "#56B4E9", "removed": "#D55E00", "changed": "#F0E442",
+                                   "unchanged": "#FFFFFF", "edge:only_a": "#D55E00", "edge:only_b": "#0072B2"}}
 # A diff on the dark background: dark fills under the light text (at least 5:1), links bright
 _DARK_PALETTES = {
     "status": {"added": "#2e6b36", "removed": "#7a2f35", "changed": "#8a5a12", "unchanged": "#3b3f46",

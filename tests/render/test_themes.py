@@ -217,3 +217,43 @@ def test_cli_theme(tmp_path):
                                  "-o", str(tmp_path / "u.svg")])
     assert r.exit_code == 2 and "unknown theme 'sepia'" in r.output and "Traceback" not in r.output
     assert not (tmp_path / "u.svg").exists()
+
+
+def _diff_legend(theme: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]], Theme]:
+    """A diff's legend in ``theme`` (statuses, then the links of one model only) and the theme drawn with."""
+    from nnviz.layout.diff import diff_scene
+    from nnviz.modeldiff import diff
+    from test_diff import _finetune_pair
+
+    scene, opts, _ = diff_scene(diff(*_finetune_pair()), theme=theme)
+    legend = [(lb.text, lb.role.split(":", 1)[1]) for lb in scene.labels if lb.role.startswith("legend:")]
+    fills = [(t, k) for t, k in legend if not k.startswith("edge:")]
+    assert [k for _, k in fills] == ["added", "removed", "changed", "unchanged"]
+    return fills, [(t, k) for t, k in legend if k.startswith("edge:")], opts.theme
+
+
+@pytest.mark.parametrize("cvd", ["deuteranomaly", "protanomaly"])
+def test_a_diff_in_the_colorblind_theme_stays_apart_under_simulated_cvd(cvd):
+    fills, links, theme = _diff_legend("colorblind")
+    for entries in (fills, links):
+        d, pair = _min_pair(entries, theme, lambda c: _lab(c, cvd))
+        assert d >= 10, f"{pair} only ΔE00={d:.1f} apart for {cvd}"
+
+
+def test_a_diff_in_the_paper_theme_stays_apart_in_greyscale():
+    fills, links, theme = _diff_legend("paper")
+    for entries in (fills, links):
+        d, pair = _min_pair(entries, theme, _grey_lab)
+        assert d >= 10, f"{pair} only ΔE00={d:.1f} apart in greyscale"
+
+
+def test_a_diff_in_the_dark_theme_keeps_its_text_readable():
+    def luminance(color: str) -> float:
+        c = _rgb(color)
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return float(c @ [0.2126, 0.7152, 0.0722])
+
+    fills, _, theme = _diff_legend("dark")
+    for text, key in fills:
+        hi, lo = sorted((luminance(theme.text_color), luminance(theme.color(key))), reverse=True)
+        assert (hi + 0.05) / (lo + 0.05) >= 4.5, f"{text}: text on {theme.color(key)}"
