@@ -1,17 +1,19 @@
 """The HTML view of large models in Chromium: the page as written before and after it built its
 expanded view itself (issue 18), side by side.
 
-Usage: python benchmarks/bench_html.py [--layers 10000 50000] [--before-layers 10000]
+Usage: python benchmarks/bench_html.py [--layers 10000 50000] [--before-layers 10000] [--runs 3]
                                        [--model "residual chain" "transformer blocks"] [--before-ref REF]
 
 For each generated model (the generators of ``bench_large.py``) and size, the page is written by
 a cold ``nnviz draw SRC -o page.html`` process, once with the sources of ``--before-ref`` (the
 commit before the change: the fully expanded drawing inlined as SVG) and once with this tree's,
 and then opened in headless Chromium through Playwright, a fresh browser per page. Printed per
-page: CPU seconds and peak memory to write it, its size; in the browser, in milliseconds measured
+page: CPU seconds and peak memory to write it, its size; in the browser (medians over ``--runs``
+fresh browsers), in milliseconds measured
 in the page (an event dispatched, until the frame after it has been painted; medians of several
 tries): time to interactive (from navigation start to the first frame painted after the load
-event), a zoom step and a click on a block in the collapsed view, "Expand all", a zoom step and a
+event), a zoom step and a click on a block in the collapsed view, a double-click that opens its last
+folded repeat, "Expand all", a zoom step and a
 click there, a search for a layer deep inside a repeat (Enter) and whether the panel then shows
 that layer; the peak resident memory of all Chromium processes above that of a one-line page
 opened the same way (MB; the first row gives that page's figures, what the machine itself takes)
@@ -107,6 +109,12 @@ _WHERE = """key => { if (window.nnviz) return window.nnviz.where(key);
   if (!el) return null; const r = el.getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; }"""
 _FIRST_BLOCK = """() => { const el = document.querySelector('.view.active .nnviz-block');
   if (!el) return null; const r = el.getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; }"""
+# a double-click on the collapsed drawing's last folded repeat: that group opened (the view, laid out, drawn)
+_OPEN_GROUP = """async () => { const all = Array.from(document.querySelectorAll('.view.active .nnviz-block'))
+    .filter(b => +b.dataset.repeat > 1);
+  if (!all.length) return null; const el = all[all.length - 1], r = el.getBoundingClientRect(), t = performance.now();
+  el.dispatchEvent(new MouseEvent('dblclick', {clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true}));
+  await %s; return performance.now() - t; }""" % _AFTER
 _CANVAS_MIDDLE = """() => { const r = document.getElementById('canvas').getBoundingClientRect();
   return {x: r.left + r.width / 2, y: r.top + r.height / 2}; }"""
 _SEARCH = """const q = document.getElementById('search'); q.value = %s; q.dispatchEvent(new Event('input'));
@@ -136,6 +144,12 @@ def measure(page_path: Path, deep: str, timeout_ms: float) -> dict[str, Any]:
         out["click"] = clicks(page.evaluate(_FIRST_BLOCK))
         mem.append(_tree_rss_mb())
         if page.locator("#toggle").count():
+            opened = page.evaluate(_OPEN_GROUP)
+            if opened is not None:
+                out["open group"] = opened
+                mem.append(_tree_rss_mb())
+                if page.evaluate("document.querySelector('.view.active').id") != "view-default":
+                    page.click("#toggle")  # back to the collapsed drawing
             page.click("#fit")
             out["expand"] = page.evaluate(_TIMED, "document.getElementById('toggle').click()")
             mem.append(_tree_rss_mb())
@@ -171,6 +185,20 @@ def baseline() -> dict[str, float]:
     return out
 
 
+def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per figure, the median over runs; the panel must show the hit in every run; errors of all runs."""
+    out: dict[str, Any] = {}
+    for key in runs[0]:
+        values = [r[key] for r in runs if key in r]
+        if key == "errors":
+            out[key] = [e for v in values for e in v]
+        elif key == "panel shows hit":
+            out[key] = all(values)
+        else:
+            out[key] = statistics.median(values)
+    return out
+
+
 def _export(ref: str, folder: Path) -> Path:
     """The ``src`` folder of commit ``ref``, unpacked into ``folder``."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True)
@@ -188,14 +216,16 @@ def main() -> None:
     ap.add_argument("--before-ref", default="7831782",
                     help="the commit whose sources write the 'before' pages (default: before issue 18's HTML)")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds for writing or one browser step")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="fresh browsers per page; each figure printed is the median of the runs (the machine may be shared)")
     args = ap.parse_args()
     models = _models()
-    cols = ["write s", "MB", "page MB", "interactive", "zoom", "click", "expand", "zoom exp", "click exp",
+    cols = ["write s", "MB", "page MB", "interactive", "zoom", "click", "open group", "expand", "zoom exp", "click exp",
             "search", "panel", "browser +MB", "JS heap MB"]
     print(f"{'model':<19}{'layers':>7} {'page':<7}" + "".join(f"{c:>12}" for c in cols), flush=True)
-    base = baseline()
+    base = _median_of([baseline() for _ in range(args.runs)])
     print(f"{'a one-line page':<19}{'':>7} {'':<7}" + "".join(f"{c:>12}" for c in ["", "", ""])
-          + f"{base['interactive']:12.0f}" + "".join(f"{c:>12}" for c in [""] * 7) + f"{base['memory']:12.0f}",
+          + f"{base['interactive']:12.0f}" + "".join(f"{c:>12}" for c in [""] * 8) + f"{base['memory']:12.0f}",
           flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -210,10 +240,11 @@ def main() -> None:
                         continue
                     out = folder / f"{src.stem}-{label}.html"
                     cpu, mb = write_page(src, out, sources, args.timeout)
-                    r = measure(out, deep_of(n), args.timeout * 1000)
+                    r = _median_of([measure(out, deep_of(n), args.timeout * 1000) for _ in range(args.runs)])
                     cells = [f"{cpu:.1f}", f"{mb:.0f}", f"{out.stat().st_size / 1e6:.1f}"]
                     cells += [f"{r.get(k, float('nan')):.0f}" for k in
-                              ("interactive", "zoom", "click", "expand", "zoom expanded", "click expanded", "search")]
+                              ("interactive", "zoom", "click", "open group", "expand", "zoom expanded",
+                                                         "click expanded", "search")]
                     cells += ["yes" if r["panel shows hit"] else "no", f"{r['memory'] - base['memory']:.0f}",
                               f"{r['js heap']:.0f}"]
                     print(f"{model:<19}{n:>7} {label:<7}" + "".join(f"{c:>12}" for c in cells), flush=True)

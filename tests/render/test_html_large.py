@@ -257,8 +257,8 @@ def test_far_out_every_box_is_drawn_in_its_colour(browser, chain, chain_page):
 
 @pytest.mark.needs_browser
 def test_layer_data_waits_for_first_use_or_an_idle_moment(browser, chain, chain_page):
-    """The page paints before it parses its layer data; what needs the data gets it on demand, and an idle
-    page prepares the data, the expanded layout and the search index beforehand."""
+    """The page paints before it parses its layer data; what needs the data gets it on demand, and once
+    it is parsed an idle page prepares the expanded layout and the search index beforehand."""
     page = browser.new_page(viewport={"width": 1280, "height": 860})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -271,8 +271,12 @@ def test_layer_data_waits_for_first_use_or_an_idle_moment(browser, chain, chain_
     assert state["ready"] == {"data": True, "layout": True, "index": True}
     assert state["selected"] == f"l{N - 7}" and page.text_content("#panel .v-inputs") == f"l{N - 8}"
     page.close()
-    page, _, errors2 = _open(browser, chain_page)  # an idle page gets everything ready by itself
-    page.wait_for_function("nnviz.state().ready.index", timeout=30_000)
+    page, _, errors2 = _open(browser, chain_page)  # an idle page: its data (130 kB) waits for a first use
+    page.wait_for_timeout(300)
+    assert _state(page)["ready"]["data"] is False
+    page.locator('.view.active [data-layer="l9"]').click()  # the panel needs the data...
+    assert page.text_content("#panel .v-inputs") == "l8, l5"
+    page.wait_for_function("nnviz.state().ready.index", timeout=30_000)  # ...and the rest follows when idle
     assert _state(page)["ready"] == {"data": True, "layout": True, "index": True}
     page.click("#toggle")
     assert _state(page)["drawn"] == N + 1

@@ -50,10 +50,15 @@ main{display:flex;height:calc(100vh - 3.2em)}#canvas{flex:1;overflow:hidden;curs
 
 _JS = r"""
 (function(){
-// the layer data is parsed when first needed (or once the page is idle), not before the first paint
+// The layer data is parsed when first needed, not before the first paint; then, one idle slot each,
+// a large page lays its expanded view out, indexes its layers for search and notes where each is, so
+// that Expand and search find them ready. Data that takes longer to parse than a click may wait
+// (a megabyte: 50,000 layers, 0.1-0.3 s) is parsed in the first idle moment after the first paint.
 let data = null, flat = null;  // flat: large models, whose expanded view is built here from the layer data
-function need(){ if(!data){ data=JSON.parse(document.getElementById('nnviz-data').textContent); flat=data.flat||null; } }
-const large = !!document.getElementById('nnviz-summary');
+const source = document.getElementById('nnviz-data'), large = !!document.getElementById('nnviz-summary');
+const later = window.requestIdleCallback || (f => setTimeout(f, 1));
+function need(){ if(data) return; data=JSON.parse(source.textContent); flat=data.flat||null;
+  if(large) later(() => { laid(''); later(() => { index(); later(() => locate('')); }); }); }
 const canvas = document.getElementById('canvas');
 const panel = document.getElementById('panel-body');
 let view = document.querySelector('.view.active');
@@ -323,11 +328,7 @@ window.nnviz = {
     ready: {data: data!==null, layout: layouts.has(''), index: keys!==null}}; },
 };
 if(view) fit(); else if(large) openScope('');
-// once the first frame is painted: the data, the top scope's layout, the search index and where each
-// layer is, one idle
-// slot each, so that Expand and search find them ready
-const later = window.requestIdleCallback || (f => setTimeout(f, 1));
-if(large) requestAnimationFrame(() => setTimeout(() => later(() => { need(); later(() => { laid(''); later(() => { index(); later(() => locate('')); }); }); })));
+if(large && source.textContent.length > 1e6) requestAnimationFrame(() => setTimeout(() => later(need)));
 })();
 """
 
