@@ -18,7 +18,7 @@ from .graph import LayerGraph
 from .layers.infer import infer_graph
 from .readers.sniff import read_source
 
-__all__ = ["load", "infer", "with_input_shape"]
+__all__ = ["load", "infer", "with_input_shape", "nested_weights"]
 
 
 def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_shape: Any = None,
@@ -77,7 +77,55 @@ def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_sh
         if Path(weights_file).exists():
             check_regular(weights_file)
         graph = attach_weights(graph, Path(weights_file))
-    return graph
+    return nested_weights(graph)
+
+
+class _PathLoader:
+    """A nested model's weights loader: its layers read through the outer model's loader by their
+    path (``model/layer``), as the file stores them; ``map`` runs where the outer loader reads."""
+
+    def __init__(self, outer: Any, prefix: str) -> None:
+        self._outer = outer
+        self._prefix = prefix
+
+    def __call__(self, name: str) -> list:
+        return list(self._outer(self._prefix + name))
+
+    def map(self, fns: Any) -> dict[str, Any]:
+        full = {self._prefix + name: fn for name, fn in fns.items()}
+        mapper = getattr(self._outer, "map", None)
+        got = mapper(full) if callable(mapper) else {k: fn(list(self._outer(k))) for k, fn in full.items()}
+        return {name: got[self._prefix + name] for name in fns}
+
+
+def nested_weights(graph: LayerGraph, loader: Any = None, prefix: str = "") -> LayerGraph:
+    """``graph`` whose nested models (at any depth) load their layers' weights through the outer
+    graph's loader, by path, where they have no loader of their own (a file's nested models: what
+    the node style draws with ``weights=True``). A graph without weights comes back as it is.
+
+    >>> inner = LayerGraph("inner", [], [], [], [])
+    >>> from nnviz.graph import Layer
+    >>> g = LayerGraph("m", [Layer("inner", "Sequential", subgraph=inner)], [], [], [],
+    ...                weights_loader=lambda name: [("w", name)])
+    >>> nested_weights(g).layer("inner").subgraph.weights("d1")
+    [('w', 'inner/d1')]
+    """
+    loader = graph.weights_loader if loader is None else loader
+    if loader is None or not any(layer.subgraph is not None for layer in graph.layers):
+        return graph
+    layers = []
+    for layer in graph.layers:
+        sub = layer.subgraph
+        if sub is not None:
+            path = f"{prefix}{layer.name}/"
+            own = sub.weights_loader  # a live model's nested model reads its own layers
+            if own is None:
+                sub = nested_weights(sub.replace(weights_loader=_PathLoader(loader, path)), loader, path)
+            else:
+                sub = nested_weights(sub, own, "")
+            layer = layer.replace(subgraph=sub)
+        layers.append(layer)
+    return graph.replace(layers=layers)
 
 
 def infer(graph: LayerGraph) -> LayerGraph:

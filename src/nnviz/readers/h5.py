@@ -93,18 +93,100 @@ class StoredArray:
         return got[..., [order.index(r) for r in rows], :]
 
 
-def _load_layers(path: Path, names: list[str] | None, each: Callable[[str, list], Any]) -> dict[str, Any]:
-    """``{name: ("ok", each(name, arrays)) | ("error", message)}``, the file opened once."""
+NameTree = dict  # {layer name: the NameTree of a nested model's layers, or None for a plain layer}
+
+
+def name_tree(graph: LayerGraph) -> NameTree:
+    """The names of a graph's layers, a nested model's layers under its own (plain data for a child)."""
+    return {layer.name: None if layer.subgraph is None else name_tree(layer.subgraph) for layer in graph.layers}
+
+
+def _owner(weight_name: str, tree: NameTree) -> tuple[str, ...] | None:
+    """The path, inside a nested model of layers ``tree``, of the layer a stored weight belongs to.
+
+    A legacy file keeps a nested model's weights in one group, named as Keras named the variables:
+    ``inner/d1/kernel`` (Keras 3, a Sequential's own scope first), ``fd/kernel`` (Keras 3, a
+    Functional), ``d1/kernel:0`` (Keras 2, no model scope), ``lstm/lstm_cell/kernel:0`` (a cell's
+    scope after its layer's). The scopes are followed down through the layer names they match;
+    a scope that names no layer at that level (a model's own scope, a cell) is passed over, and
+    Keras 2's names, which skip nested models' scopes, find their layer anywhere below.
+
+    >>> tree = {"d1": None, "d2": None, "deep": {"d3": None}}
+    >>> _owner("inner/d1/kernel", tree), _owner("d2/bias:0", tree), _owner("d3/kernel:0", tree)
+    (('d1',), ('d2',), ('deep', 'd3'))
+    >>> _owner("other/kernel", tree) is None
+    True
+    """
+    scopes = weight_name.split("/")[:-1]
+    path: list[str] = []
+    level: NameTree | None = tree
+    for scope in scopes:
+        if level is not None and scope in level:
+            path.append(scope)
+            level = level[scope]
+            if level is None:  # a plain layer: what follows is its own (a cell's scope)
+                return tuple(path)
+    if level is None:
+        return tuple(path)
+    found = [hit for scope in scopes for hit in _find(scope, level)]
+    return tuple(path) + found[0] if len(found) == 1 else None
+
+
+def _find(name: str, tree: NameTree) -> list[tuple[str, ...]]:
+    """The paths of the plain layers called ``name`` anywhere in ``tree``."""
+    out: list[tuple[str, ...]] = []
+    for key, sub in tree.items():
+        if sub is None:
+            if key == name:
+                out.append((key,))
+        else:
+            out += [(key, *rest) for rest in _find(name, sub)]
+    return out
+
+
+def _nested_paths(tree: NameTree, prefix: str) -> list[str]:
+    out: list[str] = []
+    for key, sub in tree.items():
+        out.append(prefix + key)
+        if sub is not None:
+            out += _nested_paths(sub, f"{prefix}{key}/")
+    return out
+
+
+def _load_layers(path: Path, tree: NameTree, names: list[str] | None,
+                 each: Callable[[str, list], Any]) -> dict[str, Any]:
+    """``{name: ("ok", each(name, arrays)) | ("error", message)}``, the file opened once; a layer of
+    a nested model is named by its path, ``model/layer`` (every one of them when ``names`` is None)."""
     out: dict[str, Any] = {}
     try:
         with open_h5(path, path=path) as f:
             grp = weights_group(f)
-            for name in split_attr(grp, "layer_names") if names is None else names:
+            if names is None:
+                names = []
+                for top in split_attr(grp, "layer_names"):
+                    names.append(top)
+                    if isinstance(tree.get(top), dict):
+                        names += _nested_paths(tree[top], top + "/")
+            nested: dict[str, dict[tuple[str, ...], list]] = {}  # model -> its layers' weights by path
+            for name in names:
                 try:
-                    arrays = []
-                    if name in grp:
-                        g = grp[name]
-                        arrays = [(w, StoredArray(g[w], path)) for w in split_attr(g, "weight_names") if w in g]
+                    top, _, rest = name.partition("/")
+                    if not rest:
+                        arrays = []
+                        if name in grp:
+                            g = grp[name]
+                            arrays = [(w, StoredArray(g[w], path)) for w in split_attr(g, "weight_names") if w in g]
+                    elif top in nested:
+                        arrays = nested[top].get(tuple(rest.split("/")), [])
+                    elif top in grp and isinstance(tree.get(top), dict):
+                        g, table = grp[top], nested.setdefault(top, {})
+                        for w in split_attr(g, "weight_names"):
+                            owner = _owner(w, tree[top])
+                            if w in g and owner is not None:
+                                table.setdefault(owner, []).append((w, StoredArray(g[w], path)))
+                        arrays = table.get(tuple(rest.split("/")), [])
+                    else:
+                        arrays = []
                     out[name] = ("ok", each(name, arrays))
                 except NnvizError as err:  # one damaged layer spoils only its own weights
                     out[name] = ("error", err.message)
@@ -117,8 +199,11 @@ def _load_layers(path: Path, names: list[str] | None, each: Callable[[str, list]
     return out
 
 
-def _loader(path: Path) -> IsolatedLoader:
-    return IsolatedLoader(lambda names, each: _load_layers(path, names, each), path.stat().st_size, path)
+def _loader(path: Path, graph: LayerGraph | None = None) -> IsolatedLoader:
+    """The lazy loader of a legacy file's weights; with the model's ``graph``, a nested model's
+    layers are found by their path (``model/layer``)."""
+    tree = name_tree(graph) if graph is not None else {}
+    return IsolatedLoader(lambda names, each: _load_layers(path, tree, names, each), path.stat().st_size, path)
 
 
 def _read_meta(path: Path) -> tuple[Any, str, dict]:
@@ -180,6 +265,5 @@ def read_h5(path: str | Path) -> LayerGraph:
         from .tree import read_weights_tree
 
         return read_weights_tree(path)
-    has_weights = bool(stored)
-    return read_model_config(config, path=path, keras_version=version, stored=stored, stored_complete=True,
-                             weights_loader=_loader(path) if has_weights else None)
+    graph = read_model_config(config, path=path, keras_version=version, stored=stored, stored_complete=True)
+    return graph.replace(weights_loader=_loader(path, graph)) if stored else graph

@@ -93,4 +93,4 @@ def attach_weights(graph: LayerGraph, path: str | Path) -> LayerGraph:
     """
     path = Path(path)
     layout = weights_layout(path)
-    return graph.replace(weights_loader=legacy_loader(path) if layout == "legacy" else _keras3_loader(path, graph))
+    return graph.replace(weights_loader=legacy_loader(path, graph) if layout == "legacy" else _keras3_loader(path, graph))
