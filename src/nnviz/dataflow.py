@@ -29,23 +29,25 @@ def order_calls(graph: LayerGraph) -> list[Call]:
     Kahn's algorithm with a heap keyed by the calls' order in the file, so the order is the file's
     wherever the data flow allows (and networkx, slow to import, stays out of reading a file).
     """
-    key = {(c.layer, c.index): c for c in graph.calls}
-    by_layer: dict[str, list[tuple[str, int]]] = {}  # an index: no scan of every call per input
-    for k in key:
-        by_layer.setdefault(k[0], []).append(k)
     position = {(c.layer, c.index): i for i, c in enumerate(graph.calls)}
+    by_layer: dict[str, list[tuple[str, int]]] | None = None  # an index, built for the first odd reference
+    names = {layer.name for layer in graph.layers}
     edges: list[tuple[int, int]] = []
     for i, c in enumerate(graph.calls):
         for ref in c.inputs:
-            if ref.layer not in graph:
+            if ref.layer not in names:
                 raise ReadError(f"input {ref.layer!r} is not a layer of the model", layer=c.layer)
             src = (ref.layer, ref.call)
-            if src not in key:
+            if src not in position:
+                if by_layer is None:  # (no scan of every call per input)
+                    by_layer = {}
+                    for k in position:
+                        by_layer.setdefault(k[0], []).append(k)
                 calls = by_layer.get(ref.layer, [])
                 if not calls:
                     raise ReadError(f"reads from {ref.layer!r}, which is never called", layer=c.layer)
                 src = calls[max(0, min(ref.call, len(calls) - 1))]
-            if src == (c.layer, c.index):
+            if src[1] == c.index and src[0] == c.layer:
                 raise ReadError("the layer reads its own output (a cycle)", layer=c.layer)
             edges.append((position[src], i))
     calls = graph.calls

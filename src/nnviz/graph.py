@@ -62,6 +62,17 @@ class Call:
     output_shapes: tuple[Shape | None, ...] | None = None
     arguments: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
+    def with_outputs(self, output_shapes: tuple[Shape | None, ...] | None) -> "Call":
+        """A copy with other ``output_shapes`` (what inference does to every call: made without
+        ``__init__``, as :meth:`Layer.replace` makes layers).
+
+        >>> Call("d", 0, ()).with_outputs(((None, 2),))
+        Call(layer='d', index=0, inputs=(), output_shapes=((None, 2),))
+        """
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__, output_shapes=output_shapes)
+        return new
+
 
 @dataclass(frozen=True)
 class Weight:
@@ -74,7 +85,7 @@ class Weight:
     @property
     def known(self) -> bool:
         """Whether every dimension is known (inference can leave one unknown: ``None``)."""
-        return all(d is not None for d in self.shape)
+        return None not in self.shape
 
     @property
     def size(self) -> int:
@@ -153,9 +164,8 @@ class Layer:
         >>> Layer("d", "Dense").replace(units=3).units
         3
         """
-        unknown = changes.keys() - _LAYER_FIELDS
-        if unknown:
-            raise TypeError(f"Layer has no field {sorted(unknown)[0]!r}")
+        if not _LAYER_FIELDS.issuperset(changes):
+            raise TypeError(f"Layer has no field {sorted(changes.keys() - _LAYER_FIELDS)[0]!r}")
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__, **changes)
         return new

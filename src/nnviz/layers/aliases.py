@@ -70,7 +70,7 @@ def modernize(class_name: str, config: Mapping[str, Any]) -> tuple[str, dict[str
         if cls == "Dot":
             cfg.setdefault("axes", cfg.pop("dot_axes", -1))
             cfg["normalize"] = mode == "cos"
-    for old, new in _ARG_ALIASES.items():
+    for old, new in _ARG_ALIASES.items() if not cfg.keys().isdisjoint(_ARG_ALIASES) else ():  # (a modern config: none)
         if old not in cfg or new in cfg:
             continue
         if old == "output_dim" and cls in _KEEP_OUTPUT_DIM:

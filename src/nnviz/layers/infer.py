@@ -150,7 +150,7 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
     done: dict[tuple[str, int], Call] = {}
     new_layers: dict[str, Layer] = {}
     feed = {}
-    recorded_counts = _recorded_counts(graph)
+    recorded_counts: dict[tuple[str, int], int] | None = None  # built when an output is first unknown
     partial: set[tuple[str, int]] = set()  # calls whose outputs nnviz knows only in part
     if input_shapes is not None:
         for ref, shape in zip(graph.inputs, input_shapes):
@@ -158,9 +158,17 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
                 feed[ref.layer] = shape
 
     for call in order:
-        layer = new_layers.get(call.layer, graph.layer(call.layer))
-        first = call.layer not in new_layers
-        in_shapes = [_resolve(r, done, calls_by_layer) for r in call.inputs]
+        layer = new_layers.get(call.layer)
+        first = layer is None
+        if layer is None:
+            layer = graph.layer(call.layer)
+        in_shapes = []
+        for r in call.inputs:
+            producer = done.get((r.layer, r.call))
+            shapes = None if producer is None else producer.output_shapes
+            # the usual reference, a call done and an output it has, read here; any other by _resolve
+            in_shapes.append(shapes[r.tensor] if shapes and 0 <= r.tensor < len(shapes)
+                             else _resolve(r, done, calls_by_layer))
         try:
             outputs, layer, known_inputs = _infer_call(layer, call, in_shapes, first, frozen, feed)
             for ref, shape in known_inputs.items():  # a stored kernel fixed a size the producer left open
@@ -168,7 +176,7 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
                 if None not in shape[1:]:
                     partial.discard((ref.layer, ref.call))
             # sizes left open after an unknown tensor are unknown to nnviz (?), not variable (None)
-            guessed = (first and not layer.shape_known) or any(
+            guessed = (first and not layer.shape_known) or bool(partial) and any(
                 (r.layer, r.call) in partial for r in call.inputs)
             if guessed and any(o is not None and None in o[1:] for o in outputs):
                 partial.add((call.layer, call.index))
@@ -177,7 +185,9 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
             elif (first and not layer.shape_known and outputs
                   and all(o is not None and None not in o[1:] for o in outputs)):
                 layer = layer.replace(shape_known=True)
-            if any(o is None for o in outputs) and graph.recorded_shapes:
+            if None in outputs and graph.recorded_shapes:
+                if recorded_counts is None:
+                    recorded_counts = _recorded_counts(graph)
                 outputs, layer = _recorded(graph, call, outputs, layer, first, recorded_counts)
             check_sizes(outputs, layer if first else None)
         except NnvizError as err:
@@ -185,8 +195,7 @@ def infer_graph(graph: LayerGraph, *, frozen: bool = False,
         except UnknownShape:  # pragma: no cover - _infer_call handles it
             raise
         new_layers[call.layer] = layer
-        done[(call.layer, call.index)] = Call(call.layer, call.index, call.inputs, tuple(outputs),
-                                              arguments=call.arguments)
+        done[(call.layer, call.index)] = call.with_outputs(tuple(outputs))
 
     # layers never called (rare: an InputLayer of a Sequential read from a bare list)
     layers = []
@@ -231,7 +240,7 @@ def _settle(ref: TensorRef, shape: Shape, done: dict[tuple[str, int], Call], lay
         return
     outs = list(call.output_shapes)
     outs[ref.tensor] = shape
-    done[key] = Call(call.layer, call.index, call.inputs, tuple(outs), arguments=call.arguments)
+    done[key] = call.with_outputs(tuple(outs))
     producer = layers.get(ref.layer)
     if producer is not None and calls_by_layer.get(ref.layer, [None])[0] == ref.call:
         complete = all(o is not None and None not in o[1:] for o in outs)
@@ -338,14 +347,15 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
     else:
         _check_config_sizes(cfg)
         attempts = [in_shapes]
-        build = build_input_shapes(cfg, layer.build_config) if first else None
-        if build is not None and any(s is None for s in in_shapes):
+        unknown_input = None in in_shapes
+        build = build_input_shapes(cfg, layer.build_config) if first and unknown_input else None
+        if build is not None:
             attempts.append(build)
         call_cfg = cfg
         if call.arguments and any(k in call.arguments for k in CALL_ARGUMENTS):
             call_cfg = {**cfg, **{k: call.arguments[k] for k in CALL_ARGUMENTS if k in call.arguments}}
         for shapes in attempts:
-            if any(s is None for s in shapes) or (not shapes and call.inputs):
+            if None in shapes or (not shapes and call.inputs):
                 continue
             try:
                 result = fn(call_cfg, shapes)
@@ -369,7 +379,7 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
             stored = layer.stored_weights or ()
             if trial is not None and trial.params == sum(w.size for w in stored):
                 result, known_inputs = trial, {call.inputs[0]: fixed}
-    if result is not None:
+    if result is not None and result.notes:
         notes.extend(n for n in result.notes if n not in notes)
     partial = False
     if result is None and fn is not None and in_shapes:
@@ -389,7 +399,7 @@ def _infer_call(layer: Layer, call: Call, in_shapes: list[Shape | None], first: 
 
 def _check_config_sizes(cfg: Mapping[str, Any]) -> None:
     check_config_sizes(cfg)
-    if _wrapper_depth(cfg, 0) > MAX_WRAPPER_DEPTH:
+    if not cfg.keys().isdisjoint(_INNER_KEYS) and _wrapper_depth(cfg, 0) > MAX_WRAPPER_DEPTH:
         raise ShapeError(f"layers are wrapped in layers more than {MAX_WRAPPER_DEPTH} deep")
 
 
@@ -428,14 +438,14 @@ def check_sizes(outputs: Sequence[Shape | None], layer: Layer | None = None) -> 
             continue
         if not isinstance(shape, (tuple, list)):
             raise ShapeError(f"an output shape is {shape!r}, not a list of sizes")
-        for d in shape:
-            if d is not None and not _is_size(d):
+        for d in shape:  # (an int in range passes without a call to _is_size)
+            if d is not None and not (type(d) is int and 0 <= d <= MAX_DIM) and not _is_size(d):
                 raise ShapeError(f"an output has the impossible dimension {d!r}")
     if layer is None:
         return
     for w in layer.weights:
         for d in w.shape:
-            if not _is_size(d):
+            if not (type(d) is int and 0 <= d <= MAX_DIM) and not _is_size(d):
                 raise ShapeError(f"weight {w.name!r} has the impossible dimension {d!r}")
     if layer.params is not None and layer.params > MAX_PARAMS:
         raise ShapeError(f"{layer.params:,} parameters in one layer: more than nnviz believes ({MAX_PARAMS:,})")
@@ -483,28 +493,32 @@ def _finish(layer: Layer, result: Inferred | None, frozen: bool, *,
     weights: tuple[Weight, ...]
     notes = layer.notes if notes is None else notes
     stored = layer.stored_weights
-    inferred = None if result is None or result.params is None else tuple(result.weights)
+    # (what result.params says, each weight's size computed once: sizes[i] is weights[i]'s)
+    inferred = None if result is None or not all(w.known for w in result.weights) else tuple(result.weights)
     known = True
+    sizes: list[int] = []
     if inferred is not None and (inferred or stored is None):
         weights = inferred
-        if stored is not None and sum(w.size for w in stored) != sum(w.size for w in weights):
+        sizes = [w.size for w in weights]
+        if stored is not None and sum(w.size for w in stored) != sum(sizes):
             # the file disagrees with what the config implies: say so rather than hide it
             notes = (*notes, f"the file stores {sum(w.size for w in stored):,} weights, "
-                             f"the config implies {sum(w.size for w in weights):,}")
+                             f"the config implies {sum(sizes):,}")
     elif stored is not None:
         weights = stored
+        sizes = [w.size for w in weights]
     else:
         # the input is unknown and the file has no weights: the count is unknown, not 0
         weights, known = (), False
-    total: int | None = sum(w.size for w in weights) if known else None
-    train: int | None = (sum(w.size for w in weights if w.trainable) if trainable else 0) if known else None
+    total: int | None = sum(sizes) if known else None
+    train: int | None = (sum(n for n, w in zip(sizes, weights) if w.trainable) if trainable else 0) if known else None
     units = result.units if result is not None and result.units is not None else _units(layer.type, cfg)
     act = result.activation if result is not None and result.activation is not None else activation_name(
         cfg.get("activation"))
     return layer.replace(
         output_shapes=tuple(first_outputs), params=total, trainable_params=train,
         non_trainable_params=None if total is None or train is None else total - train, weights=weights, trainable=trainable, units=units,
-        activation=act, shape_known=(bool(first_outputs) and all(s is not None for s in first_outputs)
+        activation=act, shape_known=(bool(first_outputs) and None not in first_outputs
                                      if shape_known is None else shape_known),
         dtype=variable_dtype(cfg.get("dtype")), notes=notes)
 

@@ -157,11 +157,11 @@ def registered() -> list[str]:
 
 def weight(name: str, *shape: int, trainable: bool = True) -> Weight:
     """A weight variable; every dimension must be known (except while the engine is lenient)."""
-    if any(d is None for d in shape):
+    if None in shape:
         if LENIENT.get():
             return Weight(name, tuple(None if d is None else int(d) for d in shape), trainable)
         raise UnknownShape(f"weight {name!r} depends on an unknown dimension")
-    return Weight(name, tuple(int(d) for d in shape), trainable)
+    return Weight(name, tuple(map(int, shape)), trainable)
 
 
 def known_product(dims: Sequence[int | None]) -> int | None:

@@ -19,7 +19,9 @@ which :func:`nnviz.load` runs next (:func:`nnviz.loading.infer`).
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Mapping, Sequence
+from itertools import accumulate, chain, count
 from typing import Any, Callable
 
 from ..errors import ReadError
@@ -48,24 +50,49 @@ def check_nesting(data: Any, *, path: object = None, what: str = "the JSON") -> 
     >>> check_nesting({"a": [1, {"b": 2}]})
     {'a': [1, {'b': 2}]}
     """
-    level = [data]  # the containers at one depth, a level at a time (no tuple per value)
+    # the containers at one depth, a level at a time (no tuple per value); their values chained
+    level = [data] if isinstance(data, (dict, list)) else []
     depth = 1
     while level:
         if depth > MAX_NESTING:
             raise ReadError(f"{what} is nested too deeply (over {MAX_NESTING} levels)", path=path)
-        below: list[Any] = []
-        for item in level:
-            if isinstance(item, dict):
-                below += [v for v in item.values() if isinstance(v, (dict, list))]
-            elif isinstance(item, list):
-                below += [v for v in item if isinstance(v, (dict, list))]
-        level = below
+        values = chain.from_iterable([item.values() if isinstance(item, dict) else item for item in level])
+        level = [v for v in values if isinstance(v, (dict, list))]
         depth += 1
     return data
 
 
+# JSON text reduced to its brackets and quotes: every other ASCII character deleted
+_BRACKETS_AND_QUOTES = dict.fromkeys(i for i in range(128) if chr(i) not in '[]{}"')
+_OPEN_TWO_CLOSE_ZERO = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
+
+
+def json_text_depth(text: str) -> int:
+    """How deeply the objects and lists of *valid* JSON text nest (what :func:`check_nesting` measures
+    on the parsed data, read off the text at the speed of ``str`` methods: at 50,000 layers the
+    walk over the parsed data cost more than parsing it).
+
+    Escapes go first (``\\\\`` pairs, then ``\\"``), then every character but brackets and quotes;
+    an adjacent pair of quotes then joins two strings or drops an empty one, and the strings left
+    (those holding brackets) are cut out between their quotes. The depth is the highest count of
+    open brackets not yet closed.
+
+    >>> json_text_depth('{"a": [1, {"b": "]]\\\\\\"[{"}], "c": []}'), json_text_depth("3")
+    (3, 0)
+    """
+    plain = text.replace("\\\\", "").replace('\\"', "").translate(_BRACKETS_AND_QUOTES).replace('""', "")
+    if '"' in plain:
+        plain = "".join(plain.split('"')[::2])
+    if not plain:
+        return 0
+    # an open bracket counts 2, a close 0: after k brackets the sum less k is the depth there
+    steps = plain.encode("ascii", "ignore").translate(_OPEN_TWO_CLOSE_ZERO)
+    return max(map(operator.sub, accumulate(steps), count(1)))
+
+
 def config_from_json_text(text: str, *, path: object = None) -> Any:
-    """Parse JSON text with the limits nnviz applies to any file."""
+    """Parse JSON text with the limits nnviz applies to any file (:data:`MAX_NESTING`: measured on the
+    text, as :func:`check_nesting` would on the data)."""
     try:
         data = json.loads(text)
     except RecursionError:
@@ -75,7 +102,9 @@ def config_from_json_text(text: str, *, path: object = None) -> Any:
                         path=path) from None
     except ValueError:  # an integer past Python's int-string limit (sys.get_int_max_str_digits())
         raise ReadError("the JSON holds an integer of thousands of digits", path=path) from None
-    return check_nesting(data, path=path)
+    if json_text_depth(text) > MAX_NESTING:
+        raise ReadError(f"the JSON is nested too deeply (over {MAX_NESTING} levels)", path=path)
+    return data
 
 
 def check_layer_count(config: Any, *, path: object = None) -> int:
@@ -94,10 +123,10 @@ def check_layer_count(config: Any, *, path: object = None) -> int:
     stack = [config]
     while stack:
         obj = stack.pop()
-        if isinstance(obj, Mapping):
+        if type(obj) is dict or isinstance(obj, Mapping):  # (a dict first: the ABC's check is slow)
             entries = obj.get("layers")
             inner = obj.get("config")
-            if isinstance(inner, (Mapping, list)):
+            if type(inner) is dict or isinstance(inner, (Mapping, list)):
                 stack.append(inner)
         elif isinstance(obj, list):  # a Keras 1 Sequential config is the list of its layers
             entries = obj
@@ -107,7 +136,7 @@ def check_layer_count(config: Any, *, path: object = None) -> int:
             count += len(entries)
             if count > MAX_LAYERS:
                 raise ReadError(f"the model has more than {MAX_LAYERS:,} layers (nnviz's limit)", path=path)
-            stack.extend(e for e in entries if isinstance(e, Mapping))
+            stack += [e for e in entries if type(e) is dict or isinstance(e, Mapping)]
     return count
 
 
@@ -177,7 +206,7 @@ class _Builder:
         self.count += 1
         if self.count > MAX_LAYERS:
             raise ReadError(f"the model has more than {MAX_LAYERS:,} layers (nnviz's limit)")
-        if not isinstance(entry, Mapping):
+        if type(entry) is not dict and not isinstance(entry, Mapping):
             raise ReadError(f"a layer entry is {type(entry).__name__}, not an object")
         cls = entry.get("class_name")
         if isinstance(cls, str) and ">" in cls:
@@ -189,7 +218,8 @@ class _Builder:
         raw_cfg = entry.get("config")
         if raw_cfg is None:
             raw_cfg = {}
-        if cls in MODEL_TYPES or (isinstance(raw_cfg, Mapping) and _looks_like_model(raw_cfg)) or (
+        is_map = type(raw_cfg) is dict or isinstance(raw_cfg, Mapping)
+        if cls in MODEL_TYPES or (is_map and "layers" in raw_cfg and _looks_like_model(raw_cfg)) or (
                 isinstance(raw_cfg, list) and cls == "Sequential"):
             sub_name = name or (raw_cfg.get("name") if isinstance(raw_cfg, Mapping) else None) or "model"
             sub = self.model(entry, (*scope, sub_name), depth + 1)
@@ -198,7 +228,7 @@ class _Builder:
             if t not in MODEL_TYPES:
                 t = "Functional"
             return Layer(sub_name, t, sub_cfg, subgraph=sub)
-        if not isinstance(raw_cfg, Mapping):
+        if not is_map:
             raise ReadError(f"the config of a {cls} layer is not an object")
         if (self.default_dim_ordering and "dim_ordering" not in raw_cfg and "data_format" not in raw_cfg
                 and ("2D" in cls or "3D" in cls)):
@@ -207,24 +237,20 @@ class _Builder:
             raw_cfg = {**raw_cfg, "dim_ordering": self.default_dim_ordering}
         modern, cfg = modernize(cls, raw_cfg)
         _legacy_defaults(modern, cfg)
-        inner = cfg.get("layer")
-        if isinstance(inner, Mapping) and isinstance(inner.get("class_name"), str):
-            icls, icfg = modernize(inner["class_name"], inner.get("config") or {})
-            _legacy_defaults(icls, icfg)
-            cfg["layer"] = {**inner, "class_name": icls, "config": icfg}
-        for key in ("forward_layer", "backward_layer"):
-            sub = cfg.get(key)
-            if isinstance(sub, Mapping) and isinstance(sub.get("class_name"), str):
-                icls, icfg = modernize(sub["class_name"], sub.get("config") or {})
-                _legacy_defaults(icls, icfg)
-                cfg[key] = {**sub, "class_name": icls, "config": icfg}
+        if not cfg.keys().isdisjoint(_WRAPPED_KEYS):  # a wrapper: its inner layers' configs modernised too
+            for key in _WRAPPED_KEYS:
+                sub = cfg.get(key)
+                if isinstance(sub, Mapping) and isinstance(sub.get("class_name"), str):
+                    icls, icfg = modernize(sub["class_name"], sub.get("config") or {})
+                    _legacy_defaults(icls, icfg)
+                    cfg[key] = {**sub, "class_name": icls, "config": icfg}
         lname = name or cfg.get("name")
         if not isinstance(lname, str) or not lname:
             raise ReadError(f"a {cls} layer has no name")
         notes: tuple[str, ...] = ()
         if modern == "Lambda":
             notes = ("Lambda: its function is stored as code, which nnviz never runs",)
-        stored = self.stored.get((*scope, lname))
+        stored = self.stored.get((*scope, lname)) if self.stored else None
         module = entry.get("module")
         if stored is None and isinstance(module, str) and module.startswith(("keras.src.ops.", "keras.ops.")):
             stored = []  # a Keras 3 operation (GetItem, NotEqual) called on tensors holds no weights
@@ -232,7 +258,7 @@ class _Builder:
             stored = []  # Keras files every layer with weights; Keras 3 operations are not layers
         build = entry.get("build_config")
         return Layer(lname, modern, cfg, stored_weights=tuple(stored) if stored is not None else None,
-                     notes=notes, build_config=build if isinstance(build, Mapping) else None)
+                     notes=notes, build_config=build if type(build) is dict or isinstance(build, Mapping) else None)
 
     # -- models ---------------------------------------------------------------
     def model(self, entry: Mapping[str, Any], scope: tuple[str, ...], depth: int) -> LayerGraph:
@@ -301,7 +327,7 @@ class _Builder:
         recorded: dict[TensorRef, tuple] = {}
         arguments: dict[tuple[str, int], dict[str, Any]] = {}
         for e in cfg["layers"]:
-            if not isinstance(e, Mapping):
+            if type(e) is not dict and not isinstance(e, Mapping):
                 raise ReadError("a layer entry is not an object")
             outer = e.get("name")
             if not isinstance(outer, str):
@@ -322,7 +348,10 @@ class _Builder:
             for i, node in enumerate(nodes):
                 refs = _node_refs(node, recorded)
                 raw_calls.append((outer, i, refs))
-                arguments[(outer, i)] = _node_arguments(node)
+                if type(node) is not dict or node.get("kwargs"):  # (Keras 3's empty kwargs: none)
+                    found = _node_arguments(node)
+                    if found:
+                        arguments[(outer, i)] = found
         by_name = {l.name: l for l in layers}
         n_calls: dict[str, int] = {}
         for lname, _, _ in raw_calls:
@@ -334,10 +363,10 @@ class _Builder:
         for r in all_refs:
             if r.layer not in by_name:
                 raise ReadError(f"refers to a layer {r.layer!r} that the model does not have")
-        calls = [Call(lname, i, tuple(fix(r) for r in refs), arguments=arguments.get((lname, i)) or None)
+        calls = [Call(lname, i, tuple(map(fix, refs)), arguments=arguments.get((lname, i)) or None)
                  for lname, i, refs in raw_calls]
         for c in calls:
-            if len(c.inputs) != len(set(c.inputs)) and len(c.inputs) > 1:
+            if len(c.inputs) > 1 and len(c.inputs) != len(set(c.inputs)):
                 self.warnings.append(f"{c.layer!r} reads the same tensor twice (a known Keras quirk)")
         if not inputs:
             inputs = [TensorRef(l.name) for l in layers if l.type == "InputLayer"]
@@ -360,8 +389,14 @@ class _Builder:
         lowest: dict[str, int] = {}
         highest: dict[str, int] = {}
         for r in refs:
-            lowest[r.layer] = min(lowest.get(r.layer, r.call), r.call)
-            highest[r.layer] = max(highest.get(r.layer, r.call), r.call)
+            name, call = r.layer, r.call
+            low = lowest.get(name)
+            if low is None:
+                lowest[name] = highest[name] = call
+            elif call < low:
+                lowest[name] = call
+            elif call > highest[name]:
+                highest[name] = call
         shift: dict[str, int] = {}
         for lname in lowest:
             n = n_calls.get(lname, 0)
@@ -370,11 +405,16 @@ class _Builder:
 
         def fix(r: TensorRef) -> TensorRef:
             n = n_calls.get(r.layer, 0)
+            if 0 <= r.call < n and r.layer not in shift:  # the usual reference: a call the layer has
+                return r
             call = r.call - shift.get(r.layer, 0)
             call = max(0, min(call, n - 1)) if n else 0
             return TensorRef(r.layer, call, r.tensor) if call != r.call else r
 
         return fix
+
+
+_WRAPPED_KEYS = ("layer", "forward_layer", "backward_layer")  # a wrapper's inner layers, by config key
 
 
 def _legacy_defaults(cls: str, cfg: dict[str, Any]) -> None:
@@ -444,6 +484,8 @@ def _is_keras_tensor(value: Any) -> bool:
 
 def _to_ref(t: Sequence[Any]) -> TensorRef:
     name, node, tensor = t[0], t[1], t[2]
+    if type(node) is int and type(tensor) is int and node >= 0 and tensor >= 0:  # the usual case, quickly
+        return TensorRef(str(name), node, tensor)
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in (node, tensor)):
         raise ReadError(f"a reference to {name!r} has indices that are not integers ({list(t[:3])!r:.80})")
     if node < 0 or tensor < 0:
@@ -471,6 +513,27 @@ def _node_arguments(node: Any) -> dict[str, Any]:
     return out
 
 
+def _plain_keras3_node(node: Any) -> list[dict] | None:
+    """The tensors of the usual Keras 3 node, ``{"args": [tensor, ...] or [[tensor, ...]], "kwargs": {}}``,
+    in order; ``None`` for any other node (:func:`_node_refs` walks those).
+
+    >>> t = {"class_name": "__keras_tensor__", "config": {"keras_history": ["a", 0, 0]}}
+    >>> len(_plain_keras3_node({"args": [[t, t]], "kwargs": {}})), _plain_keras3_node({"args": [t], "kwargs": {"mask": t}})
+    (2, None)
+    """
+    if type(node) is not dict or node.get("kwargs") or node.get("class_name") == "__keras_tensor__":
+        return None
+    args = node.get("args")
+    if type(args) is not list:
+        return None
+    if len(args) == 1 and type(args[0]) is list:
+        args = args[0]
+    for v in args:
+        if type(v) is not dict or v.get("class_name") != "__keras_tensor__":
+            return None
+    return args
+
+
 def _node_refs(node: Any, recorded: dict[TensorRef, tuple] | None = None) -> list[TensorRef]:
     """The tensors one inbound node reads, in order, for every era's node format.
 
@@ -478,15 +541,25 @@ def _node_refs(node: Any, recorded: dict[TensorRef, tuple] | None = None) -> lis
     """
     refs: list[TensorRef] = []
 
+    def tensor(v: dict) -> None:
+        config = v.get("config") or {}
+        hist = config.get("keras_history")
+        if isinstance(hist, list) and len(hist) >= 3:
+            ref = _to_ref(hist)
+            refs.append(ref)
+            shape = config.get("shape")
+            if recorded is not None and isinstance(shape, list):
+                recorded[ref] = tuple(shape)
+
+    plain = _plain_keras3_node(node)
+    if plain is not None:  # what walk() finds, without walking
+        for v in plain:
+            tensor(v)
+        return refs
+
     def walk(v: Any) -> None:
-        if _is_keras_tensor(v):
-            hist = (v.get("config") or {}).get("keras_history")
-            if isinstance(hist, list) and len(hist) >= 3:
-                ref = _to_ref(hist)
-                refs.append(ref)
-                shape = (v.get("config") or {}).get("shape")
-                if recorded is not None and isinstance(shape, list):
-                    recorded[ref] = tuple(shape)
+        if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
+            tensor(v)
             return
         if isinstance(v, dict):
             if "args" in v or "kwargs" in v:
