@@ -33,7 +33,7 @@ import pytest
 
 from keras_zoo import (APPLICATIONS, ZOO, build_application, compare, flavor_module, keras_numbers, nnviz_numbers,
                        source_key)
-from truth import app_truth, recorded
+from truth import app_truth, compute_tfprof, recorded, tfprof_key, tfprof_truth, truth_path
 
 import nnviz
 
@@ -138,17 +138,24 @@ def _marks(fmt: str) -> list:
 # -- 1. keras.applications --------------------------------------------------------------
 
 APP_CASES = [pytest.param(app, fmt, id=f"{app}-{fmt}", marks=_marks(fmt))
-             for app in APPLICATIONS for fmt in ("json", "oracle", "keras", "h5")]
+             for app in APPLICATIONS for fmt in ("json", "oracle", "tfprof", "keras", "h5")]
 
 
 @pytest.mark.parametrize("app,fmt", APP_CASES)
 def test_application(app: str, fmt: str, models: _OneModel, tmp_path: Path) -> None:
-    """A keras.applications model (weights=None) read from to_json(), .keras and .h5; its truth rechecked."""
+    """A keras.applications model (weights=None) read from to_json(), .keras and .h5; its truth rechecked
+    (``tfprof``: the TensorFlow profiler's counts that tests/costs/test_profiler.py compares nnviz's with,
+    profiled again on the model built here rather than on one more build of it)."""
     flavor = APPLICATIONS[app]
     model = lambda: models.get(("app", app, flavor), flavor, lambda k: build_application(app))  # noqa: E731
     truth = app_truth(app, model)
     if fmt == "oracle":
         _assert_oracle(truth, model())
+        return
+    if fmt == "tfprof":
+        key = tfprof_key(app)
+        assert compute_tfprof(key, model()) == tfprof_truth(app), \
+            f"{truth_path('tfprof', key).name}: the profiler now says otherwise"
         return
     if fmt == "json":
         graph = _read_json(truth["json"], tmp_path / f"{app}.json")

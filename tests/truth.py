@@ -172,29 +172,33 @@ def compute_weights(key: dict) -> list:
     return [[w.name, [int(d) for d in w.shape], bool(w.trainable)] for w in layer.weights]
 
 
-def compute_tfprof(key: dict) -> dict:
+def compute_tfprof(key: dict, model: Any = None) -> dict:
     """TensorFlow's profiler on a ``tfprof`` key's application: ``{layer: {op type: FLOPs}}``.
 
     The model (weights=None, after ``clear_session()``, so its layer names are the recorded
-    ``app`` truth's) is traced for one sample as a concrete function, its variables frozen
-    into constants, and ``tf.compat.v1.profiler`` with ``float_operation()`` counts every
-    node; a node belongs to the layer whose name its name scope holds (``"?"``: none; the
-    scopes are uniquified by TensorFlow, so where one layer's name is another's plus ``_1``
-    their counts may be swapped: compare per op type, not per layer).
+    ``app`` truth's; ``model``: one so built already, as test_exactness shares it) is traced
+    for one sample as a concrete function, and ``tf.compat.v1.profiler`` with
+    ``float_operation()`` counts every node of its graph; a node belongs to the layer whose
+    name its name scope holds (``"?"``: none; the scopes are uniquified by TensorFlow, so
+    where one layer's name is another's plus ``_1`` their counts may be swapped: compare per
+    op type, not per layer). The profiler counts from static shapes, and a variable's read
+    has the variable's shape, so the graph is profiled as traced: freezing the variables into
+    constants first (as the truth was first recorded) gives the same counts on all 15
+    families and took most of the time (VGG16's 138 M values copied into the graph).
     """
     import tensorflow as tf
     from keras_zoo import APPLICATIONS, build_application, flavor_module
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-    flavor_module(APPLICATIONS[key["model"]]).backend.clear_session()
-    model = build_application(key["model"])
+    if model is None:
+        flavor_module(APPLICATIONS[key["model"]]).backend.clear_session()
+        model = build_application(key["model"])
     names = {layer.name for layer in model.layers}
     # a free image size (MobileNetV3) is profiled at 224 x 224; the tests fix nnviz's the same
     size = [224 if d is None else int(d) for d in model.input_shape[1:]]
     fn = tf.function(lambda x: model(x, training=False))
     with _grouped_convolutions_inline():
         concrete = fn.get_concrete_function(tf.TensorSpec([key["batch"], *size], tf.float32))
-    graph = convert_variables_to_constants_v2(concrete).graph
+    graph = concrete.graph
     opts = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
     opts["output"] = "none"
     root = tf.compat.v1.profiler.profile(graph, cmd="scope", options=opts)
