@@ -417,7 +417,9 @@ def test_nasnet_full_gutter_uses_connectors(monkeypatch, tmp_path):
     rects = [t[2] for t in texts] + [_rect(b) for b in after.boxes]
     clash = [(i, j) for i, j in _pairs(rects) if min(i, j) < len(texts)]
     assert not clash, clash[:5]
-    d.save(tmp_path / "nasnet_full.png")
+    # a file to look at: SVG, written from the scene (the figure was rendered above, by drawn_texts; a PNG
+    # rendered it a second time, at another resolution, and encoded 127 M pixels: a third of the test's time)
+    assert d.save(tmp_path / "nasnet_full.svg").stat().st_size > 0
 
 
 # -- real files ----------------------------------------------------------------------------
