@@ -50,9 +50,6 @@ def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_sh
     4
     """
     live = hasattr(source, "layers") and hasattr(source, "count_params")
-    if input_shape is not None and not live:
-        # a file or spec: its free axes (a None sequence length) fixed, and every shape inferred again
-        return with_input_shape(load(source, weights_file=weights_file, build=build), input_shape)
     if build is not False and not isinstance(build, bool):
         raise OptionError(f"build must be True or False, got {build!r}")
     is_path = isinstance(source, (str, os.PathLike))
@@ -62,8 +59,12 @@ def load(source: Any, *, weights_file: str | os.PathLike | None = None, input_sh
         from .readers.sniff import sniff
 
         check_regular(Path(source), folders=True)
-        graph = read_built(Path(source), sniff(Path(source)))
+        # with input_shape, Keras computes every shape at those sizes: nnviz infers nothing again
+        graph = read_built(Path(source), sniff(Path(source)), input_shape=input_shape)
     built = graph is not None
+    if input_shape is not None and not live and not built:
+        # a file or spec: its free axes (a None sequence length) fixed, and every shape inferred again
+        return with_input_shape(load(source, weights_file=weights_file), input_shape)
     if graph is None:
         with gc_paused(not live):  # (a live model's tracing is Keras's business)
             graph = read_source(source, input_shape=input_shape)  # read: the graph as the source states it

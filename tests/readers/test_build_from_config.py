@@ -197,3 +197,52 @@ def test_gemma_2b_shaped_preset_builds_without_the_memory_of_its_weights(tmp_pat
     assert result["rc"] == 0, result["err"]
     assert result["total"] == hub_zoo.GEMMA_2B_PARAMS
     assert result["peak_kb"] < 1.5 * 1024 * 1024  # every process of the command, the build child included
+
+
+@pytest.mark.needs_tf
+def test_build_with_input_shape_keeps_the_shapes_keras_computes(tmp_path):
+    """``--build --input-shape``: the shapes are the ones Keras computes at those sizes. They were inferred
+    again by nnviz over the built graph, which knows no KerasHub class: every shape after the inputs
+    became '?' and the parameter total a lower bound. The truth is Keras running the model on such inputs."""
+    import hub_zoo
+    import keras
+    import numpy as np
+
+    keras.backend.clear_session()
+    model = hub_zoo.gemma()
+    model.save(tmp_path / "gemma.keras")
+    graph = nnviz.load(tmp_path / "gemma.keras", build=True, input_shape={"token_ids": (8,), "padding_mask": (8,)})
+    ops = [op for op in model.operations if type(op).__name__ != "InputLayer"]
+    probe = keras.Model(model.inputs, [op.output for op in ops])
+    ran = probe({"token_ids": np.ones((1, 8), "int32"), "padding_mask": np.ones((1, 8), "int32")})
+    assert [layer.name for layer in graph.layers if layer.type != "InputLayer"] == [op.name for op in ops]
+    for op, out in zip(ops, ran):
+        assert graph.layer(op.name).output_shape == (None, *out.shape[1:]), op.name
+    assert graph.layer("token_ids").output_shape == (None, 8)
+    assert graph.total_params == model.count_params() and not graph.total_params_is_lower_bound
+    assert graph.layer("decoder_block_0").subgraph is not None  # still traced inside, for expand=
+
+
+@pytest.mark.needs_tf
+def test_input_sizes_for_a_built_model_are_checked_against_its_inputs():
+    """In the build child (called here directly): a name that is no input, another number of axes, or one
+    shape for a model of two inputs stop with one line; one shape fixes a model of one input."""
+    import keras
+
+    from nnviz.errors import OptionError
+    from nnviz.readers.build import _read_at_input_shape
+
+    a, b = keras.Input((None, 3), name="a"), keras.Input((None, 3), name="b")
+    two = keras.Model({"a": a, "b": b}, keras.layers.Add(name="add")([a, b]))
+    for shape, match in (({"c": (5, 3)}, r"names \['c'\], not inputs of the model"),
+                         ({"a": (5,)}, "has 1 axes; the input has 2"),
+                         ((5, 3), "has 2 inputs: give input_shape as")):
+        with pytest.raises(OptionError, match=match):
+            _read_at_input_shape(keras, two, shape, "m.keras")
+    graph = _read_at_input_shape(keras, two, {"a": (5, 3)}, "m.keras")  # b keeps its free axis
+    assert graph.layer("a").output_shape == (None, 5, 3) and graph.layer("b").output_shape == (None, None, 3)
+    x = keras.Input((None, 4), name="x")
+    one = keras.Model(x, keras.layers.Conv1D(2, 3, name="conv")(x))
+    graph = _read_at_input_shape(keras, one, (9, 4), "m.keras")
+    assert graph.layer("conv").output_shape == (None, *one.get_layer("conv").compute_output_shape((1, 9, 4))[1:])
+    assert graph.layer("conv").output_shape == (None, 7, 2)

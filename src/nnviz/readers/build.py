@@ -32,7 +32,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..errors import MissingDependencyError, ReadError
+from ..errors import MissingDependencyError, OptionError, ReadError
 from ..graph import LayerGraph
 
 __all__ = ["screen_config", "build_graph", "read_built", "graphless_config", "run_built", "import_keras",
@@ -123,7 +123,7 @@ def _buildable(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def build_graph(config: Mapping[str, Any], *, path: str | Path, hyperparameters: Mapping[str, Any] | None = None,
-                metadata: Mapping[str, Any] | None = None) -> LayerGraph:
+                metadata: Mapping[str, Any] | None = None, input_shape: Any = None) -> LayerGraph:
     """Build the model of ``config`` in a child interpreter and return its walked (and traced) graph.
 
     Args:
@@ -131,12 +131,16 @@ def build_graph(config: Mapping[str, Any], *, path: str | Path, hyperparameters:
         path: the file or folder, for messages and the graph's source.
         hyperparameters: shown with the graph (a KerasHub config's values).
         metadata: shown with the graph (a preset's ``metadata.json``).
+        input_shape: sizes for the inputs' free axes (no batch axis; ``{input name: shape}`` for
+            several inputs, as :func:`nnviz.load` takes it): Keras computes every shape at them.
 
     Raises:
         ReadError: the screen refuses the config, or building fails, runs out of time or memory.
+        OptionError: ``input_shape`` names no input of the model, or has another number of axes.
         MissingDependencyError: keras >= 3.14 or keras_hub is not installed.
     """
-    graph = run_built("nnviz.readers.build:_build_in_child", config, path=path, doing="building it")
+    extra = {} if input_shape is None else {"input_shape": _plain_shape(input_shape)}
+    graph = run_built("nnviz.readers.build:_build_in_child", config, path=path, doing="building it", **extra)
     return graph.replace(source=str(path),
                          model_class=config.get("class_name") if isinstance(config.get("class_name"), str) else None,
                          hyperparameters=dict(hyperparameters) if hyperparameters else None,
@@ -195,13 +199,26 @@ def graphless_config(path: Path, kind: str) -> tuple[dict[str, Any], dict[str, A
     return config, metadata
 
 
-def read_built(path: Path, kind: str) -> LayerGraph | None:
+def _plain_shape(input_shape: Any) -> Any:
+    """``input_shape`` as plain data for the child: a tuple, or a dict of tuples by input name."""
+    from collections.abc import Mapping as _Mapping
+
+    from .trace import parse_input_shape
+
+    shape = parse_input_shape(input_shape)
+    if isinstance(shape, _Mapping):
+        return {str(k): tuple(v) for k, v in shape.items()}
+    return tuple(shape)
+
+
+def read_built(path: Path, kind: str, *, input_shape: Any = None) -> LayerGraph | None:
     """The graph of the model a file or preset folder configures, built (``--build``); ``kind`` is
     what :func:`nnviz.readers.sniff.sniff` says the path is.
 
     A preset folder needs only ``config.json`` (and ``metadata.json``); a ``.keras`` file or a
     JSON config of a subclassed or KerasHub model is built from its config. Returns ``None`` for a
-    file that stores its graph (nothing needs building: it is read as always).
+    file that stores its graph (nothing needs building: it is read as always). With ``input_shape``
+    the model is called by Keras on inputs of those sizes, and every shape is the one Keras computes.
 
     Raises:
         ReadError: a file without a model config (a bare weights file), or see :func:`build_graph`.
@@ -212,7 +229,8 @@ def read_built(path: Path, kind: str) -> LayerGraph | None:
     if found is None:
         return None
     config, metadata = found
-    return build_graph(config, path=path, hyperparameters=hyperparameters_of(config), metadata=metadata)
+    return build_graph(config, path=path, hyperparameters=hyperparameters_of(config), metadata=metadata,
+                       input_shape=input_shape)
 
 
 def _without_loaders(graph: LayerGraph) -> LayerGraph:
@@ -285,10 +303,59 @@ def _build_in_child(payload: Mapping[str, Any]) -> LayerGraph:
     with keras.StatelessScope(initialize_variables=False):
         model = build_model(payload)
         try:
-            graph = read_live(model)
-        except ReadError:
+            if payload.get("input_shape") is None:
+                graph = read_live(model)
+            else:
+                graph = _read_at_input_shape(keras, model, payload["input_shape"], payload["path"])
+        except (ReadError, OptionError):
             raise
         except Exception as err:  # noqa: BLE001 - Keras's own errors on a model it cannot walk
             raise ReadError(f"Keras cannot build it from its config ({_first_line(err)})",
                             path=payload["path"]) from None
     return _without_loaders(graph)
+
+
+def _read_at_input_shape(keras: Any, model: Any, input_shape: Any, path: str) -> LayerGraph:
+    """In the child: the built model's graph with its inputs' free axes fixed, every shape Keras's own.
+
+    A Functional model (a KerasHub backbone or task) is run through by Keras once more, from new
+    ``keras.Input`` tensors of the given sizes: each of its operations is called on them, as
+    ``Model.call`` does, and the graph is walked from those calls (the same operations and wiring,
+    the shapes Keras computed at these sizes). Another model is traced from its ``call`` at them.
+    """
+    from .live import read_live
+    from .opgraph import is_functional3, walk_functional
+    from .trace import expand_layers
+
+    if not is_functional3(model):
+        return read_live(model, input_shape=input_shape)
+    inputs = list(keras.tree.flatten(model._inputs_struct))
+    names = [t._keras_history.operation.name for t in inputs]
+    if isinstance(input_shape, dict):
+        unknown = sorted(k for k in input_shape if k not in names)
+        if unknown:
+            raise OptionError(f"input_shape names {unknown}, not inputs of the model (its inputs: {names})",
+                              path=path)
+        given = dict(input_shape)
+    elif len(names) == 1:
+        given = {names[0]: tuple(input_shape)}
+    else:
+        raise OptionError(f"the model has {len(names)} inputs: give input_shape as {{input name: shape}} "
+                          f"(its inputs: {names})", path=path)
+    fresh = {}
+    for tensor, name in zip(inputs, names):
+        old = tuple(tensor.shape)
+        shape = given.get(name)
+        if shape is not None and len(shape) != len(old) - 1:
+            raise OptionError(f"input_shape of {name!r} has {len(shape)} axes; the input has {len(old) - 1} "
+                              "(without the batch axis)", path=path)
+        batch = old[:1] + tuple(shape) if shape is not None else old
+        fresh[id(tensor)] = keras.Input(batch_shape=batch, dtype=tensor.dtype, name=name)
+    new_inputs = keras.tree.map_structure(lambda t: fresh[id(t)], model._inputs_struct)
+    # what Model.call does, without its input conversion (it would add a step of its own): each
+    # operation called on the new tensors, in the model's order
+    outputs = model._run_through_graph(new_inputs, operation_fn=lambda op: op)
+    rewired = keras.Model(new_inputs, outputs, name=model.name)
+    label = f"<{type(model).__name__} {model.name!r}>"
+    graph = expand_layers(walk_functional(rewired, path=label), rewired, path=label)
+    return graph.replace(keras_version=getattr(keras, "__version__", None), source=label)
