@@ -10,7 +10,7 @@ from typing import Mapping
 
 from .errors import OptionError
 
-__all__ = ["Theme", "family_of", "FAMILIES", "THEMES", "PATTERNS", "resolve_theme"]
+__all__ = ["Theme", "contrast", "family_of", "FAMILIES", "THEMES", "PATTERNS", "resolve_theme"]
 
 FAMILIES = ("input", "output", "dense", "convolution", "pooling", "recurrent", "normalization",
             "attention", "merge", "reshape", "activation", "regularization", "embedding", "model",
@@ -207,9 +207,40 @@ class Theme:
         any tone and quieter than the text over it."""
         return self.shaded(family, -0.45)
 
+    def text_on(self, fill: str) -> str:
+        """The colour of text over ``fill``: the theme's ``text_color`` where it contrasts at least
+        4.5:1 with it (WCAG AA), else black or white, whichever contrasts more (a dark theme's light
+        text on a cost colouring's light bins, dark text on the colorblind theme's blue).
+
+        >>> Theme().text_on("#ffffff"), resolve_theme("dark").text_on("#ffffcc"), Theme().text_on("#0072B2")
+        ('#222222', '#000000', '#ffffff')
+        """
+        if contrast(self.text_color, fill) >= 4.5:
+            return self.text_color
+        return "#000000" if contrast("#000000", fill) >= contrast("#ffffff", fill) else "#ffffff"
+
     def role_color(self, role: str) -> str:
         """The fill colour of a neuron role."""
         return self.role_colors.get(role, _ROLE_COLORS.get(role, "#cccccc"))
+
+
+def _luminance(color: str) -> float:
+    c = color.lstrip("#")
+    if len(c) == 3:
+        c = "".join(ch * 2 for ch in c)
+    v = [int(c[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    v = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in v]
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG 2 contrast ratio of two ``#rrggbb`` colours, 1 to 21.
+
+    >>> round(contrast("#000000", "#ffffff"), 1), round(contrast("#222222", "#0072B2"), 2)
+    (21.0, 3.07)
+    """
+    lo, hi = sorted((_luminance(a), _luminance(b)))
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def _classes(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..view.diff import STATUSES, WEIGHT_LIMITS, diff_title
 from ..scene import ONE_SIDED_EDGES
 from .block import BlockDiagram, render_scene
+from .html import page_colors
 from .svg import scene_to_svg
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,6 +53,7 @@ def diff_page(d: "ModelDiff", scene_a: "Scene", scene_b: "Scene", theme: "Theme"
     changes = "".join(f'<li class="{k}" data-layer="{html.escape(n, quote=True)}">{k}: {html.escape(t)}</li>'
                       for k, n, t in items) or "<li>no differences</li>"
     return _PAGE.format(title=html.escape(title), sub=html.escape(sub), legend=legend, changes=changes,
+                        colors=page_colors(theme),
                         svg_a=svg_a, svg_b=svg_b, data=payload,
                         name_a=html.escape(d.a.name), name_b=html.escape(d.b.name))
 
@@ -71,15 +73,16 @@ _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <style>
-body {{ font-family: 'DejaVu Sans', sans-serif; margin: 0; }}
-header {{ padding: 8px 12px; border-bottom: 1px solid #ccc; }}
-h1 {{ font-size: 16px; margin: 0; }} .sub {{ font-size: 12px; color: #444; }}
-.sw {{ display: inline-block; width: 10px; height: 10px; border: 1px solid #555; margin: 0 3px 0 8px; }}
+{colors}
+body {{ font-family: 'DejaVu Sans', sans-serif; margin: 0; color: var(--fg); background: var(--bg); }}
+header {{ padding: 8px 12px; border-bottom: 1px solid var(--line); }}
+h1 {{ font-size: 16px; margin: 0; }} .sub {{ font-size: 12px; color: var(--soft); }}
+.sw {{ display: inline-block; width: 10px; height: 10px; border: 1px solid var(--soft); margin: 0 3px 0 8px; }}
 .ln {{ display: inline-block; width: 16px; height: 0; border-top: 2px dashed; margin: 0 3px 3px 8px; }}
 main {{ display: flex; height: calc(100vh - 160px); }}
-.pane {{ flex: 1; overflow: auto; border-right: 1px solid #ccc; }}
-.pane h2 {{ font-size: 13px; margin: 4px 8px; position: sticky; top: 0; background: #fff; }}
-#changes {{ max-height: 90px; overflow: auto; font-size: 12px; margin: 0; padding: 4px 24px; border-top: 1px solid #ccc; }}
+.pane {{ flex: 1; overflow: auto; border-right: 1px solid var(--line); }}
+.pane h2 {{ font-size: 13px; margin: 4px 8px; position: sticky; top: 0; background: var(--bg); }}
+#changes {{ max-height: 90px; overflow: auto; font-size: 12px; margin: 0; padding: 4px 24px; border-top: 1px solid var(--line); }}
 #changes li {{ cursor: pointer; }} #detail {{ font-size: 12px; padding: 2px 12px; min-height: 16px; }}
 .nnviz-block.hit rect {{ stroke: #d62728; stroke-width: 3; }}
 </style></head><body>

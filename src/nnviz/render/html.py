@@ -32,20 +32,20 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["diagram_to_html", "flat_data", "group_ends", "layer_count", "layer_details", "to_html"]
 
 _CSS = """
-*{box-sizing:border-box}body{margin:0;font:14px system-ui,-apple-system,"Segoe UI",sans-serif;color:#222}
-header{display:flex;gap:1em;align-items:center;flex-wrap:wrap;padding:.5em 1em;background:#f4f6f8;
-border-bottom:1px solid #ccc}header h1{font-size:1.1em;margin:0}header .totals{color:#555}
+*{box-sizing:border-box}body{margin:0;font:14px system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
+header{display:flex;gap:1em;align-items:center;flex-wrap:wrap;padding:.5em 1em;background:var(--bar);
+border-bottom:1px solid var(--line)}header h1{font-size:1.1em;margin:0}header .totals{color:var(--soft)}
 header input{padding:.3em .5em;min-width:16em}header button{padding:.3em .7em}
-main{display:flex;height:calc(100vh - 3.2em)}#canvas{flex:1;overflow:hidden;cursor:grab;background:#fff;position:relative}
+main{display:flex;height:calc(100vh - 3.2em)}#canvas{flex:1;overflow:hidden;cursor:grab;background:var(--bg);position:relative}
 #canvas.dragging{cursor:grabbing}#canvas svg{width:100%;height:100%;display:block}
-#panel{width:24em;overflow:auto;border-left:1px solid #ccc;padding:.8em;background:#fafafa}
+#panel{width:24em;overflow:auto;border-left:1px solid var(--line);padding:.8em;background:var(--side)}
 #panel h2{font-size:1em;margin:.2em 0}#panel table{border-collapse:collapse}#panel td{padding:.1em .4em;vertical-align:top}
-#panel pre{white-space:pre-wrap;font-size:11px;background:#fff;border:1px solid #ddd;padding:.4em}
-#canvas rect,#canvas polyline{vector-effect:non-scaling-stroke}.nnviz-block{cursor:pointer}.nnviz-block:hover rect{stroke:#000;stroke-width:2}
+#panel pre{white-space:pre-wrap;font-size:11px;background:var(--bg);border:1px solid var(--cell);padding:.4em}
+#canvas rect,#canvas polyline{vector-effect:non-scaling-stroke}.nnviz-block{cursor:pointer}.nnviz-block:hover rect{stroke:var(--fg);stroke-width:2}
 .nnviz-block.hit rect{stroke:#e6550d;stroke-width:3}.nnviz-block.selected rect{stroke:#3182bd;stroke-width:3}
 .nnviz-block.dim{opacity:.35}.view{display:none}.view.active{display:block;height:100%}
 #canvas canvas{width:100%;height:100%;display:block}
-#summary{padding:1em}#summary td{white-space:pre}#summary td.r{text-align:right}#summary table{border-collapse:collapse}#summary td,#summary th{border:1px solid #ddd;padding:.2em .5em}
+#summary{padding:1em}#summary td{white-space:pre}#summary td.r{text-align:right}#summary table{border-collapse:collapse}#summary td,#summary th{border:1px solid var(--cell);padding:.2em .5em}
 """
 
 _JS = r"""
@@ -222,11 +222,12 @@ function drawFlat(F){
       ctx.fillStyle=flat.edge; ctx.fill(); } }
   if(big>=PIX) boxes(ctx, F, vis, true, px);
   F.text=m.k*FS>=5;
-  if(F.text){ ctx.fillStyle='#222'; ctx.textAlign='center'; ctx.textBaseline='middle';
+  if(F.text){ ctx.textAlign='center'; ctx.textBaseline='middle';  // each family's text colour, on its fill
     if(!F.tl) F.tl=new Map();  // each box's lines, cut to its width, made once
     const ls=vis.map(i => { let l=F.tl.get(i); if(!l){ l=lines(F.prefix+S.n[i], S.n[i]).map(cut); F.tl.set(i,l); } return l; });
     for(const bold of [true,false]){ ctx.font=(bold?'bold ':'')+FS+'px '+flat.font;  // the names, then the rest
-      vis.forEach((i,j) => { const l=ls[j], top=Y[i]+H/2-(l.length-1)*LH/2;
+      let ink=-1; vis.forEach((i,j) => { const l=ls[j], top=Y[i]+H/2-(l.length-1)*LH/2;
+        if(S.f[i]!==ink){ ink=S.f[i]; ctx.fillStyle=flat.text[ink]; }
         for(let k=bold?0:1; k<(bold?1:l.length); k++) ctx.fillText(l[k],X[i]+W/2,top+k*LH); }); } }
   const hit=marks(F), pad=Math.max(2*px,(8*px-H)/2);  // hits stay visible however far out
   ctx.beginPath(); for(const i of vis) if(hit[i]) ctx.rect(X[i]-pad,Y[i]-pad,W+2*pad,H+2*pad);
@@ -331,6 +332,26 @@ if(view) fit(); else if(large) openScope('');
 if(large && source.textContent.length > 1e6) requestAnimationFrame(() => setTimeout(() => later(need)));
 })();
 """
+
+
+def _mix(a: str, b: str, t: float) -> str:
+    """``#rrggbb`` of ``a`` moved a fraction ``t`` toward ``b``."""
+    x, y = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in (a, b))
+    return "#" + "".join(f"{round(u + (v - u) * t):02x}" for u, v in zip(x, y))
+
+
+def page_colors(theme: "Theme | None") -> str:
+    """The page's colours as CSS variables, from the theme's background and text: the page around
+    the drawing (header, panel, summary table) follows the drawing, light or dark; a dark one
+    asks the browser for dark controls and scroll bars too."""
+    from ..theme import Theme, contrast
+
+    theme = theme or Theme()
+    bg, fg = theme.background, theme.text_color
+    dark = contrast(bg, "#000000") < contrast(bg, "#ffffff")
+    return (f":root{{--bg:{bg};--fg:{fg};--bar:{_mix(bg, fg, .06)};--side:{_mix(bg, fg, .03)};"
+            f"--line:{_mix(bg, fg, .25)};--cell:{_mix(bg, fg, .15)};--soft:{_mix(fg, bg, .3)};"
+            f"color-scheme:{'dark' if dark else 'light'}}}")
 
 
 def _shape(shape: Any) -> str:
@@ -475,7 +496,8 @@ def flat_data(graph: "LayerGraph", theme: "Theme", details: dict[str, dict[str, 
 
     walk(graph, "")
     return {"scopes": scopes, "kinds": [json.loads(k) for k in kinds], "shapes": list(shapes),
-            "colors": [theme.color(f) for f in families], "edge": theme.edge_color,
+            "colors": [theme.color(f) for f in families], "text": [theme.text_on(theme.color(f)) for f in families],
+            "edge": theme.edge_color,
             "bg": theme.background, "font": f"{theme.font}, sans-serif"}
 
 
@@ -547,7 +569,7 @@ def diagram_to_html(diagram: "Diagram", *, expanded: "Diagram | None" = None, bu
     title = esc(display(graph.name, _TITLE))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="generator" content="nnviz"><title>{title} - nnviz</title><style>{_CSS}</style></head>
+<meta name="generator" content="nnviz"><title>{title} - nnviz</title><style>{page_colors(theme)}{_CSS}</style></head>
 <body><header><h1>{title}</h1>
 <span class="totals" id="totals">{len(graph.layers)} layers · {esc(graph.params_text())}
 ({graph.trainable_params:,} trainable, {graph.non_trainable_params:,} non-trainable)</span>

@@ -42,7 +42,7 @@ def _box(b: Box, theme: Theme) -> str:
 
     fill = theme.color(b.family)
     parts = [f'<g class="nnviz-block" id="{_esc(block_id(b.id))}" data-layer="{_esc(b.id)}" '
-             f'data-family="{_esc(b.family)}" data-repeat="{b.repeat}" tabindex="0">']
+             f'data-family="{_esc(b.family)}" data-repeat="{b.repeat}" tabindex="0" fill="{theme.text_on(fill)}">']
     for k in ((2, 1) if b.repeat > 1 else ()):  # a stack of cards behind a repeated block
         off = 2.5 * k
         parts.append(f'<rect x="{_f(b.x + off)}" y="{_f(b.y + off)}" width="{_f(b.w)}" height="{_f(b.h)}" '
@@ -95,7 +95,7 @@ def scene_to_svg(scene: Scene, theme: Theme | None = None) -> str:
     theme = theme or Theme()
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="nnviz-svg" viewBox="0 0 {_f(scene.width)} '
            f'{_f(scene.height)}" width="{_f(scene.width)}" height="{_f(scene.height)}" '
-           f'font-family="{_esc(theme.font)}, sans-serif">',
+           f'font-family="{_esc(theme.font)}, sans-serif" fill="{theme.text_color}">',
            '<defs><marker id="nnviz-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
            f'markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="{theme.edge_color}"/>'
            "</marker></defs>",
