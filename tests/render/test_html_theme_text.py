@@ -164,3 +164,22 @@ def test_canvas_view_draws_readable_text(browser, chain, theme, tmp_path):
         assert _ink(shot) >= AA, (theme, key)
     assert errors == []
     page.close()
+
+
+# -- the standalone SVG (render/svgfile.py) and the PNG writers take the same text colours ----------------
+
+@pytest.mark.parametrize("theme,source,options", [("colorblind", "residual_block.json", {}),
+                                                  ("colorblind", "inception_module.json", {}),
+                                                  ("dark", "cost_cnn.json", {"color_by": "params"})])
+def test_standalone_svg_text_contrasts_with_every_block(theme, source, options):
+    d = nnviz.draw(EXAMPLES / source, theme=theme, engine="matplotlib", **options)
+    svg = d.to_bytes("svg").decode("utf-8")
+    t = resolve_theme(theme)
+    fills = {}
+    for b in d.scene.boxes:
+        fills[b.id] = t.color(b.family)
+    inks = {name: ink or t.text_color
+            for name, ink in re.findall(r'<g class="nnviz-block" id="block-([^"]*)"(?: fill="([^"]*)")?>', svg)}
+    assert set(inks) == set(fills)
+    low = {n: round(contrast(inks[n], fills[n]), 2) for n in fills if contrast(inks[n], fills[n]) < AA}
+    assert low == {}

@@ -137,8 +137,8 @@ def png_with_pil_text(scene: "Scene", theme: "Theme", dpi: float) -> bytes:
             stamps[(text, size, bold)] = (mask, left, top)
         return stamps[(text, size, bold)]
 
-    color = ImageColor.getrgb(theme.text_color)
     for b in scene.boxes:
+        color = ImageColor.getrgb(theme.text_on(theme.color(b.family)))
         cx = (b.x + b.w / 2) * k
         for i, (line, y) in enumerate(zip(b.lines, line_centers(b))):
             mask, left, top = stamp(line, b.font_size, i == 0)
@@ -308,7 +308,8 @@ def _box_text(ax: "Axes", b: Any, theme: "Theme") -> None:
     """The name in bold, then the other lines as one text (fewer artists: faster to draw)."""
     cx = b.x + b.w / 2
     ys = line_centers(b)
-    common = dict(fontsize=b.font_size, ha="center", va="center", family=theme.font, color=theme.text_color,
+    common = dict(fontsize=b.font_size, ha="center", va="center", family=theme.font,
+                  color=theme.text_on(theme.color(b.family)),
                   zorder=3, parse_math=False)  # a "$" in a name is a "$", not mathtext
     ax.text(cx, ys[0], b.lines[0], fontweight="bold", gid=f"block-{printable(b.id)}", **common)
     if len(b.lines) > 1:

@@ -204,7 +204,9 @@ def _block_box(b: "Box", theme: "Theme", s: float) -> str:
 def _block_text(b: "Box", theme: "Theme") -> str:
     ys = line_centers(b)
     cx = b.x + b.w / 2
-    parts = [f'<g class="nnviz-block" id="block-{_esc(b.id)}">']
+    ink = theme.text_on(theme.color(b.family))  # the theme's text colour unless it reads poorly on this fill
+    ink = f' fill="{ink}"' if ink != theme.text_color else ""
+    parts = [f'<g class="nnviz-block" id="block-{_esc(b.id)}"{ink}>']
     for i, (line, y) in enumerate(zip(b.lines, ys)):
         parts.append(_text(cx, y, line, b.font_size, extra=' font-weight="bold"' if i == 0 else ""))
     if b.repeat > 1:
