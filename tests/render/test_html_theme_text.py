@@ -183,3 +183,12 @@ def test_standalone_svg_text_contrasts_with_every_block(theme, source, options):
     assert set(inks) == set(fills)
     low = {n: round(contrast(inks[n], fills[n]), 2) for n in fills if contrast(inks[n], fills[n]) < AA}
     assert low == {}
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_the_node_style_page_follows_the_theme(theme):
+    page = to_html(nnviz.draw(EXAMPLES / "deepnn.json", style="node", theme=theme))
+    v = _root_vars(page)
+    assert v["--bg"] == resolve_theme(theme).background
+    assert contrast(v["--fg"], v["--bar"]) >= AA
+    assert "#f4f6f8" not in page

@@ -614,9 +614,10 @@ def _picture_page(diagram: "Diagram") -> str:
     title = html.escape(display(graph.name, _TITLE))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="generator" content="nnviz"><title>{title} - nnviz</title>
-<style>body{{margin:0;font:14px system-ui,sans-serif}}header{{padding:.5em 1em;background:#f4f6f8;
-border-bottom:1px solid #ccc}}#picture svg{{max-width:100%;height:auto}}#summary{{padding:1em}}
-#summary td,#summary th{{border:1px solid #ddd;padding:.2em .5em}}table{{border-collapse:collapse}}</style></head>
+<style>{page_colors(getattr(diagram.options, "theme", None))}
+body{{margin:0;font:14px system-ui,sans-serif;color:var(--fg);background:var(--bg)}}header{{padding:.5em 1em;background:var(--bar);
+border-bottom:1px solid var(--line)}}#picture svg{{max-width:100%;height:auto}}#summary{{padding:1em}}
+#summary td,#summary th{{border:1px solid var(--cell);padding:.2em .5em}}table{{border-collapse:collapse}}</style></head>
 <body><header><b>{title}</b> · {html.escape(graph.params_text())} · <a href="#summary">summary table</a></header>
 <div id="picture">{svg}</div><section id="summary">{summary_html(graph)}</section></body></html>
 """
