@@ -57,7 +57,11 @@ def texts(fig, gid: str) -> list[str]:
 # -- no label overlaps another or leaves the canvas ----------------------------
 
 def drawn_text_boxes(fig) -> list[tuple[str, object]]:
-    """(text, window extent) of every non-empty Text the figure actually draws."""
+    """(text, window extent) of every non-empty Text the figure actually draws.
+
+    Drawn without painting pixels (every artist's draw runs; the renderer's paint calls do nothing): the same
+    texts and extents as canvas.draw() (checked on VGG16 wrapped, 20,096 links of stock.json, MNIST), without
+    painting thousands of links."""
     if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure() of the user's
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -72,7 +76,7 @@ def drawn_text_boxes(fig) -> list[tuple[str, object]]:
 
     Text.draw = record
     try:
-        fig.canvas.draw()
+        fig.draw_without_rendering()
     finally:
         Text.draw = original
     return drawn
