@@ -110,3 +110,53 @@ def test_profile_builds_a_graphless_keras_file_in_a_child_and_times_its_layers(t
     out = tmp_path / "g.svg"
     r = CliRunner().invoke(cli, ["draw", source, "--color-by", str(times), "-o", str(out)])
     assert r.exit_code == 0, r.output and out.stat().st_size > 0
+
+
+@pytest.mark.needs_tf
+def test_keras_ops_calls_and_keyword_arguments_of_a_live_functional_model_are_timed():
+    """A ``keras.ops`` call in a Functional graph (an Operation, not a Layer: ``get_layer`` cannot find
+    it) and its constant argument are timed as the model calls them; a layer given a keyword (a mask) too."""
+    import keras
+
+    x = keras.Input((6,), name="x")
+    h = keras.layers.Dense(8, name="dense")(x)
+    h = keras.ops.multiply(h, 2.0)
+    y = keras.layers.Dropout(0.5, name="drop")(h, training=False)
+    model = keras.Model(x, keras.ops.add(y, h))
+    result = nnviz.profile(model, repeats=2)
+    names = [layer.name for layer in nnviz.load(model).layers if not layer.is_input]
+    assert [n for n in names if n.startswith(("multiply", "add"))] and result["skipped"] == {}
+    assert list(result["layers"]) == names and all(0 < s < 5 for s in result["layers"].values())
+
+
+@pytest.mark.needs_tf
+def test_a_keras_op_on_a_free_size_is_reported_not_timed_with_the_reason():
+    import keras
+
+    a, b = keras.Input((4,), name="a"), keras.Input((None, 3), name="b")
+    ha = keras.ops.multiply(keras.layers.Dense(2, name="da")(a), 2.0)
+    hb = keras.layers.Dense(2, name="db")(b)
+    result = nnviz.profile(keras.Model([a, b], [ha, hb]), repeats=2)
+    assert list(result["layers"]) == ["da"]
+    (op,) = [n for n in result["skipped"] if n.startswith("multiply")]
+    assert "Keras operation" in result["skipped"][op] and "input_shape" in result["skipped"][op]
+    assert "input size is unknown" in result["skipped"]["db"]
+
+
+@pytest.mark.needs_tf
+def test_profile_a_live_keras_hub_backbone_at_given_sizes_times_every_layer_and_op():
+    """A live KerasHub backbone: its ``ops.multiply`` and its decoder blocks (called with the padding
+    mask as a keyword) are timed at the sizes given; before, rebuilding it from its graph stopped on the op."""
+    pytest.importorskip("keras_hub")
+    import hub_zoo
+
+    model = hub_zoo.gemma()
+    with pytest.raises(nnviz.NnvizError, match="no layer could be timed; token_embedding: an input size"):
+        nnviz.profile(model, repeats=1)
+    result = nnviz.profile(model, repeats=2, input_shape={"token_ids": [8], "padding_mask": [8]}, batch_size=2)
+    names = [layer.name for layer in nnviz.load(model).layers if not layer.is_input]
+    blocks = [f"decoder_block_{i}" for i in range(3)]
+    assert names[0] == "token_embedding" and names[1].startswith("multiply") and names[2:] == [*blocks, "final_normalization"]
+    assert list(result["layers"]) == names
+    assert result["skipped"] == {} and all(0 < s < 60 for s in result["layers"].values())
+    assert result["costs"]["token_embedding"]["weight_bytes"] == 50 * 16 * 4 and result["batch_size"] == 2

@@ -80,6 +80,13 @@ def profile(source: Any, *, build: bool = False, repeats: int = 20, warmup: int 
             return built
     keras = require("keras", purpose="profiling")
     graph = load(source, input_shape=input_shape)
+    if _is_live(source) and hasattr(source, "_run_through_graph"):
+        # a Keras 3 Functional model, KerasHub backbones included: run once at fixed sizes, then each
+        # layer and operation (``keras.ops`` calls, keyword arguments such as masks) timed on what it got
+        shapes = {x.name: _fixed_shape(x, input_shape, len(source.inputs)) for x in source.inputs}
+        if all(None not in shape for shape in shapes.values()):
+            options = {"repeats": repeats, "warmup": warmup, "batch_size": batch_size, "seed": seed}
+            return _time_run(keras, source, graph, shapes, options, path=graph.source)
     if _is_live(source) and input_shape is None:
         model = source
     else:
@@ -94,6 +101,10 @@ def profile(source: Any, *, build: bool = False, repeats: int = 20, warmup: int 
         calls = graph.calls_of(layer.name)
         shapes = [_shape_of(graph, ref) for ref in calls[0].inputs]
         inputs = [_random(keras, rng, graph, ref, shape, batch_size) for ref, shape in zip(calls[0].inputs, shapes)]
+        op = next((op for op in getattr(model, "operations", ()) if op.name == layer.name), None)
+        if layer.type in _OP_LAYERS or (op is not None and not isinstance(op, keras.layers.Layer)):
+            raise _Skip("a Keras operation, timed only when the model runs at fixed sizes "
+                        "(give input_shape / --input-shape)")
         obj = model.get_layer(layer.name)
         from ..training.build import call_layer
 
@@ -112,7 +123,10 @@ def _time_model(keras: Any, graph: LayerGraph, call_of: Callable[[Any], Callable
     skipped: dict[str, str] = {}
     device = None
     for layer in graph.layers:
-        if layer.is_input or not graph.calls_of(layer.name):
+        if layer.is_input:
+            continue
+        if not graph.calls_of(layer.name):
+            skipped[layer.name] = "the model never calls it"
             continue
         try:
             seconds, where = _time_layer(keras, call_of(layer), repeats, warmup, sync)
@@ -155,8 +169,6 @@ def _profile_in_child(payload: dict[str, Any]) -> dict[str, Any]:
     """In the fresh child: build the screened config with values (random: the file's weights are
     not read), run it once on random inputs of the given sizes recording what each of its top-level
     layers and operations is called with, then time each on those arguments."""
-    import numpy as np
-
     from ..loading import load
     from ..readers.build import build_model, import_keras
 
@@ -164,7 +176,6 @@ def _profile_in_child(payload: dict[str, Any]) -> dict[str, Any]:
     keras = import_keras(payload)
     model = build_model(payload)
     graph = load(model)  # read and infer, as nnviz.load reads a live model
-    rng = np.random.default_rng(options["seed"])
     given = options["input_shape"]
     shapes = {x.name: _fixed_shape(x, given, len(model.inputs)) for x in model.inputs}
     free = [name for name, shape in shapes.items() if None in shape]
@@ -174,6 +185,17 @@ def _profile_in_child(payload: dict[str, Any]) -> dict[str, Any]:
                           hint=" ".join(f"--input-shape {name}=" + ",".join("128" if d is None else str(d)
                                                                             for d in shapes[name]) for name in free)
                           + " (input_shape= in Python)")
+    return _time_run(keras, model, graph, shapes, options, path=path)
+
+
+def _time_run(keras: Any, model: Any, graph: LayerGraph, shapes: dict[str, tuple], options: dict[str, Any], *,
+              path: object) -> dict[str, Any]:
+    """A Keras 3 Functional ``model`` run once on random inputs of ``shapes`` (each without the batch
+    axis), recording what each of its top-level layers and operations is called with, then each timed
+    on those arguments."""
+    import numpy as np
+
+    rng = np.random.default_rng(options["seed"])
     inputs = [_random_input(keras, rng, (options["batch_size"], *shapes[x.name]), str(x.dtype)) for x in model.inputs]
     recorded: dict[str, tuple[Any, tuple, dict]] = {}
 
@@ -216,6 +238,10 @@ def _random_input(keras: Any, rng: Any, shape: tuple, dtype: str) -> Any:
     if "int" in dtype or dtype == "bool":
         return keras.ops.convert_to_tensor(rng.integers(0, 2, size=shape).astype(dtype))
     return keras.ops.convert_to_tensor(rng.standard_normal(shape).astype("float32"), dtype=dtype)
+
+
+# tf.keras's wrappers of TensorFlow functions in a Functional graph: their other arguments are not inputs
+_OP_LAYERS = frozenset({"TFOpLambda", "SlicingOpLambda"})
 
 
 class _Skip(Exception):
