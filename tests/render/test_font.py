@@ -115,3 +115,37 @@ def test_bundled_fonts_are_found_without_fontconfig(monkeypatch):
         metrics.find_font.cache_clear()
     assert family == "DejaVu Sans Mono"
     assert "mpl-data" in path and path.endswith("DejaVuSansMono.ttf")
+
+
+def test_font_lookups_run_once_per_process_and_keep_the_measuring_font_cached(monkeypatch):
+    """register_font asks fc-list once per family, not on every drawing; looking for a family among
+    matplotlib's forty bundled files reads them once, without pushing the measuring font out of
+    the 16-entry cache it is read from."""
+    import shutil
+    import subprocess
+    import types
+
+    from PIL import ImageFont
+
+    from nnviz.layout import metrics
+
+    asked = []
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/" + name)
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: asked.append(args) or types.SimpleNamespace(stdout=""))
+    monkeypatch.setattr(metrics, "_matplotlib_file", lambda family: None)
+    for _ in range(3):
+        metrics.register_font("Nnviz Test Family Nobody Has")
+    assert asked == [["fc-list", ":family=Nnviz Test Family Nobody Has", "file"]]
+
+    measuring_font = metrics._bundled_files("DejaVu Sans")[0]
+    metrics._font.cache_clear()
+    metrics._font(measuring_font)
+    opened = []
+    truetype = ImageFont.truetype
+    monkeypatch.setattr(ImageFont, "truetype", lambda *a, **kw: opened.append(a[0]) or truetype(*a, **kw))
+    for _ in range(3):
+        assert metrics._bundled_files("Nnviz Test Family Nobody Has") == []
+    assert metrics._bundled_files("DejaVu Serif")[0].endswith("DejaVuSerif.ttf")
+    metrics._font(measuring_font)
+    info = metrics._font.cache_info()
+    assert (info.hits, info.misses, info.currsize) == (1, 1, 1) and opened == []

@@ -74,28 +74,43 @@ def find_font(family: str) -> tuple[str, str]:
 def _fontconfig_files(family: str) -> list[str]:
     """The TrueType/OpenType files fontconfig has for ``family``, upright regular first."""
     import shutil
-    import subprocess
 
     if not shutil.which("fc-list"):
         return []
+    return list(_fc_list(family))
+
+
+@functools.lru_cache(maxsize=64)
+def _fc_list(family: str) -> tuple[str, ...]:
+    """``fc-list``'s answer for ``family``, asked once per process."""
+    import subprocess
+
     out = subprocess.run(["fc-list", f":family={family}", "file"], capture_output=True, text=True,
                          timeout=30).stdout
-    return sorted((f.strip().rstrip(":") for f in out.splitlines()
-                   if f.strip().lower().rstrip(":").endswith((".ttf", ".otf"))), key=_regular_first)
+    return tuple(sorted((f.strip().rstrip(":") for f in out.splitlines()
+                         if f.strip().lower().rstrip(":").endswith((".ttf", ".otf"))), key=_regular_first))
 
 
 def _bundled_files(family: str) -> list[str]:
     """matplotlib's own font files of ``family`` (it ships DejaVu and STIX), found without importing it."""
+    wanted = family.casefold()
+    return sorted((path for path, name in _bundled_families() if name.casefold() == wanted), key=_regular_first)
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_families() -> tuple[tuple[str, str], ...]:
+    """(file, family) of each of matplotlib's bundled fonts, read once per process, each file opened
+    outside :func:`_font`'s cache (forty files would push out the font text is measured with)."""
     import importlib.util
     from pathlib import Path
 
+    from PIL import ImageFont
+
     spec = importlib.util.find_spec("matplotlib")
     if spec is None or not spec.submodule_search_locations:
-        return []
+        return ()
     folder = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
-    wanted = family.casefold()
-    return sorted((str(f) for f in folder.glob("*.ttf") if _family_name(str(f)).casefold() == wanted),
-                  key=_regular_first)
+    return tuple((str(f), ImageFont.truetype(str(f), 10).getname()[0] or str(f)) for f in sorted(folder.glob("*.ttf")))
 
 
 def _family_name(path: str) -> str:
@@ -119,12 +134,18 @@ def register_font(family: str) -> None:
     Called by the matplotlib writers before they draw text in a theme's font; a family matplotlib
     already finds (its bundled DejaVu, or anything in its font cache) is left as it is.
     """
+    if family in _REGISTERED:
+        return
+    _REGISTERED.add(family)  # asked once per process: matplotlib keeps what it was told
     if _matplotlib_file(family) is not None:
         return
     from matplotlib import font_manager as fm
 
     for file in _fontconfig_files(family):  # every style, so bold text draws bold
         fm.fontManager.addfont(file)
+
+
+_REGISTERED: set[str] = set()
 
 
 def _regular_first(path: str) -> tuple[bool, str]:
