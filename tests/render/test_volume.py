@@ -415,3 +415,21 @@ def test_a_volume_scene_scaled_keeps_its_faces():
     assert set(small.volumes) == set(scene.volumes)
     for nid, bounds in scene.volumes.items():
         assert small.volumes[nid] == pytest.approx(tuple(v / 2 for v in bounds))
+
+
+def test_a_folded_group_writes_its_cost_sum_under_its_volume_as_the_block_style_does():
+    """color_by: a repeated group drawn as one volume (ResNet50's conv3_block2..4 ×3) writes its
+    layers' sum under its size, the note the block style writes in the group's block; clear of
+    every other text and volume."""
+    graph = application("ResNet50")
+    d = nnviz.draw(graph, style="volume", color_by="macs")
+    groups = {nid: n.note for nid, n in d.view.blocks.items() if n.kind in ("repeat", "model", "module") and n.note}
+    assert len(groups) >= 3 and all("MACs" in note for note in groups.values())
+    vols = d.scene.volumes
+    notes = [lb for lb in d.scene.labels if lb.role == "volume-note"]
+    for nid, note in groups.items():
+        near = min(notes, key=lambda lb: abs((vols[nid][0] + vols[nid][2]) / 2 - lb.x) + abs(vols[nid][3] - lb.y))
+        assert near.text == note and near.y > vols[nid][3]
+    assert any("%" in note for note in groups.values())
+    assert not [lb for lb in nnviz.draw(graph, style="volume").scene.labels if "MACs" in lb.text]
+    assert_volumes_ok(d)

@@ -210,6 +210,8 @@ def _texts(node: Block, vol: Volume, options: VolumeOptions, frozen: bool) -> tu
         below.append(f"{format_params(node.params)} params")
     if frozen and node.frozen:
         below.append("frozen")
+    if node.note and node.kind in ("repeat", "model", "module"):  # a group's sum (color_by), as blocks write it
+        below.append(short_line(node.note))
     return above, below
 
 
