@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from ..graph import LayerGraph, format_params, sum_params
@@ -53,17 +54,31 @@ def title_lines(graph: LayerGraph, view: View, options: BlockOptions) -> list[st
     title = display(options.title or graph.name, MAX_TITLE)  # a 300,000-character name is a title too
     if options.subtitle is not None:
         return [title, printable(options.subtitle)]
-    count = sum(1 for _, layer in graph.walk() if layer.subgraph is None)
-    sub = f"{graph.params_text()} ({graph.trainable_params:,} trainable) · {count} layers"
+    count, params_text, trainable = _totals(graph)
+    sub = f"{params_text} ({trainable:,} trainable) · {count} layers"
     members = sum(len(n.members) for n in view.blocks.values())
     if options.from_layer is not None or options.to_layer is not None:
         # a range: its own totals first, then the whole model's
         part = sum_params(n.params for n in view.blocks.values())
         return [title, f"{format_params(part)} params in the {members} layers drawn · "
-                       f"whole model: {graph.params_text()}, {count} layers"]
+                       f"whole model: {params_text}, {count} layers"]
     if len(view.blocks) < members or len(view.blocks) < len(graph.layers):
         sub += f" · {len(view.blocks)} blocks shown"
     return [title, sub]
+
+
+# a graph's totals, summed once per graph rather than once per view tried (a walk of 50,000 layers
+# each); graphs are immutable
+_TOTALS: "weakref.WeakKeyDictionary[LayerGraph, tuple[int, str, int]]" = weakref.WeakKeyDictionary()
+
+
+def _totals(graph: LayerGraph) -> tuple[int, str, int]:
+    """The graph's layer count (nested ones included), parameter text and trainable parameters."""
+    totals = _TOTALS.get(graph)
+    if totals is None:
+        count = sum(1 for _, layer in graph.walk() if layer.subgraph is None)
+        totals = _TOTALS[graph] = (count, graph.params_text(), graph.trainable_params)
+    return totals
 
 
 @dataclass

@@ -62,6 +62,8 @@ def range_models(graph: LayerGraph, *names: str | None) -> list[str]:
     """
     wanted = {n.rsplit("/", 1)[-1] for n in names if n} - {layer.name for layer in graph.layers}
     out: list[str] = []
+    if not wanted:  # no range, or one at the top level: nothing to open (and no walk of every layer)
+        return out
     for path, layer in graph.walk():
         if path and layer.name in wanted:
             out += ["/".join(path[:i]) for i in range(1, len(path) + 1) if "/".join(path[:i]) not in out]

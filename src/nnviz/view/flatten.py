@@ -28,11 +28,11 @@ def _wants_open(block_id: str, name: str, expand: Sequence[str]) -> bool:
     return "all" in expand or block_id in expand or name in expand
 
 
-def _layer_block(block_id: str, layer: Layer, cluster: str | None, calls: int) -> Block:
+def _layer_block(block_id: str, layer: Layer, cluster: str | None, calls: int, family: str) -> Block:
     frozen = not layer.trainable and (layer.params or 0) > 0
     kind = "model" if layer.subgraph is not None else "layer"
     return Block(block_id, kind, layer.name, layer, (block_id,), cluster, layer.params, 1, (layer.type,),
-                layer.output_shape, family_of(layer.type), frozen, calls)
+                layer.output_shape, family, frozen, calls)
 
 
 class _Flattener:
@@ -44,9 +44,16 @@ class _Flattener:
         self.edges: list[tuple[str, str]] = []
         self.clusters: dict[str, ClusterInfo] = {}
         self.opened: dict[str, LayerGraph] = {}
-        self.tensors: dict[tuple[str, str], set] = {}  # edge -> the distinct tensors it carries
+        # edge -> the tensor it carries, or the set of them once it carries two (a set per edge made
+        # 50,000 sets for the one edge in a thousand that stands for several calls)
+        self.tensors: dict[tuple[str, str], tuple | set] = {}
+        self.families: dict[str, str] = {}  # per layer type, not per layer
 
     def add_graph(self, graph: LayerGraph, prefix: str, cluster: str | None) -> None:
+        calls_of: dict[str, int] = {}
+        for call in graph.calls:
+            calls_of[call.layer] = calls_of.get(call.layer, 0) + 1
+        families = self.families
         for layer in graph.layers:
             block_id = prefix + layer.name
             if layer.subgraph is not None and _wants_open(block_id, layer.name, self.expand):
@@ -56,12 +63,26 @@ class _Flattener:
                                                      _model_detail(layer), (block_id,))
                 self.add_graph(layer.subgraph, block_id + "/", block_id)
             else:
-                self.blocks.append(_layer_block(block_id, layer, cluster, len(graph.calls_of(layer.name))))
+                family = families.get(layer.type)
+                if family is None:
+                    family = families[layer.type] = family_of(layer.type)
+                self.blocks.append(_layer_block(block_id, layer, cluster, calls_of.get(layer.name, 0), family))
+        opened, tensors, edges = self.opened, self.tensors, self.edges
         for k, call in enumerate(graph.calls):
+            target = prefix + call.layer
             for port, ref in enumerate(call.inputs):
-                edge = (self.source(prefix, ref), self.target(prefix + call.layer, port))
-                self.edges.append(edge)
-                self.tensors.setdefault(edge, set()).add((prefix, ref.layer, ref.call, ref.tensor, k))
+                source = prefix + ref.layer
+                edge = (self.source(prefix, ref) if source in opened else source,
+                        self.target(target, port) if target in opened else target)
+                edges.append(edge)
+                tensor = (prefix, ref.layer, ref.call, ref.tensor, k)
+                seen = tensors.get(edge)
+                if seen is None:
+                    tensors[edge] = tensor
+                elif isinstance(seen, set):
+                    seen.add(tensor)
+                elif seen != tensor:
+                    tensors[edge] = {seen, tensor}
 
     def source(self, prefix: str, ref: TensorRef) -> str:
         """The block that produces tensor ``ref`` (inside an opened model: its output layer)."""
@@ -111,5 +132,5 @@ def flatten(graph: LayerGraph, expand: Sequence[str] = ()) -> View:
             block = replace(block, family="input")
         blocks.append(block)
     base = View(graph.name, {}, [], flat.clusters, graph.total_params, graph.trainable_params)
-    base.calls_on_edge = {e: len(t) for e, t in flat.tensors.items() if len(t) > 1}
+    base.calls_on_edge = {e: len(t) for e, t in flat.tensors.items() if isinstance(t, set)}
     return base.with_blocks(blocks, flat.edges)

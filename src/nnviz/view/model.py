@@ -112,10 +112,11 @@ class View:
                    edge_kinds: dict[tuple[str, str], str] | None = None) -> "View":
         """A copy with other blocks and edges, re-sorted topologically and de-duplicated."""
         block_map = {n.id: n for n in blocks}
-        kept = _dedupe((u, v) for u, v in edges if u in block_map and v in block_map)
-        order = topological_order(list(block_map), kept)
+        kept = [e for e in dict.fromkeys(edges) if e[0] in block_map and e[1] in block_map]  # de-duplicated
+        ids = list(block_map)
+        order = topological_order(ids, kept)
         kinds = self.edge_kinds if edge_kinds is None else edge_kinds
-        return View(self.name, {i: block_map[i] for i in order}, kept,
+        return View(self.name, block_map if order == ids else {i: block_map[i] for i in order}, kept,
                     self.clusters if clusters is None else clusters, self.total_params,
                     self.trainable_params, self.last_copy, self.calls_on_edge,
                     {e: kinds[e] for e in kept if e in kinds} if kinds else {})
@@ -173,10 +174,6 @@ class View:
         return out
 
 
-def _dedupe(edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    return list(dict.fromkeys(edges))
-
-
 def topological_order(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[str]:
     """Kahn's order, preferring the given order; blocks on cycles follow in the given order
     (:func:`nnviz.dataflow.stable_order`, cycles released).
@@ -185,6 +182,11 @@ def topological_order(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> l
     ['b', 'a', 'c']
     """
     index = {n: i for i, n in enumerate(ids)}
+    for u, v in edges:
+        if index[u] > index[v]:
+            break
+    else:  # in order already, as most views are (the sort would keep it)
+        return list(ids)
     numbered = [(index[u], index[v]) for u, v in edges]
     return [ids[i] for i in stable_order(len(ids), numbered, release_cycles=True)]
 

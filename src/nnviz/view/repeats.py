@@ -41,6 +41,13 @@ def _canonical(config: Any, family: str) -> str:
     return _SORTED_JSON(clean)
 
 
+def _json(value: Any) -> str:
+    return "null" if value is None else _SORTED_JSON(value)  # most blocks have no paint or note
+
+
+_FAMILIES: dict[str, str] = {}  # family_of per layer type, asked once per type rather than once per layer
+
+
 def signature(block: Block) -> tuple:
     """What two blocks must share to count as copies: kind, types, config, paint and note (not names,
     not shapes).
@@ -48,11 +55,17 @@ def signature(block: Block) -> tuple:
     DenseNet's conv blocks grow the channel count from copy to copy, so shapes may differ.
     """
     layer = block.layer
-    config = _canonical(layer.config, family_of(layer.type)) if layer is not None else ""
-    sub = layer.subgraph if layer is not None else None
+    if layer is not None:
+        family = _FAMILIES.get(layer.type)
+        if family is None:
+            family = _FAMILIES[layer.type] = family_of(layer.type)
+        config = _canonical(layer.config, family)
+        sub = layer.subgraph
+    else:
+        config, sub = "", None
     inner = (len(sub.layers), sub.total_params) if sub is not None else None
     return (block.kind, tuple(block.types), config, block.frozen, block.cluster, inner, block.size,
-            _SORTED_JSON(block.paint), _SORTED_JSON(block.note))
+            _json(block.paint), _json(block.note))
 
 
 @dataclass(frozen=True)
@@ -74,18 +87,22 @@ class _Scope:
     def __init__(self, view: View, ids: list[str]) -> None:
         self.view = view
         self.ids = ids
-        self.pos = {n: i for i, n in enumerate(ids)}
+        self.pos = pos = {n: i for i, n in enumerate(ids)}
         self.preds: dict[str, list[str]] = {n: [] for n in ids}
         self.succs: dict[str, list[str]] = {n: [] for n in ids}
+        preds, succs = self.preds.get, self.succs.get
         for u, v in view.edges:
-            if v in self.preds:
-                self.preds[v].append(u)
-            if u in self.succs:
-                self.succs[u].append(v)
+            into, out = preds(v), succs(u)
+            if into is not None:
+                into.append(u)
+            if out is not None:
+                out.append(v)
         sigs: dict[tuple, int] = {}
-        self.tokens = [sigs.setdefault(signature(view.blocks[n]), len(sigs)) for n in ids]
+        blocks = view.blocks
+        self.tokens = [sigs.setdefault(signature(blocks[n]), len(sigs)) for n in ids]
         # per block, how far back each of its inputs is (None: from outside the scope)
-        self.back = [tuple(i - self.pos[u] if u in self.pos else None for u in self.preds[n])
+        where = pos.get
+        self.back = [tuple([None if (j := where(u)) is None else i - j for u in self.preds[n]])
                      for i, n in enumerate(ids)]
 
     def same_wiring(self, a: int, b: int, period: int) -> bool:
@@ -94,8 +111,10 @@ class _Scope:
         Copies must follow one another (the second reads the first): parallel branches
         that happen to look alike are not a repeated structure.
         """
-        linked = False
         back = self.back
+        if back[a:a + period] == back[b:b + period]:  # the same distances throughout (the usual case)
+            return any(a <= b + k - d < b for k in range(period) for d in back[b + k] if d is not None)
+        linked = False
         for k in range(period):
             if back[a + k] == back[b + k]:  # the same distances: wired alike (the usual case)
                 if not linked:
@@ -152,6 +171,8 @@ def _best_run(scope: _Scope, length: int, period: int, start: int) -> Run | None
     """The alignment of a periodic stretch with the most valid copies and the cleanest cut."""
     best: tuple | None = None
     for shift in range(min(period, length - 2 * period + 1)):
+        if best is not None and (length - shift) // period < -best[0][0]:
+            break  # no later alignment has room for as many copies (the first count decides)
         s = start + shift
         copies = 1
         while s + (copies + 1) * period <= start + length and scope.same_wiring(
