@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import shutil
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .formatting import format_params, format_shape
 from .text import printable
@@ -58,23 +58,35 @@ def _rows(graph: LayerGraph, indent: str = "", costs: "CostTable | None" = None)
         return _tree_rows(graph, indent)
     if costs is None:
         costs = layer_costs(graph)
+    # shapes and figures repeat from layer to layer: each is formatted once
+    shapes: dict[tuple[Any, bool], str] = {}
+    figures: dict[Any, str] = {}
     rows = []
     for layer in graph.layers:
-        inbound = graph.inbound(layer.name)
-        conn = ", ".join(sorted({n for call in inbound for n in call}, key=lambda n: [
-            x for call in inbound for x in call].index(n)))
+        name = layer.name
+        # the layers read, each once, in the order first read
+        conn = ", ".join(dict.fromkeys([t.layer for call in graph.calls_of(name) for t in call.inputs]))
         params = format_params(layer.params)
         if layer.params is None and layer.subgraph is not None:  # the known part of a nested model
             params = f"≥ {layer.subgraph.total_params:,}"
         if layer.params and layer.non_trainable_params == layer.params:
             params += " (frozen)"
+        key = (layer.output_shapes, layer.shape_known)
+        try:
+            shape = shapes[key]
+        except KeyError:
+            shape = shapes[key] = format_shape(layer.output_shape, partial=not layer.shape_known)
+        except TypeError:  # a shape that is not a tuple
+            shape = format_shape(layer.output_shape, partial=not layer.shape_known)
+        cost = costs[name]
+        macs, flops = cost.macs, cost.flops
+        macs_text = figures[macs] if macs in figures else figures.setdefault(macs, humanize(macs))
+        flops_text = figures[flops] if flops in figures else figures.setdefault(flops, humanize(flops))
         # names and types come from the file: control characters are shown escaped
-        cost = costs[layer.name]
-        rows.append((printable(f"{indent}{layer.name} ({layer.type})"),
-                     format_shape(layer.output_shape, partial=not layer.shape_known), params,
-                     humanize(cost.macs), humanize(cost.flops), printable(conn) or "-"))
+        rows.append((printable(f"{indent}{name} ({layer.type})"), shape, params, macs_text, flops_text,
+                     printable(conn) or "-"))
         if layer.subgraph is not None and layer.subgraph.class_name != "Traced":  # a layer's call: drawn, not listed
-            rows.extend(_rows(layer.subgraph, indent + "  ", costs.nested.get(layer.name)))
+            rows.extend(_rows(layer.subgraph, indent + "  ", costs.nested.get(name)))
     return rows
 
 
@@ -102,14 +114,15 @@ def _totals(graph: LayerGraph, costs: "CostTable", optimizer: str | None = None)
     size = format_bytes(per_dtype)
     if len(mem) > 1:
         size += " (" + ", ".join(f"{k}: {format_bytes(v)}" for k, v in mem.items()) + ")"
-    frac = graph.trainable_params / graph.total_params if graph.total_params else 1.0
-    total = f"Total params: {graph.total_params:,} ({size})"
+    all_params, trainable = graph.total_params, graph.trainable_params  # each a walk over every layer
+    frac = trainable / all_params if all_params else 1.0
+    total = f"Total params: {all_params:,} ({size})"
     if graph.total_params_is_lower_bound:
         # "≥ 1,234 params; 1 layer unknown: conv2d_5": a total that is too low says so
         total = f"Total params: {graph.params_text()} ({size} known)"
     return [
         total,
-        f"Trainable params: {graph.trainable_params:,} ({format_bytes(round(per_dtype * frac))})",
+        f"Trainable params: {trainable:,} ({format_bytes(round(per_dtype * frac))})",
         f"Non-trainable params: {graph.non_trainable_params:,} "
         f"({format_bytes(per_dtype - round(per_dtype * frac))})",
         # a layer tree has no shapes, so no MACs or activations: unknown, not 0
@@ -172,15 +185,33 @@ def summary_html(graph: LayerGraph, *, costs: "CostTable | None" = None) -> str:
     if costs is None:
         costs = layer_costs(graph)
     head = "".join(f"<th>{h}</th>" for h in _HEADER)
-    body = "".join(
-        "<tr>" + "".join(f'<td style="text-align:{"right" if i in _NUMERIC else "left"};white-space:pre">{esc(c)}</td>'
-                         for i, c in enumerate(r)) + "</tr>" for r in _rows(graph, costs=costs))
+    body = _html_rows(_rows(graph, costs=costs))
     extra = []
     if not graph.has_graph or graph.hyperparameters or graph.metadata:
         extra = [*tree_info(graph), *graph.warnings]
     foot = "<br>".join(esc(printable(t)) for t in [*_totals(graph, costs), *extra])
     return (f'<div class="nnviz-summary"><b>Model: {esc(printable(graph.name))}</b>'
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{foot}</p></div>")
+
+
+_LEFT, _RIGHT = '<td style="text-align:left;white-space:pre">', '<td style="text-align:right;white-space:pre">'
+# the cells of a row are joined with these characters (no cell holds one: printable() escapes them), the
+# rows escaped in one pass, then the characters replaced by the tags: one escape of 6 cells x 50,000 rows
+_ROW_MARKS = {"\x01": "<tr>" + _LEFT, "\x02": "</td>" + _LEFT, "\x03": "</td>" + _RIGHT, "\x04": "</td></tr>"}
+
+
+def _html_rows(rows: list[tuple[str, ...]]) -> str:
+    """The summary table's rows as HTML: every cell escaped, numbers right-aligned."""
+    if all(len(r) == 6 for r in rows):  # the marks align columns 2, 3 and 4 (_NUMERIC) right
+        text = "".join([f"\x01{a}\x02{b}\x03{c}\x03{d}\x03{e}\x02{f}\x04" for a, b, c, d, e, f in rows])
+        if all(text.count(mark) == n * len(rows) for mark, n in zip(_ROW_MARKS, (1, 2, 3, 1))):
+            text = html.escape(text)
+            for mark, tags in _ROW_MARKS.items():
+                text = text.replace(mark, tags)
+            return text
+    esc = html.escape
+    return "".join("<tr>" + "".join(f"{_RIGHT if i in _NUMERIC else _LEFT}{esc(c)}</td>" for i, c in enumerate(r))
+                   + "</tr>" for r in rows)
 
 
 def tree_info(graph: LayerGraph) -> list[str]:

@@ -42,7 +42,9 @@ def has_control(text: str) -> bool:
 def printable(text: object) -> str:
     """``str(text)`` with every C0/C1 control character (newline and tab too) shown as ``\\xNN``,
     and every bidi override or isolate as ``\\uNNNN``."""
-    return _CONTROL.sub(_escape, str(text))
+    text = str(text)
+    # every character escaped is one that str.isprintable() rejects: most names need no search
+    return text if text.isprintable() else _CONTROL.sub(_escape, text)
 
 
 def printable_lines(text: object) -> str:

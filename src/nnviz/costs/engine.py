@@ -146,9 +146,14 @@ def _itemsize(name: str, weight_name: str) -> float:
     return itemsize(variable_dtype(name))
 
 
-def _weight_bytes(layer: Layer) -> tuple[int, int]:
+def _dtypes_of(dtype: Any) -> tuple[str, str]:
+    """A config's ``dtype`` entry: its policy's name and the dtype the layer computes in."""
+    policy = _policy_name(dtype)
+    return policy, _compute_dtype(policy)
+
+
+def _weight_bytes(layer: Layer, policy: str) -> tuple[int, int]:
     total = train = 0.0
-    policy = _policy_name(layer.config.get("dtype"))
     for w in layer.weights:
         b = w.size * _itemsize(policy, w.name)
         total += b
@@ -180,58 +185,89 @@ def layer_costs(graph: LayerGraph, *, batch_size: int = 1) -> CostTable:
 
 
 def _count(graph: LayerGraph, batch_size: int) -> CostTable:
-    done: dict[tuple[str, int], Call] = {(c.layer, c.index): c for c in graph.calls}
-
-    def shape_of(ref: Any) -> Shape | None:
-        call = done.get((ref.layer, ref.call))
-        if call is None or not call.output_shapes or ref.tensor >= len(call.output_shapes):
-            return None
-        return call.output_shapes[ref.tensor]
-
+    done: dict[tuple[str, int], Call] = {}
+    position: dict[tuple[str, int], int] = {}
+    calls_of: dict[str, list[Call]] = {}
+    for i, c in enumerate(graph.calls):
+        key = (c.layer, c.index)
+        done[key] = c
+        position[key] = i
+        calls_of.setdefault(c.layer, []).append(c)
+    # what many layers share is worked out once per value: a 50,000-layer model has a few dtypes,
+    # classes, output shapes and costs (every figure below is the one the direct sum gives)
+    dtypes: dict[Any, tuple[str, str]] = {}
+    weight_bytes: dict[tuple[Any, ...], tuple[int, int]] = {}
+    rules: dict[str, Any] = {}
+    act_bytes: dict[tuple[Any, str], int | None] = {}
+    shared: dict[tuple[Any, ...], Cost] = {}
     table = CostTable({}, batch_size=batch_size)
     out_bytes: dict[tuple[str, int], int] = {}
     for layer in graph.layers:
-        calls = graph.calls_of(layer.name)
-        act_dtype = compute_dtype(layer.config.get("dtype"))
-        try:
-            act: int | None = 0
-            for call in calls:
-                b = _out_bytes(call.output_shapes or (), act_dtype) if call.output_shapes else None
-                if b is None:
-                    raise Unknown("outputs")
-                out_bytes[(layer.name, call.index)] = b
-                act += b  # type: ignore[operator]
-        except Unknown:
-            act = None
+        name = layer.name
+        calls = calls_of.get(name, ())
+        dtype = layer.config.get("dtype")
+        if dtype is None or type(dtype) is str:
+            policy, act_dtype = dtypes.get(dtype) or dtypes.setdefault(dtype, _dtypes_of(dtype))
+        else:
+            policy, act_dtype = _dtypes_of(dtype)
+        act: int | None = 0
+        for call in calls:
+            shapes = call.output_shapes
+            b: int | None
+            try:
+                b = act_bytes[(shapes, act_dtype)]
+            except KeyError:
+                b = act_bytes[(shapes, act_dtype)] = _known_out_bytes(shapes, act_dtype)
+            except TypeError:  # a shape that is not a tuple
+                b = _known_out_bytes(shapes, act_dtype)
+            if b is None:  # outputs of unknown size: this layer's activations are unknown
+                act = None
+                break
+            out_bytes[(name, call.index)] = b
+            act += b  # type: ignore[operator]
         if not calls:  # a model stored without its graph: nothing says what flows where
             act = None
         if layer.subgraph is not None:
             inner = _count(layer.subgraph, 1)
-            table.nested[layer.name] = inner
+            table.nested[name] = inner
             n = max(1, len(calls))
             unknown = bool(inner.unknown)
-            table.costs[layer.name] = Cost(
+            table.costs[name] = Cost(
                 None if unknown else inner.total_macs * n, None if unknown else inner.total_flops * n,
                 act, inner.weight_bytes, inner.trainable_weight_bytes,
                 None if unknown else inner._sum("bias_flops") * n)
-            table.unknown.extend(f"{layer.name}/{u}" for u in inner.unknown)
+            table.unknown.extend(f"{name}/{u}" for u in inner.unknown)
             continue
-        wb, twb = _weight_bytes(layer)
-        fn = lookup(layer.type)
+        try:
+            wb, twb = weight_bytes[(policy, layer.trainable, layer.weights)]
+        except KeyError:
+            wb, twb = weight_bytes[(policy, layer.trainable, layer.weights)] = _weight_bytes(layer, policy)
+        except TypeError:  # a weight shape that is not a tuple
+            wb, twb = _weight_bytes(layer, policy)
+        kind = layer.type
+        fn = rules[kind] if kind in rules else rules.setdefault(kind, lookup(kind))
         macs: int | None = None
         flops: int | None = None
         bias: int | None = None
         if fn is not None and calls:
-            cfg: dict[str, Any] = {**layer.config, "__class__": layer.type}
-            kernel = next((w.shape for w in layer.weights if w.name.endswith("kernel")), None)
-            if kernel is not None:
-                cfg["__kernel_shape__"] = kernel
+            cfg: dict[str, Any] = {**layer.config, "__class__": kind}
+            for w in layer.weights:
+                if w.name.endswith("kernel"):
+                    if w.shape is not None:
+                        cfg["__kernel_shape__"] = w.shape
+                    break
             try:
                 m = f = b = 0
                 for call in calls:
-                    ins = [shape_of(r) for r in call.inputs]
+                    ins = []
+                    for ref in call.inputs:
+                        src = done.get((ref.layer, ref.call))
+                        src_shapes = None if src is None else src.output_shapes
+                        if not src_shapes or ref.tensor >= len(src_shapes) or src_shapes[ref.tensor] is None:
+                            raise Unknown("shapes")
+                        ins.append(src_shapes[ref.tensor])
                     outs = list(call.output_shapes or ())
-                    if any(s is None for s in ins) or not outs or any(s is None for s in outs):
+                    if not outs or _has_none(outs):
                         raise Unknown("shapes")
                     c = fn(cfg, ins, outs)
                     m += c.macs
@@ -241,15 +277,38 @@ def _count(graph: LayerGraph, batch_size: int) -> CostTable:
             except (Unknown, KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError):
                 macs = flops = bias = None
         if macs is None:
-            table.unknown.append(layer.name)
-        table.costs[layer.name] = Cost(macs, flops, act, wb, twb, bias)
-    table.peak_activation_bytes = _peak(graph, out_bytes, table) * batch_size
+            table.unknown.append(name)
+        key = (macs, flops, act, wb, twb, bias, type(macs), type(flops), type(bias))  # 2 and 2.0 stay apart
+        cost = shared.get(key)
+        if cost is None:
+            cost = shared[key] = Cost(macs, flops, act, wb, twb, bias)
+        table.costs[name] = cost
+    table.peak_activation_bytes = _peak(graph, out_bytes, table, position) * batch_size
     return table
 
 
-def _peak(graph: LayerGraph, out_bytes: Mapping[tuple[str, int], int], table: CostTable) -> int:
-    """The most bytes of activations alive at once when the calls run in data-flow order."""
-    order = order_calls(graph)
+def _has_none(items: list[Any]) -> bool:
+    for item in items:
+        if item is None:
+            return True
+    return False
+
+
+def _known_out_bytes(shapes: Any, dtype: str) -> int | None:
+    """Bytes of a call's outputs, ``None`` when one of their sizes is unknown."""
+    if not shapes:
+        return None
+    try:
+        return _out_bytes(shapes, dtype)
+    except Unknown:
+        return None
+
+
+def _peak(graph: LayerGraph, out_bytes: Mapping[tuple[str, int], int], table: CostTable,
+          position: Mapping[tuple[str, int], int]) -> int:
+    """The most bytes of activations alive at once when the calls run in data-flow order
+    (``position``: each call's place in ``graph.calls``)."""
+    order = _call_order(graph, position)
     last: dict[tuple[str, int], int] = {}
     for i, call in enumerate(order):
         for ref in call.inputs:
@@ -273,6 +332,18 @@ def _peak(graph: LayerGraph, out_bytes: Mapping[tuple[str, int], int], table: Co
         if key not in last:  # nobody reads it
             live -= out_bytes.get(key, 0)
     return peak
+
+
+def _call_order(graph: LayerGraph, position: Mapping[tuple[str, int], int]) -> list[Call]:
+    """:func:`~nnviz.dataflow.order_calls`, without its sort when the calls are stored in data-flow
+    order (the usual case; then the sort, which keeps the stored order wherever it can, changes nothing)."""
+    calls = graph.calls
+    if len(position) == len(calls):  # no call stored twice
+        layers = {layer.name for layer in graph.layers}
+        if all(position.get((ref.layer, ref.call), i) < i and ref.layer in layers
+               for i, c in enumerate(calls) for ref in c.inputs):
+            return list(calls)
+    return order_calls(graph)
 
 
 # variables an optimizer keeps per trainable weight (Keras's optimizers)
