@@ -25,7 +25,7 @@ from itertools import accumulate, chain, count
 from typing import Any, Callable
 
 from ..errors import ReadError
-from ..graph import Call, Layer, LayerGraph, TensorRef, Weight
+from ..graph import Call, Layer, LayerGraph, TensorRef, Weight, new_layer
 from ..layers.aliases import modernize
 from ..layers.names import MODEL_TYPES, NameCounter, major_version
 
@@ -126,7 +126,7 @@ def check_layer_count(config: Any, *, path: object = None) -> int:
         if type(obj) is dict or isinstance(obj, Mapping):  # (a dict first: the ABC's check is slow)
             entries = obj.get("layers")
             inner = obj.get("config")
-            if type(inner) is dict or isinstance(inner, (Mapping, list)):
+            if type(inner) is dict or inner is not None and isinstance(inner, (Mapping, list)):
                 stack.append(inner)
         elif isinstance(obj, list):  # a Keras 1 Sequential config is the list of its layers
             entries = obj
@@ -257,8 +257,9 @@ class _Builder:
         if stored is None and self.stored_complete and not scope:
             stored = []  # Keras files every layer with weights; Keras 3 operations are not layers
         build = entry.get("build_config")
-        return Layer(lname, modern, cfg, stored_weights=tuple(stored) if stored is not None else None,
-                     notes=notes, build_config=build if type(build) is dict or isinstance(build, Mapping) else None)
+        return new_layer(lname, modern, cfg, stored_weights=tuple(stored) if stored is not None else None,
+                         notes=notes, build_config=build if type(build) is dict or build is not None
+                         and isinstance(build, Mapping) else None)
 
     # -- models ---------------------------------------------------------------
     def model(self, entry: Mapping[str, Any], scope: tuple[str, ...], depth: int) -> LayerGraph:
@@ -534,6 +535,22 @@ def _plain_keras3_node(node: Any) -> list[dict] | None:
     return args
 
 
+def _plain_keras2_node(node: Any) -> bool:
+    """Whether a node is the usual Keras 1/2 one, a list of ``[name, node, tensor]`` or ``[name, node,
+    tensor, {}]`` (nothing in the kwargs): its references are those triples, in order.
+
+    >>> _plain_keras2_node([["a", 0, 0, {}], ["b", 1, 0]]), _plain_keras2_node([["a", 0, 0, {"mask": ["m", 0, 0]}]])
+    (True, False)
+    """
+    if type(node) is not list:
+        return False
+    for v in node:
+        if (type(v) is not list or not (len(v) == 3 or len(v) == 4 and not v[3]) or type(v[0]) is not str
+                or type(v[1]) is not int or type(v[2]) is not int or v[0] == "_CONSTANT_VALUE"):
+            return False
+    return True
+
+
 def _node_refs(node: Any, recorded: dict[TensorRef, tuple] | None = None) -> list[TensorRef]:
     """The tensors one inbound node reads, in order, for every era's node format.
 
@@ -556,6 +573,8 @@ def _node_refs(node: Any, recorded: dict[TensorRef, tuple] | None = None) -> lis
         for v in plain:
             tensor(v)
         return refs
+    if _plain_keras2_node(node):
+        return [_to_ref(v) for v in node]
 
     def walk(v: Any) -> None:
         if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
