@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Sequence
 
 from ..errors import OptionError
@@ -28,11 +28,25 @@ def _wants_open(block_id: str, name: str, expand: Sequence[str]) -> bool:
     return "all" in expand or block_id in expand or name in expand
 
 
+# a block's fields with their defaults: a layer's block is made without the frozen dataclass's
+# __init__ (one object.__setattr__ per field, most of flattening 50,000 layers), as Layer.replace does
+_BLOCK_DEFAULTS = {f.name: f.default for f in fields(Block)}
+
+
 def _layer_block(block_id: str, layer: Layer, cluster: str | None, calls: int, family: str) -> Block:
-    frozen = not layer.trainable and (layer.params or 0) > 0
-    kind = "model" if layer.subgraph is not None else "layer"
-    return Block(block_id, kind, layer.name, layer, (block_id,), cluster, layer.params, 1, (layer.type,),
-                layer.output_shape, family, frozen, calls)
+    """The block of one layer (equal to ``Block(...)`` with these fields).
+
+    >>> layer = Layer("d", "Dense", params=3, output_shapes=((None, 2),))
+    >>> _layer_block("d", layer, None, 1, "dense") == Block("d", "layer", "d", layer, ("d",), None, 3, 1,
+    ...     ("Dense",), (None, 2), "dense", False, 1)
+    True
+    """
+    block = object.__new__(Block)
+    block.__dict__.update(_BLOCK_DEFAULTS, id=block_id, kind="model" if layer.subgraph is not None else "layer",
+                          label=layer.name, layer=layer, members=(block_id,), cluster=cluster, params=layer.params,
+                          types=(layer.type,), shape=layer.output_shape, family=family,
+                          frozen=not layer.trainable and (layer.params or 0) > 0, calls=calls)
+    return block
 
 
 class _Flattener:

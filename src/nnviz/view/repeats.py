@@ -290,8 +290,8 @@ def fold_repeats(view: View, *, as_block: bool = False, runs: list[_IdRun] | Non
     for run in runs:
         first, last = run.copies[0], run.copies[-1]
         members = [i for copy in run.copies for i in copy]
-        label = group_label([[m for i in copy for m in view.blocks[i].members] for copy in run.copies],
-                            _group_types([view.blocks[i] for i in first]))
+        names = [[m for i in copy for m in view.blocks[i].members] for copy in run.copies]
+        label = group_label(names, _group_types([view.blocks[i] for i in first]))
         params = _group_params(view, members)
         scope = view.blocks[first[0]].cluster
         if as_block:
@@ -307,7 +307,7 @@ def fold_repeats(view: View, *, as_block: bool = False, runs: list[_IdRun] | Non
         cid = "cluster:" + first[0]
         clusters[cid] = ClusterInfo(cid, f"{display(label, _MAX_TITLE)}  ×{len(run.copies)}", scope, "repeat",
                                     len(run.copies), params, f"{format_params(params)} params",
-                                    tuple(m for i in members for m in view.blocks[i].members))
+                                    tuple(m for copy in names for m in copy))
         for i in first:
             blocks[i] = replace(blocks[i], cluster=cid)
         for copy in run.copies[1:]:
