@@ -85,6 +85,8 @@ def _node_stmt(node: "Block", options: BlockOptions) -> str:
         width = block_size(block_lines(node, options), "", fs)[0] + 2 * 0.08 * 72
         attrs["style"] = "striped"
         attrs["fillcolor"] = f"{theme.frozen_color};{FROZEN_BAND * fs / width:.3f}:{fill}"
+    if theme.text_on(fill) != theme.text_color:  # the theme's text reads poorly on this fill
+        attrs["fontcolor"] = theme.text_on(fill)
     if node.repeat > 1:
         attrs["peripheries"] = "2"
     if node.family == "output":

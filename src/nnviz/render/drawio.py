@@ -112,7 +112,7 @@ def scene_drawio(scene: "Scene", theme: "Theme") -> str:
         pattern = theme.pattern(b.family)
         style = (f"rounded=0;whiteSpace=wrap;html=1;fillColor={theme.color(b.family)};"
                  f"strokeColor={theme.edge_color};strokeWidth={_f((1.4 if b.family == 'output' else 0.8) * s)};"
-                 f"fontFamily={font};fontSize={_f(b.font_size)};fontColor={theme.text_color};"
+                 f"fontFamily={font};fontSize={_f(b.font_size)};fontColor={theme.text_on(theme.color(b.family))};"
                  + (f"fillStyle={_FILL_STYLE[pattern]};labelBackgroundColor={theme.color(b.family)};"
                     if pattern else "")  # text on a plate of the block's colour, as the other writers
                  + ("shadow=1;" if b.repeat > 1 else ""))

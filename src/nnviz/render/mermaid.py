@@ -75,7 +75,7 @@ def to_mermaid(view: "View", options: "BlockOptions") -> str:
     out += [f"  {ids[u]} --> {ids[v]}" for u, v in view.edges]
     theme = options.theme
     families = dict.fromkeys(n.family for n in view.blocks.values())  # in order of first use
-    out += [f"  classDef {f} fill:{theme.color(f)},stroke:{theme.edge_color},color:{theme.text_color}"
+    out += [f"  classDef {f} fill:{theme.color(f)},stroke:{theme.edge_color},color:{theme.text_on(theme.color(f))}"
             for f in families]
     return "\n".join(out)
 

@@ -297,8 +297,10 @@ class _Writer:
     def box_text(self, b: "Box") -> None:
         ys = line_centers(b)
         cx = b.x + b.w / 2
+        ink = self.theme.text_on(self.theme.color(b.family))  # the theme's text unless it reads poorly here
+        color = None if ink == self.theme.text_color else self.c("text on " + b.family, ink)
         for i, (line, y) in enumerate(zip(b.lines, ys)):
-            self.text(cx, y, line, b.font_size, weight="\\bfseries" if i == 0 else "")
+            self.text(cx, y, line, b.font_size, weight="\\bfseries" if i == 0 else "", color=color)
         if b.repeat > 1:
             fs = b.font_size
             right = b.x + b.w - 0.5 * fs
