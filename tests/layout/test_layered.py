@@ -112,14 +112,20 @@ def test_work_grows_linearly():
     assert sizes[1] / sizes[0] == pytest.approx(10, rel=0.05)
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_random_dags_have_no_overlaps(seed):
+def _random_dag(seed):
+    """A seeded random DAG of 40 nodes: its generator (for further draws), edges and node sizes."""
     import random
 
     rng = random.Random(seed)
     n = 40
     edges = sorted({(a, b) for a, b in ((rng.randrange(n), rng.randrange(n)) for _ in range(70)) if a < b})
     sizes = [(rng.uniform(20, 90), rng.uniform(10, 40)) for _ in range(n)]
+    return rng, edges, sizes
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_dags_have_no_overlaps(seed):
+    rng, edges, sizes = _random_dag(seed)
     p = layered_layout(sizes, _specs(edges))
     _no_overlap(p)
     for (e, (u, v)) in zip(itertools.count(), edges):
@@ -145,12 +151,7 @@ def test_a_node_lines_up_with_the_port_it_enters_not_with_the_centre():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_random_dags_with_ports_have_no_overlaps(seed):
-    import random
-
-    rng = random.Random(seed)
-    n = 40
-    edges = sorted({(a, b) for a, b in ((rng.randrange(n), rng.randrange(n)) for _ in range(70)) if a < b})
-    sizes = [(rng.uniform(20, 90), rng.uniform(10, 40)) for _ in range(n)]
+    rng, edges, sizes = _random_dag(seed)
     specs = [(u, v, rng.choice([None, rng.uniform(-9, 9)]), rng.choice([None, rng.uniform(-9, 9)]))
              for u, v in edges]
     _no_overlap(layered_layout(sizes, specs))
